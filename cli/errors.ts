@@ -1,0 +1,41 @@
+/**
+ * Exit codes of the `elt` CLI, documented in the README. Each failure the user
+ * can act on has its own code, so scripts can tell them apart.
+ */
+export const ExitCode = {
+  ok: 0,
+  /** an unexpected error: a bug, or a failure we did not foresee */
+  unexpected: 1,
+  /** bad command line or bad input: unknown flag, missing source path, malformed URI */
+  usage: 2,
+  /** the database cannot be reached or refused us */
+  database: 3,
+  /** one or more lake objects failed to load (the others were loaded) */
+  loadFailed: 4,
+  /** a model failed to build or refresh */
+  modelFailed: 5,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** An error meant for the user: printed as one line, mapped to an exit code. */
+export class EltError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCodeValue,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'EltError';
+  }
+}
+
+/** The message of any thrown value, following `cause` chains down to the root. */
+export function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = err.cause;
+  if (cause instanceof Error && !err.message.includes(cause.message)) {
+    return `${err.message}: ${describeError(cause)}`;
+  }
+  return err.message;
+}

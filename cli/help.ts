@@ -1,0 +1,85 @@
+/** The help texts: one per command, each with an example that works when pasted. */
+export const COMMANDS: Record<string, { summary: string; usage: string; options: string; example: string }> = {
+  run: {
+    summary: 'migrate, load the lake, build the models, refresh the marts, print a summary',
+    usage: 'elt run --source <dir|file> [options]',
+    options: `  --source <path>             lake directory (*.tsv, *.tsv.gz) or one file [env ELT_SOURCE]
+  --models <dir>              model folder (default: the package's models/)
+  --time-zone <tz>            reporting time zone for days [env ELT_TIME_ZONE, default UTC]
+  --session-gap-minutes <n>   gap that starts a new session [env ELT_SESSION_GAP_MINUTES, default 30]`,
+    example: 'npm run elt -- run --source tests/fixtures/lake-sample',
+  },
+  load: {
+    summary: 'stream lake files into raw.raw_events (unchanged files are skipped)',
+    usage: 'elt load --source <dir|file>',
+    options: `  --source <path>             lake directory (*.tsv, *.tsv.gz) or one file [env ELT_SOURCE]`,
+    example: 'npm run elt -- load --source tests/fixtures/lake-sample/2019-02-15.tsv',
+  },
+  migrate: {
+    summary: 'create or update the schemas and tables (migrations/*.sql, each applied once)',
+    usage: 'elt migrate',
+    options: '',
+    example: 'npm run elt -- migrate',
+  },
+  build: {
+    summary: 'create the staging views and marts whose SQL changed, and everything downstream',
+    usage: 'elt build [--full] [options]',
+    options: `  --full                      rebuild every model, changed or not
+  --models <dir>              model folder (default: the package's models/)
+  --time-zone <tz>            reporting time zone for days [env ELT_TIME_ZONE]
+  --session-gap-minutes <n>   gap that starts a new session [env ELT_SESSION_GAP_MINUTES]`,
+    example: 'npm run elt -- build --full',
+  },
+  refresh: {
+    summary: 'refresh the materialized marts (concurrently: readers are not blocked)',
+    usage: 'elt refresh [--models <dir>]',
+    options: `  --models <dir>              model folder (default: the package's models/)`,
+    example: 'npm run elt -- refresh',
+  },
+  db: {
+    summary: 'start the embedded Postgres in ./.elt and keep it up until Ctrl-C, printing its psql URL',
+    usage: 'elt db',
+    options: '',
+    example: 'npm run elt -- db    # then, in another terminal: psql "<printed url>"',
+  },
+};
+
+export const GLOBAL_HELP = (version: string): string => `elt ${version}: SQL-first ELT for app clickstream events on Postgres
+
+Usage: elt <command> [options]
+
+Commands:
+${Object.entries(COMMANDS)
+  .map(([name, command]) => `  ${name.padEnd(10)}${command.summary}`)
+  .join('\n')}
+
+Every command works on DATABASE_URL when it is set, else on an embedded Postgres
+kept in ./.elt/ (so a second run finds the first run's data).
+
+Options: --help (also after a command), --version
+
+Environment:
+  DATABASE_URL              postgres://user:password@host:port/db (default: embedded)
+  ELT_SOURCE                default for --source
+  ELT_TIME_ZONE             default for --time-zone
+  ELT_SESSION_GAP_MINUTES   default for --session-gap-minutes
+  ELT_DB_WAIT_SECONDS       how long to wait for the database to answer (default 10)
+
+Exit codes: 0 ok, 1 unexpected error, 2 bad usage or input path, 3 database
+unreachable, 4 a lake file failed to load, 5 a model failed to build or refresh.
+
+Example:
+  npm run elt -- run --source tests/fixtures/lake-sample
+`;
+
+export function commandHelp(name: string): string {
+  const command = COMMANDS[name];
+  if (!command) return '';
+  return `elt ${name}: ${command.summary}
+
+Usage: ${command.usage}
+${command.options ? `\nOptions:\n${command.options}\n` : ''}
+Example:
+  ${command.example}
+`;
+}

@@ -1,0 +1,172 @@
+#!/usr/bin/env node
+import { join } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { migrate } from '../db/migrate';
+import { listLocalObjects } from '../loader/local-source';
+import { loadLake } from '../loader/load-lake';
+import { buildModels } from '../transform/build-models';
+import { refreshMarts } from '../transform/refresh-marts';
+import { applySettings, type ModelSettings } from '../transform/settings';
+import { openDatabase, type OpenDatabase } from './database';
+import { describeError, EltError, ExitCode, type ExitCodeValue } from './errors';
+import { COMMANDS, commandHelp, GLOBAL_HELP } from './help';
+import { createLogger, timed, type Logger } from './log';
+import { packageVersion, projectRoot } from './project-root';
+import { formatReport, type RunReport } from './summary';
+
+type Options = Record<string, string | boolean | undefined>;
+
+const OPTION_SPECS: Record<string, ParseArgsConfig['options']> = {
+  run: { source: { type: 'string' }, models: { type: 'string' }, 'time-zone': { type: 'string' }, 'session-gap-minutes': { type: 'string' } },
+  load: { source: { type: 'string' } },
+  migrate: {},
+  build: { full: { type: 'boolean' }, models: { type: 'string' }, 'time-zone': { type: 'string' }, 'session-gap-minutes': { type: 'string' } },
+  refresh: { models: { type: 'string' } },
+  db: {},
+};
+
+interface Io {
+  env: NodeJS.ProcessEnv;
+  stdout: NodeJS.WritableStream;
+  log: Logger;
+}
+
+function sourceOf(options: Options, env: NodeJS.ProcessEnv): string {
+  const source = (options.source as string | undefined) ?? env.ELT_SOURCE;
+  if (!source) throw new EltError('no lake source: pass --source <dir|file> or set ELT_SOURCE', ExitCode.usage);
+  return source;
+}
+
+function modelsDirOf(options: Options): string {
+  return (options.models as string | undefined) ?? join(projectRoot(), 'models');
+}
+
+function settingsOf(options: Options, env: NodeJS.ProcessEnv): ModelSettings {
+  const timeZone = (options['time-zone'] as string | undefined) ?? env.ELT_TIME_ZONE;
+  const gap = (options['session-gap-minutes'] as string | undefined) ?? env.ELT_SESSION_GAP_MINUTES;
+  return { timeZone: timeZone || undefined, sessionGapMinutes: gap ? Number(gap) : undefined };
+}
+
+async function withDatabase<T>(io: Io, work: (db: OpenDatabase) => Promise<T>): Promise<T> {
+  const db = await openDatabase(io.env, io.log);
+  try {
+    return await work(db);
+  } finally {
+    await db.close();
+  }
+}
+
+const migrationsDir = (): string => join(projectRoot(), 'migrations');
+
+/** migrate → load → build → refresh, with a summary on stdout. */
+async function runPipeline(command: string, options: Options, io: Io): Promise<ExitCodeValue> {
+  const started = performance.now();
+  const report: RunReport = { totalMs: 0 };
+  const withLoad = command === 'run' || command === 'load';
+  const withModels = command === 'run' || command === 'build' || command === 'refresh';
+  // check the input before starting anything
+  const objects = withLoad ? listLocalObjects(sourceOf(options, io.env)) : [];
+  const modelsDir = modelsDirOf(options);
+  return withDatabase(io, async ({ pool }) => {
+    const migrated = await timed(io.log, 'migrate', () => migrate(pool, { dir: migrationsDir(), log: io.log }));
+    report.migrations = { applied: migrated.result.applied, ms: migrated.ms };
+    if (withLoad) {
+      io.log.info(`loading ${objects.length} lake file(s)`);
+      const loaded = await timed(io.log, 'load', () => loadLake(pool, objects, io.log));
+      report.load = { summary: loaded.result, ms: loaded.ms };
+    }
+    if (withModels) {
+      const settings = await applySettings(pool, settingsOf(options, io.env));
+      io.log.info(`reporting time zone ${settings.timeZone}, session gap ${settings.sessionGapMinutes} minutes`);
+    }
+    let fresh = new Set<string>();
+    if (command === 'run' || command === 'build') {
+      const built = await timed(io.log, 'build', () => buildModels(pool, { dir: modelsDir, log: io.log, full: options.full === true }));
+      report.build = { result: built.result, ms: built.ms };
+      fresh = new Set(built.result.built);
+    }
+    if (command === 'run' || command === 'refresh') {
+      const refreshed = await timed(io.log, 'refresh', () => refreshMarts(pool, { dir: modelsDir, log: io.log, alreadyFresh: fresh }));
+      report.refresh = { marts: refreshed.result, ms: refreshed.ms };
+    }
+    report.totalMs = performance.now() - started;
+    io.stdout.write(formatReport(report));
+    return (report.load?.summary.failed ?? 0) > 0 ? ExitCode.loadFailed : ExitCode.ok;
+  });
+}
+
+/** `elt db`: keep the embedded server up until interrupted. */
+async function serveDatabase(io: Io): Promise<ExitCodeValue> {
+  if (io.env.DATABASE_URL) {
+    throw new EltError('elt db serves the embedded Postgres; DATABASE_URL is set, so connect to that server instead', ExitCode.usage);
+  }
+  const db = await openDatabase(io.env, io.log);
+  await migrate(db.pool, { dir: migrationsDir(), log: io.log });
+  io.stdout.write(`${db.url}\n`);
+  io.log.info(`embedded Postgres is up: psql "${db.url}"  (Ctrl-C to stop)`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  io.log.info('stopping the embedded Postgres');
+  await db.close();
+  return ExitCode.ok;
+}
+
+/**
+ * Runs the CLI with `argv` (without node and script) and returns the exit code.
+ * Every failure becomes one line on stderr; ELT_DEBUG=1 adds the stack.
+ */
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<ExitCodeValue> {
+  const log = createLogger(process.stderr);
+  const io: Io = { env, stdout: process.stdout, log };
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+      process.stdout.write(GLOBAL_HELP(packageVersion()));
+      return command === undefined ? ExitCode.usage : ExitCode.ok;
+    }
+    if (command === '--version' || command === '-v') {
+      process.stdout.write(`${packageVersion()}\n`);
+      return ExitCode.ok;
+    }
+    if (!(command in COMMANDS)) {
+      throw new EltError(`unknown command "${command}" (commands: ${Object.keys(COMMANDS).join(', ')}; see elt --help)`, ExitCode.usage);
+    }
+    let options: Options;
+    try {
+      ({ values: options } = parseArgs({ args: rest, options: { ...OPTION_SPECS[command], help: { type: 'boolean', short: 'h' } }, strict: true }));
+    } catch (err) {
+      throw new EltError(`${describeError(err)} (see elt ${command} --help)`, ExitCode.usage);
+    }
+    if (options.help) {
+      process.stdout.write(commandHelp(command));
+      return ExitCode.ok;
+    }
+    if (command === 'migrate') {
+      return await withDatabase(io, async ({ pool }) => {
+        const { result, ms } = await timed(log, 'migrate', () => migrate(pool, { dir: migrationsDir(), log }));
+        io.stdout.write(formatReport({ migrations: { applied: result.applied, ms }, totalMs: ms }));
+        return ExitCode.ok;
+      });
+    }
+    if (command === 'db') return await serveDatabase(io);
+    return await runPipeline(command, options, io);
+  } catch (err) {
+    if (err instanceof EltError) {
+      log.error(err.message);
+      if (env.ELT_DEBUG) process.stderr.write(`${err.stack}\n`);
+      return err.exitCode;
+    }
+    log.error(`unexpected: ${describeError(err)}${env.ELT_DEBUG ? '' : ' (set ELT_DEBUG=1 for the stack)'}`);
+    if (env.ELT_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    return ExitCode.unexpected;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    () => process.exit(ExitCode.unexpected),
+  );
+}

@@ -1,0 +1,45 @@
+import type { LoadSummary } from '../loader/load-lake';
+import type { BuildResult } from '../transform/build-models';
+import type { RefreshedMart } from '../transform/refresh-marts';
+import { formatMs } from './log';
+
+export interface RunReport {
+  migrations?: { applied: string[]; ms: number };
+  load?: { summary: LoadSummary; ms: number };
+  build?: { result: BuildResult; ms: number };
+  refresh?: { marts: RefreshedMart[]; ms: number };
+  totalMs: number;
+}
+
+const number = (value: number): string => value.toLocaleString('en-US');
+
+/** The human summary of a run, printed on stdout. */
+export function formatReport(report: RunReport): string {
+  const lines: string[] = ['clickstream-elt summary'];
+  const step = (name: string, text: string, ms: number) => lines.push(`  ${name.padEnd(9)}${text.padEnd(66)}${formatMs(ms).padStart(10)}`);
+  if (report.migrations) {
+    const { applied, ms } = report.migrations;
+    step('migrate', applied.length ? `${applied.length} applied` : 'up to date', ms);
+  }
+  if (report.load) {
+    const { summary, ms } = report.load;
+    step(
+      'load',
+      `${summary.objects.length} files: ${summary.loaded} loaded, ${summary.skipped} skipped, ${summary.failed} failed; ` +
+        `${number(summary.rows)} rows, ${number(summary.rejects)} rejected`,
+      ms,
+    );
+    for (const failed of summary.objects.filter((o) => o.status === 'failed')) lines.push(`    FAILED ${failed.uri}: ${failed.error}`);
+  }
+  if (report.build) {
+    const { result, ms } = report.build;
+    step('build', `${result.built.length} built, ${result.unchanged.length} unchanged${result.dropped.length ? `, ${result.dropped.length} dropped` : ''}`, ms);
+  }
+  if (report.refresh) {
+    const { marts, ms } = report.refresh;
+    step('refresh', `${marts.filter((m) => m.refreshed).length} of ${marts.length} marts refreshed`, ms);
+    for (const mart of marts) lines.push(`    ${mart.name.padEnd(32)}${number(mart.rows).padStart(12)} rows`);
+  }
+  lines.push(`  ${'total'.padEnd(75)}${formatMs(report.totalMs).padStart(10)}`);
+  return `${lines.join('\n')}\n`;
+}

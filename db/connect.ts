@@ -1,0 +1,63 @@
+import { Pool } from 'pg';
+import { EltError, ExitCode } from '../cli/errors';
+import type { Logger } from '../cli/log';
+
+/** Errors that mean "not up yet": worth retrying while the database starts. */
+const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EAI_AGAIN', '57P03']);
+
+/** A connection string safe to print: the password replaced by `***`. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable DATABASE_URL)';
+  }
+}
+
+function errorCode(err: unknown): string | undefined {
+  if (typeof err === 'object' && err !== null && 'code' in err) {
+    const code = (err as { code: unknown }).code;
+    return typeof code === 'string' ? code : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Opens a pool on `url` and waits until the server answers, retrying transient
+ * failures for up to `waitSeconds` (a database container may still be starting).
+ * Throws an EltError (exit code 3) naming the database when it never answers.
+ *
+ * @example const pool = await connectPool(process.env.DATABASE_URL!, { waitSeconds: 10, log });
+ */
+export async function connectPool(url: string, options: { waitSeconds: number; log: Logger }): Promise<Pool> {
+  try {
+    new URL(url);
+  } catch {
+    throw new EltError(`DATABASE_URL is not a valid connection URL (expected postgres://user:password@host:port/db)`, ExitCode.usage);
+  }
+  const pool = new Pool({ connectionString: url, max: 8, connectionTimeoutMillis: 5000 });
+  // an idle client losing its connection must not crash the process
+  pool.on('error', (err) => options.log.warn(`database connection lost: ${err.message}`));
+  const deadline = Date.now() + options.waitSeconds * 1000;
+  let attempt = 0;
+  for (;;) {
+    attempt += 1;
+    try {
+      await pool.query('select 1');
+      return pool;
+    } catch (err) {
+      const code = errorCode(err);
+      const transient = code !== undefined && TRANSIENT_CODES.has(code);
+      if (!transient || Date.now() >= deadline) {
+        await pool.end().catch(() => undefined);
+        const reason = err instanceof Error ? err.message : String(err);
+        const waited = transient ? ` after ${attempt} attempts in ${options.waitSeconds}s` : '';
+        throw new EltError(`cannot connect to the database at ${redactUrl(url)}${waited}: ${reason}`, ExitCode.database, { cause: err });
+      }
+      if (attempt === 1) options.log.info(`waiting for the database at ${redactUrl(url)} ...`);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(250 * 2 ** (attempt - 1), 2000)));
+    }
+  }
+}

@@ -1,0 +1,19 @@
+import type { Readable } from 'node:stream';
+
+/** One object of a lake, wherever it lives (local disk now, S3 later). */
+export interface LakeObject {
+  /** stable identity of the object in the ledger, e.g. file:///data/lake/2019-02-15.tsv */
+  uri: string;
+  size: number;
+  /** true when the bytes are gzip-compressed (`*.tsv.gz`) */
+  gzip: boolean;
+  /** the content's identity: equal ids mean equal content (e.g. sha256:<hex>) */
+  contentId(): Promise<string>;
+  /** a fresh stream of the object's (possibly compressed) bytes */
+  open(): Readable;
+}
+
+/** True for the names the loader takes: `*.tsv` and `*.tsv.gz`. */
+export function isLakeFileName(name: string): boolean {
+  return name.endsWith('.tsv') || name.endsWith('.tsv.gz');
+}

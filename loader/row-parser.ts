@@ -1,0 +1,98 @@
+import { isUtf8 } from 'node:buffer';
+import { EltError, ExitCode } from '../cli/errors';
+import { timestampProblem } from './timestamp';
+
+/** The header every lake object starts with (metrics.md); columns may come in any order. */
+export const LAKE_COLUMNS = ['TIMESTAMP', 'MD5(SESSION_ID)', 'EVENT_NAME', 'MD5(USER_ID)', 'ATTRIBUTES'] as const;
+
+export interface Header {
+  columns: string[];
+  /** `"<column>":` per column, JSON-encoded once so rows need no key escaping */
+  keyPrefixes: string[];
+  timestampIndex: number;
+  attributesIndex: number;
+}
+
+export type ParsedRow = { ok: true; json: string } | { ok: false; reason: string };
+
+const TAB = '\t';
+const BOM = '\uFEFF';
+/** a JSON \u0000 escape (preceded by an even number of backslashes): jsonb cannot store it */
+const NUL_ESCAPE = /(?<!\\)(?:\\\\)*\\u0000/i;
+/** a JSON escape of a UTF-16 surrogate: must come in valid pairs for jsonb */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+
+/** Reads a header line; throws an EltError when it is not the lake header. */
+export function parseHeader(line: Buffer): Header {
+  let text = line.toString('utf8');
+  if (text.startsWith(BOM)) text = text.slice(1);
+  const columns = text.split(TAB);
+  const missing = LAKE_COLUMNS.filter((name) => !columns.includes(name));
+  if (missing.length > 0 || columns.length !== LAKE_COLUMNS.length) {
+    throw new EltError(
+      `unexpected header "${text.slice(0, 200)}": expected the ${LAKE_COLUMNS.length} tab-separated columns ${LAKE_COLUMNS.join(', ')}`,
+      ExitCode.loadFailed,
+    );
+  }
+  return {
+    columns,
+    keyPrefixes: columns.map((name) => `${JSON.stringify(name)}:`),
+    timestampIndex: columns.indexOf('TIMESTAMP'),
+    attributesIndex: columns.indexOf('ATTRIBUTES'),
+  };
+}
+
+function hasLoneSurrogate(value: unknown): boolean {
+  if (typeof value === 'string') return !value.isWellFormed();
+  if (Array.isArray(value)) return value.some(hasLoneSurrogate);
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).some(([key, inner]) => !key.isWellFormed() || hasLoneSurrogate(inner));
+  }
+  return false;
+}
+
+/** Why the ATTRIBUTES text is not a storable JSON object, or undefined when it is. */
+function attributesProblem(text: string): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    return `ATTRIBUTES is not valid JSON (${err instanceof Error ? err.message : String(err)})`;
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    return `ATTRIBUTES is JSON but not an object (${parsed === null ? 'null' : Array.isArray(parsed) ? 'array' : typeof parsed})`;
+  }
+  if (NUL_ESCAPE.test(text)) return 'ATTRIBUTES contains \\u0000, which Postgres jsonb cannot store';
+  if (SURROGATE_ESCAPE.test(text) && hasLoneSurrogate(parsed)) {
+    return 'ATTRIBUTES contains an unpaired UTF-16 surrogate escape';
+  }
+  return undefined;
+}
+
+/**
+ * Turns one data line into the JSON text of its event (keys from the header,
+ * ATTRIBUTES embedded verbatim as a nested object: its escapes are never
+ * re-encoded), or says why metrics.md rejects it.
+ */
+export function parseRow(bytes: Buffer, header: Header): ParsedRow {
+  if (bytes.includes(0)) return { ok: false, reason: 'line contains a NUL byte' };
+  if (!isUtf8(bytes)) return { ok: false, reason: 'line is not valid UTF-8' };
+  const fields = bytes.toString('utf8').split(TAB);
+  if (fields.length !== header.columns.length) {
+    return { ok: false, reason: `expected ${header.columns.length} tab-separated fields, found ${fields.length}` };
+  }
+  const tsProblem = timestampProblem(fields[header.timestampIndex] as string);
+  if (tsProblem) return { ok: false, reason: tsProblem };
+  const attributes = fields[header.attributesIndex] as string;
+  const attrProblem = attributesProblem(attributes);
+  if (attrProblem) return { ok: false, reason: attrProblem };
+  let json = '{';
+  for (let i = 0; i < fields.length; i += 1) {
+    if (i > 0) json += ',';
+    json += header.keyPrefixes[i];
+    // a raw CR can only be JSON whitespace here (inside a string it is invalid JSON);
+    // COPY's CSV mode would take it for a line end, so it becomes a space
+    json += i === header.attributesIndex ? attributes.replaceAll('\r', ' ') : JSON.stringify(fields[i]);
+  }
+  return { ok: true, json: `${json}}` };
+}

@@ -1,0 +1,68 @@
+import { Transform, type TransformCallback } from 'node:stream';
+import { parseHeader, parseRow, type Header } from './row-parser';
+import type { Line } from './split-lines';
+
+/** A data row metrics.md rejects, with where it was and why. */
+export interface RejectedRow {
+  lineNo: number;
+  bytes: Buffer;
+  reason: string;
+}
+
+/** How many bytes of an over-long line are kept in the rejects table. */
+const KEPT_BYTES_OF_LONG_LINE = 4096;
+
+/**
+ * Turns batches of lines into COPY input for raw.raw_events
+ * (`load_id <TAB> line_no <TAB> event-json <LF>`, CSV format with a quote byte
+ * that never occurs, so the JSON needs no escaping). The first line is the
+ * header; rejected rows go to `onReject` and never reach COPY.
+ */
+export class ToCopyRows extends Transform {
+  private header: Header | undefined;
+  rows = 0;
+  rejects = 0;
+
+  constructor(
+    private readonly loadId: string,
+    private readonly onReject: (row: RejectedRow) => void,
+  ) {
+    super({ writableObjectMode: true });
+  }
+
+  override _transform(batch: Line[], _encoding: BufferEncoding, callback: TransformCallback): void {
+    try {
+      let out = '';
+      for (const line of batch) {
+        if (this.header === undefined) {
+          this.header = parseHeader(line.bytes);
+          continue;
+        }
+        if (line.truncatedFrom !== undefined) {
+          this.reject(line.no, line.bytes.subarray(0, KEPT_BYTES_OF_LONG_LINE), `line is ${line.truncatedFrom} bytes long, over the limit`);
+          continue;
+        }
+        const parsed = parseRow(line.bytes, this.header);
+        if (parsed.ok) {
+          out += `${this.loadId}\t${line.no}\t${parsed.json}\n`;
+          this.rows += 1;
+        } else {
+          this.reject(line.no, line.bytes, parsed.reason);
+        }
+      }
+      if (out.length > 0) this.push(out, 'utf8');
+      callback();
+    } catch (err) {
+      callback(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  private reject(lineNo: number, bytes: Buffer, reason: string): void {
+    this.rejects += 1;
+    this.onReject({ lineNo, bytes: Buffer.from(bytes), reason });
+  }
+}
+
+/** The COPY statement ToCopyRows feeds: `\x01` as quote, since it cannot occur in JSON text. */
+export const COPY_RAW_EVENTS_SQL =
+  "copy raw.raw_events (load_id, line_no, event) from stdin with (format csv, delimiter E'\\t', quote E'\\x01')";

@@ -1,0 +1,54 @@
+-- article_performance: displays, clicks, cumulative clicks and CTR per article and day.
+-- title and category: the value of the article's latest display or click that day
+-- carrying one (ties: the greatest value), so the pick never depends on load order.
+-- grain: one row per article and day with a display or click; key: (article_id, date).
+-- materialized: materialized_view
+-- unique_key: article_id, date
+with
+
+article_events as (
+    select
+        article_id,
+        event_date,
+        event_at,
+        title,
+        category,
+        is_display,
+        is_click
+    from staging.stg_events
+    where article_id is not null
+        and (is_display or is_click)
+),
+
+daily_articles as (
+    select
+        article_id,
+        event_date as date,
+        count(*) filter (where is_display) as card_views,
+        count(*) filter (where is_click) as article_views,
+        (array_agg(title order by event_at desc, title desc) filter (where title is not null))[1] as title,
+        (array_agg(category order by event_at desc, category desc) filter (where category is not null))[1] as category
+    from article_events
+    group by
+        article_id,
+        event_date
+),
+
+final as (
+    select
+        daily_articles.article_id,
+        daily_articles.date,
+        daily_articles.title,
+        daily_articles.category,
+        daily_articles.card_views,
+        daily_articles.article_views,
+        sum(daily_articles.article_views) over (
+            partition by daily_articles.article_id
+            order by daily_articles.date
+            rows between unbounded preceding and current row
+        )::bigint as cumulative_article_views,
+        daily_articles.article_views::numeric / nullif(daily_articles.card_views, 0) as ctr
+    from daily_articles
+)
+
+select * from final

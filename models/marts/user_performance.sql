@@ -1,0 +1,66 @@
+-- user_performance: sessions, average session length, displays, clicks and CTR per user and day.
+-- sessions counts the sessions that start that day (stg_sessions); a day with
+-- events but no session start has 0 sessions and a NULL average.
+-- grain: one row per identified user and day with an event; key: (user_id, date).
+-- materialized: materialized_view
+-- unique_key: user_id, date
+with
+
+user_events as (
+    select
+        user_id,
+        event_date,
+        is_display,
+        is_click
+    from staging.stg_events
+    where user_id is not null
+),
+
+user_sessions as (
+    select
+        user_id,
+        session_date,
+        length_seconds
+    from staging.stg_sessions
+),
+
+daily_events as (
+    select
+        user_id,
+        event_date as date,
+        count(*) filter (where is_display) as card_views,
+        count(*) filter (where is_click) as article_views
+    from user_events
+    group by
+        user_id,
+        event_date
+),
+
+daily_sessions as (
+    select
+        user_id,
+        session_date as date,
+        count(*) as sessions,
+        avg(length_seconds) as avg_session_length_seconds
+    from user_sessions
+    group by
+        user_id,
+        session_date
+),
+
+final as (
+    select
+        daily_events.user_id,
+        daily_events.date,
+        coalesce(daily_sessions.sessions, 0) as sessions,
+        daily_sessions.avg_session_length_seconds,
+        daily_events.card_views,
+        daily_events.article_views,
+        daily_events.article_views::numeric / nullif(daily_events.card_views, 0) as ctr
+    from daily_events
+    left join daily_sessions
+        on daily_events.user_id = daily_sessions.user_id
+        and daily_events.date = daily_sessions.date
+)
+
+select * from final

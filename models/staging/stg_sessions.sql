@@ -1,0 +1,94 @@
+-- stg_sessions: sessions of identified users. A user's events with the same
+-- MD5(SESSION_ID), in time order, start a new session wherever the gap to the
+-- previous event exceeds elt.settings.session_gap (default 30 minutes).
+-- A session belongs to the reporting day of its first event.
+-- grain: one row per session; key: (user_id, session_id, session_number).
+-- materialized: view
+-- unique_key: user_id, session_id, session_number
+with
+
+events as (
+    select
+        user_id,
+        session_id,
+        event_at
+    from staging.stg_events
+    where user_id is not null
+),
+
+settings as (
+    select
+        reporting_time_zone,
+        session_gap
+    from elt.settings
+),
+
+events_with_gaps as (
+    select
+        events.user_id,
+        events.session_id,
+        events.event_at,
+        events.event_at - lag(events.event_at) over (
+            partition by events.user_id, events.session_id
+            order by events.event_at
+        ) as gap_to_previous
+    from events
+),
+
+session_starts as (
+    select
+        events_with_gaps.user_id,
+        events_with_gaps.session_id,
+        events_with_gaps.event_at,
+        case
+            when events_with_gaps.gap_to_previous is null then 1
+            when events_with_gaps.gap_to_previous > settings.session_gap then 1
+            else 0
+        end as is_session_start
+    from events_with_gaps
+    cross join settings
+),
+
+numbered_events as (
+    select
+        session_starts.user_id,
+        session_starts.session_id,
+        session_starts.event_at,
+        sum(session_starts.is_session_start) over (
+            partition by session_starts.user_id, session_starts.session_id
+            order by session_starts.event_at
+            rows between unbounded preceding and current row
+        ) as session_number
+    from session_starts
+),
+
+sessions as (
+    select
+        numbered_events.user_id,
+        numbered_events.session_id,
+        numbered_events.session_number,
+        min(numbered_events.event_at) as started_at,
+        max(numbered_events.event_at) as ended_at,
+        count(*) as event_count
+    from numbered_events
+    group by
+        numbered_events.user_id,
+        numbered_events.session_id,
+        numbered_events.session_number
+),
+
+final as (
+    select
+        sessions.user_id,
+        sessions.session_id,
+        sessions.session_number::integer as session_number,
+        sessions.started_at,
+        sessions.ended_at,
+        (sessions.started_at at time zone settings.reporting_time_zone)::date as session_date,
+        extract(epoch from sessions.ended_at - sessions.started_at) as length_seconds,
+        sessions.event_count
+    from sessions
+    cross join settings
+)
+
+select * from final

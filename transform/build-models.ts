@@ -1,0 +1,151 @@
+import type { Pool, PoolClient } from 'pg';
+import { Umzug, type UmzugStorage } from 'umzug';
+import { EltError, ExitCode } from '../cli/errors';
+import type { Logger } from '../cli/log';
+import { withLockedTransaction } from '../db/locked-transaction';
+import { readModels, withDownstream, type Model } from './model-catalog';
+
+export interface BuildResult {
+  /** models (re)created, in build order */
+  built: string[];
+  /** models whose SQL and upstream were unchanged, left as they were */
+  unchanged: string[];
+  /** relations of models whose files were removed */
+  dropped: string[];
+}
+
+const STATE_TABLE = `
+  create table if not exists elt.models (
+      name text primary key,
+      checksum text not null,
+      materialized text not null,
+      build_order integer not null,
+      built_at timestamptz not null default now()
+  )`;
+
+function quoteName(name: string): string {
+  return name.split('.').map((part) => `"${part}"`).join('.');
+}
+
+function relationKind(materialized: string): string {
+  return materialized === 'materialized_view' ? 'materialized view' : 'view';
+}
+
+/** The statements that create a model: the relation, its key index for marts, its comment. */
+function createStatements(model: Model, client: PoolClient): string[] {
+  const name = quoteName(model.name);
+  const summary = model.sql.split('\n').find((line) => line.startsWith('--'))?.replace(/^--\s*/, '') ?? model.name;
+  const statements = [`create ${relationKind(model.materialized)} ${name} as\n${model.sql}`];
+  if (model.materialized === 'materialized_view') {
+    const columns = model.uniqueKey.map((column) => `"${column}"`).join(', ');
+    statements.push(`create unique index "${model.relation}_unique_key" on ${name} (${columns})`);
+  }
+  statements.push(`comment on ${relationKind(model.materialized)} ${name} is ${client.escapeLiteral(summary)}`);
+  return statements;
+}
+
+/**
+ * Brings the database's models in line with the model files, with umzug
+ * (its own state table, elt.models). A model is rebuilt when its checksum
+ * changed or its relation is missing, and with it every model downstream;
+ * the others are left alone. Everything happens in one transaction under an
+ * advisory lock: stale relations are dropped in reverse dependency order
+ * (never with cascade) and recreated in order, so readers see the old or the
+ * new version, and an object outside the models that depends on one makes the
+ * build fail loudly instead of being dropped.
+ */
+export async function buildModels(pool: Pool, options: { dir: string; log: Logger; full?: boolean }): Promise<BuildResult> {
+  const models = readModels(options.dir);
+  return withLockedTransaction(pool, 'clickstream-elt:build', async (client) => {
+    await client.query(STATE_TABLE);
+    const { rows: stored } = await client.query<{ name: string; checksum: string; materialized: string; exists: boolean }>(
+      'select name, checksum, materialized, to_regclass(name) is not null as exists from elt.models order by build_order desc',
+    );
+    const storedByName = new Map(stored.map((row) => [row.name, row]));
+    const changed = new Set(
+      models
+        .filter((model) => {
+          const state = storedByName.get(model.name);
+          return options.full || !state || !state.exists || state.checksum !== model.checksum;
+        })
+        .map((model) => model.name),
+    );
+    const pending = withDownstream(models, changed);
+    const pendingSet = new Set(pending);
+    const removed = stored.filter((row) => !models.some((model) => model.name === row.name));
+
+    // drop what will be rebuilt or is gone, dependents first
+    const { rows: existing } = await client.query<{ name: string; relkind: string }>(
+      `select n.nspname || '.' || c.relname as name, c.relkind
+         from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = any($1) and c.relkind in ('v', 'm')`,
+      [['staging', 'marts']],
+    );
+    const existingKinds = new Map(existing.map((row) => [row.name, row.relkind]));
+    const toDrop = [
+      ...[...pending].reverse(),
+      ...removed.map((row) => row.name),
+    ].filter((name) => existingKinds.has(name));
+    for (const name of toDrop) {
+      const kind = existingKinds.get(name) === 'm' ? 'materialized view' : 'view';
+      try {
+        await client.query(`drop ${kind} ${quoteName(name)}`);
+      } catch (err) {
+        throw new EltError(`cannot rebuild model ${name}: ${err instanceof Error ? err.message : String(err)}`, ExitCode.modelFailed, { cause: err });
+      }
+    }
+    for (const row of removed) {
+      await client.query('delete from elt.models where name = $1', [row.name]);
+      options.log.info(`dropped model ${row.name} (its file is gone)`);
+    }
+
+    const storage: UmzugStorage = {
+      executed: async () => models.filter((model) => !pendingSet.has(model.name)).map((model) => model.name),
+      logMigration: async ({ name }) => {
+        const model = models.find((candidate) => candidate.name === name) as Model;
+        await client.query(
+          `insert into elt.models (name, checksum, materialized, build_order) values ($1, $2, $3, $4)
+           on conflict (name) do update
+              set checksum = excluded.checksum, materialized = excluded.materialized,
+                  build_order = excluded.build_order, built_at = now()`,
+          [name, model.checksum, model.materialized, models.indexOf(model)],
+        );
+      },
+      unlogMigration: async ({ name }) => {
+        await client.query('delete from elt.models where name = $1', [name]);
+      },
+    };
+    const umzug = new Umzug({
+      migrations: models.map((model) => ({
+        name: model.name,
+        path: model.path,
+        up: async () => {
+          const started = performance.now();
+          for (const statement of createStatements(model, client)) {
+            try {
+              await client.query(statement);
+            } catch (err) {
+              const message = err instanceof Error ? err.message : String(err);
+              throw new EltError(`model ${model.name} (${model.path}) failed to build: ${message}`, ExitCode.modelFailed, { cause: err });
+            }
+          }
+          options.log.info(`built ${relationKind(model.materialized)} ${model.name} in ${Math.round(performance.now() - started)} ms`);
+        },
+      })),
+      storage,
+      logger: undefined,
+    });
+    try {
+      await umzug.up();
+    } catch (err) {
+      // umzug wraps what a migration throws; surface our own error
+      const cause = err instanceof Error && err.cause instanceof EltError ? err.cause : err;
+      throw cause;
+    }
+    return {
+      built: pending,
+      unchanged: models.map((model) => model.name).filter((name) => !pendingSet.has(name)),
+      dropped: removed.map((row) => row.name),
+    };
+  });
+}

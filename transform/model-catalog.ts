@@ -1,0 +1,110 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { EltError, ExitCode } from '../cli/errors';
+
+export type Materialization = 'view' | 'materialized_view';
+
+/** One SQL model: a `select` in `models/<schema>/<name>.sql`, plus its header settings. */
+export interface Model {
+  /** schema-qualified relation name, e.g. marts.article_performance */
+  name: string;
+  schema: string;
+  relation: string;
+  path: string;
+  sql: string;
+  materialized: Materialization;
+  uniqueKey: string[];
+  /** models this one selects from (found as schema-qualified names in its SQL) */
+  dependsOn: string[];
+  /** sha256 of what is built: the SQL and its settings */
+  checksum: string;
+}
+
+/** Layers in build order; a model may only read from its own layer or earlier ones. */
+export const MODEL_SCHEMAS = ['staging', 'marts'] as const;
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+
+function headerSetting(sql: string, key: string): string | undefined {
+  const match = new RegExp(`^--\\s*${key}:\\s*(.+)$`, 'm').exec(sql);
+  return match?.[1]?.trim();
+}
+
+function withoutComments(sql: string): string {
+  return sql.replace(/--[^\n]*/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ');
+}
+
+function readModel(schema: string, path: string): Omit<Model, 'dependsOn'> {
+  const relation = basename(path, '.sql');
+  const name = `${schema}.${relation}`;
+  if (!IDENTIFIER.test(relation)) {
+    throw new EltError(`model ${path}: file name must be a lower-case SQL identifier`, ExitCode.modelFailed);
+  }
+  const sql = readFileSync(path, 'utf8').trim().replace(/;\s*$/, '');
+  const materialized = headerSetting(sql, 'materialized') ?? (schema === 'marts' ? 'materialized_view' : 'view');
+  if (materialized !== 'view' && materialized !== 'materialized_view') {
+    throw new EltError(`model ${name}: materialized must be view or materialized_view, not "${materialized}"`, ExitCode.modelFailed);
+  }
+  const uniqueKey = (headerSetting(sql, 'unique_key') ?? '').split(',').map((column) => column.trim()).filter(Boolean);
+  if (materialized === 'materialized_view' && uniqueKey.length === 0) {
+    throw new EltError(`model ${name}: a materialized view needs a "-- unique_key: ..." header line`, ExitCode.modelFailed);
+  }
+  const checksum = createHash('sha256').update(`${materialized}\n${uniqueKey.join(',')}\n${sql}`).digest('hex');
+  return { name, schema, relation, path, sql, materialized, uniqueKey, checksum };
+}
+
+/** Orders models so each comes after the models it reads (layer, then name, breaks ties). */
+function topologicalOrder(models: Model[]): Model[] {
+  const byName = new Map(models.map((model) => [model.name, model]));
+  const ordered: Model[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (model: Model, path: string[]): void => {
+    if (state.get(model.name) === 'done') return;
+    if (state.get(model.name) === 'visiting') {
+      throw new EltError(`models form a cycle: ${[...path, model.name].join(' -> ')}`, ExitCode.modelFailed);
+    }
+    state.set(model.name, 'visiting');
+    for (const dependency of model.dependsOn) visit(byName.get(dependency) as Model, [...path, model.name]);
+    state.set(model.name, 'done');
+    ordered.push(model);
+  };
+  for (const model of models) visit(model, []);
+  return ordered;
+}
+
+/**
+ * Reads every model under `dir` (`staging/*.sql`, then `marts/*.sql`) and
+ * returns them in build order, each with its dependencies on other models.
+ */
+export function readModels(dir: string): Model[] {
+  const models = MODEL_SCHEMAS.flatMap((schema) => {
+    let files: string[];
+    try {
+      files = readdirSync(join(dir, schema)).filter((file) => file.endsWith('.sql')).sort();
+    } catch {
+      files = [];
+    }
+    return files.map((file) => readModel(schema, join(dir, schema, file)));
+  });
+  const names = new Set(models.map((model) => model.name));
+  const reference = new RegExp(`\\b(${MODEL_SCHEMAS.join('|')})\\.([a-z_][a-z0-9_]*)\\b`, 'g');
+  const withDependencies = models.map((model) => {
+    const referenced = [...withoutComments(model.sql).matchAll(reference)].map((match) => `${match[1]}.${match[2]}`);
+    for (const name of referenced) {
+      if (!names.has(name)) throw new EltError(`model ${model.name} reads ${name}, which is not a model`, ExitCode.modelFailed);
+    }
+    const dependsOn = [...new Set(referenced)].filter((name) => name !== model.name);
+    return { ...model, dependsOn };
+  });
+  return topologicalOrder(withDependencies);
+}
+
+/** The names of `changed` models and of every model downstream of them, in build order. */
+export function withDownstream(models: Model[], changed: Set<string>): string[] {
+  const affected = new Set(changed);
+  for (const model of models) {
+    if (model.dependsOn.some((dependency) => affected.has(dependency))) affected.add(model.name);
+  }
+  return models.filter((model) => affected.has(model.name)).map((model) => model.name);
+}

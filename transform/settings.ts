@@ -1,0 +1,34 @@
+import type { Pool } from 'pg';
+import { EltError, ExitCode } from '../cli/errors';
+
+export interface ModelSettings {
+  /** IANA time zone the report days are counted in, e.g. UTC or Europe/Berlin */
+  timeZone?: string;
+  /** a gap longer than this many minutes starts a new session */
+  sessionGapMinutes?: number;
+}
+
+/**
+ * Writes the given settings to elt.settings (the models read them from there);
+ * settings left undefined keep their stored value. Marts pick them up on refresh.
+ */
+export async function applySettings(pool: Pool, settings: ModelSettings): Promise<{ timeZone: string; sessionGapMinutes: number }> {
+  if (settings.timeZone !== undefined) {
+    const { rows } = await pool.query<{ ok: boolean }>('select exists (select 1 from pg_timezone_names where name = $1) as ok', [settings.timeZone]);
+    if (!rows[0]?.ok) {
+      throw new EltError(`unknown time zone "${settings.timeZone}" (use an IANA name such as UTC or Europe/Berlin)`, ExitCode.usage);
+    }
+    await pool.query('update elt.settings set reporting_time_zone = $1', [settings.timeZone]);
+  }
+  if (settings.sessionGapMinutes !== undefined) {
+    if (!Number.isFinite(settings.sessionGapMinutes) || settings.sessionGapMinutes <= 0) {
+      throw new EltError(`the session gap must be a positive number of minutes, not ${settings.sessionGapMinutes}`, ExitCode.usage);
+    }
+    await pool.query("update elt.settings set session_gap = $1 * interval '1 minute'", [settings.sessionGapMinutes]);
+  }
+  const { rows } = await pool.query<{ time_zone: string; gap_minutes: string }>(
+    'select reporting_time_zone as time_zone, extract(epoch from session_gap) / 60 as gap_minutes from elt.settings',
+  );
+  const row = rows[0] as { time_zone: string; gap_minutes: string };
+  return { timeZone: row.time_zone, sessionGapMinutes: Number(row.gap_minutes) };
+}

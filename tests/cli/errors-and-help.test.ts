@@ -12,7 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => db.drop());
 
-const withDb = () => ({ ...process.env, DATABASE_URL: db.url });
+const withDb = (): NodeJS.ProcessEnv => ({ ...process.env, DATABASE_URL: db.url });
 
 /** One line on stderr, no stack trace. */
 function expectOneLineError(stderr: string, pattern: RegExp): void {

@@ -85,7 +85,7 @@ test.each(Object.keys(COMMANDS))('elt %s --help shows usage and an example', asy
   expect(result.code).toBe(0);
   expect(result.stdout).toMatch(new RegExp(`^elt ${name}: `));
   expect(result.stdout).toMatch(/Usage: elt /);
-  expect(result.stdout).toMatch(/Example:\n  npm run elt -- /);
+  expect(result.stdout).toMatch(/Example:\n {2}npm run elt -- /);
 });
 
 test('a lake file that fails to load makes the run exit 4 naming it, after loading the others', async () => {

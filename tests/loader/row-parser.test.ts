@@ -107,5 +107,5 @@ test('a raw CR inside ATTRIBUTES whitespace is kept out of the COPY row', () => 
 test('control characters and quotes in the other fields are JSON-escaped', () => {
   const parsed = parseRow(row(TS, 'se"ss\rion', 'e\u0001', 'u', '{}'), header);
   expect(parsed.ok && JSON.parse(parsed.json)).toMatchObject({ 'MD5(SESSION_ID)': 'se"ss\rion', EVENT_NAME: 'e\u0001' });
-  expect(parsed.ok && /[\r\u0001\t]/.test(parsed.json)).toBe(false);
+  expect(parsed.ok && ['\r', '\u0001', '\t'].some((c) => parsed.json.includes(c))).toBe(false);
 });

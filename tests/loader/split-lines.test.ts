@@ -7,7 +7,7 @@ async function split(chunks: (string | Buffer)[], maxLineBytes?: number): Promis
   await pipeline(
     Readable.from(chunks.map((chunk) => (typeof chunk === 'string' ? Buffer.from(chunk) : chunk))),
     new SplitLines(maxLineBytes),
-    async function* (batches: AsyncIterable<Line[]>) {
+    async (batches: AsyncIterable<Line[]>) => {
       for await (const batch of batches) lines.push(...batch);
     },
   );

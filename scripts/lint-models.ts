@@ -1,0 +1,62 @@
+/**
+ * lint-models: the house style of the SQL models, checked (see README "The models"):
+ * a header comment with the grain, lower-case keywords, every relation read from
+ * either a CTE or a schema-qualified table (REFRESH runs with an empty search_path
+ * since Postgres 17), lines of at most 120 characters, and `select * from final` last.
+ *
+ *   npx tsx scripts/lint-models.ts [models-dir]     # exit 1 and one line per problem
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const KEYWORDS = [
+  'select', 'from', 'where', 'group', 'by', 'order', 'having', 'join', 'left', 'inner', 'outer', 'on', 'with',
+  'as', 'and', 'or', 'not', 'case', 'when', 'then', 'else', 'end', 'over', 'partition', 'filter', 'cross',
+  'distinct', 'union', 'all', 'is', 'null', 'in', 'between', 'rows', 'unbounded', 'preceding', 'current', 'row',
+];
+const UPPER_KEYWORD = new RegExp(`\\b(${KEYWORDS.map((k) => k.toUpperCase()).join('|')})\\b`);
+const MAX_LINE = 120;
+
+/** Code without comments and string literals (replaced by spaces), so checks see only SQL. */
+function codeOnly(sql: string): string {
+  return sql.replace(/--[^\n]*/g, (m) => ' '.repeat(m.length)).replace(/'(?:[^']|'')*'/g, (m) => ' '.repeat(m.length));
+}
+
+/** The style problems of one model, as `line N: message` strings. */
+export function lintModel(sql: string): string[] {
+  const problems: string[] = [];
+  const header = sql.split('\n').filter((line) => line.startsWith('--'));
+  if (!header.some((line) => /^--\s*grain:/.test(line))) problems.push('line 1: the header comment needs a "-- grain: one row per ..." line');
+  const code = codeOnly(sql);
+  const cteNames = new Set([...code.matchAll(/\b([a-z_][a-z0-9_]*)\s+as\s*\(/g)].map((m) => m[1]));
+  code.split('\n').forEach((line, index) => {
+    const at = `line ${index + 1}`;
+    const upper = UPPER_KEYWORD.exec(line);
+    if (upper) problems.push(`${at}: keyword "${upper[1]}" should be lower case`);
+    if ((sql.split('\n')[index] ?? '').length > MAX_LINE) problems.push(`${at}: longer than ${MAX_LINE} characters`);
+    for (const match of line.matchAll(/\b(?:from|join)\s+([a-z_][a-z0-9_]*)(\.)?/g)) {
+      const name = match[1] as string;
+      if (!match[2] && !cteNames.has(name) && !['unnest', 'lateral', 'generate_series'].includes(name)) {
+        problems.push(`${at}: "${name}" is neither a CTE nor schema-qualified (write schema.${name})`);
+      }
+    }
+  });
+  if (!/select \* from final\s*;?\s*$/.test(sql.trim())) problems.push('last line: a model ends with "select * from final"');
+  return problems;
+}
+
+function modelFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return modelFiles(path);
+    return name.endsWith('.sql') ? [path] : [];
+  });
+}
+
+if (require.main === module) {
+  const dir = process.argv[2] ?? join(__dirname, '..', 'models');
+  const problems = modelFiles(dir).flatMap((path) => lintModel(readFileSync(path, 'utf8')).map((p) => `${relative(process.cwd(), path)}: ${p}`));
+  for (const problem of problems) process.stderr.write(`${problem}\n`);
+  process.stderr.write(problems.length ? `lint-models: ${problems.length} problem(s)\n` : 'lint-models: models ok\n');
+  process.exit(problems.length ? 1 : 0);
+}

@@ -1,0 +1,38 @@
+import { lintModel } from '../../scripts/lint-models';
+
+const GOOD = `-- a model
+-- grain: one row per thing
+with
+
+things as (
+    select id from raw.things
+),
+
+final as (
+    select id from things
+)
+
+select * from final`;
+
+test('a model in house style has no problems', () => {
+  expect(lintModel(GOOD)).toEqual([]);
+});
+
+test('a missing grain line in the header is reported', () => {
+  expect(lintModel(GOOD.replace('-- grain: one row per thing\n', ''))).toEqual(['line 1: the header comment needs a "-- grain: one row per ..." line']);
+});
+
+test('an upper-case keyword is reported with its line, but not inside a string or comment', () => {
+  expect(lintModel(GOOD.replace('select id from raw.things', 'SELECT id from raw.things'))).toEqual(['line 6: keyword "SELECT" should be lower case']);
+  expect(lintModel(GOOD.replace('select id from raw.things', "select 'SELECT' as id from raw.things -- FROM"))).toEqual([]);
+});
+
+test('a relation that is neither a CTE nor schema-qualified is reported (the REFRESH search_path trap)', () => {
+  expect(lintModel(GOOD.replace('from raw.things', 'from things_table'))).toEqual([
+    'line 6: "things_table" is neither a CTE nor schema-qualified (write schema.things_table)',
+  ]);
+});
+
+test('a model must end with select * from final', () => {
+  expect(lintModel(GOOD.replace('select * from final', 'select id from final'))).toEqual(['last line: a model ends with "select * from final"']);
+});

@@ -14,6 +14,8 @@ export const ExitCode = {
   loadFailed: 4,
   /** a model failed to build or refresh */
   modelFailed: 5,
+  /** the lake source cannot be reached or refused access (S3 endpoint, credentials) */
+  sourceUnavailable: 6,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

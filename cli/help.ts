@@ -2,8 +2,14 @@
 export const COMMANDS: Record<string, { summary: string; usage: string; options: string; example: string }> = {
   run: {
     summary: 'migrate, load the lake, build the models, refresh the marts, print a summary',
-    usage: 'elt run --source <dir|file> [options]',
-    options: `  --source <path>             lake directory (*.tsv, *.tsv.gz) or one file [env ELT_SOURCE]
+    usage: 'elt run --source <dir|file|s3://bucket/prefix/> [options]',
+    options: `  --source <path|s3-uri>      lake: a directory or file, or s3://bucket/prefix/ [env ELT_SOURCE]
+  --concurrency <n>           objects loaded at once, each in its own transaction [env ELT_CONCURRENCY, default 2]
+  --max-reject-ratio <r>      an object with more rejected rows than this share fails [env ELT_MAX_REJECT_RATIO, default 0.05]
+  --retries <n>               further attempts after a transient S3 failure [env ELT_RETRIES, default 3]
+  --endpoint-url <url>        S3-compatible endpoint, e.g. MinIO [env AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL]
+  --region <region>           AWS region [env AWS_REGION, default us-east-1]
+  --no-sign-request           anonymous requests, for a public bucket [env ELT_S3_NO_SIGN_REQUEST=1]
   --models <dir>              model folder (default: the package's models/)
   --time-zone <tz>            reporting time zone for days [env ELT_TIME_ZONE, default UTC]
   --session-gap-minutes <n>   gap that starts a new session [env ELT_SESSION_GAP_MINUTES, default 30]`,
@@ -11,9 +17,25 @@ export const COMMANDS: Record<string, { summary: string; usage: string; options:
   },
   load: {
     summary: 'stream lake files into raw.raw_events (unchanged files are skipped)',
-    usage: 'elt load --source <dir|file>',
-    options: `  --source <path>             lake directory (*.tsv, *.tsv.gz) or one file [env ELT_SOURCE]`,
+    usage: 'elt load --source <dir|file|s3://bucket/prefix/> [options]',
+    options: `  --source <path|s3-uri>      lake: a directory or file, or s3://bucket/prefix/ [env ELT_SOURCE]
+  --concurrency <n>           objects loaded at once, each in its own transaction [env ELT_CONCURRENCY, default 2]
+  --max-reject-ratio <r>      an object with more rejected rows than this share fails [env ELT_MAX_REJECT_RATIO, default 0.05]
+  --retries <n>               further attempts after a transient S3 failure [env ELT_RETRIES, default 3]
+  --endpoint-url <url>        S3-compatible endpoint, e.g. MinIO [env AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL]
+  --region <region>           AWS region [env AWS_REGION, default us-east-1]
+  --no-sign-request           anonymous requests, for a public bucket [env ELT_S3_NO_SIGN_REQUEST=1]`,
     example: 'npm run elt -- load --source tests/fixtures/lake-sample/2019-02-15.tsv',
+  },
+  upload: {
+    summary: 'put local lake files under an S3 prefix (multipart upload)',
+    usage: 'elt upload --source <dir|file> --to s3://<bucket>/<prefix>/ [options]',
+    options: `  --source <path>             local lake directory or file [env ELT_SOURCE]
+  --to <s3-uri>               target bucket and prefix
+  --create-bucket             create the bucket when it does not exist
+  --endpoint-url <url>        S3-compatible endpoint, e.g. MinIO [env AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL]
+  --region <region>           AWS region [env AWS_REGION, default us-east-1]`,
+    example: 'npm run elt -- upload --source tests/fixtures/lake-sample --to s3://lake/lake/ --endpoint-url http://127.0.0.1:9000 --create-bucket',
   },
   migrate: {
     summary: 'create or update the schemas and tables (migrations/*.sql, each applied once)',
@@ -64,12 +86,16 @@ Environment:
   ELT_TIME_ZONE             default for --time-zone
   ELT_SESSION_GAP_MINUTES   default for --session-gap-minutes
   ELT_DB_WAIT_SECONDS       how long to wait for the database to answer (default 10)
+  AWS_*                     S3 settings as for the AWS CLI: AWS_REGION, AWS_PROFILE,
+                            AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL_S3
 
-Exit codes: 0 ok, 1 unexpected error, 2 bad usage or input path, 3 database
-unreachable, 4 a lake file failed to load, 5 a model failed to build or refresh.
+Exit codes: 0 ok, 1 unexpected error, 2 bad usage or input (path, URI, bucket),
+3 database unreachable, 4 a lake file failed to load, 5 a model failed to build
+or refresh, 6 the S3 endpoint is unreachable or refused access.
 
-Example:
+Examples:
   npm run elt -- run --source tests/fixtures/lake-sample
+  npm run elt -- run --source s3://upday-data-assignment/lake/ --no-sign-request
 `;
 
 export function commandHelp(name: string): string {

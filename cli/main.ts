@@ -2,23 +2,39 @@
 import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { migrate } from '../db/migrate';
-import { listLocalObjects } from '../loader/local-source';
-import { loadLake } from '../loader/load-lake';
+import { listObjects } from '../loader/list-objects';
+import { DEFAULT_LOAD_OPTIONS, loadLake, type LoadLakeOptions } from '../loader/load-lake';
+import { s3SettingsFromEnv, type S3Settings } from '../loader/s3-client';
+import { uploadLake } from '../loader/s3-upload';
 import { buildModels } from '../transform/build-models';
 import { refreshMarts } from '../transform/refresh-marts';
 import { applySettings, type ModelSettings } from '../transform/settings';
 import { openDatabase, type OpenDatabase } from './database';
 import { describeError, EltError, ExitCode, type ExitCodeValue } from './errors';
 import { COMMANDS, commandHelp, GLOBAL_HELP } from './help';
-import { createLogger, timed, type Logger } from './log';
+import { createLogger, formatMs, timed, type Logger } from './log';
 import { packageVersion, projectRoot } from './project-root';
 import { formatReport, type RunReport } from './summary';
 
 type Options = Record<string, string | boolean | undefined>;
 
+const S3_OPTIONS: ParseArgsConfig['options'] = {
+  'endpoint-url': { type: 'string' },
+  region: { type: 'string' },
+  'no-sign-request': { type: 'boolean' },
+};
+const LOAD_OPTIONS: ParseArgsConfig['options'] = {
+  source: { type: 'string' },
+  concurrency: { type: 'string' },
+  'max-reject-ratio': { type: 'string' },
+  retries: { type: 'string' },
+  ...S3_OPTIONS,
+};
+
 const OPTION_SPECS: Record<string, ParseArgsConfig['options']> = {
-  run: { source: { type: 'string' }, models: { type: 'string' }, 'time-zone': { type: 'string' }, 'session-gap-minutes': { type: 'string' } },
-  load: { source: { type: 'string' } },
+  run: { ...LOAD_OPTIONS, models: { type: 'string' }, 'time-zone': { type: 'string' }, 'session-gap-minutes': { type: 'string' } },
+  load: LOAD_OPTIONS,
+  upload: { source: { type: 'string' }, to: { type: 'string' }, 'create-bucket': { type: 'boolean' }, ...S3_OPTIONS },
   migrate: {},
   build: { full: { type: 'boolean' }, models: { type: 'string' }, 'time-zone': { type: 'string' }, 'session-gap-minutes': { type: 'string' } },
   refresh: { models: { type: 'string' } },
@@ -35,6 +51,33 @@ function sourceOf(options: Options, env: NodeJS.ProcessEnv): string {
   const source = (options.source as string | undefined) ?? env.ELT_SOURCE;
   if (!source) throw new EltError('no lake source: pass --source <dir|file> or set ELT_SOURCE', ExitCode.usage);
   return source;
+}
+
+function s3SettingsOf(options: Options, env: NodeJS.ProcessEnv): S3Settings {
+  const fromEnv = s3SettingsFromEnv(env);
+  return {
+    endpoint: (options['endpoint-url'] as string | undefined) ?? fromEnv.endpoint,
+    region: (options.region as string | undefined) ?? fromEnv.region,
+    unsigned: options['no-sign-request'] === true || fromEnv.unsigned,
+  };
+}
+
+/** A numeric option: flag, else environment variable, else default; bad values are usage errors. */
+function numberOption(options: Options, env: NodeJS.ProcessEnv, flag: string, variable: string, fallback: number, valid: (n: number) => boolean): number {
+  const raw = (options[flag] as string | undefined) ?? env[variable];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || !valid(value)) throw new EltError(`--${flag} ${raw} is out of range (see elt --help)`, ExitCode.usage);
+  return value;
+}
+
+function loadOptionsOf(options: Options, env: NodeJS.ProcessEnv): LoadLakeOptions {
+  return {
+    ...DEFAULT_LOAD_OPTIONS,
+    concurrency: numberOption(options, env, 'concurrency', 'ELT_CONCURRENCY', DEFAULT_LOAD_OPTIONS.concurrency, (n) => Number.isInteger(n) && n >= 1 && n <= 64),
+    maxRejectRatio: numberOption(options, env, 'max-reject-ratio', 'ELT_MAX_REJECT_RATIO', DEFAULT_LOAD_OPTIONS.maxRejectRatio, (n) => n >= 0 && n <= 1),
+    retries: numberOption(options, env, 'retries', 'ELT_RETRIES', DEFAULT_LOAD_OPTIONS.retries, (n) => Number.isInteger(n) && n >= 0 && n <= 20),
+  };
 }
 
 function modelsDirOf(options: Options): string {
@@ -65,14 +108,15 @@ async function runPipeline(command: string, options: Options, io: Io): Promise<E
   const withLoad = command === 'run' || command === 'load';
   const withModels = command === 'run' || command === 'build' || command === 'refresh';
   // check the input before starting anything
-  const objects = withLoad ? listLocalObjects(sourceOf(options, io.env)) : [];
+  const loadOptions = withLoad ? loadOptionsOf(options, io.env) : DEFAULT_LOAD_OPTIONS;
+  const objects = withLoad ? await listObjects(sourceOf(options, io.env), s3SettingsOf(options, io.env), io.log) : [];
   const modelsDir = modelsDirOf(options);
   return withDatabase(io, async ({ pool }) => {
     const migrated = await timed(io.log, 'migrate', () => migrate(pool, { dir: migrationsDir(), log: io.log }));
     report.migrations = { applied: migrated.result.applied, ms: migrated.ms };
     if (withLoad) {
       io.log.info(`loading ${objects.length} lake file(s)`);
-      const loaded = await timed(io.log, 'load', () => loadLake(pool, objects, io.log));
+      const loaded = await timed(io.log, 'load', () => loadLake(pool, objects, io.log, loadOptions));
       report.load = { summary: loaded.result, ms: loaded.ms };
     }
     if (withModels) {
@@ -93,6 +137,19 @@ async function runPipeline(command: string, options: Options, io: Io): Promise<E
     io.stdout.write(formatReport(report));
     return (report.load?.summary.failed ?? 0) > 0 ? ExitCode.loadFailed : ExitCode.ok;
   });
+}
+
+/** `elt upload`: put local lake files under an S3 prefix (multipart). */
+async function upload(options: Options, io: Io): Promise<ExitCodeValue> {
+  const target = options.to as string | undefined;
+  if (!target) throw new EltError('no target: pass --to s3://<bucket>/<prefix>/', ExitCode.usage);
+  const started = performance.now();
+  const uploaded = await uploadLake(sourceOf(options, io.env), target, s3SettingsOf(options, io.env), io.log, {
+    createBucket: options['create-bucket'] === true,
+  });
+  const bytes = uploaded.reduce((sum, object) => sum + object.bytes, 0);
+  io.stdout.write(`uploaded ${uploaded.length} files (${bytes.toLocaleString('en-US')} bytes) to ${target} in ${formatMs(performance.now() - started)}\n`);
+  return ExitCode.ok;
 }
 
 /** `elt db`: keep the embedded server up until interrupted. */
@@ -151,6 +208,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       });
     }
     if (command === 'db') return await serveDatabase(io);
+    if (command === 'upload') return await upload(options, io);
     return await runPipeline(command, options, io);
   } catch (err) {
     if (err instanceof EltError) {

@@ -1,10 +1,45 @@
 import type { Pool, PoolClient } from 'pg';
 
 /**
- * Runs `work` in one transaction on a dedicated client, holding a transaction-level
- * advisory lock named `lockName`, so two processes never do the same work at once.
- * Waits at most `lockTimeoutSeconds` for the lock. Rolls back on any error and
- * releases a broken client instead of returning it to the pool.
+ * Runs `work` in one transaction on `client`, holding a transaction-level
+ * advisory lock named `lockName`, so two processes never do the same work at
+ * once. Waits at most `lockTimeoutSeconds` for the lock; rolls back on any error.
+ */
+export async function lockedTransaction<T>(
+  client: PoolClient,
+  lockName: string,
+  work: () => Promise<T>,
+  lockTimeoutSeconds = 120,
+): Promise<T> {
+  await client.query('begin');
+  try {
+    await client.query(`select set_config('lock_timeout', $1, true)`, [`${lockTimeoutSeconds}s`]);
+    await client.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [lockName]);
+    await client.query(`select set_config('lock_timeout', '0', true)`);
+    const result = await work();
+    await client.query('commit');
+    return result;
+  } catch (err) {
+    const rolledBack = await client.query('rollback').then(
+      () => true,
+      () => false,
+    );
+    if (!rolledBack && typeof err === 'object' && err !== null) brokenConnectionErrors.add(err);
+    throw err;
+  }
+}
+
+/** Errors after which the rollback failed too: their connection must not be reused. */
+const brokenConnectionErrors = new WeakSet<object>();
+
+/** True when the connection that raised `err` could not even roll back. */
+export function leftConnectionBroken(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && brokenConnectionErrors.has(err);
+}
+
+/**
+ * `lockedTransaction` on a dedicated client from `pool`; a client whose
+ * rollback failed is destroyed, not returned to the pool.
  *
  * @example await withLockedTransaction(pool, 'elt:migrate', async (client) => client.query('...'));
  */
@@ -15,26 +50,13 @@ export async function withLockedTransaction<T>(
   lockTimeoutSeconds = 120,
 ): Promise<T> {
   const client = await pool.connect();
-  let failure: Error | undefined;
+  let failure: unknown;
   try {
-    await client.query('begin');
-    await client.query(`select set_config('lock_timeout', $1, true)`, [`${lockTimeoutSeconds}s`]);
-    await client.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [lockName]);
-    await client.query(`select set_config('lock_timeout', '0', true)`);
-    const result = await work(client);
-    await client.query('commit');
-    return result;
+    return await lockedTransaction(client, lockName, () => work(client), lockTimeoutSeconds);
   } catch (err) {
-    failure = err instanceof Error ? err : new Error(String(err));
-    await client.query('rollback').catch(() => undefined);
+    failure = err;
     throw err;
   } finally {
-    // a client whose rollback failed may be broken: destroy it rather than reuse it
-    client.release(failure && !isQueryError(failure) ? failure : undefined);
+    client.release(leftConnectionBroken(failure) ? (failure as Error) : undefined);
   }
-}
-
-/** True for an error the server reported (the connection itself is fine). */
-function isQueryError(err: Error): boolean {
-  return 'severity' in err;
 }

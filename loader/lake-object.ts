@@ -1,16 +1,16 @@
 import type { Readable } from 'node:stream';
 
-/** One object of a lake, wherever it lives (local disk now, S3 later). */
+/** One object of a lake, wherever it lives (local disk, S3). */
 export interface LakeObject {
-  /** stable identity of the object in the ledger, e.g. file:///data/lake/2019-02-15.tsv */
+  /** stable identity of the object in the ledger: file:///data/lake/2019-02-15.tsv, s3://bucket/lake/2019-02-15.tsv */
   uri: string;
   size: number;
   /** true when the bytes are gzip-compressed (`*.tsv.gz`) */
   gzip: boolean;
-  /** the content's identity: equal ids mean equal content (e.g. sha256:<hex>) */
+  /** the content's identity: equal ids mean equal content (sha256:<hex>, or the S3 ETag and size) */
   contentId(): Promise<string>;
   /** a fresh stream of the object's (possibly compressed) bytes */
-  open(): Readable;
+  open(): Promise<Readable>;
 }
 
 /** True for the names the loader takes: `*.tsv` and `*.tsv.gz`. */

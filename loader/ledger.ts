@@ -1,5 +1,12 @@
-import type { Pool, PoolClient } from 'pg';
+import type { PoolClient } from 'pg';
 import type { RejectedRow } from './to-copy-rows';
+
+/** What the ledger knows an object by: where it is, what its content is, how big. */
+export interface ObjectIdentity {
+  uri: string;
+  contentId: string;
+  size: number;
+}
 
 /** The ledger row of the content currently loaded for a URI, if any. */
 export async function findLoaded(client: PoolClient, uri: string): Promise<{ loadId: string; contentId: string } | undefined> {
@@ -11,12 +18,33 @@ export async function findLoaded(client: PoolClient, uri: string): Promise<{ loa
   return row && { loadId: row.load_id, contentId: row.content_id };
 }
 
-export async function startLoad(client: PoolClient, object: { uri: string; contentId: string; size: number }): Promise<string> {
+/**
+ * Records the start of an attempt, committed at once (call it outside the load's
+ * transaction): if the process dies, the row stays 'loading' for all to see.
+ */
+export async function startAttempt(client: PoolClient, object: ObjectIdentity): Promise<string> {
   const { rows } = await client.query<{ load_id: string }>(
-    "insert into raw.loads (source_uri, content_id, size_bytes, status) values ($1, $2, $3, 'loading') returning load_id",
+    `insert into raw.loads (source_uri, content_id, size_bytes, status, backend_pid)
+     values ($1, $2, $3, 'loading', pg_backend_pid()) returning load_id`,
     [object.uri, object.contentId, object.size],
   );
   return (rows[0] as { load_id: string }).load_id;
+}
+
+/** Marks earlier 'loading' attempts on the URI whose database session is gone (a killed process) as 'abandoned'. */
+export async function abandonDeadAttempts(client: PoolClient, uri: string, currentAttempt: string): Promise<number> {
+  const { rowCount } = await client.query(
+    `update raw.loads set status = 'abandoned', finished_at = clock_timestamp()
+      where source_uri = $1 and status = 'loading' and load_id <> $2
+        and (backend_pid is null or backend_pid not in (select pid from pg_stat_activity where pid is not null))`,
+    [uri, currentAttempt],
+  );
+  return rowCount ?? 0;
+}
+
+/** Removes an attempt that found the content already loaded by someone else: nothing happened. */
+export async function discardAttempt(client: PoolClient, loadId: string): Promise<void> {
+  await client.query('delete from raw.loads where load_id = $1', [loadId]);
 }
 
 /** Removes the rows of an earlier load of the same URI: new content replaces them. */
@@ -40,17 +68,18 @@ export async function finishLoad(
   );
 }
 
-/** Records a failed attempt, in its own transaction (the load's own was rolled back). */
-export async function recordFailure(
-  pool: Pool,
-  object: { uri: string; contentId: string; size: number },
-  error: string,
-  ms: number,
+/** Marks an attempt failed with its error (after its transaction was rolled back). */
+export async function failAttempt(
+  client: PoolClient,
+  loadId: string,
+  failure: { error: string; ms: number; rows?: number; rejects?: number },
 ): Promise<void> {
-  await pool.query(
-    `insert into raw.loads (source_uri, content_id, size_bytes, status, finished_at, duration_ms, error)
-     values ($1, $2, $3, 'failed', clock_timestamp(), $4, $5)`,
-    [object.uri, object.contentId, object.size, ms.toFixed(1), error],
+  await client.query(
+    `update raw.loads
+        set status = 'failed', error = $2, finished_at = clock_timestamp(), duration_ms = $3,
+            row_count = $4, reject_count = $5
+      where load_id = $1`,
+    [loadId, failure.error, failure.ms.toFixed(1), failure.rows ?? null, failure.rejects ?? null],
   );
 }
 

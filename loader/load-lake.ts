@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import { formatMs, type Logger } from '../cli/log';
 import type { LakeObject } from './lake-object';
 import { loadObject, type ObjectResult } from './load-object';
+import { createProgress } from './progress';
 
 export interface LoadSummary {
   objects: ObjectResult[];
@@ -11,6 +12,19 @@ export interface LoadSummary {
   rows: number;
   rejects: number;
 }
+
+export interface LoadLakeOptions {
+  /** how many objects load at once, each in its own transaction (default 2) */
+  concurrency: number;
+  /** share of rejected rows (0..1) above which an object fails (default 0.05) */
+  maxRejectRatio: number;
+  /** further attempts after a transient source failure (default 3) */
+  retries: number;
+  /** first backoff delay; doubles at each retry (default 500 ms) */
+  retryDelayMs: number;
+}
+
+export const DEFAULT_LOAD_OPTIONS: LoadLakeOptions = { concurrency: 2, maxRejectRatio: 0.05, retries: 3, retryDelayMs: 500 };
 
 export function summarizeLoads(objects: ObjectResult[]): LoadSummary {
   const count = (status: ObjectResult['status']) => objects.filter((o) => o.status === status).length;
@@ -24,24 +38,56 @@ export function summarizeLoads(objects: ObjectResult[]): LoadSummary {
   };
 }
 
-/** Loads the objects one after the other, logging each outcome; never throws for one bad object. */
-export async function loadLake(pool: Pool, objects: LakeObject[], log: Logger): Promise<LoadSummary> {
-  const results: ObjectResult[] = [];
-  for (const [index, object] of objects.entries()) {
-    const position = `[${index + 1}/${objects.length}]`;
-    const result = await loadObject(pool, object);
-    results.push(result);
-    if (result.status === 'skipped') {
-      log.info(`${position} ${object.uri}: unchanged, skipped`);
-    } else if (result.status === 'failed') {
-      log.error(`${position} ${object.uri}: failed: ${result.error}`);
-    } else {
-      const rate = result.ms > 0 ? Math.round((result.rows / result.ms) * 1000) : 0;
-      log.info(
-        `${position} ${object.uri}: ${result.replaced ? 'replaced earlier rows, ' : ''}loaded ${result.rows} rows, ` +
-          `${result.rejects} rejected, in ${formatMs(result.ms)} (${rate} rows/s)`,
-      );
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Loads the objects, up to `concurrency` at a time, each in its own transaction.
+ * A transient source failure (reset socket, 5xx, throttling, body cut short) is
+ * retried with exponential backoff; every attempt is its own transaction, so a
+ * retried object never doubles its rows. One bad object never stops the others.
+ */
+export async function loadLake(pool: Pool, objects: LakeObject[], log: Logger, options: Partial<LoadLakeOptions> = {}): Promise<LoadSummary> {
+  const settings = { ...DEFAULT_LOAD_OPTIONS, ...options };
+  const progress = createProgress({ log, totalObjects: objects.length, totalBytes: objects.reduce((sum, o) => sum + o.size, 0) });
+  const results: ObjectResult[] = new Array(objects.length);
+  let next = 0;
+
+  const loadWithRetries = async (object: LakeObject, position: string): Promise<ObjectResult> => {
+    for (let attempt = 1; ; attempt += 1) {
+      const result = await loadObject(pool, object, { maxRejectRatio: settings.maxRejectRatio, onBytes: progress.bytesRead });
+      if (result.status !== 'failed' || !result.transient || attempt > settings.retries) return result;
+      const delay = settings.retryDelayMs * 2 ** (attempt - 1);
+      progress.log.warn(`${position} ${object.uri}: ${result.error}; retrying in ${formatMs(delay)} (attempt ${attempt + 1} of ${settings.retries + 1})`);
+      await sleep(delay);
     }
+  };
+
+  const worker = async () => {
+    while (next < objects.length) {
+      const index = next;
+      next += 1;
+      const object = objects[index] as LakeObject;
+      const position = `[${index + 1}/${objects.length}]`;
+      const result = await loadWithRetries(object, position);
+      results[index] = result;
+      progress.objectDone(result.rows);
+      if (result.status === 'skipped') {
+        progress.log.info(`${position} ${object.uri}: unchanged, skipped`);
+      } else if (result.status === 'failed') {
+        progress.log.error(`${position} ${object.uri}: failed: ${result.error}`);
+      } else {
+        const rate = result.ms > 0 ? Math.round((result.rows / result.ms) * 1000) : 0;
+        progress.log.info(
+          `${position} ${object.uri}: ${result.replaced ? 'replaced earlier rows, ' : ''}loaded ${result.rows} rows, ` +
+            `${result.rejects} rejected, in ${formatMs(result.ms)} (${rate} rows/s)`,
+        );
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(settings.concurrency, objects.length)) }, worker));
+  } finally {
+    progress.stop();
   }
   return summarizeLoads(results);
 }

@@ -1,14 +1,25 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { describeError } from '../cli/errors';
-import { withLockedTransaction } from '../db/locked-transaction';
+import { leftConnectionBroken, lockedTransaction } from '../db/locked-transaction';
+import { CountBytes } from './count-bytes';
 import type { LakeObject } from './lake-object';
-import { findLoaded, finishLoad, insertRejects, recordFailure, replaceLoad, startLoad } from './ledger';
+import {
+  abandonDeadAttempts,
+  discardAttempt,
+  failAttempt,
+  findLoaded,
+  finishLoad,
+  insertRejects,
+  replaceLoad,
+  startAttempt,
+} from './ledger';
 import { SplitLines } from './split-lines';
 import { COPY_RAW_EVENTS_SQL, ToCopyRows, type RejectedRow } from './to-copy-rows';
+import { isTransientSourceError, TruncatedReadError } from './transient-errors';
 
 export interface ObjectResult {
   uri: string;
@@ -20,56 +31,116 @@ export interface ObjectResult {
   bytes: number;
   ms: number;
   error?: string;
+  /** true when the failure was a passing one of the source (worth another attempt) */
+  transient?: boolean;
+}
+
+export interface LoadObjectOptions {
+  /** an object whose share of rejected rows exceeds this (0..1) fails as a whole */
+  maxRejectRatio: number;
+  /** told of every chunk of (compressed) bytes read, for progress reports */
+  onBytes?: (bytes: number) => void;
 }
 
 /** Rejected rows wait in memory until COPY ends; past this many bytes the object fails. */
 const MAX_REJECT_BYTES = 32 * 1024 * 1024;
+/** How many reject reasons a failed object's error quotes. */
+const QUOTED_REASONS = 3;
 
-function decompressed(object: LakeObject): Readable[] {
-  const raw = object.open();
-  return object.gzip ? [raw, createGunzip()] : [raw];
+/** Raised when an object has too many rejected rows to be trusted. */
+class TooManyRejectsError extends Error {}
+
+function rejectSummary(rejected: RejectedRow[]): string {
+  return rejected
+    .slice(0, QUOTED_REASONS)
+    .map((row) => `line ${row.lineNo}: ${row.reason}`)
+    .join('; ');
 }
 
 /**
- * Loads one lake object into raw.raw_events in a single transaction:
- * skip it when the ledger already holds the same content, otherwise stream it
- * through COPY (replacing an earlier load of the same URI), write its rejected
- * rows and its ledger row, and commit. Nothing is visible until commit, so a
- * failure or a crash leaves the database as it was. Failures are returned, not thrown.
+ * Loads one lake object into raw.raw_events. The attempt is recorded in the
+ * ledger first (committed, so a killed process leaves a visible 'loading' row);
+ * then, in one transaction under an advisory lock on the URI: skip when the
+ * same content is already loaded, else stream the object through COPY
+ * (replacing an earlier load of the URI), write its rejected rows, and mark the
+ * attempt loaded. Nothing of a failed or killed attempt is ever visible.
+ * Failures are returned, not thrown.
  */
-export async function loadObject(pool: Pool, object: LakeObject): Promise<ObjectResult> {
+export async function loadObject(pool: Pool, object: LakeObject, options: LoadObjectOptions): Promise<ObjectResult> {
   const started = performance.now();
   const base = { uri: object.uri, bytes: object.size, replaced: false, rows: 0, rejects: 0 };
-  let contentId = 'unknown';
+  const elapsed = () => performance.now() - started;
+  let client: PoolClient | undefined;
+  let broken: Error | undefined;
+  let attemptId: string | undefined;
+  let counts = { rows: 0, rejects: 0 };
   try {
-    contentId = await object.contentId();
-    const identity = { uri: object.uri, contentId, size: object.size };
-    return await withLockedTransaction(pool, `clickstream-elt:load:${object.uri}`, async (client) => {
-      const previous = await findLoaded(client, object.uri);
+    const contentId = await object.contentId();
+    client = await pool.connect();
+    const loaded = await findLoaded(client, object.uri);
+    if (loaded?.contentId === contentId) return { ...base, status: 'skipped', ms: elapsed() };
+    attemptId = await startAttempt(client, { uri: object.uri, contentId, size: object.size });
+    const attempt = attemptId;
+    const db = client;
+    return await lockedTransaction(db, `clickstream-elt:load:${object.uri}`, async () => {
+      await abandonDeadAttempts(db, object.uri, attempt);
+      // another process may have loaded this content while we waited for the lock
+      const previous = await findLoaded(db, object.uri);
       if (previous?.contentId === contentId) {
-        return { ...base, status: 'skipped' as const, ms: performance.now() - started };
+        await discardAttempt(db, attempt);
+        attemptId = undefined;
+        return { ...base, status: 'skipped' as const, ms: elapsed() };
       }
-      const loadId = await startLoad(client, identity);
-      if (previous) await replaceLoad(client, previous.loadId);
+      if (previous) await replaceLoad(db, previous.loadId);
+
       const rejected: RejectedRow[] = [];
       let rejectBytes = 0;
-      const toRows = new ToCopyRows(loadId, (row) => {
+      const toRows = new ToCopyRows(attempt, (row) => {
         rejectBytes += row.bytes.length;
         if (rejectBytes > MAX_REJECT_BYTES) {
-          throw new Error(`over ${MAX_REJECT_BYTES / 1024 / 1024} MiB of rejected rows (line ${row.lineNo}: ${row.reason}); is this a lake file?`);
+          throw new TooManyRejectsError(`over ${MAX_REJECT_BYTES / 1024 / 1024} MiB of rejected rows; first: ${rejectSummary(rejected)}`);
         }
         rejected.push(row);
       });
-      await pipeline([...decompressed(object), new SplitLines(), toRows, client.query(copyFrom(COPY_RAW_EVENTS_SQL))]);
-      await insertRejects(client, loadId, object.uri, rejected);
-      const ms = performance.now() - started;
-      await finishLoad(client, loadId, { rows: toRows.rows, rejects: toRows.rejects, ms });
+      const counter = new CountBytes(options.onBytes);
+      const source: Readable = await object.open();
+      let sourceDone: 'ended' | 'failed' | undefined;
+      source.once('end', () => (sourceDone ??= 'ended'));
+      source.once('error', () => (sourceDone ??= 'failed'));
+      try {
+        await pipeline([source, counter, ...(object.gzip ? [createGunzip()] : []), new SplitLines(), toRows, db.query(copyFrom(COPY_RAW_EVENTS_SQL))]);
+      } catch (err) {
+        counts = { rows: toRows.rows, rejects: toRows.rejects };
+        // a body that stopped short is the source's fault, whichever stage noticed it
+        if (sourceDone === 'ended' && counter.bytes < object.size) {
+          throw new TruncatedReadError(counter.bytes, object.size, { cause: err });
+        }
+        if (sourceDone === 'failed') throw new Error(`reading failed after ${counter.bytes} of ${object.size} bytes`, { cause: err });
+        throw err;
+      }
+      counts = { rows: toRows.rows, rejects: toRows.rejects };
+      if (counter.bytes !== object.size) throw new TruncatedReadError(counter.bytes, object.size);
+      const total = toRows.rows + toRows.rejects;
+      if (toRows.rejects > 0 && toRows.rejects / total > options.maxRejectRatio) {
+        const share = ((100 * toRows.rejects) / total).toFixed(1);
+        throw new TooManyRejectsError(
+          `${toRows.rejects} of ${total} rows rejected (${share}%, over the ${options.maxRejectRatio * 100}% limit); first: ${rejectSummary(rejected)}`,
+        );
+      }
+      await insertRejects(db, attempt, object.uri, rejected);
+      const ms = elapsed();
+      await finishLoad(db, attempt, { rows: toRows.rows, rejects: toRows.rejects, ms });
       return { ...base, status: 'loaded' as const, replaced: previous !== undefined, rows: toRows.rows, rejects: toRows.rejects, ms };
     });
   } catch (err) {
-    const ms = performance.now() - started;
     const error = describeError(err);
-    await recordFailure(pool, { uri: object.uri, contentId, size: object.size }, error, ms).catch(() => undefined);
-    return { ...base, status: 'failed', ms, error };
+    if (leftConnectionBroken(err)) broken = err instanceof Error ? err : new Error(error);
+    else if (client && attemptId !== undefined) {
+      // the ledger keeps what the failed attempt had counted; nothing of it was loaded
+      await failAttempt(client, attemptId, { error, ms: elapsed(), ...counts }).catch(() => undefined);
+    }
+    return { ...base, status: 'failed', ms: elapsed(), error, transient: isTransientSourceError(err) };
+  } finally {
+    client?.release(broken);
   }
 }

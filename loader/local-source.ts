@@ -19,7 +19,7 @@ function localObject(path: string, stats: Stats): LakeObject {
     size: stats.size,
     gzip: path.endsWith('.gz'),
     contentId: () => sha256File(path),
-    open: () => createReadStream(path, { highWaterMark: 1024 * 1024 }),
+    open: async () => createReadStream(path, { highWaterMark: 1024 * 1024 }),
   };
 }
 

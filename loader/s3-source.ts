@@ -1,0 +1,70 @@
+import { GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
+import { EltError, ExitCode } from '../cli/errors';
+import type { Logger } from '../cli/log';
+import { isLakeFileName, type LakeObject } from './lake-object';
+import { createS3Client, type S3Settings } from './s3-client';
+import { describeS3Error } from './s3-errors';
+import { formatS3Uri, parseS3Uri } from './s3-uri';
+
+function s3Object(client: S3Client, bucket: string, key: string, etag: string, size: number, settings: S3Settings): LakeObject {
+  const uri = formatS3Uri(bucket, key);
+  return {
+    uri,
+    size,
+    gzip: key.endsWith('.gz'),
+    // bucket + key (the URI) + ETag + size: a changed object gets a new ETag
+    contentId: async () => `etag:${etag.replaceAll('"', '')}:${size}`,
+    open: async () => {
+      try {
+        // IfMatch: read exactly the version that was listed, or fail and say so
+        const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: etag }));
+        return response.Body as Readable;
+      } catch (err) {
+        if ((err as { name?: string }).name === 'PreconditionFailed') {
+          throw new EltError(`${uri} changed since it was listed; run again to load its new content`, ExitCode.loadFailed, { cause: err });
+        }
+        throw describeS3Error(err, uri, settings.endpoint);
+      }
+    },
+  };
+}
+
+/**
+ * The lake objects under an `s3://bucket/prefix` URI: every `*.tsv` and
+ * `*.tsv.gz` key, in key order, listed page by page (other keys are logged as
+ * skipped). Each object streams its GetObject body straight into the loader.
+ * Throws an EltError with one clear line for a malformed URI, a missing bucket,
+ * denied access, an unreachable endpoint or a prefix without lake objects.
+ */
+export async function listS3Objects(
+  source: string,
+  settings: S3Settings,
+  log: Logger,
+  options: { pageSize?: number; client?: S3Client } = {},
+): Promise<LakeObject[]> {
+  const { bucket, prefix } = parseS3Uri(source);
+  const client = options.client ?? createS3Client(settings);
+  const objects: LakeObject[] = [];
+  const skipped: string[] = [];
+  try {
+    const pages = paginateListObjectsV2({ client, pageSize: options.pageSize ?? 1000 }, { Bucket: bucket, Prefix: prefix });
+    for await (const page of pages) {
+      for (const item of page.Contents ?? []) {
+        if (!item.Key || item.Key.endsWith('/')) continue;
+        if (!isLakeFileName(item.Key)) {
+          skipped.push(item.Key);
+          continue;
+        }
+        objects.push(s3Object(client, bucket, item.Key, item.ETag ?? '', item.Size ?? 0, settings));
+      }
+    }
+  } catch (err) {
+    throw describeS3Error(err, source, settings.endpoint);
+  }
+  for (const key of skipped) log.info(`skipping ${formatS3Uri(bucket, key)}: not a *.tsv or *.tsv.gz object`);
+  if (objects.length === 0) {
+    throw new EltError(`no *.tsv or *.tsv.gz objects under ${source}`, ExitCode.usage);
+  }
+  return objects.sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0));
+}

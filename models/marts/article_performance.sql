@@ -1,6 +1,7 @@
 -- article_performance: displays, clicks, cumulative clicks and CTR per article and day.
--- title and category: the value of the article's latest display or click that day
--- carrying one (ties: the greatest value), so the pick never depends on load order.
+-- title and category: the value carried by the article's latest event that day (of any
+-- event type) that has one; ties go to the greatest value in byte order (collate "C"),
+-- so the pick never depends on load order or on the database's collation.
 -- grain: one row per article and day with a display or click; key: (article_id, date).
 -- materialized: materialized_view
 -- unique_key: article_id, date
@@ -17,7 +18,6 @@ article_events as (
         is_click
     from staging.stg_events
     where article_id is not null
-        and (is_display or is_click)
 ),
 
 daily_articles as (
@@ -26,12 +26,15 @@ daily_articles as (
         event_date as date,
         count(*) filter (where is_display) as card_views,
         count(*) filter (where is_click) as article_views,
-        (array_agg(title order by event_at desc, title desc) filter (where title is not null))[1] as title,
-        (array_agg(category order by event_at desc, category desc) filter (where category is not null))[1] as category
+        (array_agg(title order by event_at desc, title collate "C" desc)
+            filter (where title is not null))[1] as title,
+        (array_agg(category order by event_at desc, category collate "C" desc)
+            filter (where category is not null))[1] as category
     from article_events
     group by
         article_id,
         event_date
+    having count(*) filter (where is_display or is_click) > 0
 ),
 
 final as (

@@ -1,0 +1,324 @@
+/**
+ * An independent implementation of the three marts of shared/spec/metrics.md, in
+ * plain TypeScript (loops and maps, no SQL), to check the SQL models against.
+ * It reads the spec literally; where the spec leaves a choice to the project
+ * (which title and category article_performance shows), it follows the rule
+ * documented in models/marts/article_performance.sql.
+ *
+ * Its input is the accepted events (rows the loader would not reject), as
+ * LakeRow. Counts are numbers; ctr and avg_session_length_seconds are floating
+ * point numbers or null, to be compared with the exact SQL numerics within a
+ * small relative tolerance.
+ *
+ * @example
+ *   const marts = referenceMarts(rows, { timeZone: 'Europe/Berlin', sessionGapMinutes: 30 });
+ *   marts.user_performance[0]; // { user_id: 'u1', date: '2019-02-15', sessions: 2, ... }
+ */
+import type { LakeRow } from '../helpers/raw-events';
+
+export interface ReferenceSettings {
+  /** IANA zone the days are counted in */
+  timeZone: string;
+  /** a gap longer than this starts a new session */
+  sessionGapMinutes: number;
+}
+
+export const DEFAULT_SETTINGS: ReferenceSettings = { timeZone: 'UTC', sessionGapMinutes: 30 };
+
+export interface ArticlePerformanceRow {
+  article_id: string;
+  date: string;
+  title: string | null;
+  category: string | null;
+  card_views: number;
+  article_views: number;
+  cumulative_article_views: number;
+  ctr: number | null;
+}
+
+export interface UserPerformanceRow {
+  user_id: string;
+  date: string;
+  sessions: number;
+  avg_session_length_seconds: number | null;
+  card_views: number;
+  article_views: number;
+  ctr: number | null;
+}
+
+export interface CategoryCtrDailyRow {
+  category: string;
+  date: string;
+  card_views: number;
+  article_views: number;
+  ctr: number | null;
+}
+
+export interface ReferenceMarts {
+  article_performance: ArticlePerformanceRow[];
+  user_performance: UserPerformanceRow[];
+  category_ctr_daily: CategoryCtrDailyRow[];
+}
+
+// ---------------------------------------------------------------- vocabulary
+
+const DISPLAY_EVENTS = new Set(['top_news_card_viewed', 'my_news_card_viewed']);
+const CLICK_EVENT = 'article_viewed';
+
+/** One event as the spec talks about it. */
+interface SpecEvent {
+  /** the instant, in microseconds since 1970-01-01 UTC (Postgres keeps microseconds) */
+  at: number;
+  /** the calendar date of the instant in the reporting time zone */
+  day: string;
+  sessionId: string;
+  /** null when MD5(USER_ID) is empty */
+  userId: string | null;
+  isDisplay: boolean;
+  isClick: boolean;
+  /** ATTRIBUTES.id / .title / .category when a non-empty string, else null */
+  articleId: string | null;
+  title: string | null;
+  category: string | null;
+}
+
+/** An attribute counts only when it is a non-empty string. */
+function nonEmptyString(value: unknown): string | null {
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+/** ctr: clicks / displays; null when there are no displays. */
+function ctr(clicks: number, displays: number): number | null {
+  return displays === 0 ? null : clicks / displays;
+}
+
+// ---------------------------------------------------------------- time
+
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))? ?(Z|([+-])(\d{2})(?::?(\d{2}))?)$/;
+
+/** Round half to even, as C's rint() (which Postgres uses for fractional seconds). */
+function rint(value: number): number {
+  const rounded = Math.round(value);
+  return Math.abs(value % 1) === 0.5 ? 2 * Math.round(value / 2) : rounded;
+}
+
+/**
+ * The instant of an accepted TIMESTAMP, in microseconds since the epoch: the wall
+ * time minus its UTC offset. Like Postgres, keeps microseconds: the fraction of a
+ * second is read as a double and rounded with rint(fraction * 1e6).
+ */
+export function parseInstant(text: string): number {
+  const match = TIMESTAMP.exec(text);
+  if (!match) throw new Error(`not an accepted TIMESTAMP: ${text}`);
+  const [, year, month, day, hour, minute, second, fraction, zone, sign, offsetHours, offsetMinutes] = match;
+  const wallMs = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second));
+  const offsetMs = zone === 'Z' ? 0 : (sign === '-' ? -1 : 1) * (Number(offsetHours) * 60 + Number(offsetMinutes ?? 0)) * 60_000;
+  const fractionMicros = fraction === undefined ? 0 : rint(Number(`0.${fraction}`) * 1_000_000);
+  return (wallMs - offsetMs) * 1000 + fractionMicros;
+}
+
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The calendar date ('YYYY-MM-DD') of an instant in the given IANA time zone. */
+export function dayInZone(atMicros: number, timeZone: string): string {
+  let format = dayFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dayFormats.set(timeZone, format);
+  }
+  const parts = format.formatToParts(new Date(Math.floor(atMicros / 1000)));
+  const part = (type: string): string => parts.find((candidate) => candidate.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')}`;
+}
+
+function toSpecEvent(row: LakeRow, settings: ReferenceSettings): SpecEvent {
+  const at = parseInstant(row.ts);
+  return {
+    at,
+    day: dayInZone(at, settings.timeZone),
+    sessionId: row.session,
+    userId: nonEmptyString(row.user),
+    isDisplay: DISPLAY_EVENTS.has(row.event),
+    isClick: row.event === CLICK_EVENT,
+    articleId: nonEmptyString(row.attributes.id),
+    title: nonEmptyString(row.attributes.title),
+    category: nonEmptyString(row.attributes.category),
+  };
+}
+
+// ---------------------------------------------------------------- helpers
+
+/** Plain code-unit order, the order every output here is sorted in. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Gets the entry for `key`, creating it with `create` when missing. */
+function entry<V>(map: Map<string, V>, key: string, create: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = create();
+    map.set(key, value);
+  }
+  return value;
+}
+
+/** A value seen at an instant: the pick is the latest, and among equally late ones the greatest. */
+interface Seen {
+  value: string;
+  at: number;
+}
+
+function later(current: Seen | undefined, value: string | null, at: number): Seen | undefined {
+  if (value === null) return current;
+  if (!current || at > current.at || (at === current.at && value > current.value)) return { value, at };
+  return current;
+}
+
+// ---------------------------------------------------------------- marts
+
+/** marts.article_performance: one row per (article id, day) with a display or click of it. */
+function articlePerformance(events: SpecEvent[]): ArticlePerformanceRow[] {
+  interface Day {
+    articleId: string;
+    day: string;
+    displays: number;
+    clicks: number;
+    title?: Seen;
+    category?: Seen;
+  }
+  const days = new Map<string, Day>();
+  for (const event of events) {
+    // every event of the article names it (title, category); only displays and clicks count
+    if (event.articleId === null) continue;
+    const articleId = event.articleId;
+    const day = entry(days, `${articleId}\u0000${event.day}`, (): Day => ({ articleId, day: event.day, displays: 0, clicks: 0 }));
+    if (event.isDisplay) day.displays += 1;
+    if (event.isClick) day.clicks += 1;
+    day.title = later(day.title, event.title, event.at);
+    day.category = later(day.category, event.category, event.at);
+  }
+  const ordered = [...days.values()]
+    .filter((day) => day.displays + day.clicks > 0)
+    .sort((a, b) => compareText(a.articleId, b.articleId) || compareText(a.day, b.day));
+  const rows: ArticlePerformanceRow[] = [];
+  let runningArticle: string | undefined;
+  let runningClicks = 0;
+  for (const day of ordered) {
+    if (day.articleId !== runningArticle) {
+      runningArticle = day.articleId;
+      runningClicks = 0;
+    }
+    runningClicks += day.clicks;
+    rows.push({
+      article_id: day.articleId,
+      date: day.day,
+      title: day.title?.value ?? null,
+      category: day.category?.value ?? null,
+      card_views: day.displays,
+      article_views: day.clicks,
+      cumulative_article_views: runningClicks,
+      ctr: ctr(day.clicks, day.displays),
+    });
+  }
+  return rows;
+}
+
+/** A session: first and last instant of a run of one user's events of one session id. */
+interface Session {
+  userId: string;
+  startedAt: number;
+  endedAt: number;
+}
+
+/**
+ * The sessions of identified users: per (user, session id), the events in time
+ * order, cut wherever the gap to the previous event exceeds the session gap.
+ */
+function sessionsOf(events: SpecEvent[], settings: ReferenceSettings): Session[] {
+  const gapMicros = settings.sessionGapMinutes * 60 * 1_000_000;
+  const instantsBySession = new Map<string, { userId: string; instants: number[] }>();
+  for (const event of events) {
+    if (event.userId === null) continue;
+    const userId = event.userId;
+    entry(instantsBySession, JSON.stringify([userId, event.sessionId]), () => ({ userId, instants: [] })).instants.push(event.at);
+  }
+  const sessions: Session[] = [];
+  for (const { userId, instants } of instantsBySession.values()) {
+    instants.sort((a, b) => a - b);
+    let current: Session | undefined;
+    for (const at of instants) {
+      if (current && at - current.endedAt <= gapMicros) {
+        current.endedAt = at;
+      } else {
+        current = { userId, startedAt: at, endedAt: at };
+        sessions.push(current);
+      }
+    }
+  }
+  return sessions;
+}
+
+/** marts.user_performance: one row per (identified user, day) with an event of that user. */
+function userPerformance(events: SpecEvent[], settings: ReferenceSettings): UserPerformanceRow[] {
+  interface Day {
+    userId: string;
+    day: string;
+    displays: number;
+    clicks: number;
+    sessions: number;
+    totalLengthMicros: number;
+  }
+  const days = new Map<string, Day>();
+  const dayOf = (userId: string, day: string): Day =>
+    entry(days, JSON.stringify([userId, day]), () => ({ userId, day, displays: 0, clicks: 0, sessions: 0, totalLengthMicros: 0 }));
+  for (const event of events) {
+    if (event.userId === null) continue;
+    const day = dayOf(event.userId, event.day);
+    if (event.isDisplay) day.displays += 1;
+    if (event.isClick) day.clicks += 1;
+  }
+  for (const session of sessionsOf(events, settings)) {
+    // a session belongs to the day of its first event (which is an event day of the user)
+    const day = dayOf(session.userId, dayInZone(session.startedAt, settings.timeZone));
+    day.sessions += 1;
+    day.totalLengthMicros += session.endedAt - session.startedAt;
+  }
+  return [...days.values()]
+    .sort((a, b) => compareText(a.userId, b.userId) || compareText(a.day, b.day))
+    .map((day) => ({
+      user_id: day.userId,
+      date: day.day,
+      sessions: day.sessions,
+      avg_session_length_seconds: day.sessions === 0 ? null : day.totalLengthMicros / day.sessions / 1_000_000,
+      card_views: day.displays,
+      article_views: day.clicks,
+      ctr: ctr(day.clicks, day.displays),
+    }));
+}
+
+/** marts.category_ctr_daily: displays and clicks carrying a category, per (category, day). */
+function categoryCtrDaily(events: SpecEvent[]): CategoryCtrDailyRow[] {
+  const days = new Map<string, CategoryCtrDailyRow>();
+  for (const event of events) {
+    if (event.category === null || !(event.isDisplay || event.isClick)) continue;
+    const category = event.category;
+    const row = entry(days, JSON.stringify([category, event.day]), () => ({ category, date: event.day, card_views: 0, article_views: 0, ctr: null }));
+    if (event.isDisplay) row.card_views += 1;
+    if (event.isClick) row.article_views += 1;
+  }
+  return [...days.values()]
+    .sort((a, b) => compareText(a.category, b.category) || compareText(a.date, b.date))
+    .map((row) => ({ ...row, ctr: ctr(row.article_views, row.card_views) }));
+}
+
+/** The three marts of metrics.md for the given accepted events. */
+export function referenceMarts(rows: LakeRow[], settings: Partial<ReferenceSettings> = {}): ReferenceMarts {
+  const resolved: ReferenceSettings = { ...DEFAULT_SETTINGS, ...settings };
+  const events = rows.map((row) => toSpecEvent(row, resolved));
+  return {
+    article_performance: articlePerformance(events),
+    user_performance: userPerformance(events, resolved),
+    category_ctr_daily: categoryCtrDaily(events),
+  };
+}

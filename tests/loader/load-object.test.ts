@@ -25,7 +25,7 @@ function writeLake(name: string, content: string | Buffer): string {
 
 async function load(path: string) {
   const [object] = listLocalObjects(path);
-  return loadObject(db.pool, object!);
+  return loadObject(db.pool, object!, { maxRejectRatio: 1 });
 }
 
 async function eventsOf(uri: string) {

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-// The `elt` command: runs the compiled CLI when it was built (npm run build, as
-// in the Docker image), else the TypeScript source through tsx (a dependency).
+// The `elt` command. In a checkout it runs the TypeScript source through tsx
+// (a dev dependency), so an edit is live at once; in the Docker image, which
+// holds no sources, it runs the compiled dist/ (npm run build).
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 
-const compiled = join(__dirname, '..', 'dist', 'cli', 'main.js');
-if (!existsSync(compiled)) require('tsx/cjs');
-const { main } = require(existsSync(compiled) ? compiled : join(__dirname, '..', 'cli', 'main.ts'));
+const source = join(__dirname, '..', 'cli', 'main.ts');
+const fromSource = existsSync(source);
+if (fromSource) require('tsx/cjs');
+const { main } = require(fromSource ? source : join(__dirname, '..', 'dist', 'cli', 'main.js'));
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   () => process.exit(1),

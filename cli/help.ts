@@ -12,7 +12,8 @@ export const COMMANDS: Record<string, { summary: string; usage: string; options:
   --no-sign-request           anonymous requests, for a public bucket [env ELT_S3_NO_SIGN_REQUEST=1]
   --models <dir>              model folder (default: the package's models/)
   --time-zone <tz>            reporting time zone for days [env ELT_TIME_ZONE, default UTC]
-  --session-gap-minutes <n>   gap that starts a new session [env ELT_SESSION_GAP_MINUTES, default 30]`,
+  --session-gap-minutes <n>   gap that starts a new session [env ELT_SESSION_GAP_MINUTES, default 30]
+  --output-dir <dir>          also write the summary (summary.txt, summary.json) there [env ELT_OUTPUT_DIR]`,
     example: 'npm run elt -- run --source tests/fixtures/lake-sample',
   },
   load: {
@@ -36,6 +37,17 @@ export const COMMANDS: Record<string, { summary: string; usage: string; options:
   --endpoint-url <url>        S3-compatible endpoint, e.g. MinIO [env AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL]
   --region <region>           AWS region [env AWS_REGION, default us-east-1]`,
     example: 'npm run elt -- upload --source tests/fixtures/lake-sample --to s3://lake/lake/ --endpoint-url http://127.0.0.1:9000 --create-bucket',
+  },
+  generate: {
+    summary: 'write a deterministic demo lake of realistic events (a few malformed rows included)',
+    usage: 'elt generate --out <dir> [options]',
+    options: `  --out <dir>                 where to write <YYYY-MM-DD>.tsv files
+  --days <n>                  how many daily files (default 5)
+  --start <YYYY-MM-DD>        first day (default 2019-02-15)
+  --events-per-day <n>        about this many events per file (default 2000)
+  --seed <n>                  same seed, same bytes (default 42)
+  --gzip                      write .tsv.gz files`,
+    example: 'npm run elt -- generate --out /tmp/demo-lake --days 3',
   },
   migrate: {
     summary: 'create or update the schemas and tables (migrations/*.sql, each applied once)',

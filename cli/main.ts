@@ -9,12 +9,13 @@ import { uploadLake } from '../loader/s3-upload';
 import { buildModels } from '../transform/build-models';
 import { refreshMarts } from '../transform/refresh-marts';
 import { applySettings, type ModelSettings } from '../transform/settings';
+import { generateLake } from '../scripts/generate-lake';
 import { openDatabase, type OpenDatabase } from './database';
 import { describeError, EltError, ExitCode, type ExitCodeValue } from './errors';
 import { COMMANDS, commandHelp, GLOBAL_HELP } from './help';
 import { createLogger, formatMs, timed, type Logger } from './log';
 import { packageVersion, projectRoot } from './project-root';
-import { formatReport, type RunReport } from './summary';
+import { formatReport, writeReport, type RunReport } from './summary';
 
 type Options = Record<string, string | boolean | undefined>;
 
@@ -32,7 +33,21 @@ const LOAD_OPTIONS: ParseArgsConfig['options'] = {
 };
 
 const OPTION_SPECS: Record<string, ParseArgsConfig['options']> = {
-  run: { ...LOAD_OPTIONS, models: { type: 'string' }, 'time-zone': { type: 'string' }, 'session-gap-minutes': { type: 'string' } },
+  run: {
+    ...LOAD_OPTIONS,
+    models: { type: 'string' },
+    'time-zone': { type: 'string' },
+    'session-gap-minutes': { type: 'string' },
+    'output-dir': { type: 'string' },
+  },
+  generate: {
+    out: { type: 'string' },
+    days: { type: 'string' },
+    start: { type: 'string' },
+    'events-per-day': { type: 'string' },
+    seed: { type: 'string' },
+    gzip: { type: 'boolean' },
+  },
   load: LOAD_OPTIONS,
   upload: { source: { type: 'string' }, to: { type: 'string' }, 'create-bucket': { type: 'boolean' }, ...S3_OPTIONS },
   migrate: {},
@@ -56,7 +71,10 @@ function sourceOf(options: Options, env: NodeJS.ProcessEnv): string {
 function s3SettingsOf(options: Options, env: NodeJS.ProcessEnv): S3Settings {
   const fromEnv = s3SettingsFromEnv(env);
   return {
+    ...fromEnv,
     endpoint: (options['endpoint-url'] as string | undefined) ?? fromEnv.endpoint,
+    // an explicit --endpoint-url wins over per-bucket endpoints
+    bucketEndpoints: options['endpoint-url'] ? {} : fromEnv.bucketEndpoints,
     region: (options.region as string | undefined) ?? fromEnv.region,
     unsigned: options['no-sign-request'] === true || fromEnv.unsigned,
   };
@@ -135,6 +153,15 @@ async function runPipeline(command: string, options: Options, io: Io): Promise<E
     }
     report.totalMs = performance.now() - started;
     io.stdout.write(formatReport(report));
+    const outputDir = (options['output-dir'] as string | undefined) ?? io.env.ELT_OUTPUT_DIR;
+    if (command === 'run' && outputDir) {
+      // the data is final either way: a summary that cannot be written is worth a warning, not a failed run
+      try {
+        io.log.info(`summary written to ${writeReport(report, outputDir).join(', ')}`);
+      } catch (err) {
+        io.log.warn(`cannot write the summary to ${outputDir}: ${describeError(err)}`);
+      }
+    }
     return (report.load?.summary.failed ?? 0) > 0 ? ExitCode.loadFailed : ExitCode.ok;
   });
 }
@@ -149,6 +176,25 @@ async function upload(options: Options, io: Io): Promise<ExitCodeValue> {
   });
   const bytes = uploaded.reduce((sum, object) => sum + object.bytes, 0);
   io.stdout.write(`uploaded ${uploaded.length} files (${bytes.toLocaleString('en-US')} bytes) to ${target} in ${formatMs(performance.now() - started)}\n`);
+  return ExitCode.ok;
+}
+
+/** `elt generate`: the demo lake generator, as a command. */
+async function generate(options: Options, io: Io): Promise<ExitCodeValue> {
+  const outDir = options.out as string | undefined;
+  if (!outDir) throw new EltError('no output folder: pass --out <dir>', ExitCode.usage);
+  const integer = (flag: string, fallback: number) => numberOption(options, {}, flag, '', fallback, (n) => Number.isInteger(n) && n >= 1);
+  const files = await generateLake({
+    outDir,
+    days: integer('days', 5),
+    eventsPerDay: integer('events-per-day', 2000),
+    seed: integer('seed', 42),
+    startDate: (options.start as string | undefined) ?? '2019-02-15',
+    gzip: options.gzip === true,
+  }).catch((err: unknown) => {
+    throw new EltError(`generate: ${describeError(err)}`, ExitCode.usage, { cause: err });
+  });
+  for (const file of files) io.stdout.write(`${file.path}\t${file.rows} rows\t${file.malformedRows} malformed\n`);
   return ExitCode.ok;
 }
 
@@ -209,6 +255,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     }
     if (command === 'db') return await serveDatabase(io);
     if (command === 'upload') return await upload(options, io);
+    if (command === 'generate') return await generate(options, io);
     return await runPipeline(command, options, io);
   } catch (err) {
     if (err instanceof EltError) {

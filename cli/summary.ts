@@ -1,6 +1,8 @@
 import type { LoadSummary } from '../loader/load-lake';
 import type { BuildResult } from '../transform/build-models';
 import type { RefreshedMart } from '../transform/refresh-marts';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { formatMs } from './log';
 
 export interface RunReport {
@@ -42,4 +44,14 @@ export function formatReport(report: RunReport): string {
   }
   lines.push(`  ${'total'.padEnd(75)}${formatMs(report.totalMs).padStart(10)}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** Writes the summary as summary.txt (as printed) and summary.json (for machines) into `dir`; returns the paths. */
+export function writeReport(report: RunReport, dir: string): string[] {
+  mkdirSync(dir, { recursive: true });
+  const text = join(dir, 'summary.txt');
+  const json = join(dir, 'summary.json');
+  writeFileSync(text, formatReport(report));
+  writeFileSync(json, `${JSON.stringify({ ...report, finishedAt: new Date().toISOString() }, null, 2)}\n`);
+  return [text, json];
 }

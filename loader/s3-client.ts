@@ -4,6 +4,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 export interface S3Settings {
   /** e.g. http://127.0.0.1:9000 for MinIO; implies path-style addressing */
   endpoint?: string;
+  /** endpoints for some buckets only (bucket name → URL), e.g. a local MinIO demo bucket beside real AWS ones */
+  bucketEndpoints?: Record<string, string>;
   region?: string;
   /** anonymous requests, for public buckets (as `aws s3 --no-sign-request`) */
   unsigned?: boolean;
@@ -11,26 +13,43 @@ export interface S3Settings {
   maxAttempts?: number;
 }
 
-/** The settings the AWS CLI users already have: AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, AWS_REGION / AWS_DEFAULT_REGION. */
+/** `demo-lake=http://minio:9000,other=http://host:9000` → { 'demo-lake': 'http://minio:9000', ... } */
+function parseBucketEndpoints(value: string | undefined): Record<string, string> {
+  const pairs = (value ?? '').split(',').map((pair) => pair.trim()).filter(Boolean);
+  return Object.fromEntries(pairs.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+}
+
+/**
+ * The settings AWS CLI users already have: AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL,
+ * AWS_REGION / AWS_DEFAULT_REGION; plus ELT_S3_BUCKET_ENDPOINTS (per-bucket
+ * endpoints) and ELT_S3_NO_SIGN_REQUEST.
+ */
 export function s3SettingsFromEnv(env: NodeJS.ProcessEnv): S3Settings {
   return {
     endpoint: env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined,
+    bucketEndpoints: parseBucketEndpoints(env.ELT_S3_BUCKET_ENDPOINTS),
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
     unsigned: env.ELT_S3_NO_SIGN_REQUEST === '1' || env.ELT_S3_NO_SIGN_REQUEST === 'true',
   };
 }
 
+/** The endpoint requests for `bucket` go to: its own, else the general one, else AWS (undefined). */
+export function endpointFor(settings: S3Settings, bucket: string): string | undefined {
+  return settings.bucketEndpoints?.[bucket] ?? settings.endpoint;
+}
+
 /**
- * An S3 client: credentials from the SDK's default provider chain (environment,
- * AWS_PROFILE / shared config, SSO, container and instance roles), or none when
- * unsigned. A custom endpoint (MinIO, s3rver) uses path-style addressing.
+ * An S3 client for `bucket`: credentials from the SDK's default provider chain
+ * (environment, AWS_PROFILE / shared config, SSO, container and instance roles),
+ * or none when unsigned. A custom endpoint (MinIO, s3rver) uses path-style addressing.
  */
-export function createS3Client(settings: S3Settings): S3Client {
+export function createS3Client(settings: S3Settings, bucket: string): S3Client {
+  const endpoint = endpointFor(settings, bucket);
   return new S3Client({
     region: settings.region ?? 'us-east-1',
     followRegionRedirects: true,
     maxAttempts: settings.maxAttempts ?? 3,
-    ...(settings.endpoint ? { endpoint: settings.endpoint, forcePathStyle: true } : {}),
+    ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
     ...(settings.unsigned
       ? { credentials: { accessKeyId: '', secretAccessKey: '' }, signer: { sign: async (request) => request } }
       : {}),

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { EltError, ExitCode } from '../cli/errors';
 import type { Logger } from '../cli/log';
 import { isLakeFileName, type LakeObject } from './lake-object';
-import { createS3Client, type S3Settings } from './s3-client';
+import { createS3Client, endpointFor, type S3Settings } from './s3-client';
 import { describeS3Error } from './s3-errors';
 import { formatS3Uri, parseS3Uri } from './s3-uri';
 
@@ -24,7 +24,7 @@ function s3Object(client: S3Client, bucket: string, key: string, etag: string, s
         if ((err as { name?: string }).name === 'PreconditionFailed') {
           throw new EltError(`${uri} changed since it was listed; run again to load its new content`, ExitCode.loadFailed, { cause: err });
         }
-        throw describeS3Error(err, uri, settings.endpoint);
+        throw describeS3Error(err, uri, endpointFor(settings, bucket));
       }
     },
   };
@@ -44,7 +44,7 @@ export async function listS3Objects(
   options: { pageSize?: number; client?: S3Client } = {},
 ): Promise<LakeObject[]> {
   const { bucket, prefix } = parseS3Uri(source);
-  const client = options.client ?? createS3Client(settings);
+  const client = options.client ?? createS3Client(settings, bucket);
   const objects: LakeObject[] = [];
   const skipped: string[] = [];
   try {
@@ -60,7 +60,7 @@ export async function listS3Objects(
       }
     }
   } catch (err) {
-    throw describeS3Error(err, source, settings.endpoint);
+    throw describeS3Error(err, source, endpointFor(settings, bucket));
   }
   for (const key of skipped) log.info(`skipping ${formatS3Uri(bucket, key)}: not a *.tsv or *.tsv.gz object`);
   if (objects.length === 0) {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { EltError, ExitCode } from '../cli/errors';
 import type { Logger } from '../cli/log';
 import { listLocalObjects } from './local-source';
-import { createS3Client, type S3Settings } from './s3-client';
+import { createS3Client, endpointFor, type S3Settings } from './s3-client';
 import { describeS3Error } from './s3-errors';
 import { formatS3Uri, parseS3Uri } from './s3-uri';
 
@@ -47,8 +47,8 @@ export async function uploadLake(
 ): Promise<UploadedObject[]> {
   const { bucket, prefix } = parseS3Uri(target);
   const files = listLocalObjects(source);
-  const client = createS3Client(settings);
-  await ensureBucket(client, bucket, options.createBucket ?? false, settings.endpoint);
+  const client = createS3Client(settings, bucket);
+  await ensureBucket(client, bucket, options.createBucket ?? false, endpointFor(settings, bucket));
   const keyPrefix = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
   const uploaded: UploadedObject[] = [];
   for (const file of files) {
@@ -64,7 +64,7 @@ export async function uploadLake(
         queueSize: 4,
       }).done();
     } catch (err) {
-      throw describeS3Error(err, uri, settings.endpoint);
+      throw describeS3Error(err, uri, endpointFor(settings, bucket));
     }
     log.info(`uploaded ${path} to ${uri} (${file.size} bytes) in ${Math.round(performance.now() - started)} ms`);
     uploaded.push({ file: path, uri, bytes: file.size });

@@ -1,0 +1,31 @@
+# clickstream-elt: the `elt` CLI in a small image. `docker-compose up` runs `elt run`.
+# Build stage: compile TypeScript with the dev dependencies.
+FROM node:22.14.0-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# no install scripts: the build needs tsc only, not the embedded Postgres binaries
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY cli ./cli
+COPY db ./db
+COPY loader ./loader
+COPY transform ./transform
+COPY scripts ./scripts
+RUN npm run build
+
+# Run stage: production dependencies only, no compiler, no test fixtures, no .elt data.
+FROM node:22.14.0-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --omit=optional leaves out the embedded Postgres binaries: in a container,
+# DATABASE_URL names the database (the compose file's postgres service)
+RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
+    && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY bin ./bin
+COPY migrations ./migrations
+COPY models ./models
+USER node
+ENTRYPOINT ["node", "bin/elt.js"]
+CMD ["run"]

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { COMMANDS } from '../../cli/help';
+import { COMMANDS } from '../../cli/commands';
 import { runCli } from '../helpers/run-cli';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 
@@ -75,12 +75,12 @@ test('an unknown command or flag: one clear line pointing at --help, exit 2', as
 test('elt --help lists every command with a one-line description, and --version prints the version', async () => {
   const help = await runCli(['--help']);
   expect(help.code).toBe(0);
-  for (const [name, command] of Object.entries(COMMANDS)) expect(help.stdout).toContain(`  ${name.padEnd(10)}${command.summary}`);
+  for (const command of COMMANDS) expect(help.stdout).toContain(`  ${command.name.padEnd(10)}${command.summary}`);
   const version = await runCli(['--version']);
   expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
 });
 
-test.each(Object.keys(COMMANDS))('elt %s --help shows usage and an example', async (name) => {
+test.each(COMMANDS.map((command) => command.name))('elt %s --help shows usage and an example', async (name) => {
   const result = await runCli([name, '--help']);
   expect(result.code).toBe(0);
   expect(result.stdout).toMatch(new RegExp(`^elt ${name}: `));

@@ -1,0 +1,28 @@
+import type { ParseArgsConfig } from 'node:util';
+import type { ExitCodeValue } from './errors';
+import type { Logger } from './log';
+
+/** Parsed flags of one command. */
+export type Options = Record<string, string | boolean | undefined>;
+
+/** What a command talks to: the environment, stdout for data and summaries, a logger (stderr). */
+export interface Io {
+  env: NodeJS.ProcessEnv;
+  stdout: NodeJS.WritableStream;
+  log: Logger;
+}
+
+/** One `elt` command: its flags, its help, and what it does. */
+export interface Command {
+  name: string;
+  /** one line, for `elt --help` */
+  summary: string;
+  usage: string;
+  /** flags as node:util parseArgs takes them (--help is added for every command) */
+  options: ParseArgsConfig['options'];
+  /** the flags' help lines */
+  optionHelp: string[];
+  /** an example that works when pasted */
+  example: string;
+  run(options: Options, io: Io): Promise<ExitCodeValue>;
+}

@@ -1,0 +1,33 @@
+import { migrate } from '../../db/migrate';
+import type { Command, Io } from '../command';
+import { openDatabase } from '../database';
+import { EltError, ExitCode, type ExitCodeValue } from '../errors';
+import { migrationsDir } from '../options';
+
+/** `elt db`: keep the embedded server up until interrupted. */
+async function serveDatabase(io: Io): Promise<ExitCodeValue> {
+  if (io.env.DATABASE_URL) {
+    throw new EltError('elt db serves the embedded Postgres; DATABASE_URL is set, so connect to that server instead', ExitCode.usage);
+  }
+  const db = await openDatabase(io.env, io.log);
+  await migrate(db.pool, { dir: migrationsDir(), log: io.log });
+  io.stdout.write(`${db.url}\n`);
+  io.log.info(`embedded Postgres is up: psql "${db.url}"  (Ctrl-C to stop)`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  io.log.info('stopping the embedded Postgres');
+  await db.close();
+  return ExitCode.ok;
+}
+
+export const dbCommand: Command = {
+  name: 'db',
+  summary: 'start the embedded Postgres in ./.elt and keep it up until Ctrl-C, printing its psql URL',
+  usage: 'elt db',
+  options: {},
+  optionHelp: [],
+  example: 'npm run elt -- db    # then, in another terminal: psql "<printed url>"',
+  run: (_options, io) => serveDatabase(io),
+};

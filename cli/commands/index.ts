@@ -1,0 +1,21 @@
+import type { Command } from '../command';
+import { dbCommand } from './db';
+import { generateCommand } from './generate';
+import { buildCommand, loadCommand, migrateCommand, refreshCommand, runCommand } from './pipeline';
+import { uploadCommand } from './upload';
+
+/** Every `elt` command, in the order `elt --help` lists them. */
+export const COMMANDS: Command[] = [
+  runCommand,
+  loadCommand,
+  migrateCommand,
+  buildCommand,
+  refreshCommand,
+  uploadCommand,
+  generateCommand,
+  dbCommand,
+];
+
+export function findCommand(name: string): Command | undefined {
+  return COMMANDS.find((command) => command.name === name);
+}

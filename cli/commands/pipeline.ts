@@ -1,0 +1,132 @@
+import { migrate } from '../../db/migrate';
+import { listObjects } from '../../loader/list-objects';
+import { DEFAULT_LOAD_OPTIONS, loadLake } from '../../loader/load-lake';
+import { buildModels } from '../../transform/build-models';
+import { refreshMarts } from '../../transform/refresh-marts';
+import { applySettings } from '../../transform/settings';
+import type { Command, Io, Options } from '../command';
+import { describeError, ExitCode, type ExitCodeValue } from '../errors';
+import { timed } from '../log';
+import {
+  LOAD_FLAGS,
+  LOAD_HELP,
+  loadOptionsOf,
+  migrationsDir,
+  MODEL_FLAGS,
+  MODEL_HELP,
+  modelsDirOf,
+  s3SettingsOf,
+  settingsOf,
+  sourceOf,
+} from '../options';
+import { formatReport, writeReport, type RunReport } from '../summary';
+import { withDatabase } from '../with-database';
+
+type Step = 'run' | 'load' | 'build' | 'refresh';
+
+/** migrate → load → build → refresh, with a summary on stdout. */
+async function runPipeline(command: Step, options: Options, io: Io): Promise<ExitCodeValue> {
+  const started = performance.now();
+  const report: RunReport = { totalMs: 0 };
+  const withLoad = command === 'run' || command === 'load';
+  const withModels = command === 'run' || command === 'build' || command === 'refresh';
+  // check the input before starting anything
+  const loadOptions = withLoad ? loadOptionsOf(options, io.env) : DEFAULT_LOAD_OPTIONS;
+  const objects = withLoad ? await listObjects(sourceOf(options, io.env), s3SettingsOf(options, io.env), io.log) : [];
+  const modelsDir = modelsDirOf(options);
+  return withDatabase(io, async ({ pool }) => {
+    const migrated = await timed(io.log, 'migrate', () => migrate(pool, { dir: migrationsDir(), log: io.log }));
+    report.migrations = { applied: migrated.result.applied, ms: migrated.ms };
+    if (withLoad) {
+      io.log.info(`loading ${objects.length} lake file(s)`);
+      const loaded = await timed(io.log, 'load', () => loadLake(pool, objects, io.log, loadOptions));
+      report.load = { summary: loaded.result, ms: loaded.ms };
+    }
+    if (withModels) {
+      const settings = await applySettings(pool, settingsOf(options, io.env));
+      io.log.info(`reporting time zone ${settings.timeZone}, session gap ${settings.sessionGapMinutes} minutes`);
+    }
+    let fresh = new Set<string>();
+    if (command === 'run' || command === 'build') {
+      const built = await timed(io.log, 'build', () => buildModels(pool, { dir: modelsDir, log: io.log, full: options.full === true }));
+      report.build = { result: built.result, ms: built.ms };
+      fresh = new Set(built.result.built);
+    }
+    if (command === 'run' || command === 'refresh') {
+      const refreshed = await timed(io.log, 'refresh', () => refreshMarts(pool, { dir: modelsDir, log: io.log, alreadyFresh: fresh }));
+      report.refresh = { marts: refreshed.result, ms: refreshed.ms };
+    }
+    report.totalMs = performance.now() - started;
+    io.stdout.write(formatReport(report));
+    const outputDir = (options['output-dir'] as string | undefined) ?? io.env.ELT_OUTPUT_DIR;
+    if (command === 'run' && outputDir) {
+      // the data is final either way: a summary that cannot be written is worth a warning, not a failed run
+      try {
+        io.log.info(`summary written to ${writeReport(report, outputDir).join(', ')}`);
+      } catch (err) {
+        io.log.warn(`cannot write the summary to ${outputDir}: ${describeError(err)}`);
+      }
+    }
+    return (report.load?.summary.failed ?? 0) > 0 ? ExitCode.loadFailed : ExitCode.ok;
+  });
+}
+
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'migrate, load the lake, build the models, refresh the marts, print a summary',
+  usage: 'elt run --source <dir|file|s3://bucket/prefix/> [options]',
+  options: { ...LOAD_FLAGS, ...MODEL_FLAGS, 'output-dir': { type: 'string' } },
+  optionHelp: [
+    ...LOAD_HELP,
+    ...MODEL_HELP,
+    '--output-dir <dir>          also write the summary (summary.txt, summary.json) there [env ELT_OUTPUT_DIR]',
+  ],
+  example: 'npm run elt -- run --source tests/fixtures/lake-sample',
+  run: (options, io) => runPipeline('run', options, io),
+};
+
+export const loadCommand: Command = {
+  name: 'load',
+  summary: 'stream lake files into raw.raw_events (unchanged files are skipped)',
+  usage: 'elt load --source <dir|file|s3://bucket/prefix/> [options]',
+  options: LOAD_FLAGS,
+  optionHelp: LOAD_HELP,
+  example: 'npm run elt -- load --source tests/fixtures/lake-sample/2019-02-15.tsv',
+  run: (options, io) => runPipeline('load', options, io),
+};
+
+export const buildCommand: Command = {
+  name: 'build',
+  summary: 'create the staging views and marts whose SQL changed, and everything downstream',
+  usage: 'elt build [--full] [options]',
+  options: { ...MODEL_FLAGS, full: { type: 'boolean' } },
+  optionHelp: ['--full                      rebuild every model, changed or not', ...MODEL_HELP],
+  example: 'npm run elt -- build --full',
+  run: (options, io) => runPipeline('build', options, io),
+};
+
+export const refreshCommand: Command = {
+  name: 'refresh',
+  summary: 'refresh the materialized marts (concurrently: readers are not blocked)',
+  usage: 'elt refresh [options]',
+  options: MODEL_FLAGS,
+  optionHelp: MODEL_HELP,
+  example: 'npm run elt -- refresh',
+  run: (options, io) => runPipeline('refresh', options, io),
+};
+
+export const migrateCommand: Command = {
+  name: 'migrate',
+  summary: 'create or update the schemas and tables (migrations/*.sql, each applied once)',
+  usage: 'elt migrate',
+  options: {},
+  optionHelp: [],
+  example: 'npm run elt -- migrate',
+  run: (_options, io) =>
+    withDatabase(io, async ({ pool }) => {
+      const { result, ms } = await timed(io.log, 'migrate', () => migrate(pool, { dir: migrationsDir(), log: io.log }));
+      io.stdout.write(formatReport({ migrations: { applied: result.applied, ms }, totalMs: ms }));
+      return ExitCode.ok;
+    }),
+};

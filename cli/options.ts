@@ -1,0 +1,104 @@
+import { join } from 'node:path';
+import type { ParseArgsConfig } from 'node:util';
+import { DEFAULT_LOAD_OPTIONS, type LoadLakeOptions } from '../loader/load-lake';
+import { s3SettingsFromEnv, type S3Settings } from '../loader/s3-client';
+import type { ModelSettings } from '../transform/settings';
+import type { Options } from './command';
+import { EltError, ExitCode } from './errors';
+import { projectRoot } from './project-root';
+
+/** Flags shared by the commands that talk to S3, with their help lines. */
+export const S3_FLAGS: ParseArgsConfig['options'] = {
+  'endpoint-url': { type: 'string' },
+  region: { type: 'string' },
+  'no-sign-request': { type: 'boolean' },
+};
+export const S3_HELP = [
+  '--endpoint-url <url>        S3-compatible endpoint, e.g. MinIO [env AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL]',
+  '--region <region>           AWS region [env AWS_REGION, default us-east-1]',
+  '--no-sign-request           anonymous requests, for a public bucket [env ELT_S3_NO_SIGN_REQUEST=1]',
+];
+
+/** Flags of the commands that load the lake. */
+export const LOAD_FLAGS: ParseArgsConfig['options'] = {
+  source: { type: 'string' },
+  concurrency: { type: 'string' },
+  'max-reject-ratio': { type: 'string' },
+  retries: { type: 'string' },
+  ...S3_FLAGS,
+};
+export const LOAD_HELP = [
+  '--source <path|s3-uri>      lake: a directory or file, or s3://bucket/prefix/ [env ELT_SOURCE]',
+  '--concurrency <n>           objects loaded at once, each in its own transaction [env ELT_CONCURRENCY, default 2]',
+  '--max-reject-ratio <r>      an object with more rejected rows than this share fails [env ELT_MAX_REJECT_RATIO, default 0.05]',
+  '--retries <n>               further attempts after a transient S3 failure [env ELT_RETRIES, default 3]',
+  ...S3_HELP,
+];
+
+/** Flags of the commands that build or refresh models. */
+export const MODEL_FLAGS: ParseArgsConfig['options'] = {
+  models: { type: 'string' },
+  'time-zone': { type: 'string' },
+  'session-gap-minutes': { type: 'string' },
+};
+export const MODEL_HELP = [
+  "--models <dir>              model folder (default: the package's models/)",
+  '--time-zone <tz>            reporting time zone for days [env ELT_TIME_ZONE, default UTC]',
+  '--session-gap-minutes <n>   gap that starts a new session [env ELT_SESSION_GAP_MINUTES, default 30]',
+];
+
+export function sourceOf(options: Options, env: NodeJS.ProcessEnv): string {
+  const source = (options.source as string | undefined) ?? env.ELT_SOURCE;
+  if (!source) throw new EltError('no lake source: pass --source <dir|file> or set ELT_SOURCE', ExitCode.usage);
+  return source;
+}
+
+export function s3SettingsOf(options: Options, env: NodeJS.ProcessEnv): S3Settings {
+  const fromEnv = s3SettingsFromEnv(env);
+  return {
+    ...fromEnv,
+    endpoint: (options['endpoint-url'] as string | undefined) ?? fromEnv.endpoint,
+    // an explicit --endpoint-url wins over per-bucket endpoints
+    bucketEndpoints: options['endpoint-url'] ? {} : fromEnv.bucketEndpoints,
+    region: (options.region as string | undefined) ?? fromEnv.region,
+    unsigned: options['no-sign-request'] === true || fromEnv.unsigned,
+  };
+}
+
+/** A numeric option: flag, else environment variable, else default; bad values are usage errors. */
+export function numberOption(
+  options: Options,
+  env: NodeJS.ProcessEnv,
+  flag: string,
+  variable: string | undefined,
+  fallback: number,
+  valid: (n: number) => boolean,
+): number {
+  const raw = (options[flag] as string | undefined) ?? (variable ? env[variable] : undefined);
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || !valid(value)) throw new EltError(`--${flag} ${raw} is out of range (see --help)`, ExitCode.usage);
+  return value;
+}
+
+export function loadOptionsOf(options: Options, env: NodeJS.ProcessEnv): LoadLakeOptions {
+  const count = (min: number, max: number) => (n: number) => Number.isInteger(n) && n >= min && n <= max;
+  return {
+    ...DEFAULT_LOAD_OPTIONS,
+    concurrency: numberOption(options, env, 'concurrency', 'ELT_CONCURRENCY', DEFAULT_LOAD_OPTIONS.concurrency, count(1, 64)),
+    maxRejectRatio: numberOption(options, env, 'max-reject-ratio', 'ELT_MAX_REJECT_RATIO', DEFAULT_LOAD_OPTIONS.maxRejectRatio, (n) => n >= 0 && n <= 1),
+    retries: numberOption(options, env, 'retries', 'ELT_RETRIES', DEFAULT_LOAD_OPTIONS.retries, count(0, 20)),
+  };
+}
+
+export function modelsDirOf(options: Options): string {
+  return (options.models as string | undefined) ?? join(projectRoot(), 'models');
+}
+
+export function settingsOf(options: Options, env: NodeJS.ProcessEnv): ModelSettings {
+  const timeZone = (options['time-zone'] as string | undefined) ?? env.ELT_TIME_ZONE;
+  const gap = (options['session-gap-minutes'] as string | undefined) ?? env.ELT_SESSION_GAP_MINUTES;
+  return { timeZone: timeZone || undefined, sessionGapMinutes: gap ? Number(gap) : undefined };
+}
+
+export const migrationsDir = (): string => join(projectRoot(), 'migrations');

@@ -14,15 +14,6 @@ export interface BuildResult {
   dropped: string[];
 }
 
-const STATE_TABLE = `
-  create table if not exists elt.models (
-      name text primary key,
-      checksum text not null,
-      materialized text not null,
-      build_order integer not null,
-      built_at timestamptz not null default now()
-  )`;
-
 function quoteName(name: string): string {
   return name.split('.').map((part) => `"${part}"`).join('.');
 }
@@ -57,7 +48,6 @@ function createStatements(model: Model, client: PoolClient): string[] {
 export async function buildModels(pool: Pool, options: { dir: string; log: Logger; full?: boolean }): Promise<BuildResult> {
   const models = readModels(options.dir);
   return withLockedTransaction(pool, 'clickstream-elt:build', async (client) => {
-    await client.query(STATE_TABLE);
     const { rows: stored } = await client.query<{ name: string; checksum: string; materialized: string; exists: boolean }>(
       'select name, checksum, materialized, to_regclass(name) is not null as exists from elt.models order by build_order desc',
     );
@@ -129,7 +119,11 @@ export async function buildModels(pool: Pool, options: { dir: string; log: Logge
               throw new EltError(`model ${model.name} (${model.path}) failed to build: ${message}`, ExitCode.modelFailed, { cause: err });
             }
           }
-          options.log.info(`built ${relationKind(model.materialized)} ${model.name} in ${Math.round(performance.now() - started)} ms`);
+          const ms = performance.now() - started;
+          if (model.materialized === 'materialized_view') {
+            await client.query("insert into elt.refresh_log (model, duration_ms, how) values ($1, $2, 'built')", [model.name, ms.toFixed(1)]);
+          }
+          options.log.info(`built ${relationKind(model.materialized)} ${model.name} in ${Math.round(ms)} ms`);
         },
       })),
       storage,

@@ -1,7 +1,6 @@
 import type { Pool } from 'pg';
 import { EltError, ExitCode } from '../cli/errors';
 import type { Logger } from '../cli/log';
-import { withLockedTransaction } from '../db/locked-transaction';
 import { readModels } from './model-catalog';
 
 export interface RefreshedMart {
@@ -13,42 +12,42 @@ export interface RefreshedMart {
 }
 
 /**
- * Refreshes the materialized models in dependency order, CONCURRENTLY when the
- * view is populated (readers are never blocked), plainly when it is still empty.
- * Refreshes serialize on an advisory lock, so two at once wait instead of failing.
- * Models in `alreadyFresh` (built moments ago) are only counted.
+ * Refreshes the materialized models through `call elt.refresh_marts(...)`, the
+ * same procedure an analyst calls: build order, CONCURRENTLY once populated
+ * (readers are never blocked), serialized with other refreshes on an advisory lock.
+ * `only` limits it to some marts; marts in `alreadyFresh` (built moments ago) are
+ * only counted.
  */
 export async function refreshMarts(
   pool: Pool,
-  options: { dir: string; log: Logger; alreadyFresh?: Set<string> },
+  options: { dir: string; log: Logger; alreadyFresh?: Set<string>; only?: string[] },
 ): Promise<RefreshedMart[]> {
   const marts = readModels(options.dir).filter((model) => model.materialized === 'materialized_view');
-  return withLockedTransaction(pool, 'clickstream-elt:refresh', async (client) => {
-    const results: RefreshedMart[] = [];
-    for (const mart of marts) {
-      const started = performance.now();
-      const { rows } = await client.query<{ populated: boolean | null }>(
-        `select c.relispopulated as populated from pg_class c where c.oid = to_regclass($1)`,
-        [mart.name],
-      );
-      const state = rows[0];
-      if (!state) {
-        throw new EltError(`mart ${mart.name} does not exist yet: run "elt build" first`, ExitCode.modelFailed);
-      }
-      const refresh = !options.alreadyFresh?.has(mart.name);
-      if (refresh) {
-        try {
-          await client.query(`refresh materialized view ${state.populated ? 'concurrently ' : ''}${mart.name}`);
-        } catch (err) {
-          const message = err instanceof Error ? err.message : String(err);
-          throw new EltError(`refreshing ${mart.name} failed: ${message}`, ExitCode.modelFailed, { cause: err });
-        }
-      }
-      const { rows: counted } = await client.query<{ count: string }>(`select count(*) as count from ${mart.name}`);
-      const ms = performance.now() - started;
-      results.push({ name: mart.name, rows: Number(counted[0]?.count ?? 0), ms, refreshed: refresh });
-      if (refresh) options.log.info(`refreshed ${mart.name} in ${Math.round(ms)} ms`);
+  const known = new Set(marts.map((mart) => mart.name));
+  for (const name of options.only ?? []) {
+    if (!known.has(name)) throw new EltError(`no mart named ${name} (marts: ${[...known].join(', ')})`, ExitCode.usage);
+  }
+  const selected = marts.filter((mart) => !options.only || options.only.includes(mart.name));
+  const toRefresh = selected.filter((mart) => !options.alreadyFresh?.has(mart.name)).map((mart) => mart.name);
+  const { rows: clock } = await pool.query<{ now: Date }>('select clock_timestamp() as now');
+  if (toRefresh.length > 0) {
+    try {
+      await pool.query('call elt.refresh_marts($1)', [toRefresh]);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      throw new EltError(`refreshing the marts failed: ${message}`, ExitCode.modelFailed, { cause: err });
     }
-    return results;
-  });
+  }
+  const { rows: logged } = await pool.query<{ model: string; duration_ms: string; how: string }>(
+    "select model, duration_ms, how from elt.refresh_log where refreshed_at >= $1 and how <> 'built'",
+    [clock[0]?.now],
+  );
+  const results: RefreshedMart[] = [];
+  for (const mart of selected) {
+    const entry = logged.find((row) => row.model === mart.name);
+    const { rows: counted } = await pool.query<{ count: string }>(`select count(*) as count from ${mart.name}`);
+    results.push({ name: mart.name, rows: Number(counted[0]?.count ?? 0), ms: Number(entry?.duration_ms ?? 0), refreshed: entry !== undefined });
+    if (entry) options.log.info(`refreshed ${mart.name} ${entry.how === 'concurrently' ? 'concurrently ' : ''}in ${Math.round(Number(entry.duration_ms))} ms`);
+  }
+  return results;
 }

@@ -24,5 +24,7 @@ export interface Command {
   optionHelp: string[];
   /** an example that works when pasted */
   example: string;
-  run(options: Options, io: Io): Promise<ExitCodeValue>;
+  /** true when the command takes arguments after its flags (e.g. model names) */
+  positionals?: boolean;
+  run(options: Options, io: Io, positionals: string[]): Promise<ExitCodeValue>;
 }

@@ -16,6 +16,8 @@ export const ExitCode = {
   modelFailed: 5,
   /** the lake source cannot be reached or refused access (S3 endpoint, credentials) */
   sourceUnavailable: 6,
+  /** a data test found rows that break an invariant of the marts */
+  dataTestsFailed: 7,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

@@ -32,8 +32,14 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       throw new EltError(`unknown command "${name}" (commands: ${names}; see elt --help)`, ExitCode.usage);
     }
     let options: Options;
+    let positionals: string[];
     try {
-      ({ values: options } = parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, strict: true }));
+      ({ values: options, positionals } = parseArgs({
+        args: rest,
+        options: { ...command.options, help: { type: 'boolean', short: 'h' } },
+        allowPositionals: command.positionals === true,
+        strict: true,
+      }));
     } catch (err) {
       throw new EltError(`${describeError(err)} (see elt ${name} --help)`, ExitCode.usage);
     }
@@ -41,7 +47,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       process.stdout.write(commandHelp(command));
       return ExitCode.ok;
     }
-    return await command.run(options, io);
+    return await command.run(options, io, positionals);
   } catch (err) {
     if (err instanceof EltError) {
       log.error(err.message);

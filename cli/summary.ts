@@ -1,5 +1,6 @@
 import type { LoadSummary } from '../loader/load-lake';
 import type { BuildResult } from '../transform/build-models';
+import type { DataTestResult } from '../transform/data-tests';
 import type { RefreshedMart } from '../transform/refresh-marts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ export interface RunReport {
   load?: { summary: LoadSummary; ms: number };
   build?: { result: BuildResult; ms: number };
   refresh?: { marts: RefreshedMart[]; ms: number };
+  tests?: { results: DataTestResult[]; ms: number };
   totalMs: number;
 }
 
@@ -41,6 +43,12 @@ export function formatReport(report: RunReport): string {
     const { marts, ms } = report.refresh;
     step('refresh', `${marts.filter((m) => m.refreshed).length} of ${marts.length} marts refreshed`, ms);
     for (const mart of marts) lines.push(`    ${mart.name.padEnd(32)}${number(mart.rows).padStart(12)} rows`);
+  }
+  if (report.tests) {
+    const { results, ms } = report.tests;
+    const failed = results.filter((result) => result.failures > 0);
+    step('test', `${results.length - failed.length} of ${results.length} data tests passed`, ms);
+    for (const result of failed) lines.push(`    FAILED ${result.test.name} (${result.test.model}): ${result.error ?? `${result.failures} offending row(s)`}`);
   }
   lines.push(`  ${'total'.padEnd(75)}${formatMs(report.totalMs).padStart(10)}`);
   return `${lines.join('\n')}\n`;

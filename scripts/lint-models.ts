@@ -7,7 +7,7 @@
  *   npx tsx scripts/lint-models.ts [models-dir]     # exit 1 and one line per problem
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
 
 const KEYWORDS = [
   'select', 'from', 'where', 'group', 'by', 'order', 'having', 'join', 'left', 'inner', 'outer', 'on', 'with',
@@ -22,11 +22,18 @@ function codeOnly(sql: string): string {
   return sql.replace(/--[^\n]*/g, (m) => ' '.repeat(m.length)).replace(/'(?:[^']|'')*'/g, (m) => ' '.repeat(m.length));
 }
 
-/** The style problems of one model, as `line N: message` strings. */
-export function lintModel(sql: string): string[] {
+/**
+ * The style problems of one model (or, with kind 'test', one data test), as
+ * `line N: message` strings. A data test needs `-- test:` and `-- model:` header
+ * lines instead of a grain, and may end as it likes.
+ */
+export function lintModel(sql: string, kind: 'model' | 'test' = 'model'): string[] {
   const problems: string[] = [];
   const header = sql.split('\n').filter((line) => line.startsWith('--'));
-  if (!header.some((line) => /^--\s*grain:/.test(line))) problems.push('line 1: the header comment needs a "-- grain: one row per ..." line');
+  const required = kind === 'model' ? [['grain', 'one row per ...']] : [['test', 'what must hold'], ['model', 'schema.model']];
+  for (const [key, hint] of required) {
+    if (!header.some((line) => new RegExp(`^--\\s*${key}:`).test(line))) problems.push(`line 1: the header comment needs a "-- ${key}: ${hint}" line`);
+  }
   const code = codeOnly(sql);
   const cteNames = new Set([...code.matchAll(/\b([a-z_][a-z0-9_]*)\s+as\s*\(/g)].map((m) => m[1]));
   code.split('\n').forEach((line, index) => {
@@ -34,14 +41,15 @@ export function lintModel(sql: string): string[] {
     const upper = UPPER_KEYWORD.exec(line);
     if (upper) problems.push(`${at}: keyword "${upper[1]}" should be lower case`);
     if ((sql.split('\n')[index] ?? '').length > MAX_LINE) problems.push(`${at}: longer than ${MAX_LINE} characters`);
-    for (const match of line.matchAll(/\b(?:from|join)\s+([a-z_][a-z0-9_]*)(\.)?/g)) {
+    // `is distinct from x` and `extract(epoch from x)` read columns, not relations
+    for (const match of line.matchAll(/(?<!distinct\s+|\(\w+\s+)\b(?:from|join)\s+([a-z_][a-z0-9_]*)(\.)?/g)) {
       const name = match[1] as string;
       if (!match[2] && !cteNames.has(name) && !['unnest', 'lateral', 'generate_series'].includes(name)) {
         problems.push(`${at}: "${name}" is neither a CTE nor schema-qualified (write schema.${name})`);
       }
     }
   });
-  if (!/select \* from final\s*;?\s*$/.test(sql.trim())) problems.push('last line: a model ends with "select * from final"');
+  if (kind === 'model' && !/select \* from final\s*;?\s*$/.test(sql.trim())) problems.push('last line: a model ends with "select * from final"');
   return problems;
 }
 
@@ -55,7 +63,10 @@ function modelFiles(dir: string): string[] {
 
 if (require.main === module) {
   const dir = process.argv[2] ?? join(__dirname, '..', 'models');
-  const problems = modelFiles(dir).flatMap((path) => lintModel(readFileSync(path, 'utf8')).map((p) => `${relative(process.cwd(), path)}: ${p}`));
+  const problems = modelFiles(dir).flatMap((path) => {
+    const kind = path.split(sep).includes('tests') ? 'test' : 'model';
+    return lintModel(readFileSync(path, 'utf8'), kind).map((problem) => `${relative(process.cwd(), path)}: ${problem}`);
+  });
   for (const problem of problems) process.stderr.write(`${problem}\n`);
   process.stderr.write(problems.length ? `lint-models: ${problems.length} problem(s)\n` : 'lint-models: models ok\n');
   process.exit(problems.length ? 1 : 0);

@@ -15,6 +15,8 @@ export interface Model {
   sql: string;
   materialized: Materialization;
   uniqueKey: string[];
+  /** columns that must never be NULL (header `-- not_null:`; the unique key's columns always are) */
+  notNull: string[];
   /** models this one selects from (found as schema-qualified names in its SQL) */
   dependsOn: string[];
   /** sha256 of what is built: the SQL and its settings */
@@ -29,6 +31,10 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 function headerSetting(sql: string, key: string): string | undefined {
   const match = new RegExp(`^--\\s*${key}:\\s*(.+)$`, 'm').exec(sql);
   return match?.[1]?.trim();
+}
+
+function columnList(setting: string | undefined): string[] {
+  return (setting ?? '').split(',').map((column) => column.trim()).filter(Boolean);
 }
 
 function withoutComments(sql: string): string {
@@ -46,12 +52,13 @@ function readModel(schema: string, path: string): Omit<Model, 'dependsOn'> {
   if (materialized !== 'view' && materialized !== 'materialized_view') {
     throw new EltError(`model ${name}: materialized must be view or materialized_view, not "${materialized}"`, ExitCode.modelFailed);
   }
-  const uniqueKey = (headerSetting(sql, 'unique_key') ?? '').split(',').map((column) => column.trim()).filter(Boolean);
+  const uniqueKey = columnList(headerSetting(sql, 'unique_key'));
   if (materialized === 'materialized_view' && uniqueKey.length === 0) {
     throw new EltError(`model ${name}: a materialized view needs a "-- unique_key: ..." header line`, ExitCode.modelFailed);
   }
+  const notNull = [...new Set([...uniqueKey, ...columnList(headerSetting(sql, 'not_null'))])];
   const checksum = createHash('sha256').update(`${materialized}\n${uniqueKey.join(',')}\n${sql}`).digest('hex');
-  return { name, schema, relation, path, sql, materialized, uniqueKey, checksum };
+  return { name, schema, relation, path, sql, materialized, uniqueKey, notNull, checksum };
 }
 
 /** Orders models so each comes after the models it reads (layer, then name, breaks ties). */

@@ -1,7 +1,7 @@
 import type { Command } from '../command';
 import { dbCommand } from './db';
 import { generateCommand } from './generate';
-import { buildCommand, loadCommand, migrateCommand, refreshCommand, runCommand } from './pipeline';
+import { buildCommand, loadCommand, migrateCommand, refreshCommand, runCommand, testCommand } from './pipeline';
 import { uploadCommand } from './upload';
 
 /** Every `elt` command, in the order `elt --help` lists them. */
@@ -11,6 +11,7 @@ export const COMMANDS: Command[] = [
   migrateCommand,
   buildCommand,
   refreshCommand,
+  testCommand,
   uploadCommand,
   generateCommand,
   dbCommand,

@@ -3,6 +3,7 @@ import { listObjects } from '../../loader/list-objects';
 import { DEFAULT_LOAD_OPTIONS, loadLake } from '../../loader/load-lake';
 import { buildModels } from '../../transform/build-models';
 import { refreshMarts } from '../../transform/refresh-marts';
+import { formatDataTestResults, runDataTests } from '../../transform/data-tests';
 import { applySettings } from '../../transform/settings';
 import type { Command, Io, Options } from '../command';
 import { describeError, ExitCode, type ExitCodeValue } from '../errors';
@@ -25,7 +26,7 @@ import { withDatabase } from '../with-database';
 type Step = 'run' | 'load' | 'build' | 'refresh';
 
 /** migrate → load → build → refresh, with a summary on stdout. */
-async function runPipeline(command: Step, options: Options, io: Io): Promise<ExitCodeValue> {
+async function runPipeline(command: Step, options: Options, io: Io, models: string[] = []): Promise<ExitCodeValue> {
   const started = performance.now();
   const report: RunReport = { totalMs: 0 };
   const withLoad = command === 'run' || command === 'load';
@@ -53,8 +54,13 @@ async function runPipeline(command: Step, options: Options, io: Io): Promise<Exi
       fresh = new Set(built.result.built);
     }
     if (command === 'run' || command === 'refresh') {
-      const refreshed = await timed(io.log, 'refresh', () => refreshMarts(pool, { dir: modelsDir, log: io.log, alreadyFresh: fresh }));
+      const only = models.length ? models.map((name) => (name.includes('.') ? name : `marts.${name}`)) : undefined;
+      const refreshed = await timed(io.log, 'refresh', () => refreshMarts(pool, { dir: modelsDir, log: io.log, alreadyFresh: fresh, only }));
       report.refresh = { marts: refreshed.result, ms: refreshed.ms };
+    }
+    if (command === 'run') {
+      const tested = await timed(io.log, 'test', () => runDataTests(pool, modelsDir));
+      report.tests = { results: tested.result, ms: tested.ms };
     }
     report.totalMs = performance.now() - started;
     io.stdout.write(formatReport(report));
@@ -67,7 +73,8 @@ async function runPipeline(command: Step, options: Options, io: Io): Promise<Exi
         io.log.warn(`cannot write the summary to ${outputDir}: ${describeError(err)}`);
       }
     }
-    return (report.load?.summary.failed ?? 0) > 0 ? ExitCode.loadFailed : ExitCode.ok;
+    if ((report.load?.summary.failed ?? 0) > 0) return ExitCode.loadFailed;
+    return report.tests?.results.some((result) => result.failures > 0) ? ExitCode.dataTestsFailed : ExitCode.ok;
   });
 }
 
@@ -109,11 +116,29 @@ export const buildCommand: Command = {
 export const refreshCommand: Command = {
   name: 'refresh',
   summary: 'refresh the materialized marts (concurrently: readers are not blocked)',
-  usage: 'elt refresh [options]',
+  usage: 'elt refresh [mart ...] [options]',
   options: MODEL_FLAGS,
-  optionHelp: MODEL_HELP,
-  example: 'npm run elt -- refresh',
-  run: (options, io) => runPipeline('refresh', options, io),
+  optionHelp: [...MODEL_HELP, 'mart ...                    only these marts, e.g. article_performance (default: all, in dependency order)'],
+  example: 'npm run elt -- refresh article_performance',
+  positionals: true,
+  run: (options, io, marts) => runPipeline('refresh', options, io, marts),
+};
+
+export const testCommand: Command = {
+  name: 'test',
+  summary: 'run the data tests next to the models (keys, not-null, ctr, running sums, reconciliation)',
+  usage: 'elt test [--models <dir>]',
+  options: { models: { type: 'string' } },
+  optionHelp: ["--models <dir>              model folder, with its tests/ (default: the package's models/)"],
+  example: 'npm run elt -- test',
+  run: (options, io) =>
+    withDatabase(io, async ({ pool }) => {
+      const results = await runDataTests(pool, modelsDirOf(options));
+      io.stdout.write(formatDataTestResults(results));
+      const failed = results.filter((result) => result.failures > 0);
+      for (const result of failed) io.log.error(`data test ${result.test.name} failed on ${result.test.model}: ${result.error ?? `${result.failures} offending row(s)`}`);
+      return failed.length > 0 ? ExitCode.dataTestsFailed : ExitCode.ok;
+    }),
 };
 
 export const migrateCommand: Command = {

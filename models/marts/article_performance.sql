@@ -5,6 +5,7 @@
 -- grain: one row per article and day with a display or click; key: (article_id, date).
 -- materialized: materialized_view
 -- unique_key: article_id, date
+-- not_null: article_id, date, card_views, article_views, cumulative_article_views
 with
 
 article_events as (

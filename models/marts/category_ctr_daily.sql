@@ -4,6 +4,7 @@
 -- grain: one row per category and day; key: (category, date).
 -- materialized: materialized_view
 -- unique_key: category, date
+-- not_null: category, date, card_views, article_views
 with
 
 category_events as (

@@ -4,6 +4,7 @@
 -- grain: one row per identified user and day with an event; key: (user_id, date).
 -- materialized: materialized_view
 -- unique_key: user_id, date
+-- not_null: user_id, date, sessions, card_views, article_views
 with
 
 user_events as (

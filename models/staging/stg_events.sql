@@ -2,6 +2,7 @@
 -- grain: one row per event; key: (load_id, line_no).
 -- materialized: view
 -- unique_key: load_id, line_no
+-- not_null: load_id, line_no, event_at, event_date, event_name
 with
 
 raw_events as (

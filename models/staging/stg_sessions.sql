@@ -5,6 +5,7 @@
 -- grain: one row per session; key: (user_id, session_id, session_number).
 -- materialized: view
 -- unique_key: user_id, session_id, session_number
+-- not_null: user_id, session_id, session_number, started_at, ended_at, session_date, length_seconds
 with
 
 events as (

@@ -36,3 +36,15 @@ test('a relation that is neither a CTE nor schema-qualified is reported (the REF
 test('a model must end with select * from final', () => {
   expect(lintModel(GOOD.replace('select * from final', 'select id from final'))).toEqual(['last line: a model ends with "select * from final"']);
 });
+
+test('is distinct from and extract(... from ...) read columns, not relations', () => {
+  expect(lintModel(GOOD.replace('select id from things', 'select id from things where id is distinct from other_id and extract(epoch from stamp) > 0'))).toEqual([]);
+});
+
+test('a data test needs test and model header lines instead of a grain', () => {
+  expect(lintModel('-- test: x holds\n-- model: marts.m\nselect * from marts.m where x', 'test')).toEqual([]);
+  expect(lintModel('select * from marts.m', 'test')).toEqual([
+    'line 1: the header comment needs a "-- test: what must hold" line',
+    'line 1: the header comment needs a "-- model: schema.model" line',
+  ]);
+});

@@ -1,0 +1,47 @@
+import { renderCategoryCtrChart } from '../../chart/render-category-ctr-chart';
+import type { Command, Io, Options } from '../command';
+import { ExitCode, type ExitCodeValue } from '../errors';
+import { timed } from '../log';
+import { numberOption } from '../options';
+import { withDatabase } from '../with-database';
+
+/** More lines than this are hard to tell apart: suggest --top. */
+const READABLE_CATEGORIES = 10;
+
+/** `elt chart`: the CTR-per-category picture, from marts.category_ctr_daily. */
+async function chart(options: Options, io: Io): Promise<ExitCodeValue> {
+  const outDir = (options.out as string | undefined) || io.env.ELT_OUTPUT_DIR || './out';
+  const topFlag = numberOption(options, {}, 'top', undefined, 0, (n) => Number.isInteger(n) && n >= 1);
+  const top = topFlag === 0 ? undefined : topFlag;
+  const from = options.from as string | undefined;
+  const to = options.to as string | undefined;
+  return withDatabase(io, async ({ pool }) => {
+    const { result } = await timed(io.log, 'chart', () => renderCategoryCtrChart(pool, { outDir, top, from, to }));
+    io.log.info(`charted ${result.categories.length} categories over ${result.days} days`);
+    if (top === undefined && result.categories.length > READABLE_CATEGORIES) {
+      io.log.warn(`${result.categories.length} lines are hard to tell apart: pass --top ${READABLE_CATEGORIES} to keep the ones with most displays`);
+    }
+    io.stdout.write(`${result.svgPath}\n${result.pngPath}\n`);
+    return ExitCode.ok;
+  });
+}
+
+export const chartCommand: Command = {
+  name: 'chart',
+  summary: 'draw the click-through rate per category and day (SVG and PNG) from marts.category_ctr_daily',
+  usage: 'elt chart [--out <dir>] [--top <n>] [--from <YYYY-MM-DD>] [--to <YYYY-MM-DD>]',
+  options: {
+    out: { type: 'string' },
+    top: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+  },
+  optionHelp: [
+    '--out <dir>                 where to write ctr_per_category.svg and .png [env ELT_OUTPUT_DIR, default ./out]',
+    '--top <n>                   only the n categories with most displays (card views) in the range',
+    '--from <YYYY-MM-DD>         first day to chart (default: the first day in the mart)',
+    '--to <YYYY-MM-DD>           last day to chart (default: the last day in the mart)',
+  ],
+  example: 'npm run elt -- chart --out out --top 5',
+  run: chart,
+};

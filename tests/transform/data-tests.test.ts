@@ -1,0 +1,82 @@
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger } from '../../cli/log';
+import { buildModels } from '../../transform/build-models';
+import { formatDataTestResults, readDataTests, runDataTests } from '../../transform/data-tests';
+import { refreshMarts } from '../../transform/refresh-marts';
+import { insertRawEvents, type LakeRow } from '../helpers/raw-events';
+import { runCli } from '../helpers/run-cli';
+import { createTestDatabase, MODELS_DIR, type TestDatabase } from '../helpers/test-database';
+
+const ROWS: LakeRow[] = [
+  { ts: '2019-02-15 10:00:00 +0000', session: 's1', event: 'my_news_card_viewed', user: 'u1', attributes: { id: 'a1', category: 'news' } },
+  { ts: '2019-02-15 10:00:05 +0000', session: 's1', event: 'article_viewed', user: 'u1', attributes: { id: 'a1', category: 'news' } },
+  { ts: '2019-02-16 10:00:00 +0000', session: 's2', event: 'article_viewed', user: 'u2', attributes: { id: 'a1', category: 'news' } },
+];
+
+let db: TestDatabase;
+let modelsDir: string;
+beforeEach(async () => {
+  db = await createTestDatabase({ migrated: true });
+  modelsDir = mkdtempSync(join(tmpdir(), 'elt-models-'));
+  cpSync(MODELS_DIR, modelsDir, { recursive: true });
+  await insertRawEvents(db.pool, ROWS);
+});
+afterEach(() => db.drop());
+
+function plant(relativePath: string, from: string, to: string): void {
+  const path = join(modelsDir, relativePath);
+  const sql = readFileSync(path, 'utf8');
+  if (!sql.includes(from)) throw new Error(`cannot plant: "${from}" not in ${relativePath}`);
+  writeFileSync(path, sql.replace(from, to));
+}
+
+test('every model gets a unique-key and a not-null test, and the singular tests are read from models/tests', () => {
+  const names = readDataTests(MODELS_DIR).map((test) => test.name);
+  expect(names).toEqual(expect.arrayContaining(['marts.article_performance.unique_key', 'marts.user_performance.not_null', 'marts_reconcile_with_staging']));
+});
+
+test('on correct models every data test passes', async () => {
+  await buildModels(db.pool, { dir: modelsDir, log: silentLogger });
+  const results = await runDataTests(db.pool, modelsDir);
+  expect(results.filter((result) => result.failures > 0)).toEqual([]);
+  expect(formatDataTestResults(results)).toMatch(/^\d+ passed, 0 failed$/m);
+});
+
+test('a ctr computed wrongly fails the ctr test, naming the model and showing the offending rows', async () => {
+  plant('marts/article_performance.sql', 'daily_articles.article_views::numeric / nullif', '2 * daily_articles.article_views::numeric / nullif');
+  await buildModels(db.pool, { dir: modelsDir, log: silentLogger });
+  const failed = (await runDataTests(db.pool, modelsDir)).filter((result) => result.failures > 0);
+  expect(failed.map((result) => [result.test.name, result.test.model, result.failures])).toEqual([
+    ['article_performance_ctr_matches_counts', 'marts.article_performance', 1],
+  ]);
+  expect(failed[0]?.sample).toEqual([{ article_id: 'a1', date: '2019-02-15', card_views: '1', article_views: '1', ctr: '2.0000000000000000' }]);
+});
+
+test('a duplicated key fails the unique-key test of a view; a mart with duplicated keys refuses to build', async () => {
+  plant('staging/stg_sessions.sql', 'select * from final', 'select * from final union all select * from final');
+  await buildModels(db.pool, { dir: modelsDir, log: silentLogger });
+  const failed = (await runDataTests(db.pool, modelsDir)).filter((result) => result.failures > 0).map((result) => result.test.name);
+  expect(failed).toContain('staging.stg_sessions.unique_key');
+  plant('marts/category_ctr_daily.sql', 'select * from final', 'select * from final union all select * from final');
+  await expect(buildModels(db.pool, { dir: modelsDir, log: silentLogger })).rejects.toThrow(/category_ctr_daily_unique_key/);
+});
+
+test('a mart that is stale (raw data arrived after its refresh) fails the reconciliation with staging', async () => {
+  await buildModels(db.pool, { dir: modelsDir, log: silentLogger });
+  await insertRawEvents(db.pool, [ROWS[1] as LakeRow]);
+  const failed = (await runDataTests(db.pool, modelsDir)).filter((result) => result.failures > 0).map((result) => result.test.name);
+  expect(failed).toEqual(['marts_reconcile_with_staging']);
+  await refreshMarts(db.pool, { dir: modelsDir, log: silentLogger });
+  expect((await runDataTests(db.pool, modelsDir)).filter((result) => result.failures > 0)).toEqual([]);
+});
+
+test('elt test exits 7 and names the failed test and its model on a planted broken invariant', async () => {
+  plant('marts/user_performance.sql', 'coalesce(daily_sessions.sessions, 0) as sessions', '-1 as sessions');
+  await buildModels(db.pool, { dir: modelsDir, log: silentLogger });
+  const result = await runCli(['test', '--models', modelsDir], { env: { ...process.env, DATABASE_URL: db.url } });
+  expect(result.code).toBe(7);
+  expect(result.stdout).toMatch(/^FAIL {2}user_performance_sessions_consistent +marts\.user_performance: /m);
+  expect(result.stderr).toMatch(/elt: error: data test user_performance_sessions_consistent failed on marts\.user_performance: 2 offending row\(s\)/);
+});

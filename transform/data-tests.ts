@@ -1,0 +1,116 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { Pool } from 'pg';
+import { readModels, type Model } from './model-catalog';
+
+/** A data test: a query returning the rows that break an invariant (none: the test passes). */
+export interface DataTest {
+  name: string;
+  /** the model(s) it guards */
+  model: string;
+  description: string;
+  sql: string;
+}
+
+export interface DataTestResult {
+  test: DataTest;
+  failures: number;
+  /** up to SAMPLE_ROWS offending rows */
+  sample: Record<string, unknown>[];
+  ms: number;
+  /** set when the query itself failed (e.g. a mart is missing) */
+  error?: string;
+}
+
+const SAMPLE_ROWS = 5;
+
+function headerSetting(sql: string, key: string): string | undefined {
+  return new RegExp(`^--\\s*${key}:\\s*(.+)$`, 'm').exec(sql)?.[1]?.trim();
+}
+
+/** The generic tests every model gets from its header: key unique, required columns not null. */
+function genericTests(model: Model): DataTest[] {
+  const tests: DataTest[] = [];
+  if (model.uniqueKey.length > 0) {
+    const key = model.uniqueKey.join(', ');
+    tests.push({
+      name: `${model.name}.unique_key`,
+      model: model.name,
+      description: `(${key}) is unique`,
+      sql: `select ${key}, count(*) as copies from ${model.name} group by ${key} having count(*) > 1`,
+    });
+  }
+  if (model.notNull.length > 0) {
+    tests.push({
+      name: `${model.name}.not_null`,
+      model: model.name,
+      description: `${model.notNull.join(', ')} never NULL`,
+      sql: `select * from ${model.name} where ${model.notNull.map((column) => `${column} is null`).join(' or ')}`,
+    });
+  }
+  return tests;
+}
+
+/** The tests kept next to the models: `<models>/tests/*.sql`, each with `-- test:` and `-- model:` header lines. */
+function singularTests(dir: string): DataTest[] {
+  let files: string[];
+  try {
+    files = readdirSync(join(dir, 'tests')).filter((file) => file.endsWith('.sql')).sort();
+  } catch {
+    return [];
+  }
+  return files.map((file) => {
+    const sql = readFileSync(join(dir, 'tests', file), 'utf8').trim().replace(/;\s*$/, '');
+    return {
+      name: basename(file, '.sql'),
+      model: headerSetting(sql, 'model') ?? '(unknown model)',
+      description: headerSetting(sql, 'test') ?? basename(file, '.sql'),
+      sql,
+    };
+  });
+}
+
+/** Every data test of a model folder: the generic ones of each model, then the singular ones. */
+export function readDataTests(dir: string): DataTest[] {
+  return [...readModels(dir).flatMap(genericTests), ...singularTests(dir)];
+}
+
+/**
+ * Runs the data tests (read-only queries) and returns each with its count of
+ * offending rows and a few of them. A test whose query fails counts as failed.
+ */
+export async function runDataTests(pool: Pool, dir: string): Promise<DataTestResult[]> {
+  const results: DataTestResult[] = [];
+  for (const test of readDataTests(dir)) {
+    const started = performance.now();
+    try {
+      const { rows } = await pool.query<Record<string, unknown>>(
+        `select offending.*, count(*) over () as offending_rows from (${test.sql}\n) as offending limit ${SAMPLE_ROWS}`,
+      );
+      const failures = Number(rows[0]?.offending_rows ?? 0);
+      const sample = rows.map(({ offending_rows: _count, ...row }) => row);
+      results.push({ test, failures, sample, ms: performance.now() - started });
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      results.push({ test, failures: 1, sample: [], ms: performance.now() - started, error });
+    }
+  }
+  return results;
+}
+
+/** One line per test (PASS/FAIL), then the offending rows of each failure. */
+export function formatDataTestResults(results: DataTestResult[]): string {
+  const lines: string[] = [];
+  for (const result of results) {
+    const status = result.failures === 0 ? 'PASS' : 'FAIL';
+    lines.push(`${status}  ${result.test.name.padEnd(52)} ${result.test.model}: ${result.test.description}`);
+    if (result.error) lines.push(`      the test query failed: ${result.error}`);
+    else if (result.failures > 0) {
+      lines.push(`      ${result.failures} offending row(s)${result.failures > result.sample.length ? `, first ${result.sample.length}` : ''}:`);
+      for (const row of result.sample) lines.push(`      ${JSON.stringify(row)}`);
+    }
+  }
+  const failed = results.filter((result) => result.failures > 0).length;
+  lines.push(`${results.length - failed} passed, ${failed} failed`);
+  return `${lines.join('\n')}\n`;
+}

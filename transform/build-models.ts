@@ -36,6 +36,20 @@ function createStatements(model: Model, client: PoolClient): string[] {
 }
 
 /**
+ * The model a `--select` names: `stg_sessions`, `staging.stg_sessions`, with or
+ * without dbt's trailing `+`. A model is always rebuilt with its downstream
+ * (a dependent view cannot outlive what it reads), so `x` and `x+` select the same.
+ */
+function resolveSelector(models: Model[], selector: string): string {
+  const name = selector.replace(/\+$/, '');
+  const match = models.find((model) => model.name === name || model.relation === name);
+  if (!match) {
+    throw new EltError(`--select ${selector}: no such model (models: ${models.map((model) => model.relation).join(', ')})`, ExitCode.usage);
+  }
+  return match.name;
+}
+
+/**
  * Brings the database's models in line with the model files, with umzug
  * (its own state table, elt.models). A model is rebuilt when its checksum
  * changed or its relation is missing, and with it every model downstream;
@@ -45,8 +59,12 @@ function createStatements(model: Model, client: PoolClient): string[] {
  * new version, and an object outside the models that depends on one makes the
  * build fail loudly instead of being dropped.
  */
-export async function buildModels(pool: Pool, options: { dir: string; log: Logger; full?: boolean }): Promise<BuildResult> {
+export async function buildModels(
+  pool: Pool,
+  options: { dir: string; log: Logger; full?: boolean; select?: string[] },
+): Promise<BuildResult> {
   const models = readModels(options.dir);
+  const selected = new Set((options.select ?? []).map((selector) => resolveSelector(models, selector)));
   return withLockedTransaction(pool, 'clickstream-elt:build', async (client) => {
     const { rows: stored } = await client.query<{ name: string; checksum: string; materialized: string; exists: boolean }>(
       'select name, checksum, materialized, to_regclass(name) is not null as exists from elt.models order by build_order desc',
@@ -56,7 +74,7 @@ export async function buildModels(pool: Pool, options: { dir: string; log: Logge
       models
         .filter((model) => {
           const state = storedByName.get(model.name);
-          return options.full || !state || !state.exists || state.checksum !== model.checksum;
+          return options.full || selected.has(model.name) || !state || !state.exists || state.checksum !== model.checksum;
         })
         .map((model) => model.name),
     );

@@ -1,9 +1,20 @@
-import { renderCategoryCtrChart } from '../../chart/render-category-ctr-chart';
+import { checkChartOptions } from '../../chart/chart-options';
 import type { Command, Io, Options } from '../command';
 import { ExitCode, type ExitCodeValue } from '../errors';
 import { timed } from '../log';
 import { numberOption } from '../options';
 import { withDatabase } from '../with-database';
+
+type ChartModule = typeof import('../../chart/render-category-ctr-chart');
+
+/**
+ * The chart code, loaded on first use: vega and vega-lite take about 0.3 s to
+ * load and resvg loads a native binary, so the other commands do not pay for them.
+ */
+function chartModule(): ChartModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy require: import() of a .ts module fails under jest without ESM support
+  return require('../../chart/render-category-ctr-chart') as ChartModule;
+}
 
 /** More lines than this are hard to tell apart: suggest --top. */
 const READABLE_CATEGORIES = 10;
@@ -11,12 +22,12 @@ const READABLE_CATEGORIES = 10;
 /** `elt chart`: the CTR-per-category picture, from marts.category_ctr_daily. */
 async function chart(options: Options, io: Io): Promise<ExitCodeValue> {
   const outDir = (options.out as string | undefined) || io.env.ELT_OUTPUT_DIR || './out';
-  const topFlag = numberOption(options, {}, 'top', undefined, 0, (n) => Number.isInteger(n) && n >= 1);
-  const top = topFlag === 0 ? undefined : topFlag;
-  const from = options.from as string | undefined;
-  const to = options.to as string | undefined;
+  const top = options.top === undefined ? undefined : numberOption(options, {}, 'top', undefined, 0, (n) => Number.isInteger(n) && n >= 1);
+  const chartOptions = { outDir, top, from: options.from as string | undefined, to: options.to as string | undefined };
+  checkChartOptions(chartOptions); // before the database is opened
   return withDatabase(io, async ({ pool }) => {
-    const { result } = await timed(io.log, 'chart', () => renderCategoryCtrChart(pool, { outDir, top, from, to }));
+    const { renderCategoryCtrChart } = chartModule();
+    const { result } = await timed(io.log, 'chart', () => renderCategoryCtrChart(pool, chartOptions));
     io.log.info(`charted ${result.categories.length} categories over ${result.days} days`);
     if (top === undefined && result.categories.length > READABLE_CATEGORIES) {
       io.log.warn(`${result.categories.length} lines are hard to tell apart: pass --top ${READABLE_CATEGORIES} to keep the ones with most displays`);

@@ -1,6 +1,7 @@
 import type { Command } from '../command';
 import { dbCommand } from './db';
 import { generateCommand } from './generate';
+import { lineageCommand, statusCommand } from './inspect';
 import { buildCommand, loadCommand, migrateCommand, refreshCommand, runCommand, testCommand } from './pipeline';
 import { uploadCommand } from './upload';
 
@@ -12,6 +13,8 @@ export const COMMANDS: Command[] = [
   buildCommand,
   refreshCommand,
   testCommand,
+  statusCommand,
+  lineageCommand,
   uploadCommand,
   generateCommand,
   dbCommand,

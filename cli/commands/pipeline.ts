@@ -49,7 +49,8 @@ async function runPipeline(command: Step, options: Options, io: Io, models: stri
     }
     let fresh = new Set<string>();
     if (command === 'run' || command === 'build') {
-      const built = await timed(io.log, 'build', () => buildModels(pool, { dir: modelsDir, log: io.log, full: options.full === true }));
+      const select = typeof options.select === 'string' ? [options.select] : undefined;
+      const built = await timed(io.log, 'build', () => buildModels(pool, { dir: modelsDir, log: io.log, full: options.full === true, select }));
       report.build = { result: built.result, ms: built.ms };
       fresh = new Set(built.result.built);
     }
@@ -106,10 +107,14 @@ export const loadCommand: Command = {
 export const buildCommand: Command = {
   name: 'build',
   summary: 'create the staging views and marts whose SQL changed, and everything downstream',
-  usage: 'elt build [--full] [options]',
-  options: { ...MODEL_FLAGS, full: { type: 'boolean' } },
-  optionHelp: ['--full                      rebuild every model, changed or not', ...MODEL_HELP],
-  example: 'npm run elt -- build --full',
+  usage: 'elt build [--full | --select <model>+] [options]',
+  options: { ...MODEL_FLAGS, full: { type: 'boolean' }, select: { type: 'string' } },
+  optionHelp: [
+    '--full                      rebuild every model, changed or not',
+    '--select <model>+           rebuild this model and everything downstream of it, e.g. stg_sessions+',
+    ...MODEL_HELP,
+  ],
+  example: 'npm run elt -- build --select stg_sessions+',
   run: (options, io) => runPipeline('build', options, io),
 };
 

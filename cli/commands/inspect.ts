@@ -1,0 +1,36 @@
+import { formatLineageMermaid, formatLineageText, readLineage } from '../../transform/lineage';
+import { formatStatus, readStatus } from '../../transform/status';
+import type { Command } from '../command';
+import { ExitCode } from '../errors';
+import { modelsDirOf } from '../options';
+import { withDatabase } from '../with-database';
+
+export const statusCommand: Command = {
+  name: 'status',
+  summary: 'show the ledger (loaded, failed, unfinished objects), each mart\'s rows, last refresh and staleness',
+  usage: 'elt status [--json]',
+  options: { json: { type: 'boolean' }, models: { type: 'string' } },
+  optionHelp: ['--json                      print JSON instead of a table', "--models <dir>              model folder (default: the package's models/)"],
+  example: 'npm run elt -- status --json',
+  run: (options, io) =>
+    withDatabase(io, async ({ pool }) => {
+      const status = await readStatus(pool, modelsDirOf(options));
+      io.stdout.write(options.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
+      return ExitCode.ok;
+    }),
+};
+
+export const lineageCommand: Command = {
+  name: 'lineage',
+  summary: 'print the graph raw -> staging -> marts, read from the database\'s own dependency catalog',
+  usage: 'elt lineage [--mermaid]',
+  options: { mermaid: { type: 'boolean' } },
+  optionHelp: ['--mermaid                   print a Mermaid flowchart instead of text'],
+  example: 'npm run elt -- lineage --mermaid',
+  run: (options, io) =>
+    withDatabase(io, async ({ pool }) => {
+      const edges = await readLineage(pool);
+      io.stdout.write(options.mermaid ? formatLineageMermaid(edges) : formatLineageText(edges));
+      return ExitCode.ok;
+    }),
+};

@@ -1,0 +1,111 @@
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger } from '../../cli/log';
+import { listLocalObjects } from '../../loader/local-source';
+import { loadObject } from '../../loader/load-object';
+import { buildModels } from '../../transform/build-models';
+import { formatLineageMermaid, readLineage } from '../../transform/lineage';
+import { refreshMarts } from '../../transform/refresh-marts';
+import { readStatus } from '../../transform/status';
+import { runCli } from '../helpers/run-cli';
+import { createTestDatabase, MODELS_DIR, type TestDatabase } from '../helpers/test-database';
+
+const HEADER = 'TIMESTAMP\tMD5(SESSION_ID)\tEVENT_NAME\tMD5(USER_ID)\tATTRIBUTES';
+let db: TestDatabase;
+let dir: string;
+beforeEach(async () => {
+  db = await createTestDatabase({ migrated: true });
+  dir = mkdtempSync(join(tmpdir(), 'elt-status-'));
+});
+afterEach(() => db.drop());
+
+async function load(name: string, content: string) {
+  writeFileSync(join(dir, name), content);
+  const [object] = listLocalObjects(join(dir, name));
+  return loadObject(db.pool, object!, { maxRejectRatio: 0.05 });
+}
+
+test('status lists the latest attempt per object and flags marts refreshed before the last load as stale', async () => {
+  await load('2019-02-15.tsv', `${HEADER}\n2019-02-15 10:00:00 +0000\ts\tarticle_viewed\tu\t{"id":"a"}\n`);
+  await load('2019-02-16.tsv', 'not a header\n');
+  await buildModels(db.pool, { dir: MODELS_DIR, log: silentLogger });
+  let status = await readStatus(db.pool, MODELS_DIR);
+  expect(status.objects.map((o) => [o.uri.replace(/.*\//, ''), o.status, o.rows])).toEqual([
+    ['2019-02-15.tsv', 'loaded', 1],
+    ['2019-02-16.tsv', 'failed', 0],
+  ]);
+  expect(status.totals).toMatchObject({ loaded: 1, failed: 1, unfinished: 0, rows: 1, rejects: 0 });
+  expect(status.marts.map((m) => [m.name, m.rows, m.stale])).toEqual([
+    ['marts.article_performance', 1, false],
+    ['marts.category_ctr_daily', 0, false],
+    ['marts.user_performance', 1, false],
+  ]);
+
+  await load('2019-02-17.tsv', `${HEADER}\n2019-02-17 10:00:00 +0000\ts\tarticle_viewed\tu\t{"id":"a"}\n`);
+  status = await readStatus(db.pool, MODELS_DIR);
+  expect(status.marts.every((m) => m.stale)).toBe(true);
+  await refreshMarts(db.pool, { dir: MODELS_DIR, log: silentLogger });
+  status = await readStatus(db.pool, MODELS_DIR);
+  expect(status.marts.map((m) => [m.name, m.rows, m.stale])).toEqual([
+    ['marts.article_performance', 2, false],
+    ['marts.category_ctr_daily', 0, false],
+    ['marts.user_performance', 2, false],
+  ]);
+});
+
+test('elt status --json prints the same status as JSON', async () => {
+  await buildModels(db.pool, { dir: MODELS_DIR, log: silentLogger });
+  const result = await runCli(['status', '--json'], { env: { ...process.env, DATABASE_URL: db.url } });
+  expect(result.code).toBe(0);
+  const parsed = JSON.parse(result.stdout) as { objects: unknown[]; marts: { name: string }[] };
+  expect(parsed.objects).toEqual([]);
+  expect(parsed.marts.map((m) => m.name)).toEqual(['marts.article_performance', 'marts.category_ctr_daily', 'marts.user_performance']);
+});
+
+test('lineage comes from the database catalog: raw -> staging -> marts, as text and Mermaid', async () => {
+  await buildModels(db.pool, { dir: MODELS_DIR, log: silentLogger });
+  expect(await readLineage(db.pool)).toEqual([
+    { source: 'staging.stg_events', model: 'marts.article_performance' },
+    { source: 'staging.stg_events', model: 'marts.category_ctr_daily' },
+    { source: 'staging.stg_events', model: 'marts.user_performance' },
+    { source: 'staging.stg_sessions', model: 'marts.user_performance' },
+    { source: 'elt.settings', model: 'staging.stg_events' },
+    { source: 'raw.raw_events', model: 'staging.stg_events' },
+    { source: 'elt.settings', model: 'staging.stg_sessions' },
+    { source: 'staging.stg_events', model: 'staging.stg_sessions' },
+  ]);
+  const mermaid = formatLineageMermaid(await readLineage(db.pool));
+  expect(mermaid).toMatch(/^flowchart LR\n/);
+  expect(mermaid).toContain('raw_raw_events --> staging_stg_events');
+  const text = await runCli(['lineage'], { env: { ...process.env, DATABASE_URL: db.url } });
+  expect(text.stdout).toContain('marts.user_performance <- staging.stg_events, staging.stg_sessions');
+});
+
+test('build --select stg_sessions+ rebuilds exactly that model and its downstream', async () => {
+  await buildModels(db.pool, { dir: MODELS_DIR, log: silentLogger });
+  const result = await buildModels(db.pool, { dir: MODELS_DIR, log: silentLogger, select: ['stg_sessions+'] });
+  expect(result.built).toEqual(['staging.stg_sessions', 'marts.user_performance']);
+  await expect(buildModels(db.pool, { dir: MODELS_DIR, log: silentLogger, select: ['nope+'] })).rejects.toThrow(/--select nope\+: no such model/);
+});
+
+test('an edited model file rebuilds exactly the expected models, and readers never see the mart missing', async () => {
+  const models = mkdtempSync(join(tmpdir(), 'elt-models-'));
+  cpSync(MODELS_DIR, models, { recursive: true });
+  await buildModels(db.pool, { dir: models, log: silentLogger });
+  const path = join(models, 'staging', 'stg_events.sql');
+  writeFileSync(path, `${readFileSync(path, 'utf8')}\n-- edited\n`);
+  // a reader polls the mart during the rebuild: every query must succeed
+  let polling = true;
+  const failures: string[] = [];
+  const poller = (async () => {
+    while (polling) {
+      await db.pool.query('select count(*) from marts.user_performance').catch((err: Error) => failures.push(err.message));
+    }
+  })();
+  const result = await buildModels(db.pool, { dir: models, log: silentLogger });
+  polling = false;
+  await poller;
+  expect(result.built).toEqual(['staging.stg_events', 'staging.stg_sessions', 'marts.article_performance', 'marts.category_ctr_daily', 'marts.user_performance']);
+  expect(failures).toEqual([]);
+});

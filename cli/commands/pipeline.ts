@@ -7,7 +7,7 @@ import { formatDataTestResults, runDataTests } from '../../transform/data-tests'
 import { applySettings } from '../../transform/settings';
 import type { Command, Io, Options } from '../command';
 import { describeError, ExitCode, type ExitCodeValue } from '../errors';
-import { timed } from '../log';
+import { formatMs, timed } from '../log';
 import {
   LOAD_FLAGS,
   LOAD_HELP,
@@ -65,6 +65,8 @@ async function runPipeline(command: Step, options: Options, io: Io, models: stri
     }
     report.totalMs = performance.now() - started;
     io.stdout.write(formatReport(report));
+    // maxRSS is in kilobytes: the process's peak memory, the figure that must stay flat whatever the lake size
+    io.log.info(`${command} finished in ${formatMs(report.totalMs)}, peak memory ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
     const outputDir = (options['output-dir'] as string | undefined) ?? io.env.ELT_OUTPUT_DIR;
     if (command === 'run' && outputDir) {
       // the data is final either way: a summary that cannot be written is worth a warning, not a failed run

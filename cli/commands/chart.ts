@@ -11,7 +11,7 @@ type ChartModule = typeof import('../../chart/render-category-ctr-chart');
  * The chart code, loaded on first use: vega and vega-lite take about 0.3 s to
  * load and resvg loads a native binary, so the other commands do not pay for them.
  */
-function chartModule(): ChartModule {
+export function loadChartModule(): ChartModule {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy require: import() of a .ts module fails under jest without ESM support
   return require('../../chart/render-category-ctr-chart') as ChartModule;
 }
@@ -26,7 +26,7 @@ async function chart(options: Options, io: Io): Promise<ExitCodeValue> {
   const chartOptions = { outDir, top, from: options.from as string | undefined, to: options.to as string | undefined };
   checkChartOptions(chartOptions); // before the database is opened
   return withDatabase(io, async ({ pool }) => {
-    const { renderCategoryCtrChart } = chartModule();
+    const { renderCategoryCtrChart } = loadChartModule();
     const { result } = await timed(io.log, 'chart', () => renderCategoryCtrChart(pool, chartOptions));
     io.log.info(`charted ${result.categories.length} categories over ${result.days} days`);
     if (top === undefined && result.categories.length > READABLE_CATEGORIES) {

@@ -1,4 +1,5 @@
 import type { Command } from '../command';
+import { chartCommand } from './chart';
 import { dbCommand } from './db';
 import { generateCommand } from './generate';
 import { lineageCommand, statusCommand } from './inspect';
@@ -13,6 +14,7 @@ export const COMMANDS: Command[] = [
   buildCommand,
   refreshCommand,
   testCommand,
+  chartCommand,
   statusCommand,
   lineageCommand,
   uploadCommand,

@@ -1,3 +1,4 @@
+import type { Pool } from 'pg';
 import { migrate } from '../../db/migrate';
 import { listObjects } from '../../loader/list-objects';
 import { DEFAULT_LOAD_OPTIONS, loadLake } from '../../loader/load-lake';
@@ -22,8 +23,28 @@ import {
 } from '../options';
 import { formatReport, writeReport, type RunReport } from '../summary';
 import { withDatabase } from '../with-database';
+import { loadChartModule } from './chart';
 
 type Step = 'run' | 'load' | 'build' | 'refresh';
+
+/**
+ * What `elt run` leaves in its output folder: the summary (text and JSON) and the
+ * CTR-per-category chart. The data is final either way, so a file that cannot be
+ * written is worth a warning, not a failed run.
+ */
+async function writeOutputs(report: RunReport, outputDir: string, pool: Pool, io: Io): Promise<void> {
+  try {
+    io.log.info(`summary written to ${writeReport(report, outputDir).join(', ')}`);
+  } catch (err) {
+    io.log.warn(`cannot write the summary to ${outputDir}: ${describeError(err)}`);
+  }
+  try {
+    const { result } = await timed(io.log, 'chart', () => loadChartModule().renderCategoryCtrChart(pool, { outDir: outputDir }));
+    io.log.info(`chart written to ${result.pngPath} and ${result.svgPath}`);
+  } catch (err) {
+    io.log.warn(`no chart: ${describeError(err)}`);
+  }
+}
 
 /** migrate → load → build → refresh, with a summary on stdout. */
 async function runPipeline(command: Step, options: Options, io: Io, models: string[] = []): Promise<ExitCodeValue> {
@@ -65,17 +86,9 @@ async function runPipeline(command: Step, options: Options, io: Io, models: stri
     }
     report.totalMs = performance.now() - started;
     io.stdout.write(formatReport(report));
+    if (command === 'run') await writeOutputs(report, (options['output-dir'] as string | undefined) || io.env.ELT_OUTPUT_DIR || './out', pool, io);
     // maxRSS is in kilobytes: the process's peak memory, the figure that must stay flat whatever the lake size
-    io.log.info(`${command} finished in ${formatMs(report.totalMs)}, peak memory ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
-    const outputDir = (options['output-dir'] as string | undefined) ?? io.env.ELT_OUTPUT_DIR;
-    if (command === 'run' && outputDir) {
-      // the data is final either way: a summary that cannot be written is worth a warning, not a failed run
-      try {
-        io.log.info(`summary written to ${writeReport(report, outputDir).join(', ')}`);
-      } catch (err) {
-        io.log.warn(`cannot write the summary to ${outputDir}: ${describeError(err)}`);
-      }
-    }
+    io.log.info(`${command} finished in ${formatMs(performance.now() - started)}, peak memory ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
     if ((report.load?.summary.failed ?? 0) > 0) return ExitCode.loadFailed;
     return report.tests?.results.some((result) => result.failures > 0) ? ExitCode.dataTestsFailed : ExitCode.ok;
   });
@@ -90,7 +103,7 @@ export const runCommand: Command = {
   optionHelp: [
     ...LOAD_HELP,
     ...MODEL_HELP,
-    '--output-dir <dir>          also write the summary (summary.txt, summary.json) there [env ELT_OUTPUT_DIR]',
+    '--output-dir <dir>          where the summary (summary.txt, .json) and the CTR chart go [env ELT_OUTPUT_DIR, default ./out]',
   ],
   example: 'npm run elt -- run --source tests/fixtures/lake-sample',
   run: (options, io) => runPipeline('run', options, io),

@@ -20,6 +20,7 @@ test('the image pins its base, installs production dependencies only, and runs a
   expect(bases.length).toBeGreaterThanOrEqual(2);
   for (const base of bases) expect(base).toMatch(/^node:\d+\.\d+\.\d+-\w+-slim$/);
   expect(dockerfile).toMatch(/npm ci --omit=dev/);
+  expect(dockerfile).not.toMatch(/--omit=optional/); // resvg's native binary is an optional dependency
   expect(dockerfile).toMatch(/^USER node$/m);
 });
 

@@ -1,0 +1,48 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Pool } from 'pg';
+import { describeError, EltError, ExitCode } from '../cli/errors';
+import { readCategoryCtr } from './category-ctr-rows';
+import { checkChartOptions, type CategoryCtrChartOptions } from './chart-options';
+import { categoryCtrSpec } from './category-ctr-spec';
+import { dailySeries } from './daily-series';
+import { rasterisePng } from './rasterise-png';
+import { renderSvg } from './render-svg';
+
+export interface CategoryCtrChart {
+  svgPath: string;
+  pngPath: string;
+  /** the charted categories, most displays first */
+  categories: string[];
+  /** calendar days from the first to the last charted day */
+  days: number;
+}
+
+export type { CategoryCtrChartOptions };
+
+export const CHART_BASENAME = 'ctr_per_category';
+
+/**
+ * Draws the CTR per category and day from marts.category_ctr_daily: a
+ * Vega-Lite line chart rendered server-side to SVG, rasterised to PNG with the
+ * bundled font. Writes <outDir>/ctr_per_category.svg and .png.
+ *
+ * @example await renderCategoryCtrChart(pool, { outDir: 'out', top: 5 });
+ */
+export async function renderCategoryCtrChart(pool: Pool, options: CategoryCtrChartOptions): Promise<CategoryCtrChart> {
+  checkChartOptions(options);
+  const rows = await readCategoryCtr(pool, options);
+  const series = dailySeries(rows);
+  const svg = await renderSvg(categoryCtrSpec(series));
+  const png = rasterisePng(svg);
+  const svgPath = join(options.outDir, `${CHART_BASENAME}.svg`);
+  const pngPath = join(options.outDir, `${CHART_BASENAME}.png`);
+  try {
+    mkdirSync(options.outDir, { recursive: true });
+    writeFileSync(svgPath, svg);
+    writeFileSync(pngPath, png);
+  } catch (err) {
+    throw new EltError(`cannot write the chart to ${options.outDir}: ${describeError(err)}`, ExitCode.usage, { cause: err });
+  }
+  return { svgPath, pngPath, categories: series.categories, days: series.days.length };
+}

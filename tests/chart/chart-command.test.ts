@@ -1,0 +1,115 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { Io, Options } from '../../cli/command';
+import { chartCommand } from '../../cli/commands/chart';
+import { runCommand } from '../../cli/commands/pipeline';
+import { ExitCode } from '../../cli/errors';
+import { silentLogger, type Logger } from '../../cli/log';
+import { generateLake } from '../../scripts/generate-lake';
+import { buildModels } from '../../transform/build-models';
+import { insertRawEvents } from '../helpers/raw-events';
+import { createTestDatabase, MODELS_DIR, type TestDatabase } from '../helpers/test-database';
+import { CHART_FIXTURE } from './chart-fixture';
+import { PNG_SIGNATURE } from './png-image';
+
+interface Run {
+  code: number;
+  stdout: string;
+  warnings: string[];
+}
+
+/** Runs a command object in-process against `url`, with stdout and warnings captured. */
+async function run(command: typeof chartCommand, options: Options, env: NodeJS.ProcessEnv): Promise<Run> {
+  let stdout = '';
+  const warnings: string[] = [];
+  const log: Logger = { ...silentLogger, warn: (message) => warnings.push(message) };
+  const io: Io = {
+    env,
+    log,
+    stdout: new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        stdout += chunk.toString();
+        done();
+      },
+    }),
+  };
+  const code = await command.run(options, io, []);
+  return { code, stdout, warnings };
+}
+
+const tempDir = () => mkdtempSync(join(tmpdir(), 'elt-chart-command-'));
+
+describe('on the small fixture', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase({ migrated: true });
+    await insertRawEvents(db.pool, CHART_FIXTURE);
+    await buildModels(db.pool, { dir: MODELS_DIR, log: silentLogger });
+  });
+  afterAll(() => db.drop());
+
+  const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ ...process.env, ELT_OUTPUT_DIR: undefined, ...extra, DATABASE_URL: db.url });
+
+  test('elt chart --out <dir> --top 2 prints the SVG and PNG paths on stdout, one a line, and exits 0', async () => {
+    const out = tempDir();
+    const result = await run(chartCommand, { out, top: '2' }, env());
+    expect(result.code).toBe(ExitCode.ok);
+    expect(result.stdout).toBe(`${join(out, 'ctr_per_category.svg')}\n${join(out, 'ctr_per_category.png')}\n`);
+    expect(readFileSync(join(out, 'ctr_per_category.png')).subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
+    expect(result.warnings).toEqual([]);
+  });
+
+  test('without --out the chart goes to ELT_OUTPUT_DIR', async () => {
+    const out = join(tempDir(), 'from-env');
+    const result = await run(chartCommand, {}, env({ ELT_OUTPUT_DIR: out }));
+    expect(result.code).toBe(ExitCode.ok);
+    expect(existsSync(join(out, 'ctr_per_category.svg'))).toBe(true);
+    expect(existsSync(join(out, 'ctr_per_category.png'))).toBe(true);
+  });
+
+  test('a --top that is not a whole number of 1 or more, or a bad --from: usage error (exit 2), before the database is opened', async () => {
+    for (const top of ['0', 'five', '2.5']) {
+      await expect(run(chartCommand, { out: tempDir(), top }, env())).rejects.toMatchObject({ exitCode: ExitCode.usage });
+    }
+    // checked before the database is opened: an unreachable one does not matter
+    const unreachable = { ...env(), DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', ELT_DB_WAIT_SECONDS: '0' };
+    await expect(run(chartCommand, { out: tempDir(), from: 'yesterday' }, unreachable)).rejects.toMatchObject({
+      exitCode: ExitCode.usage,
+      message: '--from yesterday is not a day (YYYY-MM-DD)',
+    });
+    await expect(run(chartCommand, { out: tempDir(), top: '-1' }, unreachable)).rejects.toMatchObject({ exitCode: ExitCode.usage });
+  });
+
+  test('the help names every flag and its example uses the command', () => {
+    const flags = Object.keys(chartCommand.options ?? {});
+    expect(flags.sort()).toEqual(['from', 'out', 'to', 'top']);
+    for (const flag of flags) expect(chartCommand.optionHelp.some((line) => line.startsWith(`--${flag} `))).toBe(true);
+    expect(chartCommand.example).toBe('npm run elt -- chart --out out --top 5');
+  });
+});
+
+test('end to end on the demo lake: elt run, then elt chart --top 5 charts the 5 categories with most displays', async () => {
+  const db = await createTestDatabase();
+  try {
+    const lake = tempDir();
+    await generateLake({ outDir: lake, days: 3, eventsPerDay: 1500, seed: 42, startDate: '2019-02-15', gzip: false });
+    const env = { ...process.env, DATABASE_URL: db.url };
+    expect((await run(runCommand, { source: lake }, env)).code).toBe(ExitCode.ok);
+
+    const out = tempDir();
+    const all = await run(chartCommand, { out }, env);
+    expect(all.code).toBe(ExitCode.ok);
+    const { rows } = await db.pool.query<{ category: string }>(
+      'select category from marts.category_ctr_daily group by category order by sum(card_views) desc, category limit 5',
+    );
+    const top = await run(chartCommand, { out, top: '5' }, env);
+    expect(top.code).toBe(ExitCode.ok);
+    const svg = readFileSync(join(out, 'ctr_per_category.svg'), 'utf8');
+    for (const { category } of rows) expect(svg).toContain(`>${category}</text>`);
+    expect(svg).toMatch(/>Click-through rate per category, 2019-02-1\d to 2019-02-1\d<\/text>/);
+  } finally {
+    await db.drop();
+  }
+});

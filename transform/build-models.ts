@@ -3,7 +3,7 @@ import { Umzug, type UmzugStorage } from 'umzug';
 import { EltError, ExitCode } from '../cli/errors';
 import type { Logger } from '../cli/log';
 import { withLockedTransaction } from '../db/locked-transaction';
-import { readModels, withDownstream, type Model } from './model-catalog';
+import { MODEL_SCHEMAS, readModels, withDownstream, type Model } from './model-catalog';
 
 export interface BuildResult {
   /** models (re)created, in build order */
@@ -19,24 +19,47 @@ function quoteName(name: string): string {
 }
 
 function relationKind(materialized: string): string {
-  return materialized === 'materialized_view' ? 'materialized view' : 'view';
+  if (materialized === 'materialized_view') return 'materialized view';
+  return materialized === 'incremental' ? 'table' : 'view';
 }
 
-/** The statements that create a model: the relation, its key index for marts, its comment. */
-function createStatements(model: Model, client: PoolClient): string[] {
+/** A statement and its parameters. */
+type Statement = [string, unknown[]?];
+
+/**
+ * The statements that create a model: the relation (an incremental model's table is
+ * created empty, then filled: by-load models with the rows of every loaded load, which
+ * are then recorded as folded in), its key and other indexes, its comment.
+ */
+function createStatements(model: Model, client: PoolClient): Statement[] {
   const name = quoteName(model.name);
   const summary = model.sql.split('\n').find((line) => line.startsWith('--'))?.replace(/^--\s*/, '') ?? model.name;
-  const statements = [`create ${relationKind(model.materialized)} ${name} as\n${model.sql}`];
-  if (model.materialized === 'materialized_view') {
-    const columns = model.uniqueKey.map((column) => `"${column}"`).join(', ');
-    statements.push(`create unique index "${model.relation}_unique_key" on ${name} (${columns})`);
+  const columns = (list: string[]) => list.map((column) => `"${column}"`).join(', ');
+  const statements: Statement[] = [];
+  if (model.materialized === 'incremental') {
+    statements.push([`create table ${name} as\n${model.sql}\nwith no data`]);
+    if (model.incrementalBy === 'load_id') {
+      const loaded = "select load_id from raw.loads where status = 'loaded'";
+      statements.push([`insert into ${name} select * from (${model.sql}\n) as m where m.load_id in (${loaded})`]);
+      statements.push(['delete from elt.folded_loads where model = $1', [model.name]]);
+      statements.push([`insert into elt.folded_loads (model, load_id) select distinct $1::text, load_id from ${name}`, [model.name]]);
+    } else {
+      statements.push([`insert into ${name}\n${model.sql}`]);
+    }
+  } else {
+    statements.push([`create ${relationKind(model.materialized)} ${name} as\n${model.sql}`]);
   }
-  statements.push(`comment on ${relationKind(model.materialized)} ${name} is ${client.escapeLiteral(summary)}`);
+  if (model.materialized !== 'view') {
+    statements.push([`create unique index "${model.relation}_unique_key" on ${name} (${columns(model.uniqueKey)})`]);
+  }
+  model.indexes.forEach((index, position) => statements.push([`create index "${model.relation}_index_${position + 1}" on ${name} (${columns(index)})`]));
+  if (model.materialized === 'incremental') statements.push([`analyze ${name}`]);
+  statements.push([`comment on ${relationKind(model.materialized)} ${name} is ${client.escapeLiteral(summary)}`]);
   return statements;
 }
 
 /**
- * The model a `--select` names: `stg_sessions`, `staging.stg_sessions`, with or
+ * The model a `--select` names: `int_sessions`, `intermediate.int_sessions`, with or
  * without dbt's trailing `+`. A model is always rebuilt with its downstream
  * (a dependent view cannot outlive what it reads), so `x` and `x+` select the same.
  */
@@ -66,6 +89,8 @@ export async function buildModels(
   const models = readModels(options.dir);
   const selected = new Set((options.select ?? []).map((selector) => resolveSelector(models, selector)));
   return withLockedTransaction(pool, 'clickstream-elt:build', async (client) => {
+    // a refresh folds new loads into the incremental models: never during a build
+    await client.query("select pg_advisory_xact_lock(hashtextextended('clickstream-elt:refresh', 0))");
     const { rows: stored } = await client.query<{ name: string; checksum: string; materialized: string; exists: boolean }>(
       'select name, checksum, materialized, to_regclass(name) is not null as exists from elt.models order by build_order desc',
     );
@@ -86,8 +111,8 @@ export async function buildModels(
     const { rows: existing } = await client.query<{ name: string; relkind: string }>(
       `select n.nspname || '.' || c.relname as name, c.relkind
          from pg_class c join pg_namespace n on n.oid = c.relnamespace
-        where n.nspname = any($1) and c.relkind in ('v', 'm')`,
-      [['staging', 'marts']],
+        where n.nspname = any($1) and c.relkind in ('v', 'm', 'r')`,
+      [[...MODEL_SCHEMAS]],
     );
     const existingKinds = new Map(existing.map((row) => [row.name, row.relkind]));
     const toDrop = [
@@ -95,9 +120,10 @@ export async function buildModels(
       ...removed.map((row) => row.name),
     ].filter((name) => existingKinds.has(name));
     for (const name of toDrop) {
-      const kind = existingKinds.get(name) === 'm' ? 'materialized view' : 'view';
+      const kind = { m: 'materialized view', r: 'table', v: 'view' }[existingKinds.get(name) ?? 'v'];
       try {
         await client.query(`drop ${kind} ${quoteName(name)}`);
+        await client.query('delete from elt.folded_loads where model = $1', [name]);
       } catch (err) {
         throw new EltError(`cannot rebuild model ${name}: ${err instanceof Error ? err.message : String(err)}`, ExitCode.modelFailed, { cause: err });
       }
@@ -112,11 +138,14 @@ export async function buildModels(
       logMigration: async ({ name }) => {
         const model = models.find((candidate) => candidate.name === name) as Model;
         await client.query(
-          `insert into elt.models (name, checksum, materialized, build_order) values ($1, $2, $3, $4)
+          `insert into elt.models (name, checksum, materialized, build_order, sql, incremental_by, incremental_from, settings_fingerprint)
+           values ($1, $2, $3, $4, $5, $6, $7, elt.settings_fingerprint())
            on conflict (name) do update
               set checksum = excluded.checksum, materialized = excluded.materialized,
-                  build_order = excluded.build_order, built_at = now()`,
-          [name, model.checksum, model.materialized, models.indexOf(model)],
+                  build_order = excluded.build_order, sql = excluded.sql, incremental_by = excluded.incremental_by,
+                  incremental_from = excluded.incremental_from, settings_fingerprint = excluded.settings_fingerprint,
+                  built_at = now()`,
+          [name, model.checksum, model.materialized, models.indexOf(model), model.sql, model.incrementalBy ?? null, model.incrementalFrom ?? null],
         );
       },
       unlogMigration: async ({ name }) => {
@@ -129,9 +158,9 @@ export async function buildModels(
         path: model.path,
         up: async () => {
           const started = performance.now();
-          for (const statement of createStatements(model, client)) {
+          for (const [statement, parameters] of createStatements(model, client)) {
             try {
-              await client.query(statement);
+              await client.query(statement, parameters);
             } catch (err) {
               const message = err instanceof Error ? err.message : String(err);
               throw new EltError(`model ${model.name} (${model.path}) failed to build: ${message}`, ExitCode.modelFailed, { cause: err });

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { EltError, ExitCode } from '../cli/errors';
 
-export type Materialization = 'view' | 'materialized_view';
+export type Materialization = 'view' | 'materialized_view' | 'incremental';
 
 /** One SQL model: a `select` in `models/<schema>/<name>.sql`, plus its header settings. */
 export interface Model {
@@ -17,6 +17,12 @@ export interface Model {
   uniqueKey: string[];
   /** columns that must never be NULL (header `-- not_null:`; the unique key's columns always are) */
   notNull: string[];
+  /** incremental models: `load_id` (rows per load) or the one column whose changed values are recomputed */
+  incrementalBy?: string;
+  /** incremental by key: the by-load model whose changed rows name the keys to recompute */
+  incrementalFrom?: string;
+  /** extra indexes (header lines `-- index: a, b`), each a list of columns */
+  indexes: string[][];
   /** models this one selects from (found as schema-qualified names in its SQL) */
   dependsOn: string[];
   /** sha256 of what is built: the SQL and its settings */
@@ -24,7 +30,7 @@ export interface Model {
 }
 
 /** Layers in build order; a model may only read from its own layer or earlier ones. */
-export const MODEL_SCHEMAS = ['staging', 'marts'] as const;
+export const MODEL_SCHEMAS = ['staging', 'intermediate', 'marts'] as const;
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
@@ -49,16 +55,22 @@ function readModel(schema: string, path: string): Omit<Model, 'dependsOn'> {
   }
   const sql = readFileSync(path, 'utf8').trim().replace(/;\s*$/, '');
   const materialized = headerSetting(sql, 'materialized') ?? (schema === 'marts' ? 'materialized_view' : 'view');
-  if (materialized !== 'view' && materialized !== 'materialized_view') {
-    throw new EltError(`model ${name}: materialized must be view or materialized_view, not "${materialized}"`, ExitCode.modelFailed);
+  if (materialized !== 'view' && materialized !== 'materialized_view' && materialized !== 'incremental') {
+    throw new EltError(`model ${name}: materialized must be view, materialized_view or incremental, not "${materialized}"`, ExitCode.modelFailed);
   }
   const uniqueKey = columnList(headerSetting(sql, 'unique_key'));
-  if (materialized === 'materialized_view' && uniqueKey.length === 0) {
-    throw new EltError(`model ${name}: a materialized view needs a "-- unique_key: ..." header line`, ExitCode.modelFailed);
+  if (materialized !== 'view' && uniqueKey.length === 0) {
+    throw new EltError(`model ${name}: a ${materialized} model needs a "-- unique_key: ..." header line`, ExitCode.modelFailed);
   }
+  const incrementalBy = materialized === 'incremental' ? (headerSetting(sql, 'incremental_by') ?? 'load_id') : undefined;
+  const incrementalFrom = materialized === 'incremental' ? headerSetting(sql, 'incremental_from') : undefined;
+  if (incrementalBy !== undefined && incrementalBy !== 'load_id' && !incrementalFrom) {
+    throw new EltError(`model ${name}: incremental_by ${incrementalBy} needs "-- incremental_from: <by-load model>"`, ExitCode.modelFailed);
+  }
+  const indexes = [...sql.matchAll(/^--\s*index:\s*(.+)$/gm)].map((match) => columnList(match[1]));
   const notNull = [...new Set([...uniqueKey, ...columnList(headerSetting(sql, 'not_null'))])];
   const checksum = createHash('sha256').update(`${materialized}\n${uniqueKey.join(',')}\n${sql}`).digest('hex');
-  return { name, schema, relation, path, sql, materialized, uniqueKey, notNull, checksum };
+  return { name, schema, relation, path, sql, materialized, uniqueKey, notNull, incrementalBy, incrementalFrom, indexes, checksum };
 }
 
 /** Orders models so each comes after the models it reads (layer, then name, breaks ties). */

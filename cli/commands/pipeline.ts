@@ -126,10 +126,10 @@ export const buildCommand: Command = {
   options: { ...MODEL_FLAGS, full: { type: 'boolean' }, select: { type: 'string' } },
   optionHelp: [
     '--full                      rebuild every model, changed or not',
-    '--select <model>+           rebuild this model and everything downstream of it, e.g. stg_sessions+',
+    '--select <model>+           rebuild this model and everything downstream of it, e.g. int_sessions+',
     ...MODEL_HELP,
   ],
-  example: 'npm run elt -- build --select stg_sessions+',
+  example: 'npm run elt -- build --select int_sessions+',
   run: (options, io) => runPipeline('build', options, io),
 };
 

@@ -8,34 +8,34 @@
 -- not_null: article_id, date, card_views, article_views, cumulative_article_views
 with
 
-article_events as (
+article_days_by_load as (
     select
         article_id,
         event_date,
-        event_at,
+        card_views,
+        article_views,
+        title_at,
         title,
-        category,
-        is_display,
-        is_click
-    from staging.stg_events
-    where article_id is not null
+        category_at,
+        category
+    from intermediate.int_article_days_by_load
 ),
 
 daily_articles as (
     select
         article_id,
         event_date as date,
-        count(*) filter (where is_display) as card_views,
-        count(*) filter (where is_click) as article_views,
-        (array_agg(title order by event_at desc, title collate "C" desc)
+        sum(card_views)::bigint as card_views,
+        sum(article_views)::bigint as article_views,
+        (array_agg(title order by title_at desc, title collate "C" desc)
             filter (where title is not null))[1] as title,
-        (array_agg(category order by event_at desc, category collate "C" desc)
+        (array_agg(category order by category_at desc, category collate "C" desc)
             filter (where category is not null))[1] as category
-    from article_events
+    from article_days_by_load
     group by
         article_id,
         event_date
-    having count(*) filter (where is_display or is_click) > 0
+    having sum(card_views + article_views) > 0
 ),
 
 final as (

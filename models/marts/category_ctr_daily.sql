@@ -7,29 +7,35 @@
 -- not_null: category, date, card_views, article_views
 with
 
-category_events as (
+category_days_by_load as (
     select
         category,
         event_date,
-        is_display,
-        is_click
-    from staging.stg_events
-    where category is not null
-        and (is_display or is_click)
+        card_views,
+        article_views
+    from intermediate.int_category_days_by_load
+),
+
+daily_categories as (
+    select
+        category,
+        event_date as date,
+        sum(card_views)::bigint as card_views,
+        sum(article_views)::bigint as article_views
+    from category_days_by_load
+    group by
+        category,
+        event_date
 ),
 
 final as (
     select
         category,
-        event_date as date,
-        count(*) filter (where is_display) as card_views,
-        count(*) filter (where is_click) as article_views,
-        count(*) filter (where is_click)::numeric
-            / nullif(count(*) filter (where is_display), 0) as ctr
-    from category_events
-    group by
-        category,
-        event_date
+        date,
+        card_views,
+        article_views,
+        article_views::numeric / nullif(card_views, 0) as ctr
+    from daily_categories
 )
 
 select * from final

@@ -1,5 +1,5 @@
 -- user_performance: sessions, average session length, displays, clicks and CTR per user and day.
--- sessions counts the sessions that start that day (stg_sessions); a day with
+-- sessions counts the sessions that start that day (int_sessions); a day with
 -- events but no session start has 0 sessions and a NULL average.
 -- grain: one row per identified user and day with an event; key: (user_id, date).
 -- materialized: materialized_view
@@ -7,14 +7,13 @@
 -- not_null: user_id, date, sessions, card_views, article_views
 with
 
-user_events as (
+user_days_by_load as (
     select
         user_id,
         event_date,
-        is_display,
-        is_click
-    from staging.stg_events
-    where user_id is not null
+        card_views,
+        article_views
+    from intermediate.int_user_days_by_load
 ),
 
 user_sessions as (
@@ -22,16 +21,16 @@ user_sessions as (
         user_id,
         session_date,
         length_seconds
-    from staging.stg_sessions
+    from intermediate.int_sessions
 ),
 
 daily_events as (
     select
         user_id,
         event_date as date,
-        count(*) filter (where is_display) as card_views,
-        count(*) filter (where is_click) as article_views
-    from user_events
+        sum(card_views)::bigint as card_views,
+        sum(article_views)::bigint as article_views
+    from user_days_by_load
     group by
         user_id,
         event_date

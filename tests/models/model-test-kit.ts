@@ -48,7 +48,8 @@ export function useModelDatabase(): ModelDatabase {
 
   const loadFiles = async (files: LakeRow[][], settings: ModelSettings = {}): Promise<void> => {
     const { pool } = current();
-    await pool.query('truncate raw.raw_events, raw.loads restart identity');
+    // no restart identity: load ids are never reused, as in production (the incremental models track them)
+    await pool.query('truncate raw.raw_events, raw.loads');
     await pool.query("update elt.settings set reporting_time_zone = 'UTC', session_gap = interval '30 minutes'");
     await applySettings(pool, settings);
     for (const [index, rows] of files.entries()) {

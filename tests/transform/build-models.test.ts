@@ -19,7 +19,17 @@ beforeEach(async () => {
 afterEach(() => db.drop());
 
 const build = () => buildModels(db.pool, { dir: modelsDir, log: silentLogger });
-const ALL = ['staging.stg_events', 'staging.stg_sessions', 'marts.article_performance', 'marts.category_ctr_daily', 'marts.user_performance'];
+const ALL = [
+  'staging.stg_events',
+  'intermediate.int_article_days_by_load',
+  'intermediate.int_category_days_by_load',
+  'intermediate.int_session_events',
+  'intermediate.int_sessions',
+  'intermediate.int_user_days_by_load',
+  'marts.article_performance',
+  'marts.category_ctr_daily',
+  'marts.user_performance',
+];
 
 function editModel(relativePath: string, edit: (sql: string) => string): void {
   const path = join(modelsDir, relativePath);
@@ -29,7 +39,7 @@ function editModel(relativePath: string, edit: (sql: string) => string): void {
 test('models are ordered so every model comes after the models it reads', () => {
   const models = readModels(MODELS_DIR);
   expect(models.map((m) => m.name)).toEqual(ALL);
-  expect(models.find((m) => m.name === 'marts.user_performance')?.dependsOn.sort()).toEqual(['staging.stg_events', 'staging.stg_sessions']);
+  expect(models.find((m) => m.name === 'marts.user_performance')?.dependsOn.sort()).toEqual(['intermediate.int_sessions', 'intermediate.int_user_days_by_load']);
 });
 
 test('the first build creates every model; a second build with no edits creates none', async () => {
@@ -39,12 +49,12 @@ test('the first build creates every model; a second build with no edits creates 
   expect(again.unchanged).toEqual(ALL);
 });
 
-test('editing a staging model rebuilds it and exactly the models downstream of it', async () => {
+test('editing an intermediate model rebuilds it and exactly the models downstream of it', async () => {
   await build();
-  editModel('staging/stg_sessions.sql', (sql) => `${sql}\n-- a harmless edit\n`);
+  editModel('intermediate/int_session_events.sql', (sql) => `${sql}\n-- a harmless edit\n`);
   const result = await build();
-  expect(result.built).toEqual(['staging.stg_sessions', 'marts.user_performance']);
-  expect(result.unchanged).toEqual(['staging.stg_events', 'marts.article_performance', 'marts.category_ctr_daily']);
+  expect(result.built).toEqual(['intermediate.int_session_events', 'intermediate.int_sessions', 'marts.user_performance']);
+  expect(result.unchanged).toEqual(ALL.filter((name) => !result.built.includes(name)));
 });
 
 test('editing a mart rebuilds only that mart, and the new SQL is what the mart now holds', async () => {
@@ -89,8 +99,8 @@ test('a model with a SQL error fails naming the model and its file, and the prev
 });
 
 test('a model reading a relation that is not a model is refused before touching the database', () => {
-  editModel('marts/user_performance.sql', (sql) => sql.replace('from staging.stg_sessions', 'from staging.stg_nothing'));
-  expect(() => readModels(modelsDir)).toThrow('model marts.user_performance reads staging.stg_nothing, which is not a model');
+  editModel('marts/user_performance.sql', (sql) => sql.replace('from intermediate.int_sessions', 'from intermediate.int_nothing'));
+  expect(() => readModels(modelsDir)).toThrow('model marts.user_performance reads intermediate.int_nothing, which is not a model');
 });
 
 test('refresh brings new raw rows into the marts, concurrently once populated', async () => {

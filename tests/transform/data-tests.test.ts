@@ -54,11 +54,16 @@ test('a ctr computed wrongly fails the ctr test, naming the model and showing th
   expect(failed[0]?.sample).toEqual([{ article_id: 'a1', date: '2019-02-15', card_views: '1', article_views: '1', ctr: '2.0000000000000000' }]);
 });
 
-test('a duplicated key fails the unique-key test of a view; a mart with duplicated keys refuses to build', async () => {
-  plant('staging/stg_sessions.sql', 'select * from final', 'select * from final union all select * from final');
+test('a duplicated key fails the unique-key test of a view; a table or mart with duplicated keys refuses to build', async () => {
+  writeFileSync(
+    join(modelsDir, 'staging', 'stg_event_names.sql'),
+    ['-- stg_event_names: one row per event name (but the SQL forgets the distinct)', '-- grain: one row per event name', '-- materialized: view',
+      '-- unique_key: event_name', 'with', '', 'final as (', '    select event_name from staging.stg_events', ')', '', 'select * from final'].join('\n'),
+  );
   await buildModels(db.pool, { dir: modelsDir, log: silentLogger });
-  const failed = (await runDataTests(db.pool, modelsDir)).filter((result) => result.failures > 0).map((result) => result.test.name);
-  expect(failed).toContain('staging.stg_sessions.unique_key');
+  const failed = (await runDataTests(db.pool, modelsDir)).filter((result) => result.failures > 0);
+  expect(failed.map((result) => [result.test.name, result.failures])).toEqual([['staging.stg_event_names.unique_key', 1]]);
+  expect(failed[0]?.sample).toEqual([{ event_name: 'article_viewed', copies: '2' }]);
   plant('marts/category_ctr_daily.sql', 'select * from final', 'select * from final union all select * from final');
   await expect(buildModels(db.pool, { dir: modelsDir, log: silentLogger })).rejects.toThrow(/category_ctr_daily_unique_key/);
 });

@@ -66,26 +66,24 @@ test('elt status --json prints the same status as JSON', async () => {
 test('lineage comes from the database catalog: raw -> staging -> marts, as text and Mermaid', async () => {
   await buildModels(db.pool, { dir: MODELS_DIR, log: silentLogger });
   expect(await readLineage(db.pool)).toEqual([
-    { source: 'staging.stg_events', model: 'marts.article_performance' },
-    { source: 'staging.stg_events', model: 'marts.category_ctr_daily' },
-    { source: 'staging.stg_events', model: 'marts.user_performance' },
-    { source: 'staging.stg_sessions', model: 'marts.user_performance' },
+    { source: 'intermediate.int_article_days_by_load', model: 'marts.article_performance' },
+    { source: 'intermediate.int_category_days_by_load', model: 'marts.category_ctr_daily' },
+    { source: 'intermediate.int_sessions', model: 'marts.user_performance' },
+    { source: 'intermediate.int_user_days_by_load', model: 'marts.user_performance' },
     { source: 'elt.settings', model: 'staging.stg_events' },
     { source: 'raw.raw_events', model: 'staging.stg_events' },
-    { source: 'elt.settings', model: 'staging.stg_sessions' },
-    { source: 'staging.stg_events', model: 'staging.stg_sessions' },
   ]);
   const mermaid = formatLineageMermaid(await readLineage(db.pool));
   expect(mermaid).toMatch(/^flowchart LR\n/);
   expect(mermaid).toContain('raw_raw_events --> staging_stg_events');
   const text = await runCli(['lineage'], { env: { ...process.env, DATABASE_URL: db.url } });
-  expect(text.stdout).toContain('marts.user_performance <- staging.stg_events, staging.stg_sessions');
+  expect(text.stdout).toContain('marts.user_performance <- intermediate.int_sessions, intermediate.int_user_days_by_load');
 });
 
-test('build --select stg_sessions+ rebuilds exactly that model and its downstream', async () => {
+test('build --select int_sessions+ rebuilds exactly that model and its downstream', async () => {
   await buildModels(db.pool, { dir: MODELS_DIR, log: silentLogger });
-  const result = await buildModels(db.pool, { dir: MODELS_DIR, log: silentLogger, select: ['stg_sessions+'] });
-  expect(result.built).toEqual(['staging.stg_sessions', 'marts.user_performance']);
+  const result = await buildModels(db.pool, { dir: MODELS_DIR, log: silentLogger, select: ['int_sessions+'] });
+  expect(result.built).toEqual(['intermediate.int_sessions', 'marts.user_performance']);
   await expect(buildModels(db.pool, { dir: MODELS_DIR, log: silentLogger, select: ['nope+'] })).rejects.toThrow(/--select nope\+: no such model/);
 });
 
@@ -106,6 +104,16 @@ test('an edited model file rebuilds exactly the expected models, and readers nev
   const result = await buildModels(db.pool, { dir: models, log: silentLogger });
   polling = false;
   await poller;
-  expect(result.built).toEqual(['staging.stg_events', 'staging.stg_sessions', 'marts.article_performance', 'marts.category_ctr_daily', 'marts.user_performance']);
+  expect(result.built).toEqual([
+    'staging.stg_events',
+    'intermediate.int_article_days_by_load',
+    'intermediate.int_category_days_by_load',
+    'intermediate.int_session_events',
+    'intermediate.int_sessions',
+    'intermediate.int_user_days_by_load',
+    'marts.article_performance',
+    'marts.category_ctr_daily',
+    'marts.user_performance',
+  ]);
   expect(failures).toEqual([]);
 });

@@ -1,11 +1,16 @@
--- stg_sessions: sessions of identified users. A user's events with the same
+-- int_sessions: sessions of identified users. A user's events with the same
 -- MD5(SESSION_ID), in time order, start a new session wherever the gap to the
 -- previous event exceeds elt.settings.session_gap (default 30 minutes).
 -- A session belongs to the reporting day of its first event.
+-- Incremental: a refresh recomputes only the session ids that new (or replaced)
+-- loads carry, since a late event can merge or split a session of any day.
 -- grain: one row per session; key: (user_id, session_id, session_number).
--- materialized: view
+-- materialized: incremental
+-- incremental_by: session_id
+-- incremental_from: intermediate.int_session_events
 -- unique_key: user_id, session_id, session_number
 -- not_null: user_id, session_id, session_number, started_at, ended_at, session_date, length_seconds
+-- index: user_id, session_date
 with
 
 events as (
@@ -13,8 +18,7 @@ events as (
         user_id,
         session_id,
         event_at
-    from staging.stg_events
-    where user_id is not null
+    from intermediate.int_session_events
 ),
 
 settings as (

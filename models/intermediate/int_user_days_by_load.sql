@@ -1,0 +1,34 @@
+-- int_user_days_by_load: per lake load, each identified user's events, displays and clicks per day.
+-- grain: one row per load, user and day; key: (load_id, user_id, event_date).
+-- materialized: incremental
+-- incremental_by: load_id
+-- unique_key: load_id, user_id, event_date
+with
+
+user_events as (
+    select
+        load_id,
+        user_id,
+        event_date,
+        is_display,
+        is_click
+    from staging.stg_events
+    where user_id is not null
+),
+
+final as (
+    select
+        load_id,
+        user_id,
+        event_date,
+        count(*) as events,
+        count(*) filter (where is_display) as card_views,
+        count(*) filter (where is_click) as article_views
+    from user_events
+    group by
+        load_id,
+        user_id,
+        event_date
+)
+
+select * from final

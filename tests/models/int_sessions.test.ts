@@ -4,7 +4,7 @@ const models = useModelDatabase();
 
 const ORDER = 'user_id, session_id, session_number';
 
-test('stg_sessions splits at gaps over 30 minutes, keeps exactly 30 minutes together, counts midnight-crossing sessions in full on their first day', async () => {
+test('int_sessions splits at gaps over 30 minutes, keeps exactly 30 minutes together, counts midnight-crossing sessions in full on their first day', async () => {
   await models.load([
     // across midnight: one session of 20 min 30 s, on the 15th
     { ts: '2019-02-16 00:10:30.000 +0000', session: 's-midnight', event: 'article_viewed', user: 'u1', attributes: {} },
@@ -32,7 +32,7 @@ test('stg_sessions splits at gaps over 30 minutes, keeps exactly 30 minutes toge
   ]);
 });
 
-test('stg_sessions orders events by instant, not by wall-clock text, when UTC offsets differ', async () => {
+test('int_sessions orders events by instant, not by wall-clock text, when UTC offsets differ', async () => {
   await models.load([
     // 10:15Z, 10:20Z, 10:00Z: one session of 20 minutes (as text, 10:00 / 11:20 / 11:45 would be three)
     { ts: '2019-02-15 11:45:00.000 +0130', session: 's1', event: 'app_opened', user: 'u3', attributes: {} },
@@ -54,7 +54,7 @@ test('stg_sessions: a late event in the next day file starts the session on its 
   ]);
 });
 
-test('stg_sessions follows the session gap setting (10 minutes splits what 30 minutes keeps together)', async () => {
+test('int_sessions follows the session gap setting (10 minutes splits what 30 minutes keeps together)', async () => {
   await models.load([
     { ts: '2019-02-15 10:00:00.000 +0000', session: 's1', event: 'app_opened', user: 'u1', attributes: {} },
     { ts: '2019-02-15 10:10:00.000 +0000', session: 's1', event: 'app_opened', user: 'u1', attributes: {} },
@@ -72,7 +72,7 @@ test('stg_sessions follows the session gap setting (10 minutes splits what 30 mi
   ]);
 });
 
-test('stg_sessions dates a session by its first event in the reporting time zone (Europe/Berlin)', async () => {
+test('int_sessions dates a session by its first event in the reporting time zone (Europe/Berlin)', async () => {
   await models.load([
     // 23:30-23:40 UTC on the 15th is 00:30-00:40 in Berlin on the 16th
     { ts: '2019-02-15 23:30:00.000 +0000', session: 's1', event: 'app_opened', user: 'u1', attributes: {} },

@@ -4,11 +4,12 @@
 --             folded in and deletes those of loads no longer loaded (replaced);
 --   by key:   rows are recomputed for the key values (e.g. session_id) that the
 --             rows changed in an upstream by-load model carry.
--- elt.apply_increments() does both, in build order; elt.refresh_marts() calls it first.
+-- Each incremental model's query lives in the database as the view <model>__source
+-- (so pg_depend knows what it reads); its table is filled from that view.
+-- elt.apply_increments() does both kinds, in build order; elt.refresh_marts() calls it first.
 create schema if not exists intermediate;
 
 alter table elt.models
-    add column sql text,
     add column incremental_by text,
     add column incremental_from text,
     add column settings_fingerprint text;
@@ -43,7 +44,7 @@ declare
     rebuild boolean;
 begin
     for model in
-        select m.name, m.sql, m.incremental_by, m.incremental_from, m.settings_fingerprint
+        select m.name, m.name || '__source' as source, m.incremental_by, m.incremental_from, m.settings_fingerprint
         from elt.models as m
         where m.materialized = 'incremental'
         order by m.build_order
@@ -77,8 +78,7 @@ begin
                 ) using gone_loads;
             end loop;
             execute format('delete from %s where load_id = any($1)', model.name) using gone_loads;
-            -- the newline ends a trailing comment of the model's SQL
-            execute format(E'insert into %s select * from (%s\n) as m where m.load_id = any($1)', model.name, model.sql)
+            execute format('insert into %s select * from %s as m where m.load_id = any($1)', model.name, model.source)
                 using new_loads;
             for dependent in
                 select d.name, d.incremental_by from elt.models as d
@@ -94,13 +94,13 @@ begin
         else
             if rebuild then
                 execute format('truncate %s', model.name);
-                execute format(E'insert into %s\n%s', model.name, model.sql);
+                execute format('insert into %s select * from %s', model.name, model.source);
             elsif to_regclass('pg_temp.' || quote_ident('changed_keys_' || md5(model.name))) is not null then
                 execute format('select array(select key::text from %I)', 'changed_keys_' || md5(model.name)) into changed;
                 execute format('delete from %s where %I::text = any($1)', model.name, model.incremental_by) using changed;
                 execute format(
-                    E'insert into %s select * from (%s\n) as m where m.%I::text = any($1)',
-                    model.name, model.sql, model.incremental_by
+                    'insert into %s select * from %s as m where m.%I::text = any($1)',
+                    model.name, model.source, model.incremental_by
                 ) using changed;
             end if;
         end if;

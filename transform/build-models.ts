@@ -37,14 +37,16 @@ function createStatements(model: Model, client: PoolClient): Statement[] {
   const columns = (list: string[]) => list.map((column) => `"${column}"`).join(', ');
   const statements: Statement[] = [];
   if (model.materialized === 'incremental') {
-    statements.push([`create table ${name} as\n${model.sql}\nwith no data`]);
+    // the query as a view (pg_depend then knows what the table reads), the table filled from it
+    const source = quoteName(`${model.name}__source`);
+    statements.push([`create view ${source} as\n${model.sql}`]);
+    statements.push([`create table ${name} as select * from ${source} with no data`]);
     if (model.incrementalBy === 'load_id') {
-      const loaded = "select load_id from raw.loads where status = 'loaded'";
-      statements.push([`insert into ${name} select * from (${model.sql}\n) as m where m.load_id in (${loaded})`]);
+      statements.push([`insert into ${name} select * from ${source} as m where m.load_id in (select load_id from raw.loads where status = 'loaded')`]);
       statements.push(['delete from elt.folded_loads where model = $1', [model.name]]);
       statements.push([`insert into elt.folded_loads (model, load_id) select distinct $1::text, load_id from ${name}`, [model.name]]);
     } else {
-      statements.push([`insert into ${name}\n${model.sql}`]);
+      statements.push([`insert into ${name} select * from ${source}`]);
     }
   } else {
     statements.push([`create ${relationKind(model.materialized)} ${name} as\n${model.sql}`]);
@@ -123,6 +125,7 @@ export async function buildModels(
       const kind = { m: 'materialized view', r: 'table', v: 'view' }[existingKinds.get(name) ?? 'v'];
       try {
         await client.query(`drop ${kind} ${quoteName(name)}`);
+        if (kind === 'table') await client.query(`drop view if exists ${quoteName(`${name}__source`)}`);
         await client.query('delete from elt.folded_loads where model = $1', [name]);
       } catch (err) {
         throw new EltError(`cannot rebuild model ${name}: ${err instanceof Error ? err.message : String(err)}`, ExitCode.modelFailed, { cause: err });
@@ -138,14 +141,14 @@ export async function buildModels(
       logMigration: async ({ name }) => {
         const model = models.find((candidate) => candidate.name === name) as Model;
         await client.query(
-          `insert into elt.models (name, checksum, materialized, build_order, sql, incremental_by, incremental_from, settings_fingerprint)
-           values ($1, $2, $3, $4, $5, $6, $7, elt.settings_fingerprint())
+          `insert into elt.models (name, checksum, materialized, build_order, incremental_by, incremental_from, settings_fingerprint)
+           values ($1, $2, $3, $4, $5, $6, elt.settings_fingerprint())
            on conflict (name) do update
               set checksum = excluded.checksum, materialized = excluded.materialized,
-                  build_order = excluded.build_order, sql = excluded.sql, incremental_by = excluded.incremental_by,
+                  build_order = excluded.build_order, incremental_by = excluded.incremental_by,
                   incremental_from = excluded.incremental_from, settings_fingerprint = excluded.settings_fingerprint,
                   built_at = now()`,
-          [name, model.checksum, model.materialized, models.indexOf(model), model.sql, model.incrementalBy ?? null, model.incrementalFrom ?? null],
+          [name, model.checksum, model.materialized, models.indexOf(model), model.incrementalBy ?? null, model.incrementalFrom ?? null],
         );
       },
       unlogMigration: async ({ name }) => {

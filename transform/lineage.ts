@@ -7,14 +7,16 @@ export interface LineageEdge {
 }
 
 /**
- * The graph raw → staging → marts as the database itself records it (pg_depend
- * on the views' rewrite rules), so it can never drift from the SQL.
+ * The graph raw → staging → intermediate → marts as the database itself records it
+ * (pg_depend on the views' rewrite rules), so it can never drift from the SQL.
+ * An incremental model's query is the view `<model>__source`, which its table is
+ * filled from: the graph shows it as the model itself.
  */
 export async function readLineage(pool: Pool): Promise<LineageEdge[]> {
   const { rows } = await pool.query<LineageEdge>(
     `select distinct
-            source_schema.nspname || '.' || source.relname as source,
-            model_schema.nspname || '.' || model.relname as model
+            source_schema.nspname || '.' || regexp_replace(source.relname, '__source$', '') as source,
+            model_schema.nspname || '.' || regexp_replace(model.relname, '__source$', '') as model
        from pg_depend as dependency
        join pg_rewrite as rule on rule.oid = dependency.objid
        join pg_class as model on model.oid = rule.ev_class
@@ -24,7 +26,7 @@ export async function readLineage(pool: Pool): Promise<LineageEdge[]> {
       where dependency.classid = 'pg_rewrite'::regclass
         and dependency.refclassid = 'pg_class'::regclass
         and model.oid <> source.oid
-        and model_schema.nspname in ('staging', 'marts')
+        and model_schema.nspname in ('staging', 'intermediate', 'marts')
       order by 2, 1`,
   );
   return rows;
@@ -33,7 +35,7 @@ export async function readLineage(pool: Pool): Promise<LineageEdge[]> {
 /** The graph as text: one line per model, with what it reads. */
 export function formatLineageText(edges: LineageEdge[]): string {
   const models = [...new Set(edges.map((edge) => edge.model))];
-  const layer = (name: string) => ['raw', 'elt', 'staging', 'marts'].indexOf(name.split('.')[0] ?? '');
+  const layer = (name: string) => ['raw', 'elt', 'staging', 'intermediate', 'marts'].indexOf(name.split('.')[0] ?? '');
   models.sort((a, b) => layer(a) - layer(b) || a.localeCompare(b));
   return `${models
     .map((model) => `${model} <- ${edges.filter((edge) => edge.model === model).map((edge) => edge.source).join(', ')}`)
@@ -46,7 +48,7 @@ export function formatLineageMermaid(edges: LineageEdge[]): string {
   const id = (name: string) => name.replace('.', '_');
   const schemas = [...new Set(nodes.map((name) => name.split('.')[0] as string))];
   const lines = ['flowchart LR'];
-  for (const schema of ['raw', 'elt', 'staging', 'marts'].filter((name) => schemas.includes(name))) {
+  for (const schema of ['raw', 'elt', 'staging', 'intermediate', 'marts'].filter((name) => schemas.includes(name))) {
     lines.push(`  subgraph ${schema}`);
     for (const node of nodes.filter((name) => name.startsWith(`${schema}.`))) lines.push(`    ${id(node)}["${node}"]`);
     lines.push('  end');

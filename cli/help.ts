@@ -12,7 +12,9 @@ ${COMMANDS.map((command) => `  ${command.name.padEnd(10)}${command.summary}`).jo
 Every command works on DATABASE_URL when it is set, else on an embedded Postgres
 kept in ./.elt/ (so a second run finds the first run's data).
 
-Options: --help (also after a command), --version
+Options: --help (also after a command), --version,
+         --log-format human|json (logs on stderr; json: one object per line) [env ELT_LOG_FORMAT]
+Colours only on a terminal, never when NO_COLOR is set.
 
 Environment:
   DATABASE_URL              postgres://user:password@host:port/db (default: embedded)
@@ -26,7 +28,7 @@ Environment:
 
 Exit codes: 0 ok, 1 unexpected error, 2 bad usage or input (path, URI, bucket),
 3 database unreachable, 4 a lake file failed to load, 5 a model failed to build
-or refresh, 6 the S3 endpoint is unreachable or refused access.
+or refresh, 6 the S3 endpoint is unreachable or refused access, 7 a data test failed.
 
 Examples:
   npm run elt -- run --source tests/fixtures/lake-sample

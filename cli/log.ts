@@ -1,6 +1,8 @@
 /**
  * Logs go to stderr (data and summaries go to stdout). Each line says what
- * happened; steps report how long they took.
+ * happened; steps report how long they took. Human lines by default (coloured
+ * only on a terminal, never with NO_COLOR); `--log-format json` gives one JSON
+ * object per line for machines.
  */
 export interface Logger {
   info(message: string): void;
@@ -8,16 +10,39 @@ export interface Logger {
   error(message: string): void;
 }
 
-export function createLogger(stream: NodeJS.WritableStream = process.stderr, quiet = false): Logger {
-  const write = (level: string, message: string): void => {
-    stream.write(`elt: ${level}${message}\n`);
+export type LogFormat = 'human' | 'json';
+
+export interface LoggerOptions {
+  format?: LogFormat;
+  /** colour the level words; default: stream is a terminal and NO_COLOR is unset */
+  color?: boolean;
+  quiet?: boolean;
+}
+
+const COLORS = { warn: '\x1b[33m', error: '\x1b[31m', reset: '\x1b[0m' } as const;
+
+/** Whether colours are wanted on `stream` (https://no-color.org). */
+export function wantsColor(stream: NodeJS.WritableStream, env: NodeJS.ProcessEnv = process.env): boolean {
+  return (stream as NodeJS.WriteStream).isTTY === true && env.NO_COLOR === undefined && env.TERM !== 'dumb';
+}
+
+export function createLogger(stream: NodeJS.WritableStream = process.stderr, options: LoggerOptions = {}): Logger {
+  const color = options.color ?? wantsColor(stream);
+  const write = (level: 'info' | 'warn' | 'error', message: string): void => {
+    if (options.format === 'json') {
+      stream.write(`${JSON.stringify({ time: new Date().toISOString(), level, message })}\n`);
+      return;
+    }
+    const word = level === 'info' ? '' : level === 'warn' ? 'warning: ' : 'error: ';
+    const painted = color && level !== 'info' ? `${COLORS[level]}${word}${COLORS.reset}` : word;
+    stream.write(`elt: ${painted}${message}\n`);
   };
   return {
     info: (message) => {
-      if (!quiet) write('', message);
+      if (!options.quiet) write('info', message);
     },
-    warn: (message) => write('warning: ', message),
-    error: (message) => write('error: ', message),
+    warn: (message) => write('warn', message),
+    error: (message) => write('error', message),
   };
 }
 

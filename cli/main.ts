@@ -7,6 +7,24 @@ import { commandHelp, globalHelp } from './help';
 import { createLogger } from './log';
 import { packageVersion } from './project-root';
 
+/** Takes the global `--log-format <human|json>` (anywhere in argv, or ELT_LOG_FORMAT) out of the arguments. */
+function takeLogFormat(argv: string[], fallback: string | undefined): { format: string; args: string[] } {
+  const args: string[] = [];
+  let format = fallback || 'human';
+  for (let index = 0; index < argv.length; index += 1) {
+    const arg = argv[index] as string;
+    if (arg === '--log-format') {
+      format = argv[index + 1] ?? '';
+      index += 1;
+    } else if (arg.startsWith('--log-format=')) {
+      format = arg.slice('--log-format='.length);
+    } else {
+      args.push(arg);
+    }
+  }
+  return { format, args };
+}
+
 /**
  * Runs the CLI with `argv` (without node and script) and returns the exit code.
  * Every failure becomes one line on stderr; ELT_DEBUG=1 adds the stack.
@@ -14,10 +32,14 @@ import { packageVersion } from './project-root';
  * @example process.exitCode = await main(['run', '--source', 'lake/']);
  */
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<ExitCodeValue> {
-  const log = createLogger(process.stderr);
+  const { format, args } = takeLogFormat(argv, env.ELT_LOG_FORMAT);
+  const log = createLogger(process.stderr, { format: format === 'json' ? 'json' : 'human' });
   const io: Io = { env, stdout: process.stdout, log };
-  const [name, ...rest] = argv;
+  const [name, ...rest] = args;
   try {
+    if (format !== 'json' && format !== 'human') {
+      throw new EltError(`--log-format must be human or json, not "${format}"`, ExitCode.usage);
+    }
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
       process.stdout.write(globalHelp(packageVersion()));
       return name === undefined ? ExitCode.usage : ExitCode.ok;

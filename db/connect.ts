@@ -1,6 +1,9 @@
-import { Pool } from 'pg';
+import { Pool, types } from 'pg';
 import { EltError, ExitCode } from '../cli/errors';
 import type { Logger } from '../cli/log';
+
+// a SQL date is a calendar day: keep it as 'YYYY-MM-DD' instead of a JS Date at local midnight
+types.setTypeParser(types.builtins.DATE, (value: string) => value);
 
 /** Errors that mean "not up yet": worth retrying while the database starts. */
 const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EAI_AGAIN', '57P03']);

@@ -3,6 +3,7 @@ import { chartCommand } from './chart';
 import { dbCommand } from './db';
 import { generateCommand } from './generate';
 import { lineageCommand, statusCommand } from './inspect';
+import { queryCommand } from './query';
 import { buildCommand, loadCommand, migrateCommand, refreshCommand, runCommand, testCommand } from './pipeline';
 import { uploadCommand } from './upload';
 
@@ -17,6 +18,7 @@ export const COMMANDS: Command[] = [
   chartCommand,
   statusCommand,
   lineageCommand,
+  queryCommand,
   uploadCommand,
   generateCommand,
   dbCommand,

@@ -1,0 +1,124 @@
+/** The benchmark's figures: one record per step, and the aligned table printed on stdout. */
+
+export const STEP_IDS = ['baseline', 'load-c1', 'load-c2', 'build-full', 'refresh', 'incremental', 'full-run'] as const;
+export type StepId = (typeof STEP_IDS)[number];
+
+export const STEP_LABELS: Readonly<Record<StepId, string>> = {
+  baseline: 'baseline: psql \\copy',
+  'load-c1': 'elt load --concurrency 1',
+  'load-c2': 'elt load --concurrency 2',
+  'build-full': 'elt build --full',
+  refresh: 'elt refresh',
+  incremental: 'incremental: elt run +1 day',
+  'full-run': 'full: elt run, fresh db',
+};
+
+export interface StepResult {
+  id: StepId;
+  label: string;
+  status: 'ok' | 'skipped' | 'failed';
+  /** why a step was skipped or failed, or what else to know about it */
+  note?: string;
+  /** wall time of the whole step: process start to exit, every file */
+  wallMs?: number;
+  /** data rows and bytes (lake files) the step covers; throughputs are per wall second */
+  rows?: number;
+  bytes?: number;
+  rowsPerSec?: number;
+  /** MiB (1024²) per second, as elt's own progress line counts them */
+  mbPerSec?: number;
+  /** the client process's peak resident memory, MiB (elt's own `peak memory` log line; polled for psql) */
+  peakMb?: number;
+  /** CPU time of the client process(es): elt's node process, or psql */
+  clientCpuMs?: number;
+  /** CPU time of the Postgres server meanwhile (only for a server on this machine) */
+  serverCpuMs?: number;
+  /** wall time over the reference step's (baseline for loads, a full run from scratch for the rest) */
+  ratio?: { vs: StepId; value: number };
+  /** elt's own `<phase> done in` timings (migrate, load, build, refresh, test) */
+  phasesMs?: Record<string, number>;
+  /** elt's per-model timings (`built <model> in`, `refreshed <mart> in`, ...), keyed `built marts.x`, `refreshed marts.x` */
+  modelsMs?: Record<string, number>;
+}
+
+const MIB = 1024 * 1024;
+
+/** Fills rowsPerSec and mbPerSec from wallMs, rows and bytes. */
+export function withThroughput(step: StepResult): StepResult {
+  if (step.wallMs === undefined || step.wallMs <= 0) return step;
+  const seconds = step.wallMs / 1000;
+  return {
+    ...step,
+    rowsPerSec: step.rows !== undefined ? Math.round(step.rows / seconds) : undefined,
+    mbPerSec: step.bytes !== undefined ? Math.round((step.bytes / MIB / seconds) * 100) / 100 : undefined,
+  };
+}
+
+/** What each step is compared with: loads with the psql baseline, the rest with a full run from scratch. */
+const REFERENCE: Readonly<Record<StepId, StepId>> = {
+  baseline: 'baseline',
+  'load-c1': 'baseline',
+  'load-c2': 'baseline',
+  'build-full': 'full-run',
+  refresh: 'full-run',
+  incremental: 'full-run',
+  'full-run': 'full-run',
+};
+
+/** Sets each step's ratio to its reference step, when both ran. */
+export function withRatios(steps: StepResult[]): StepResult[] {
+  return steps.map((step) => {
+    const reference = steps.find((other) => other.id === REFERENCE[step.id]);
+    if (step.status !== 'ok' || step.wallMs === undefined || reference?.status !== 'ok' || !reference.wallMs) return step;
+    return { ...step, ratio: { vs: reference.id, value: Math.round((step.wallMs / reference.wallMs) * 1000) / 1000 } };
+  });
+}
+
+export function formatSeconds(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
+}
+
+const grouped = (value: number): string => Math.round(value).toLocaleString('en-US');
+
+/** elt's phases, short: "load 8.1 s, build 2.0 s". */
+function phaseNote(step: StepResult): string {
+  const phases = Object.entries(step.phasesMs ?? {}).filter(([name]) => name !== 'migrate');
+  return phases.map(([name, ms]) => `${name} ${formatSeconds(ms)}`).join(', ');
+}
+
+const COLUMNS = ['step', 'wall', 'rows/s', 'MB/s', 'peak MB', 'client CPU', 'server CPU', 'ratio', 'note'] as const;
+/** columns aligned left; the others are figures, aligned right */
+const LEFT = new Set<string>(['step', 'ratio', 'note']);
+
+function cells(step: StepResult): string[] {
+  const dash = '-';
+  if (step.status !== 'ok') {
+    return [step.label, dash, dash, dash, dash, dash, dash, dash, `${step.status.toUpperCase()}: ${step.note ?? ''}`.trim()];
+  }
+  const ms = (value: number | undefined) => (value === undefined ? dash : formatSeconds(value));
+  const note = [phaseNote(step), step.note].filter((part) => part).join('; ');
+  return [
+    step.label,
+    ms(step.wallMs),
+    step.rowsPerSec === undefined ? dash : grouped(step.rowsPerSec),
+    step.mbPerSec === undefined ? dash : step.mbPerSec.toFixed(1),
+    step.peakMb === undefined ? dash : grouped(step.peakMb),
+    ms(step.clientCpuMs),
+    ms(step.serverCpuMs),
+    step.ratio ? `${step.ratio.value.toFixed(2)}x ${step.ratio.vs}` : dash,
+    note,
+  ];
+}
+
+/** The steps as one aligned text table (header, rule, one line per step). */
+export function formatTable(steps: StepResult[]): string {
+  const rows = [[...COLUMNS], ...steps.map(cells)];
+  const widths = COLUMNS.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
+  const line = (row: string[]): string =>
+    row
+      .map((cell, i) => (LEFT.has(COLUMNS[i] as string) ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  const rule = widths.map((width) => '-'.repeat(width)).join('  ');
+  return `${[line(rows[0] as string[]), rule, ...rows.slice(1).map(line)].join('\n')}\n`;
+}

@@ -1,0 +1,127 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Client } from 'pg';
+import { StripBlankLines, type BenchReport } from '../../scripts/bench';
+import { STEP_IDS, STEP_LABELS, type StepResult } from '../../scripts/bench-report';
+import { serverUrl } from '../helpers/test-database';
+
+const SCRIPT = join(__dirname, '..', '..', 'scripts', 'bench.ts');
+const HAS_PSQL = spawnSync('psql', ['--version']).status === 0;
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runBench(args: string[], env: NodeJS.ProcessEnv): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [require.resolve('tsx/cli'), SCRIPT, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('npm run bench', () => {
+  const out = mkdtempSync(join(tmpdir(), 'bench-test-'));
+  let result: Result;
+  let report: BenchReport;
+
+  beforeAll(async () => {
+    // the benchmark makes (and drops) databases of its own on the test server
+    result = await runBench(['--events', '2000', '--days', '2', '--out', out], { ...process.env, DATABASE_URL: serverUrl() });
+    const json = join(out, 'bench.json');
+    if (result.code !== 0 || !existsSync(json)) throw new Error(`bench failed (exit ${result.code}):\n${result.stderr.slice(-3000)}`);
+    report = JSON.parse(readFileSync(json, 'utf8')) as BenchReport;
+  }, 90_000);
+
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  test('every step ran and has positive figures', () => {
+    expect(report.steps.map((step) => step.id)).toEqual([...STEP_IDS]);
+    for (const step of report.steps) {
+      if (step.id === 'baseline' && !HAS_PSQL) {
+        expect(step).toMatchObject({ status: 'skipped', note: expect.stringMatching(/psql/) });
+        continue;
+      }
+      const figures: Array<keyof StepResult> = ['wallMs', 'rows', 'bytes', 'rowsPerSec', 'mbPerSec', 'peakMb'];
+      if (step.status !== 'ok') throw new Error(`${step.id}: ${step.status}: ${step.note ?? ''}`);
+      for (const figure of figures) {
+        const value = step[figure];
+        if (typeof value !== 'number' || !(value > 0)) throw new Error(`${step.id}: ${figure} is ${String(value)}`);
+      }
+      expect(step.ratio?.value).toBeGreaterThan(0);
+    }
+  });
+
+  test('the steps measure what they say', () => {
+    const step = (id: string): StepResult => report.steps.find((s) => s.id === id) as StepResult;
+    // the loads cover the whole lake; the incremental run only the new day, next to a run over all days
+    expect(step('load-c1').rows).toBe(report.lake.rows);
+    expect(step('load-c2').bytes).toBe(report.lake.bytes);
+    expect(step('incremental').rows).toBe(report.lake.nextDay.rows);
+    expect(step('incremental').note).toMatch(/1 file loaded, 2 skipped/);
+    expect(step('full-run').rows).toBe(report.lake.rows + report.lake.nextDay.rows);
+    expect(step('load-c2').ratio?.vs).toBe(HAS_PSQL ? 'baseline' : undefined);
+    expect(step('incremental').ratio?.vs).toBe('full-run');
+    expect(step('load-c1').phasesMs?.load).toBeGreaterThan(0);
+    // the generator still writes one blank line per file, which the baseline's copy leaves out
+    if (HAS_PSQL) expect(report.lake.blankLinesStripped).toBe(report.lake.files);
+  });
+
+  test('the JSON describes the machine and the server', () => {
+    expect(report.machine).toMatchObject({ cores: expect.any(Number), memoryBytes: expect.any(Number), node: process.version });
+    expect(report.machine.cpuModel.length).toBeGreaterThan(0);
+    expect(report.machine.postgres).toMatch(/^\d+/);
+    expect(report.database.kind).toBe('DATABASE_URL');
+    expect(Number.isNaN(Date.parse(report.date))).toBe(false);
+  });
+
+  test('stdout is one table listing every step', () => {
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^step\s+wall\s+rows\/s\s+MB\/s\s+peak MB/);
+    expect(lines[1]).toMatch(/^[- ]+$/);
+    expect(lines).toHaveLength(2 + STEP_IDS.length);
+    STEP_IDS.forEach((id, i) => expect(lines[2 + i]?.startsWith(STEP_LABELS[id])).toBe(true));
+  });
+
+  test('its databases and temporary files are gone', async () => {
+    expect(report.database.databases.length).toBeGreaterThan(0);
+    const admin = new Client({ connectionString: serverUrl() });
+    await admin.connect();
+    try {
+      const { rows } = await admin.query('select datname from pg_database where datname = any($1)', [report.database.databases]);
+      expect(rows).toEqual([]);
+    } finally {
+      await admin.end();
+    }
+    expect(existsSync(dirname(report.lake.dir))).toBe(false);
+  });
+});
+
+test('--help shows an example; a bad flag is a usage error', async () => {
+  const help = await runBench(['--help'], process.env);
+  expect(help.code).toBe(0);
+  expect(help.stdout).toMatch(/Example: npm run bench -- --events/);
+  const bad = await runBench(['--events', 'many'], process.env);
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toMatch(/--events must be a positive integer/);
+});
+
+test('StripBlankLines drops empty lines, across chunk boundaries too', async () => {
+  const strip = new StripBlankLines();
+  const chunks: Buffer[] = [];
+  strip.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const done = new Promise((resolve) => strip.on('end', resolve));
+  for (const piece of ['head\n', '\n', 'a\tb\n\n', '\nc', '\n', '\n', 'd\n']) strip.write(Buffer.from(piece));
+  strip.end();
+  await done;
+  expect(Buffer.concat(chunks).toString()).toBe('head\na\tb\nc\nd\n');
+  expect(strip.blankLines).toBe(4);
+});

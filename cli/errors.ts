@@ -34,11 +34,16 @@ export class EltError extends Error {
   }
 }
 
+/** An Error, also one from another realm (where `instanceof Error` is false). */
+export function isErrorLike(value: unknown): value is Error {
+  return value instanceof Error || (typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string');
+}
+
 /** The message of any thrown value, following `cause` chains down to the root. */
 export function describeError(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
+  if (!isErrorLike(err)) return String(err);
   const cause = err.cause;
-  if (cause instanceof Error && !err.message.includes(cause.message)) {
+  if (isErrorLike(cause) && !err.message.includes(cause.message)) {
     return `${err.message}: ${describeError(cause)}`;
   }
   return err.message;

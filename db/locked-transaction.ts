@@ -51,12 +51,19 @@ export async function withLockedTransaction<T>(
 ): Promise<T> {
   const client = await pool.connect();
   let failure: unknown;
+  let lost: Error | undefined;
+  // a session the server ends while we hold it: pg emits 'error' on the client (the query fails too)
+  const onClientError = (err: Error) => {
+    lost = err;
+  };
+  client.on('error', onClientError);
   try {
     return await lockedTransaction(client, lockName, () => work(client), lockTimeoutSeconds);
   } catch (err) {
     failure = err;
     throw err;
   } finally {
-    client.release(leftConnectionBroken(failure) ? (failure as Error) : undefined);
+    client.off('error', onClientError);
+    client.release(lost ?? (leftConnectionBroken(failure) ? (failure as Error) : undefined));
   }
 }

@@ -7,6 +7,8 @@ export interface LakeObject {
   size: number;
   /** true when the bytes are gzip-compressed (`*.tsv.gz`) */
   gzip: boolean;
+  /** last modification time, when the source knows it cheaply (local files) */
+  modifiedAt?: Date;
   /** the content's identity: equal ids mean equal content (sha256:<hex>, or the S3 ETag and size) */
   contentId(): Promise<string>;
   /** a fresh stream of the object's (possibly compressed) bytes */

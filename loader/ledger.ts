@@ -1,4 +1,4 @@
-import type { PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { RejectedRow } from './to-copy-rows';
 
 /** What the ledger knows an object by: where it is, what its content is, how big. */
@@ -6,16 +6,24 @@ export interface ObjectIdentity {
   uri: string;
   contentId: string;
   size: number;
+  modifiedAt?: Date;
+}
+
+export interface LoadedVersion {
+  loadId: string;
+  contentId: string;
+  size: number | null;
+  modifiedAt: Date | null;
 }
 
 /** The ledger row of the content currently loaded for a URI, if any. */
-export async function findLoaded(client: PoolClient, uri: string): Promise<{ loadId: string; contentId: string } | undefined> {
-  const { rows } = await client.query<{ load_id: string; content_id: string }>(
-    "select load_id, content_id from raw.loads where source_uri = $1 and status = 'loaded'",
+export async function findLoaded(client: PoolClient, uri: string): Promise<LoadedVersion | undefined> {
+  const { rows } = await client.query<{ load_id: string; content_id: string; size_bytes: string | null; modified_at: Date | null }>(
+    "select load_id, content_id, size_bytes, modified_at from raw.loads where source_uri = $1 and status = 'loaded'",
     [uri],
   );
   const row = rows[0];
-  return row && { loadId: row.load_id, contentId: row.content_id };
+  return row && { loadId: row.load_id, contentId: row.content_id, size: row.size_bytes === null ? null : Number(row.size_bytes), modifiedAt: row.modified_at };
 }
 
 /**
@@ -24,9 +32,9 @@ export async function findLoaded(client: PoolClient, uri: string): Promise<{ loa
  */
 export async function startAttempt(client: PoolClient, object: ObjectIdentity): Promise<string> {
   const { rows } = await client.query<{ load_id: string }>(
-    `insert into raw.loads (source_uri, content_id, size_bytes, status, backend_pid)
-     values ($1, $2, $3, 'loading', pg_backend_pid()) returning load_id`,
-    [object.uri, object.contentId, object.size],
+    `insert into raw.loads (source_uri, content_id, size_bytes, modified_at, status, backend_pid)
+     values ($1, $2, $3, $4, 'loading', pg_backend_pid()) returning load_id`,
+    [object.uri, object.contentId, object.size, object.modifiedAt ?? null],
   );
   return (rows[0] as { load_id: string }).load_id;
 }
@@ -70,7 +78,7 @@ export async function finishLoad(
 
 /** Marks an attempt failed with its error (after its transaction was rolled back). */
 export async function failAttempt(
-  client: PoolClient,
+  client: Pool | PoolClient,
   loadId: string,
   failure: { error: string; ms: number; rows?: number; rejects?: number },
 ): Promise<void> {
@@ -79,7 +87,8 @@ export async function failAttempt(
         set status = 'failed', error = $2, finished_at = clock_timestamp(), duration_ms = $3,
             row_count = $4, reject_count = $5
       where load_id = $1`,
-    [loadId, failure.error, failure.ms.toFixed(1), failure.rows ?? null, failure.rejects ?? null],
+    // text cannot hold NUL (a binary object's bytes may be quoted in the error)
+    [loadId, failure.error.replaceAll('\u0000', '\uFFFD'), failure.ms.toFixed(1), failure.rows ?? null, failure.rejects ?? null],
   );
 }
 

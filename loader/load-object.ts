@@ -13,6 +13,7 @@ import {
   failAttempt,
   findLoaded,
   finishLoad,
+  type LoadedVersion,
   insertRejects,
   replaceLoad,
   startAttempt,
@@ -47,6 +48,11 @@ const MAX_REJECT_BYTES = 32 * 1024 * 1024;
 /** How many reject reasons a failed object's error quotes. */
 const QUOTED_REASONS = 3;
 
+/** True when the loaded version has the same size and modification time (sources that know them). */
+function isSameFile(loaded: LoadedVersion, object: LakeObject): boolean {
+  return object.modifiedAt !== undefined && loaded.modifiedAt !== null && loaded.size === object.size && loaded.modifiedAt.getTime() === object.modifiedAt.getTime();
+}
+
 /** Raised when an object has too many rejected rows to be trusted. */
 class TooManyRejectsError extends Error {}
 
@@ -74,16 +80,25 @@ export async function loadObject(pool: Pool, object: LakeObject, options: LoadOb
   let broken: Error | undefined;
   let attemptId: string | undefined;
   let counts = { rows: 0, rejects: 0 };
+  // the server may end this session while we hold it (terminated, idle timeout): pg then emits
+  // 'error' on the client, which must not crash the process; the failing query reports it too
+  const onClientError = (err: Error) => {
+    broken = err;
+  };
   try {
-    const contentId = await object.contentId();
     client = await pool.connect();
+    client.on('error', onClientError);
     const loaded = await findLoaded(client, object.uri);
+    // same size and modification time as the loaded version: unchanged, without reading it again
+    if (loaded && isSameFile(loaded, object)) return { ...base, status: 'skipped', ms: elapsed() };
+    const contentId = await object.contentId();
     if (loaded?.contentId === contentId) return { ...base, status: 'skipped', ms: elapsed() };
-    attemptId = await startAttempt(client, { uri: object.uri, contentId, size: object.size });
+    attemptId = await startAttempt(client, { uri: object.uri, contentId, size: object.size, modifiedAt: object.modifiedAt });
     const attempt = attemptId;
     const db = client;
+    // earlier attempts whose process died: committed at once, whatever becomes of this one
+    await abandonDeadAttempts(db, object.uri, attempt);
     return await lockedTransaction(db, `clickstream-elt:load:${object.uri}`, async () => {
-      await abandonDeadAttempts(db, object.uri, attempt);
       // another process may have loaded this content while we waited for the lock
       const previous = await findLoaded(db, object.uri);
       if (previous?.contentId === contentId) {
@@ -119,12 +134,15 @@ export async function loadObject(pool: Pool, object: LakeObject, options: LoadOb
         throw err;
       }
       counts = { rows: toRows.rows, rejects: toRows.rejects };
-      if (counter.bytes !== object.size) throw new TruncatedReadError(counter.bytes, object.size);
+      if (counter.bytes > object.size) {
+        throw new Error(`read ${counter.bytes} bytes where ${object.size} were listed: the object changed while loading; run again`);
+      }
+      if (counter.bytes < object.size) throw new TruncatedReadError(counter.bytes, object.size);
       const total = toRows.rows + toRows.rejects;
       if (toRows.rejects > 0 && toRows.rejects / total > options.maxRejectRatio) {
         const share = ((100 * toRows.rejects) / total).toFixed(1);
         throw new TooManyRejectsError(
-          `${toRows.rejects} of ${total} rows rejected (${share}%, over the ${options.maxRejectRatio * 100}% limit); first: ${rejectSummary(rejected)}`,
+          `${toRows.rejects} of ${total} rows rejected (${share}%, over the ${Number((options.maxRejectRatio * 100).toFixed(4))}% limit); first: ${rejectSummary(rejected)}`,
         );
       }
       await insertRejects(db, attempt, object.uri, rejected);
@@ -133,14 +151,19 @@ export async function loadObject(pool: Pool, object: LakeObject, options: LoadOb
       return { ...base, status: 'loaded' as const, replaced: previous !== undefined, rows: toRows.rows, rejects: toRows.rejects, ms };
     });
   } catch (err) {
-    const error = describeError(err);
-    if (leftConnectionBroken(err)) broken = err instanceof Error ? err : new Error(error);
-    else if (client && attemptId !== undefined) {
-      // the ledger keeps what the failed attempt had counted; nothing of it was loaded
-      await failAttempt(client, attemptId, { error, ms: elapsed(), ...counts }).catch(() => undefined);
+    let error = describeError(err);
+    if (leftConnectionBroken(err)) broken ??= new Error(error);
+    if (attemptId !== undefined) {
+      // the ledger keeps what the failed attempt had counted (nothing of it was loaded),
+      // through a fresh connection when this one is gone
+      const failure = { error, ms: elapsed(), ...counts };
+      await failAttempt(broken || !client ? pool : client, attemptId, failure).catch((ledgerErr: unknown) => {
+        error = `${error} (and the ledger could not record the failure: ${describeError(ledgerErr)})`;
+      });
     }
     return { ...base, status: 'failed', ms: elapsed(), error, transient: isTransientSourceError(err) };
   } finally {
+    client?.off('error', onClientError);
     client?.release(broken);
   }
 }

@@ -17,6 +17,7 @@ function localObject(path: string, stats: Stats): LakeObject {
   return {
     uri: pathToFileURL(path).href,
     size: stats.size,
+    modifiedAt: stats.mtime,
     gzip: path.endsWith('.gz'),
     contentId: () => sha256File(path),
     open: async () => createReadStream(path, { highWaterMark: 1024 * 1024 }),

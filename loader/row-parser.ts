@@ -30,7 +30,7 @@ export function parseHeader(line: Buffer): Header {
   const missing = LAKE_COLUMNS.filter((name) => !columns.includes(name));
   if (missing.length > 0 || columns.length !== LAKE_COLUMNS.length) {
     throw new EltError(
-      `unexpected header "${text.slice(0, 200)}": expected the ${LAKE_COLUMNS.length} tab-separated columns ${LAKE_COLUMNS.join(', ')}`,
+      `unexpected header ${JSON.stringify(text.slice(0, 200))}: expected the ${LAKE_COLUMNS.length} tab-separated columns ${LAKE_COLUMNS.join(', ')}`,
       ExitCode.loadFailed,
     );
   }

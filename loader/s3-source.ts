@@ -19,8 +19,14 @@ function s3Object(client: S3Client, bucket: string, key: string, etag: string, s
       try {
         // IfMatch: read exactly the version that was listed, or fail and say so
         const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: etag }));
+        // a store that ignores If-Match: check what came back against what was listed
+        if ((response.ETag !== undefined && response.ETag !== etag) || (response.ContentLength !== undefined && response.ContentLength !== size)) {
+          (response.Body as Readable | undefined)?.destroy();
+          throw new EltError(`${uri} changed since it was listed; run again to load its new content`, ExitCode.loadFailed);
+        }
         return response.Body as Readable;
       } catch (err) {
+        if (err instanceof EltError) throw err;
         if ((err as { name?: string }).name === 'PreconditionFailed') {
           throw new EltError(`${uri} changed since it was listed; run again to load its new content`, ExitCode.loadFailed, { cause: err });
         }

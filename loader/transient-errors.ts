@@ -1,3 +1,5 @@
+import { isErrorLike } from '../cli/errors';
+
 /** Network error codes that say "try again": the connection failed, not the request. */
 const TRANSIENT_CODES = new Set([
   'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNREFUSED', 'EAI_AGAIN', 'ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_SOCKET',
@@ -21,7 +23,7 @@ export class TruncatedReadError extends Error {
  * Database errors and bad content are never transient.
  */
 export function isTransientSourceError(err: unknown): boolean {
-  for (let current: unknown = err; current instanceof Error; current = current.cause) {
+  for (let current: unknown = err; isErrorLike(current); current = current.cause) {
     if (current instanceof TruncatedReadError) return true;
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return true;

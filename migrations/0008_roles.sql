@@ -3,9 +3,10 @@
 --   elt_reader   reads the marts, nothing else (no raw, no staging)
 --   elt_analyst  a reader who may also refresh the marts: `call elt.refresh_marts()`
 --                (and, on Postgres 17+, REFRESH directly through the MAINTAIN privilege)
--- Roles belong to the whole server, so they are created only when missing; a user
--- without CREATEROLE gets a notice instead of a failed migration, and the grants
--- are made to whichever of the roles exist.
+-- Roles belong to the whole server, so they are created only when missing (another
+-- database may have created them); a user without CREATEROLE, or without admin
+-- rights on an existing role, gets a notice instead of a failed migration, and the
+-- grants on this database's objects are made to whichever of the roles exist.
 do $$
 declare
     role_name text;
@@ -35,8 +36,13 @@ begin
     end if;
 
     if exists (select from pg_roles where rolname = 'elt_analyst') then
-        if exists (select from pg_roles where rolname = 'elt_reader') then
-            grant elt_reader to elt_analyst;
+        if exists (select from pg_roles where rolname = 'elt_reader')
+            and not pg_has_role('elt_analyst', 'elt_reader', 'member') then
+            begin
+                grant elt_reader to elt_analyst;
+            exception when insufficient_privilege then
+                raise notice 'cannot make elt_analyst a member of elt_reader (no admin option on it): grant it as a superuser';
+            end;
         end if;
         grant usage on schema elt to elt_analyst;
         grant execute on procedure elt.refresh_marts(text[]) to elt_analyst;

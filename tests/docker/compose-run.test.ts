@@ -69,13 +69,14 @@ beforeAll(async () => {
   };
   accounts.DUMMY_ACCOUNT.createKeyPair(minio.MINIO_ROOT_USER as string, minio.MINIO_ROOT_PASSWORD as string);
   // the database and role the postgres service creates from its environment
+  // (the official image makes POSTGRES_USER a superuser)
   const postgres = environmentOf(services.postgres as ComposeService);
   databaseName = `elt_compose_${process.pid}`;
   const admin = new Client({ connectionString: serverUrl() });
   await admin.connect();
   await admin.query(`do $$ begin
       if not exists (select from pg_roles where rolname = '${postgres.POSTGRES_USER}') then
-        create role "${postgres.POSTGRES_USER}" login password '${postgres.POSTGRES_PASSWORD}';
+        create role "${postgres.POSTGRES_USER}" login superuser password '${postgres.POSTGRES_PASSWORD}';
       end if;
     end $$`);
   await admin.query(`create database ${databaseName} owner "${postgres.POSTGRES_USER}"`);

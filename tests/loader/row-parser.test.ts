@@ -42,7 +42,7 @@ test('a UTF-8 byte order mark before the header is ignored', () => {
 });
 
 test('a header that is not the lake header fails the file with a message quoting it', () => {
-  expect(() => parseHeader(Buffer.from('a\tb\tc'))).toThrow(/^unexpected header "a\tb\tc": expected the 5 tab-separated columns TIMESTAMP, /);
+  expect(() => parseHeader(Buffer.from('a\tb\tc'))).toThrow(/^unexpected header "a\\tb\\tc": expected the 5 tab-separated columns TIMESTAMP, /);
 });
 
 test('reject: fewer than 5 fields', () => {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
 import { silentLogger } from '../../cli/log';
+import { migrate } from '../../db/migrate';
 import { listLocalObjects } from '../../loader/local-source';
 import { loadObject } from '../../loader/load-object';
 import { buildModels } from '../../transform/build-models';
@@ -110,4 +111,31 @@ test('two refreshes at once both succeed: they wait for each other instead of fa
   await Promise.all([analyst.query('call elt.refresh_marts()'), refreshMarts(db.pool, { dir: MODELS_DIR, log: silentLogger })]);
   const after = await db.pool.query<{ n: number }>("select count(*)::int as n from elt.refresh_log where how <> 'built'");
   expect((after.rows[0]?.n ?? 0) - (before.rows[0]?.n ?? 0)).toBe(6);
+});
+
+test('migrations succeed for a database owner without superuser or CREATEROLE when the group roles already exist', async () => {
+  const owner = `olga_${suffix}`;
+  const database = `elt_owner_${suffix}`;
+  const admin = new Client({ connectionString: serverUrl() });
+  await admin.connect();
+  try {
+    await admin.query(`create role ${owner} login password 'pw'`);
+    await admin.query(`create database ${database} owner ${owner}`);
+    const url = new URL(serverUrl());
+    url.username = owner;
+    url.password = 'pw';
+    url.pathname = `/${database}`;
+    const pool = new Pool({ connectionString: url.toString() });
+    try {
+      await expect(migrate(pool, { dir: join(__dirname, '..', '..', 'migrations'), log: silentLogger })).resolves.toMatchObject({ applied: expect.any(Array) });
+      const { rows } = await pool.query("select has_schema_privilege('elt_reader', 'marts', 'usage') as reader_can_use_marts");
+      expect(rows).toEqual([{ reader_can_use_marts: true }]);
+    } finally {
+      await pool.end();
+    }
+  } finally {
+    await admin.query(`drop database if exists ${database} with (force)`);
+    await admin.query(`drop role if exists ${owner}`);
+    await admin.end();
+  }
 });

@@ -47,7 +47,7 @@ export function formatReport(report: RunReport): string {
   if (report.tests) {
     const { results, ms } = report.tests;
     const failed = results.filter((result) => result.failures > 0);
-    step('test', `${results.length - failed.length} of ${results.length} data tests passed`, ms);
+    step('test', `${results.length - failed.length} of ${results.length} data tests passed (elt test also runs those reading raw)`, ms);
     for (const result of failed) lines.push(`    FAILED ${result.test.name} (${result.test.model}): ${result.error ?? `${result.failures} offending row(s)`}`);
   }
   lines.push(`  ${'total'.padEnd(75)}${formatMs(report.totalMs).padStart(10)}`);

@@ -14,7 +14,11 @@ begin
     foreach role_name in array array['elt_loader', 'elt_reader', 'elt_analyst'] loop
         if not exists (select from pg_roles where rolname = role_name) then
             if (select rolcreaterole or rolsuper from pg_roles where rolname = current_user) then
-                execute format('create role %I nologin', role_name);
+                begin
+                    execute format('create role %I nologin', role_name);
+                exception when duplicate_object or unique_violation then
+                    null; -- another database's migration created it at the same moment
+                end;
             else
                 raise notice 'cannot create role % (no CREATEROLE): skipping its grants', role_name;
             end if;

@@ -9,6 +9,10 @@
 -- elt.apply_increments() does both kinds, in build order; elt.refresh_marts() calls it first.
 create schema if not exists intermediate;
 
+alter table elt.refresh_log drop constraint refresh_log_how_check;
+alter table elt.refresh_log add constraint refresh_log_how_check
+    check (how in ('built', 'concurrently', 'plain', 'incremental', 'recomputed'));
+
 alter table elt.models
     add column incremental_by text,
     add column incremental_from text,
@@ -29,7 +33,7 @@ as $$
     select s.reporting_time_zone || '|' || s.session_gap::text from elt.settings as s
 $$;
 
-create procedure elt.apply_increments()
+create procedure elt.apply_increments(skip_models text[] default null)
 language plpgsql
 security definer
 set search_path = pg_catalog, pg_temp
@@ -42,13 +46,16 @@ declare
     gone_loads bigint[];
     changed text[];
     rebuild boolean;
+    started timestamptz;
 begin
     for model in
         select m.name, m.name || '__source' as source, m.incremental_by, m.incremental_from, m.settings_fingerprint
         from elt.models as m
         where m.materialized = 'incremental'
+            and (skip_models is null or not m.name = any(skip_models))
         order by m.build_order
     loop
+        started := clock_timestamp();
         -- the settings changed since this model was computed: recompute it all
         rebuild := model.settings_fingerprint is distinct from fingerprint;
         if model.incremental_by = 'load_id' then
@@ -105,6 +112,8 @@ begin
             end if;
         end if;
         update elt.models as m set settings_fingerprint = fingerprint where m.name = model.name;
+        insert into elt.refresh_log (model, duration_ms, how)
+        values (model.name, extract(epoch from clock_timestamp() - started) * 1000, case when rebuild then 'recomputed' else 'incremental' end);
     end loop;
 end;
 $$;
@@ -148,4 +157,4 @@ begin
 end;
 $$;
 
-revoke execute on procedure elt.apply_increments() from public;
+revoke execute on procedure elt.apply_increments(text[]) from public;

@@ -107,6 +107,8 @@ export async function buildModels(
     );
     const pending = withDownstream(models, changed);
     const pendingSet = new Set(pending);
+    // bring the incremental tables that stay up to date first, so marts built now are fresh
+    await client.query('call elt.apply_increments($1)', [pending]);
     const removed = stored.filter((row) => !models.some((model) => model.name === row.name));
 
     // drop what will be rebuilt or is gone, dependents first

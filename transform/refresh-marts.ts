@@ -30,18 +30,20 @@ export async function refreshMarts(
   const selected = marts.filter((mart) => !options.only || options.only.includes(mart.name));
   const toRefresh = selected.filter((mart) => !options.alreadyFresh?.has(mart.name)).map((mart) => mart.name);
   const { rows: clock } = await pool.query<{ now: Date }>('select clock_timestamp() as now');
-  if (toRefresh.length > 0) {
-    try {
-      await pool.query('call elt.refresh_marts($1)', [toRefresh]);
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      throw new EltError(`refreshing the marts failed: ${message}`, ExitCode.modelFailed, { cause: err });
-    }
+  try {
+    // even with no mart to refresh, the call brings the incremental models up to date
+    await pool.query('call elt.refresh_marts($1)', [toRefresh]);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new EltError(`refreshing the marts failed: ${message}`, ExitCode.modelFailed, { cause: err });
   }
   const { rows: logged } = await pool.query<{ model: string; duration_ms: string; how: string }>(
-    "select model, duration_ms, how from elt.refresh_log where refreshed_at >= $1 and how <> 'built'",
+    "select model, duration_ms, how from elt.refresh_log where refreshed_at >= $1 and how <> 'built' order by refreshed_at",
     [clock[0]?.now],
   );
+  for (const entry of logged.filter((row) => row.how === 'incremental' || row.how === 'recomputed')) {
+    options.log.info(`${entry.how === 'incremental' ? 'brought' : 'recomputed'} ${entry.model} ${entry.how === 'incremental' ? 'up to date ' : ''}in ${Math.round(Number(entry.duration_ms))} ms`);
+  }
   const results: RefreshedMart[] = [];
   for (const mart of selected) {
     const entry = logged.find((row) => row.model === mart.name);

@@ -29,7 +29,7 @@ export const LOAD_FLAGS: ParseArgsConfig['options'] = {
 };
 export const LOAD_HELP = [
   '--source <path|s3-uri>      lake: a directory or file, or s3://bucket/prefix/ [env ELT_SOURCE]',
-  '--concurrency <n>           objects loaded at once, each in its own transaction [env ELT_CONCURRENCY, default: cores - 1]',
+  '--concurrency <n>           objects loaded at once, each in its own transaction [env ELT_CONCURRENCY, default 2]',
   '--max-reject-ratio <r>      an object with more rejected rows than this share fails [env ELT_MAX_REJECT_RATIO, default 0.05]',
   '--retries <n>               further attempts after a transient S3 failure [env ELT_RETRIES, default 3]',
   ...S3_HELP,

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import type { Pool } from 'pg';
 import { formatMs, type Logger } from '../cli/log';
 import type { LakeObject } from './lake-object';
@@ -15,7 +14,7 @@ export interface LoadSummary {
 }
 
 export interface LoadLakeOptions {
-  /** how many objects load at once, each in its own transaction (default: cores - 1) */
+  /** how many objects load at once, each in its own transaction (default 2) */
   concurrency: number;
   /** share of rejected rows (0..1) above which an object fails (default 0.05) */
   maxRejectRatio: number;
@@ -25,16 +24,7 @@ export interface LoadLakeOptions {
   retryDelayMs: number;
 }
 
-/**
- * Concurrency: one object per core but one (Postgres parses the JSON on the other):
- * on 2 cores, `npm run bench` measured 2 loads at once 20% slower than 1.
- */
-export const DEFAULT_LOAD_OPTIONS: LoadLakeOptions = {
-  concurrency: Math.max(1, availableParallelism() - 1),
-  maxRejectRatio: 0.05,
-  retries: 3,
-  retryDelayMs: 500,
-};
+export const DEFAULT_LOAD_OPTIONS: LoadLakeOptions = { concurrency: 2, maxRejectRatio: 0.05, retries: 3, retryDelayMs: 500 };
 
 export function summarizeLoads(objects: ObjectResult[]): LoadSummary {
   const count = (status: ObjectResult['status']) => objects.filter((o) => o.status === status).length;

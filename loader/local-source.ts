@@ -20,7 +20,8 @@ function localObject(path: string, stats: Stats): LakeObject {
     modifiedAt: stats.mtime,
     gzip: path.endsWith('.gz'),
     contentId: () => sha256File(path),
-    open: async () => createReadStream(path, { highWaterMark: 1024 * 1024 }),
+    // 64 KiB reads: 1 MiB ones measured the same speed but twice the peak memory (225 vs 129 MB)
+    open: async () => createReadStream(path, { highWaterMark: 64 * 1024 }),
   };
 }
 

@@ -11,6 +11,7 @@
 -- unique_key: user_id, session_id, session_number
 -- not_null: user_id, session_id, session_number, started_at, ended_at, session_date, length_seconds
 -- index: user_id, session_date
+-- index: session_id
 with
 
 events as (

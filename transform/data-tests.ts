@@ -30,10 +30,14 @@ function headerSetting(sql: string, key: string): string | undefined {
   return new RegExp(`^--\\s*${key}:\\s*(.+)$`, 'm').exec(sql)?.[1]?.trim();
 }
 
-/** The generic tests every model gets from its header: key unique, required columns not null. */
+/**
+ * The generic tests every model gets from its header: key unique, required columns
+ * not null. Tables and materialized views carry a unique index on their key, which
+ * already refuses duplicates, so only views get the (then redundant) uniqueness test.
+ */
 function genericTests(model: Model): DataTest[] {
   const tests: DataTest[] = [];
-  if (model.uniqueKey.length > 0) {
+  if (model.uniqueKey.length > 0 && model.materialized === 'view') {
     const key = model.uniqueKey.join(', ');
     tests.push({
       name: `${model.name}.unique_key`,

@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
 import { containerArgv, environmentOf, readComposeServices, REPO_ROOT, type ComposeService } from '../helpers/compose-file';
+import { runProcess } from '../helpers/run-cli';
 import { startS3Server, type TestS3Server } from '../helpers/s3-server';
 import { serverUrl } from '../helpers/test-database';
 
@@ -48,15 +48,7 @@ function runService(service: ComposeService): Promise<Run> {
     for (const [name, value] of Object.entries(env)) if (value === containerPath) env[name] = outDir;
   }
   const [program, ...args] = containerArgv(service);
-  return new Promise((resolve, reject) => {
-    const child = spawn(program as string, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runProcess(program as string, args, { cwd: REPO_ROOT, env });
 }
 
 beforeAll(async () => {

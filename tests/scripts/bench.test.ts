@@ -1,10 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Client } from 'pg';
 import { StripBlankLines, type BenchReport } from '../../scripts/bench';
 import { STEP_IDS, STEP_LABELS, type StepResult } from '../../scripts/bench-report';
+import { runTypeScript } from '../helpers/run-cli';
 import { serverUrl } from '../helpers/test-database';
 
 const SCRIPT = join(__dirname, '..', '..', 'scripts', 'bench.ts');
@@ -17,15 +18,7 @@ interface Result {
 }
 
 function runBench(args: string[], env: NodeJS.ProcessEnv): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [require.resolve('tsx/cli'), SCRIPT, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runTypeScript(SCRIPT, args, { env });
 }
 
 describe('npm run bench', () => {

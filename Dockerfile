@@ -4,7 +4,7 @@ FROM node:22.14.0-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # no install scripts: the build needs tsc only, not the embedded Postgres binaries
-RUN npm ci --ignore-scripts --no-audit --no-fund
+RUN npm ci --ignore-scripts --omit=optional --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY cli ./cli
 COPY db ./db

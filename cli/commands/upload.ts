@@ -28,6 +28,6 @@ export const uploadCommand: Command = {
     '--create-bucket             create the bucket when it does not exist',
     ...S3_HELP,
   ],
-  example: 'npm run elt -- upload --source tests/fixtures/lake-sample --to s3://lake/lake/ --endpoint-url http://127.0.0.1:9000 --create-bucket',
+  example: 'npm run elt -- upload --source tests/fixtures/lake-sample --to s3://lake/lake/ --endpoint-url http://127.0.0.1:9000 --create-bucket   # a MinIO on port 9000',
   run: upload,
 };

@@ -17,7 +17,7 @@ article_events as (
         category,
         is_display,
         is_click
-    from staging.stg_events
+    from intermediate.int_events
     where article_id is not null
 ),
 

@@ -12,7 +12,7 @@ category_events as (
         event_date,
         is_display,
         is_click
-    from staging.stg_events
+    from intermediate.int_events
     where category is not null
         and (is_display or is_click)
 ),

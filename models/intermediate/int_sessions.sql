@@ -7,7 +7,7 @@
 -- grain: one row per session; key: (user_id, session_id, session_number).
 -- materialized: incremental
 -- incremental_by: session_id
--- incremental_from: intermediate.int_session_events
+-- incremental_from: intermediate.int_events
 -- unique_key: user_id, session_id, session_number
 -- not_null: user_id, session_id, session_number, started_at, ended_at, session_date, length_seconds
 -- index: user_id, session_date
@@ -19,7 +19,8 @@ events as (
         user_id,
         session_id,
         event_at
-    from intermediate.int_session_events
+    from intermediate.int_events
+    where user_id is not null
 ),
 
 settings as (

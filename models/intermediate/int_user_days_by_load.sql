@@ -12,7 +12,7 @@ user_events as (
         event_date,
         is_display,
         is_click
-    from staging.stg_events
+    from intermediate.int_events
     where user_id is not null
 ),
 

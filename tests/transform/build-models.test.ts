@@ -21,9 +21,9 @@ afterEach(() => db.drop());
 const build = () => buildModels(db.pool, { dir: modelsDir, log: silentLogger });
 const ALL = [
   'staging.stg_events',
+  'intermediate.int_events',
   'intermediate.int_article_days_by_load',
   'intermediate.int_category_days_by_load',
-  'intermediate.int_session_events',
   'intermediate.int_sessions',
   'intermediate.int_user_days_by_load',
   'marts.article_performance',
@@ -51,9 +51,9 @@ test('the first build creates every model; a second build with no edits creates 
 
 test('editing an intermediate model rebuilds it and exactly the models downstream of it', async () => {
   await build();
-  editModel('intermediate/int_session_events.sql', (sql) => `${sql}\n-- a harmless edit\n`);
+  editModel('intermediate/int_sessions.sql', (sql) => `${sql}\n-- a harmless edit\n`);
   const result = await build();
-  expect(result.built).toEqual(['intermediate.int_session_events', 'intermediate.int_sessions', 'marts.user_performance']);
+  expect(result.built).toEqual(['intermediate.int_sessions', 'marts.user_performance']);
   expect(result.unchanged).toEqual(ALL.filter((name) => !result.built.includes(name)));
 });
 

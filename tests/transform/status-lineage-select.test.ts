@@ -67,12 +67,12 @@ test('elt status --json prints the same status as JSON', async () => {
 test('lineage comes from the database catalog: raw -> staging -> intermediate -> marts, as text and Mermaid', async () => {
   await buildModels(db.pool, { dir: MODELS_DIR, log: silentLogger });
   expect(await readLineage(db.pool)).toEqual([
-    { source: 'staging.stg_events', model: 'intermediate.int_article_days_by_load' },
-    { source: 'staging.stg_events', model: 'intermediate.int_category_days_by_load' },
-    { source: 'staging.stg_events', model: 'intermediate.int_session_events' },
+    { source: 'intermediate.int_events', model: 'intermediate.int_article_days_by_load' },
+    { source: 'intermediate.int_events', model: 'intermediate.int_category_days_by_load' },
+    { source: 'staging.stg_events', model: 'intermediate.int_events' },
     { source: 'elt.settings', model: 'intermediate.int_sessions' },
-    { source: 'intermediate.int_session_events', model: 'intermediate.int_sessions' },
-    { source: 'staging.stg_events', model: 'intermediate.int_user_days_by_load' },
+    { source: 'intermediate.int_events', model: 'intermediate.int_sessions' },
+    { source: 'intermediate.int_events', model: 'intermediate.int_user_days_by_load' },
     { source: 'intermediate.int_article_days_by_load', model: 'marts.article_performance' },
     { source: 'intermediate.int_category_days_by_load', model: 'marts.category_ctr_daily' },
     { source: 'intermediate.int_sessions', model: 'marts.user_performance' },

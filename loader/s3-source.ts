@@ -3,7 +3,8 @@ import type { Readable } from 'node:stream';
 import { EltError, ExitCode } from '../cli/errors';
 import type { Logger } from '../cli/log';
 import { isLakeFileName, type LakeObject } from './lake-object';
-import { createS3Client, endpointFor, type S3Settings } from './s3-client';
+import { createS3Client } from './s3-client';
+import { endpointFor, type S3Settings } from './s3-settings';
 import { describeS3Error } from './s3-errors';
 import { formatS3Uri, parseS3Uri } from './s3-uri';
 

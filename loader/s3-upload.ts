@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { EltError, ExitCode } from '../cli/errors';
 import type { Logger } from '../cli/log';
 import { listLocalObjects } from './local-source';
-import { createS3Client, endpointFor, type S3Settings } from './s3-client';
+import { createS3Client } from './s3-client';
+import { endpointFor, type S3Settings } from './s3-settings';
 import { describeS3Error } from './s3-errors';
 import { formatS3Uri, parseS3Uri } from './s3-uri';
 

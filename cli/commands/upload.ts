@@ -1,4 +1,3 @@
-import { uploadLake } from '../../loader/s3-upload';
 import type { Command, Io, Options } from '../command';
 import { EltError, ExitCode, type ExitCodeValue } from '../errors';
 import { formatMs } from '../log';
@@ -9,6 +8,8 @@ async function upload(options: Options, io: Io): Promise<ExitCodeValue> {
   const target = options.to as string | undefined;
   if (!target) throw new EltError('no target: pass --to s3://<bucket>/<prefix>/', ExitCode.usage);
   const started = performance.now();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: the AWS SDK loads only for commands that talk to S3
+  const { uploadLake } = require('../../loader/s3-upload') as typeof import('../../loader/s3-upload');
   const uploaded = await uploadLake(sourceOf(options, io.env), target, s3SettingsOf(options, io.env), io.log, {
     createBucket: options['create-bucket'] === true,
   });

@@ -3,7 +3,7 @@ import type { Logger } from '../../cli/log';
 import type { LakeObject } from '../../loader/lake-object';
 import { loadLake } from '../../loader/load-lake';
 import { loadObject } from '../../loader/load-object';
-import type { S3Settings } from '../../loader/s3-client';
+import type { S3Settings } from '../../loader/s3-settings';
 import { listS3Objects } from '../../loader/s3-source';
 import { startS3Server, type TestS3Server } from '../helpers/s3-server';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';

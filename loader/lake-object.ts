@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { hasFormatExtension, type LakeFormat } from './lake-format';
 
 /** One object of a lake, wherever it lives (local disk, S3). */
 export interface LakeObject {
@@ -7,6 +8,8 @@ export interface LakeObject {
   size: number;
   /** true when the bytes are gzip-compressed (`*.tsv.gz`) */
   gzip: boolean;
+  /** how its records are written (tsv-lake, csv, ndjson) */
+  format: LakeFormat;
   /** last modification time, when the source knows it cheaply (local files) */
   modifiedAt?: Date;
   /** the content's identity: equal ids mean equal content (sha256:<hex>, or the S3 ETag and size) */
@@ -15,7 +18,7 @@ export interface LakeObject {
   open(): Promise<Readable>;
 }
 
-/** True for the names the loader takes: `*.tsv` and `*.tsv.gz`. */
-export function isLakeFileName(name: string): boolean {
-  return name.endsWith('.tsv') || name.endsWith('.tsv.gz');
+/** True for the names the loader takes for `format` (by default the clickstream lake: `*.tsv`, `*.tsv.gz`). */
+export function isLakeFileName(name: string, format: LakeFormat = 'tsv-lake'): boolean {
+  return hasFormatExtension(name, format);
 }

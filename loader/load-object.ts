@@ -18,6 +18,8 @@ import {
   replaceLoad,
   startAttempt,
 } from './ledger';
+import { recordParserFor } from './record-parsers';
+import { SplitCsvRecords } from './split-csv-records';
 import { SplitLines } from './split-lines';
 import { COPY_RAW_EVENTS_SQL, ToCopyRows, type RejectedRow } from './to-copy-rows';
 import { isTransientSourceError, TruncatedReadError } from './transient-errors';
@@ -110,7 +112,7 @@ export async function loadObject(pool: Pool, object: LakeObject, options: LoadOb
 
       const rejected: RejectedRow[] = [];
       let rejectBytes = 0;
-      const toRows = new ToCopyRows(attempt, (row) => {
+      const toRows = new ToCopyRows(attempt, recordParserFor(object.format), (row) => {
         rejectBytes += row.bytes.length;
         if (rejectBytes > MAX_REJECT_BYTES) {
           throw new TooManyRejectsError(`over ${MAX_REJECT_BYTES / 1024 / 1024} MiB of rejected rows; first: ${rejectSummary(rejected)}`);
@@ -123,7 +125,9 @@ export async function loadObject(pool: Pool, object: LakeObject, options: LoadOb
       source.once('end', () => (sourceDone ??= 'ended'));
       source.once('error', () => (sourceDone ??= 'failed'));
       try {
-        await pipeline([source, counter, ...(object.gzip ? [createGunzip()] : []), new SplitLines(), toRows, db.query(copyFrom(COPY_RAW_EVENTS_SQL))]);
+        // CSV records may span lines (a quoted field with a line end); the other formats are line-based
+        const split = object.format === 'csv' ? new SplitCsvRecords() : new SplitLines();
+        await pipeline([source, counter, ...(object.gzip ? [createGunzip()] : []), split, toRows, db.query(copyFrom(COPY_RAW_EVENTS_SQL))]);
       } catch (err) {
         counts = { rows: toRows.rows, rejects: toRows.rejects };
         // a body that stopped short is the source's fault, whichever stage noticed it

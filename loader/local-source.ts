@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pipeline } from 'node:stream/promises';
 import { EltError, ExitCode } from '../cli/errors';
+import { describeExtensions, type LakeFormat } from './lake-format';
 import { isLakeFileName, type LakeObject } from './lake-object';
 
 /** sha256 of a file, streamed (never the whole file in memory). */
@@ -13,9 +14,10 @@ async function sha256File(path: string): Promise<string> {
   return `sha256:${hash.digest('hex')}`;
 }
 
-function localObject(path: string, stats: Stats): LakeObject {
+function localObject(path: string, stats: Stats, format: LakeFormat): LakeObject {
   return {
     uri: pathToFileURL(path).href,
+    format,
     size: stats.size,
     modifiedAt: stats.mtime,
     gzip: path.endsWith('.gz'),
@@ -26,11 +28,12 @@ function localObject(path: string, stats: Stats): LakeObject {
 }
 
 /**
- * The lake objects at a local path: the file itself, or the `*.tsv` and
- * `*.tsv.gz` files directly in a directory, in name order (so days load in order).
+ * The lake objects at a local path: the file itself, or the files of `format`
+ * (by default `*.tsv` and `*.tsv.gz`) directly in a directory, in name order
+ * (so days load in order).
  * Throws an EltError (exit code 2) for a missing path or a directory without lake files.
  */
-export function listLocalObjects(source: string): LakeObject[] {
+export function listLocalObjects(source: string, format: LakeFormat = 'tsv-lake'): LakeObject[] {
   const path = resolve(source);
   let stats: Stats;
   try {
@@ -38,10 +41,10 @@ export function listLocalObjects(source: string): LakeObject[] {
   } catch {
     throw new EltError(`source not found: ${source} (give a directory of *.tsv / *.tsv.gz files, or one such file)`, ExitCode.usage);
   }
-  if (stats.isFile()) return [localObject(path, stats)];
-  const names = readdirSync(path).filter(isLakeFileName).sort();
+  if (stats.isFile()) return [localObject(path, stats, format)];
+  const names = readdirSync(path).filter((name) => isLakeFileName(name, format)).sort();
   if (names.length === 0) {
-    throw new EltError(`no *.tsv or *.tsv.gz files in ${source}`, ExitCode.usage);
+    throw new EltError(`no ${describeExtensions(format).replace(/, ([^,]*)$/, ' or $1')} files in ${source}`, ExitCode.usage);
   }
-  return names.map((name) => localObject(join(path, name), statSync(join(path, name))));
+  return names.map((name) => localObject(join(path, name), statSync(join(path, name)), format));
 }

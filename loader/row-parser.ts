@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { EltError, ExitCode } from '../cli/errors';
+import { jsonObjectProblem } from './json-document';
 import { timestampProblem } from './timestamp';
 
 /** The header every lake object starts with (metrics.md); columns may come in any order. */
@@ -17,11 +18,6 @@ export type ParsedRow = { ok: true; json: string } | { ok: false; reason: string
 
 const TAB = '\t';
 const BOM = '\uFEFF';
-/** a JSON \u0000 escape (preceded by an even number of backslashes): jsonb cannot store it */
-const NUL_ESCAPE = /(?<!\\)(?:\\\\)*\\u0000/i;
-/** a JSON escape of a UTF-16 surrogate: must come in valid pairs for jsonb */
-const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
-
 /** Reads a header line; throws an EltError when it is not the lake header. */
 export function parseHeader(line: Buffer): Header {
   let text = line.toString('utf8');
@@ -42,33 +38,6 @@ export function parseHeader(line: Buffer): Header {
   };
 }
 
-function hasLoneSurrogate(value: unknown): boolean {
-  if (typeof value === 'string') return !value.isWellFormed();
-  if (Array.isArray(value)) return value.some(hasLoneSurrogate);
-  if (value !== null && typeof value === 'object') {
-    return Object.entries(value).some(([key, inner]) => !key.isWellFormed() || hasLoneSurrogate(inner));
-  }
-  return false;
-}
-
-/** Why the ATTRIBUTES text is not a storable JSON object, or undefined when it is. */
-function attributesProblem(text: string): string | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    return `ATTRIBUTES is not valid JSON (${err instanceof Error ? err.message : String(err)})`;
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    return `ATTRIBUTES is JSON but not an object (${parsed === null ? 'null' : Array.isArray(parsed) ? 'array' : typeof parsed})`;
-  }
-  if (NUL_ESCAPE.test(text)) return 'ATTRIBUTES contains \\u0000, which Postgres jsonb cannot store';
-  if (SURROGATE_ESCAPE.test(text) && hasLoneSurrogate(parsed)) {
-    return 'ATTRIBUTES contains an unpaired UTF-16 surrogate escape';
-  }
-  return undefined;
-}
-
 /**
  * Turns one data line into the JSON text of its event (keys from the header,
  * ATTRIBUTES embedded verbatim as a nested object: its escapes are never
@@ -84,7 +53,7 @@ export function parseRow(bytes: Buffer, header: Header): ParsedRow {
   const tsProblem = timestampProblem(fields[header.timestampIndex] as string);
   if (tsProblem) return { ok: false, reason: tsProblem };
   const attributes = fields[header.attributesIndex] as string;
-  const attrProblem = attributesProblem(attributes);
+  const attrProblem = jsonObjectProblem(attributes, 'ATTRIBUTES');
   if (attrProblem) return { ok: false, reason: attrProblem };
   let json = '{';
   for (let i = 0; i < fields.length; i += 1) {

@@ -2,16 +2,18 @@ import { GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk
 import type { Readable } from 'node:stream';
 import { EltError, ExitCode } from '../cli/errors';
 import type { Logger } from '../cli/log';
+import { describeExtensions, type LakeFormat } from './lake-format';
 import { isLakeFileName, type LakeObject } from './lake-object';
 import { createS3Client } from './s3-client';
 import { endpointFor, type S3Settings } from './s3-settings';
 import { describeS3Error } from './s3-errors';
 import { formatS3Uri, parseS3Uri } from './s3-uri';
 
-function s3Object(client: S3Client, bucket: string, key: string, etag: string, size: number, settings: S3Settings): LakeObject {
+function s3Object(client: S3Client, bucket: string, key: string, etag: string, size: number, settings: S3Settings, format: LakeFormat): LakeObject {
   const uri = formatS3Uri(bucket, key);
   return {
     uri,
+    format,
     size,
     gzip: key.endsWith('.gz'),
     // bucket + key (the URI) + ETag + size: a changed object gets a new ETag
@@ -48,9 +50,10 @@ export async function listS3Objects(
   source: string,
   settings: S3Settings,
   log: Logger,
-  options: { pageSize?: number; client?: S3Client } = {},
+  options: { pageSize?: number; client?: S3Client; format?: LakeFormat } = {},
 ): Promise<LakeObject[]> {
   const { bucket, prefix } = parseS3Uri(source);
+  const format = options.format ?? 'tsv-lake';
   const client = options.client ?? createS3Client(settings, bucket);
   const objects: LakeObject[] = [];
   const skipped: string[] = [];
@@ -59,19 +62,20 @@ export async function listS3Objects(
     for await (const page of pages) {
       for (const item of page.Contents ?? []) {
         if (!item.Key || item.Key.endsWith('/')) continue;
-        if (!isLakeFileName(item.Key)) {
+        if (!isLakeFileName(item.Key, format)) {
           skipped.push(item.Key);
           continue;
         }
-        objects.push(s3Object(client, bucket, item.Key, item.ETag ?? '', item.Size ?? 0, settings));
+        objects.push(s3Object(client, bucket, item.Key, item.ETag ?? '', item.Size ?? 0, settings, format));
       }
     }
   } catch (err) {
     throw describeS3Error(err, source, endpointFor(settings, bucket));
   }
-  for (const key of skipped) log.info(`skipping ${formatS3Uri(bucket, key)}: not a *.tsv or *.tsv.gz object`);
+  const patterns = describeExtensions(format).replace(/, ([^,]*)$/, ' or $1');
+  for (const key of skipped) log.info(`skipping ${formatS3Uri(bucket, key)}: not a ${patterns} object`);
   if (objects.length === 0) {
-    throw new EltError(`no *.tsv or *.tsv.gz objects under ${source}`, ExitCode.usage);
+    throw new EltError(`no ${patterns} objects under ${source}`, ExitCode.usage);
   }
   return objects.sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0));
 }

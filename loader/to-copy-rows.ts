@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import { parseHeader, parseRow, type Header } from './row-parser';
+import type { RecordParser } from './record-parsers';
 import type { Line } from './split-lines';
 
 /** A data row metrics.md rejects, with where it was and why. */
@@ -15,16 +15,17 @@ const KEPT_BYTES_OF_LONG_LINE = 4096;
 /**
  * Turns batches of lines into COPY input for raw.raw_events
  * (`load_id <TAB> line_no <TAB> event-json <LF>`, CSV format with a quote byte
- * that never occurs, so the JSON needs no escaping). The first line is the
- * header; rejected rows go to `onReject` and never reach COPY.
+ * that never occurs, so the JSON needs no escaping). The parser of the object's
+ * format reads the header (when it has one) and turns each record into its
+ * event document; rejected rows go to `onReject` and never reach COPY.
  */
 export class ToCopyRows extends Transform {
-  private header: Header | undefined;
   rows = 0;
   rejects = 0;
 
   constructor(
     private readonly loadId: string,
+    private readonly parser: RecordParser,
     private readonly onReject: (row: RejectedRow) => void,
   ) {
     super({ writableObjectMode: true });
@@ -34,15 +35,15 @@ export class ToCopyRows extends Transform {
     try {
       let out = '';
       for (const line of batch) {
-        if (this.header === undefined) {
-          this.header = parseHeader(line.bytes);
+        if (this.parser.wantsHeader()) {
+          this.parser.header(line.bytes);
           continue;
         }
         if (line.truncatedFrom !== undefined) {
           this.reject(line.no, line.bytes.subarray(0, KEPT_BYTES_OF_LONG_LINE), `line is ${line.truncatedFrom} bytes long, over the limit`);
           continue;
         }
-        const parsed = parseRow(line.bytes, this.header);
+        const parsed = this.parser.parse(line.bytes);
         if (parsed.ok) {
           out += `${this.loadId}\t${line.no}\t${parsed.json}\n`;
           this.rows += 1;

@@ -1,7 +1,25 @@
-import type { Pool } from 'pg';
+import { Client, type Pool } from 'pg';
 import { connectPool } from '../db/connect';
 import { startEmbeddedServer } from '../db/embedded-server';
 import type { Logger } from './log';
+
+/** The URL of `database` on the server at `serverUrl`, created when missing (each project has its own). */
+async function ensureDatabase(serverUrl: string, database: string, log: Logger): Promise<string> {
+  const admin = new Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query('select 1 from pg_database where datname = $1', [database]);
+    if (!rowCount) {
+      await admin.query(`create database "${database}"`);
+      log.info(`created the database ${database} in the embedded Postgres`);
+    }
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
 
 export interface OpenDatabase {
   pool: Pool;
@@ -13,9 +31,9 @@ export interface OpenDatabase {
 /**
  * The database every command works on: DATABASE_URL when set, else the
  * embedded Postgres in ./.elt/ (started here and stopped by close(), or joined
- * when `elt db` already runs it).
+ * when `elt db` already runs it), in the project's own database there.
  */
-export async function openDatabase(env: NodeJS.ProcessEnv, log: Logger): Promise<OpenDatabase> {
+export async function openDatabase(env: NodeJS.ProcessEnv, log: Logger, database = 'postgres'): Promise<OpenDatabase> {
   const waitSeconds = Number(env.ELT_DB_WAIT_SECONDS ?? 10);
   const configured = env.DATABASE_URL;
   if (configured) {
@@ -24,10 +42,11 @@ export async function openDatabase(env: NodeJS.ProcessEnv, log: Logger): Promise
   }
   const server = await startEmbeddedServer(process.cwd(), log);
   try {
-    const pool = await connectPool(server.url, { waitSeconds, log });
+    const url = database === 'postgres' ? server.url : await ensureDatabase(server.url, database, log);
+    const pool = await connectPool(url, { waitSeconds, log });
     return {
       pool,
-      url: server.url,
+      url,
       embedded: true,
       close: async () => {
         await pool.end();

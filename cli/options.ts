@@ -47,6 +47,10 @@ export const MODEL_HELP = [
   '--session-gap-minutes <n>   gap that starts a new session [env ELT_SESSION_GAP_MINUTES, default 30]',
 ];
 
+/** `--project <dir>`: the commands that work on a project's data and models take it. */
+export const PROJECT_FLAG: ParseArgsConfig['options'] = { project: { type: 'string' } };
+export const PROJECT_HELP = ['--project <dir>             a project folder (elt.project.json + models/) instead of the clickstream pipeline'];
+
 export function sourceOf(options: Options, env: NodeJS.ProcessEnv): string {
   const source = (options.source as string | undefined) ?? env.ELT_SOURCE;
   if (!source) throw new EltError('no lake source: pass --source <dir|file> or set ELT_SOURCE', ExitCode.usage);
@@ -91,14 +95,15 @@ export function loadOptionsOf(options: Options, env: NodeJS.ProcessEnv): LoadLak
   };
 }
 
-export function modelsDirOf(options: Options): string {
-  return (options.models as string | undefined) ?? join(projectRoot(), 'models');
-}
 
-export function settingsOf(options: Options, env: NodeJS.ProcessEnv): ModelSettings {
+/** The model settings: flag, else environment variable, else the project's config (else the stored ones). */
+export function settingsOf(options: Options, env: NodeJS.ProcessEnv, project?: { timeZone?: string; sessionGapMinutes?: number }): ModelSettings {
   const timeZone = (options['time-zone'] as string | undefined) ?? env.ELT_TIME_ZONE;
   const gap = (options['session-gap-minutes'] as string | undefined) ?? env.ELT_SESSION_GAP_MINUTES;
-  return { timeZone: timeZone || undefined, sessionGapMinutes: gap ? Number(gap) : undefined };
+  return {
+    timeZone: timeZone || project?.timeZone || undefined,
+    sessionGapMinutes: gap ? Number(gap) : project?.sessionGapMinutes,
+  };
 }
 
 export const migrationsDir = (): string => join(projectRoot(), 'migrations');

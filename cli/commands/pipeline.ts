@@ -7,7 +7,9 @@ import { refreshMarts } from '../../transform/refresh-marts';
 import { formatDataTestResults, runDataTests } from '../../transform/data-tests';
 import { applySettings } from '../../transform/settings';
 import type { Command, Io, Options } from '../command';
-import { describeError, ExitCode, type ExitCodeValue } from '../errors';
+import type { LakeObject } from '../../loader/lake-object';
+import { describeError, EltError, ExitCode, type ExitCodeValue } from '../errors';
+import { DEFAULT_PROJECT_NAME, projectOf, type Project } from '../project';
 import { formatMs, timed } from '../log';
 import {
   LOAD_FLAGS,
@@ -16,7 +18,8 @@ import {
   migrationsDir,
   MODEL_FLAGS,
   MODEL_HELP,
-  modelsDirOf,
+  PROJECT_FLAG,
+  PROJECT_HELP,
   s3SettingsOf,
   settingsOf,
   sourceOf,
@@ -32,17 +35,31 @@ type Step = 'run' | 'load' | 'build' | 'refresh';
  * CTR-per-category chart. The data is final either way, so a file that cannot be
  * written is worth a warning, not a failed run.
  */
-async function writeOutputs(report: RunReport, outputDir: string, pool: Pool, io: Io): Promise<void> {
+async function writeOutputs(report: RunReport, outputDir: string, pool: Pool, io: Io, withChart: boolean): Promise<void> {
   try {
     io.log.info(`summary written to ${writeReport(report, outputDir).join(', ')}`);
   } catch (err) {
     io.log.warn(`cannot write the summary to ${outputDir}: ${describeError(err)}`);
   }
+  if (!withChart) return; // the chart draws the clickstream's category CTR
   try {
     const { result } = await timed(io.log, 'chart', () => loadChartModule().renderCategoryCtrChart(pool, { outDir: outputDir }));
     io.log.info(`chart written to ${result.pngPath} and ${result.svgPath}`);
   } catch (err) {
     io.log.warn(`no chart: ${describeError(err)}`);
+  }
+}
+
+/** Records which project the database holds, and refuses to mix two projects' models in one database. */
+async function claimDatabase(pool: Pool, project: Project): Promise<void> {
+  await pool.query('insert into elt.project (name) values ($1) on conflict (is_singleton) do nothing', [project.name]);
+  const { rows } = await pool.query<{ name: string }>('select name from elt.project');
+  const holder = rows[0]?.name;
+  if (holder !== project.name) {
+    throw new EltError(
+      `this database holds the project "${holder}"; run "${project.name}" on a database of its own (another DATABASE_URL, or the embedded default)`,
+      ExitCode.usage,
+    );
   }
 }
 
@@ -52,20 +69,25 @@ async function runPipeline(command: Step, options: Options, io: Io, models: stri
   const report: RunReport = { totalMs: 0 };
   const withLoad = command === 'run' || command === 'load';
   const withModels = command === 'run' || command === 'build' || command === 'refresh';
+  const project = projectOf(options, io.env);
   // check the input before starting anything
   const loadOptions = withLoad ? loadOptionsOf(options, io.env) : DEFAULT_LOAD_OPTIONS;
-  const objects = withLoad ? await listObjects(sourceOf(options, io.env), s3SettingsOf(options, io.env), io.log) : [];
-  const modelsDir = modelsDirOf(options);
+  const sources = options.source && options.project ? [{ location: sourceOf(options, io.env), format: project.sources[0]?.format ?? 'tsv-lake' }] : project.sources;
+  if (withLoad && sources.length === 0) sourceOf(options, io.env); // throws: no source
+  const objects: LakeObject[] = [];
+  if (withLoad) for (const source of sources) objects.push(...(await listObjects(source.location, s3SettingsOf(options, io.env), io.log, source.format)));
+  const modelsDir = project.modelsDir;
   return withDatabase(io, async ({ pool }) => {
     const migrated = await timed(io.log, 'migrate', () => migrate(pool, { dir: migrationsDir(), log: io.log }));
     report.migrations = { applied: migrated.result.applied, ms: migrated.ms };
+    await claimDatabase(pool, project);
     if (withLoad) {
       io.log.info(`loading ${objects.length} lake file(s)`);
       const loaded = await timed(io.log, 'load', () => loadLake(pool, objects, io.log, loadOptions));
       report.load = { summary: loaded.result, ms: loaded.ms };
     }
     if (withModels) {
-      const settings = await applySettings(pool, settingsOf(options, io.env));
+      const settings = await applySettings(pool, settingsOf(options, io.env, project));
       io.log.info(`reporting time zone ${settings.timeZone}, session gap ${settings.sessionGapMinutes} minutes`);
     }
     let fresh = new Set<string>();
@@ -87,12 +109,13 @@ async function runPipeline(command: Step, options: Options, io: Io, models: stri
     }
     report.totalMs = performance.now() - started;
     io.stdout.write(formatReport(report));
-    if (command === 'run') await writeOutputs(report, (options['output-dir'] as string | undefined) || io.env.ELT_OUTPUT_DIR || './out', pool, io);
+    const outputDir = (options['output-dir'] as string | undefined) || io.env.ELT_OUTPUT_DIR || './out';
+    if (command === 'run') await writeOutputs(report, outputDir, pool, io, project.name === DEFAULT_PROJECT_NAME);
     // maxRSS is in kilobytes: the process's peak memory, the figure that must stay flat whatever the lake size
     io.log.info(`${command} finished in ${formatMs(performance.now() - started)}, peak memory ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
     if ((report.load?.summary.failed ?? 0) > 0) return ExitCode.loadFailed;
     return report.tests?.results.some((result) => result.failures > 0) ? ExitCode.dataTestsFailed : ExitCode.ok;
-  });
+  }, project.database);
 }
 
 
@@ -100,8 +123,9 @@ export const runCommand: Command = {
   name: 'run',
   summary: 'migrate, load the lake, build the models, refresh the marts, print a summary',
   usage: 'elt run --source <dir|file|s3://bucket/prefix/> [options]',
-  options: { ...LOAD_FLAGS, ...MODEL_FLAGS, 'output-dir': { type: 'string' } },
+  options: { ...LOAD_FLAGS, ...MODEL_FLAGS, ...PROJECT_FLAG, 'output-dir': { type: 'string' } },
   optionHelp: [
+    ...PROJECT_HELP,
     ...LOAD_HELP,
     ...MODEL_HELP,
     '--output-dir <dir>          where the summary (summary.txt, .json) and the CTR chart go [env ELT_OUTPUT_DIR, default ./out]',
@@ -114,8 +138,8 @@ export const loadCommand: Command = {
   name: 'load',
   summary: 'stream lake files into raw.raw_events (unchanged files are skipped)',
   usage: 'elt load --source <dir|file|s3://bucket/prefix/> [options]',
-  options: LOAD_FLAGS,
-  optionHelp: LOAD_HELP,
+  options: { ...LOAD_FLAGS, ...PROJECT_FLAG },
+  optionHelp: [...PROJECT_HELP, ...LOAD_HELP],
   example: 'npm run elt -- load --source tests/fixtures/lake-sample/2019-02-15.tsv',
   run: (options, io) => runPipeline('load', options, io),
 };
@@ -124,8 +148,9 @@ export const buildCommand: Command = {
   name: 'build',
   summary: 'create the staging views and marts whose SQL changed, and everything downstream',
   usage: 'elt build [--full | --select <model>+] [options]',
-  options: { ...MODEL_FLAGS, full: { type: 'boolean' }, select: { type: 'string' } },
+  options: { ...MODEL_FLAGS, ...PROJECT_FLAG, full: { type: 'boolean' }, select: { type: 'string' } },
   optionHelp: [
+    ...PROJECT_HELP,
     '--full                      rebuild every model, changed or not',
     '--select <model>+           rebuild this model and everything downstream of it, e.g. int_sessions+',
     ...MODEL_HELP,
@@ -138,8 +163,8 @@ export const refreshCommand: Command = {
   name: 'refresh',
   summary: 'refresh the materialized marts (concurrently: readers are not blocked)',
   usage: 'elt refresh [mart ...] [options]',
-  options: MODEL_FLAGS,
-  optionHelp: [...MODEL_HELP, 'mart ...                    only these marts, e.g. article_performance (default: all, in dependency order)'],
+  options: { ...MODEL_FLAGS, ...PROJECT_FLAG },
+  optionHelp: [...PROJECT_HELP, ...MODEL_HELP, 'mart ...                    only these marts, e.g. article_performance (default: all, in dependency order)'],
   example: 'npm run elt -- refresh article_performance',
   positionals: true,
   run: (options, io, marts) => runPipeline('refresh', options, io, marts),
@@ -148,18 +173,20 @@ export const refreshCommand: Command = {
 export const testCommand: Command = {
   name: 'test',
   summary: 'run the data tests next to the models (keys, not-null, ctr, running sums, reconciliation)',
-  usage: 'elt test [--models <dir>]',
-  options: { models: { type: 'string' } },
-  optionHelp: ["--models <dir>              model folder, with its tests/ (default: the package's models/)"],
+  usage: 'elt test [--project <dir>] [--models <dir>]',
+  options: { models: { type: 'string' }, ...PROJECT_FLAG },
+  optionHelp: [...PROJECT_HELP, "--models <dir>              model folder, with its tests/ (default: the package's models/)"],
   example: 'npm run elt -- test',
-  run: (options, io) =>
-    withDatabase(io, async ({ pool }) => {
-      const results = await runDataTests(pool, modelsDirOf(options));
+  run: (options, io) => {
+    const project = projectOf(options, io.env);
+    return withDatabase(io, async ({ pool }) => {
+      const results = await runDataTests(pool, project.modelsDir);
       io.stdout.write(formatDataTestResults(results));
       const failed = results.filter((result) => result.failures > 0);
       for (const result of failed) io.log.error(`data test ${result.test.name} failed on ${result.test.model}: ${result.error ?? `${result.failures} offending row(s)`}`);
       return failed.length > 0 ? ExitCode.dataTestsFailed : ExitCode.ok;
-    }),
+    }, project.database);
+  },
 };
 
 export const migrateCommand: Command = {

@@ -2,15 +2,22 @@ import { readFileSync } from 'node:fs';
 import type { Command } from '../command';
 import { describeError, EltError, ExitCode } from '../errors';
 import { formatCsv, formatTable } from '../format-table';
+import { PROJECT_FLAG, PROJECT_HELP } from '../options';
+import { projectOf } from '../project';
 import { withDatabase } from '../with-database';
 
 /** `elt query`: an ad-hoc, read-only look at the tables, without psql. */
 export const queryCommand: Command = {
   name: 'query',
   summary: 'run one read-only SQL query and print the rows (table, --csv or --json)',
-  usage: 'elt query "<sql>" [--csv | --json]',
-  options: { csv: { type: 'boolean' }, json: { type: 'boolean' } },
-  optionHelp: ['<sql>                       the query; - reads it from standard input', '--csv                       print CSV', '--json                      print a JSON array of rows'],
+  usage: 'elt query "<sql>" [--csv | --json] [--project <dir>]',
+  options: { csv: { type: 'boolean' }, json: { type: 'boolean' }, ...PROJECT_FLAG },
+  optionHelp: [
+    '<sql>                       the query; - reads it from standard input',
+    '--csv                       print CSV',
+    '--json                      print a JSON array of rows',
+    ...PROJECT_HELP,
+  ],
   example: `npm run elt -- query "select category, date, ctr from marts.category_ctr_daily order by date, category limit 5"`,
   positionals: true,
   run: async (options, io, positionals) => {
@@ -34,6 +41,6 @@ export const queryCommand: Command = {
         await client.query('rollback').catch(() => undefined);
         client.release();
       }
-    });
+    }, projectOf(options, io.env).database);
   },
 };

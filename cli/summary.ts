@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { formatMs } from './log';
 
 export interface RunReport {
+  /** the project, when it is not the clickstream pipeline */
+  project?: string;
   migrations?: { applied: string[]; ms: number };
   load?: { summary: LoadSummary; ms: number };
   build?: { result: BuildResult; ms: number };
@@ -19,7 +21,7 @@ const number = (value: number): string => value.toLocaleString('en-US');
 
 /** The human summary of a run, printed on stdout. */
 export function formatReport(report: RunReport): string {
-  const lines: string[] = ['clickstream-elt summary'];
+  const lines: string[] = [report.project ? `clickstream-elt summary: project ${report.project}` : 'clickstream-elt summary'];
   const step = (name: string, text: string, ms: number) => lines.push(`  ${name.padEnd(9)}${text.padEnd(66)}${formatMs(ms).padStart(10)}`);
   if (report.migrations) {
     const { applied, ms } = report.migrations;

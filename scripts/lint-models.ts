@@ -4,7 +4,7 @@
  * either a CTE or a schema-qualified table (REFRESH runs with an empty search_path
  * since Postgres 17), lines of at most 120 characters, and `select * from final` last.
  *
- *   npx tsx scripts/lint-models.ts [models-dir]     # exit 1 and one line per problem
+ *   npx tsx scripts/lint-models.ts [models-dir ...]     # exit 1 and one line per problem
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
@@ -62,12 +62,12 @@ function modelFiles(dir: string): string[] {
 }
 
 if (require.main === module) {
-  const dir = process.argv[2] ?? join(__dirname, '..', 'models');
-  const problems = modelFiles(dir).flatMap((path) => {
+  const dirs = process.argv.length > 2 ? process.argv.slice(2) : [join(__dirname, '..', 'models')];
+  const problems = dirs.flatMap(modelFiles).flatMap((path) => {
     const kind = path.split(sep).includes('tests') ? 'test' : 'model';
     return lintModel(readFileSync(path, 'utf8'), kind).map((problem) => `${relative(process.cwd(), path)}: ${problem}`);
   });
   for (const problem of problems) process.stderr.write(`${problem}\n`);
-  process.stderr.write(problems.length ? `lint-models: ${problems.length} problem(s)\n` : 'lint-models: models ok\n');
+  process.stderr.write(problems.length ? `lint-models: ${problems.length} problem(s)\n` : `lint-models: models ok (${dirs.join(', ')})\n`);
   process.exit(problems.length ? 1 : 0);
 }

@@ -70,6 +70,7 @@ async function runPipeline(command: Step, options: Options, io: Io, models: stri
   const withLoad = command === 'run' || command === 'load';
   const withModels = command === 'run' || command === 'build' || command === 'refresh';
   const project = projectOf(options, io.env);
+  if (project.name !== DEFAULT_PROJECT_NAME) report.project = project.name;
   // check the input before starting anything
   const loadOptions = withLoad ? loadOptionsOf(options, io.env) : DEFAULT_LOAD_OPTIONS;
   const sources = options.source && options.project ? [{ location: sourceOf(options, io.env), format: project.sources[0]?.format ?? 'tsv-lake' }] : project.sources;

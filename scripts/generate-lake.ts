@@ -32,6 +32,7 @@ import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { createGzip } from 'node:zlib';
+import { type Rand, int, mulberry32, pick } from './seeded-random';
 
 export interface LakeOptions {
   outDir: string;
@@ -67,22 +68,8 @@ const MALFORMED_RATE = 0.001;
 
 // ---------------------------------------------------------------- randomness and ids
 
-type Rand = () => number;
-
-function mulberry32(seed: number): Rand {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const md5 = (s: string): Buffer => createHash('md5').update(s).digest();
 const md5hex = (s: string): string => createHash('md5').update(s).digest('hex');
-const int = (r: Rand, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
-const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
 
 /** `2019-02-15 03:07:03.662 +0000`, the sample's format */
 function timestamp(ms: number): string {

@@ -27,6 +27,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { type Rand, int, mulberry32, pick } from '../../scripts/seeded-random';
 
 export interface ProductInteractionsOptions {
   outDir: string;
@@ -73,20 +74,6 @@ const QUOTED_PRODUCTS = ['SKU 12,RED', 'Mug "XL"'];
 const OFFSETS_MINUTES = [0, 0, 60, 120, -300, 330, -180];
 const RESEND_RATE = 0.03;
 
-type Rand = () => number;
-
-function mulberry32(seed: number): Rand {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const int = (r: Rand, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
-const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
 const pad = (n: number, width: number): string => String(n).padStart(width, '0');
 
 /** ISO 8601 with the user's offset: `2024-03-01T09:14:07+02:00`, `...Z` for the Z writers. */

@@ -27,6 +27,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { type Rand, int, mulberry32, pick } from '../../scripts/seeded-random';
 
 export interface WebActivityOptions {
   outDir: string;
@@ -75,26 +76,12 @@ const BASE = 'https://shop.example.com';
 
 // ---------------------------------------------------------------- randomness
 
-type Rand = () => number;
-
-function mulberry32(seed: number): Rand {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 /** a seed for one stream of numbers: the run's seed, what the stream is for, which day */
 function streamSeed(seed: number, stream: number, dayNumber: number): number {
   let h = Math.imul((seed ^ 0x9e3779b9) >>> 0, 0x85ebca6b) ^ Math.imul(stream + 1, 0xc2b2ae35) ^ Math.imul(dayNumber, 0x27d4eb2f);
   h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
   return (h ^ (h >>> 15)) >>> 0;
 }
-const int = (r: Rand, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
-const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
 const hex = (r: Rand, digits: number): string =>
   Array.from({ length: digits }, () => '0123456789abcdef'[Math.floor(r() * 16)]).join('');
 

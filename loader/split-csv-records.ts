@@ -1,8 +1,8 @@
 import { Transform, type TransformCallback } from 'node:stream';
+import { RecordBuffer } from './record-buffer';
 import type { Line } from './split-lines';
 
 const LF = 0x0a;
-const CR = 0x0d;
 const QUOTE = 0x22;
 
 /**
@@ -12,15 +12,14 @@ const QUOTE = 0x22;
  * a record longer than `maxRecordBytes` is cut and flagged, so memory stays bounded.
  */
 export class SplitCsvRecords extends Transform {
-  private parts: Buffer[] = [];
-  private partsLength = 0;
-  private overflow = 0;
+  private readonly pending: RecordBuffer;
   private inQuotes = false;
   private physicalLine = 0;
   private recordStartLine = 1;
 
-  constructor(private readonly maxRecordBytes = 64 * 1024 * 1024) {
+  constructor(maxRecordBytes = 64 * 1024 * 1024) {
     super({ readableObjectMode: true });
+    this.pending = new RecordBuffer(maxRecordBytes);
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -32,54 +31,31 @@ export class SplitCsvRecords extends Transform {
       else if (byte === LF) {
         this.physicalLine += 1;
         if (!this.inQuotes) {
-          this.append(chunk.subarray(start, index));
-          this.endRecord(batch);
+          this.endRecord(chunk.subarray(start, index), batch);
           start = index + 1;
         }
       }
     }
-    this.append(chunk.subarray(start));
+    this.pending.add(chunk.subarray(start));
     if (batch.length > 0) this.push(batch);
     callback();
   }
 
   override _flush(callback: TransformCallback): void {
-    if (this.partsLength > 0 || this.overflow > 0) {
+    if (!this.pending.isEmpty) {
       const batch: Line[] = [];
       this.physicalLine += 1;
-      this.endRecord(batch);
+      this.endRecord(Buffer.alloc(0), batch);
       if (batch.length > 0) this.push(batch);
     }
     callback();
   }
 
-  private append(piece: Buffer): void {
-    if (piece.length === 0) return;
-    const room = this.maxRecordBytes - this.partsLength;
-    if (piece.length <= room) {
-      this.parts.push(Buffer.from(piece));
-      this.partsLength += piece.length;
-    } else {
-      if (room > 0) {
-        this.parts.push(Buffer.from(piece.subarray(0, room)));
-        this.partsLength += room;
-      }
-      this.overflow += piece.length - Math.max(room, 0);
-    }
-  }
-
-  private endRecord(batch: Line[]): void {
-    let bytes = Buffer.concat(this.parts, this.partsLength);
-    const overflow = this.overflow;
-    const no = this.recordStartLine;
-    this.parts = [];
-    this.partsLength = 0;
-    this.overflow = 0;
+  private endRecord(tail: Buffer, batch: Line[]): void {
+    const record = this.pending.take(tail, this.recordStartLine);
     this.inQuotes = false;
     this.recordStartLine = this.physicalLine + 1;
-    if (overflow === 0 && bytes.length > 0 && bytes[bytes.length - 1] === CR) bytes = bytes.subarray(0, bytes.length - 1);
-    if (bytes.length === 0 && overflow === 0) return; // blank line
-    batch.push(overflow > 0 ? { no, bytes, truncatedFrom: bytes.length + overflow } : { no, bytes });
+    if (record) batch.push(record); // a blank line is skipped
   }
 }
 

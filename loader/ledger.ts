@@ -50,6 +50,19 @@ export async function abandonDeadAttempts(client: PoolClient, uri: string, curre
   return rowCount ?? 0;
 }
 
+/**
+ * Marks every 'loading' attempt whose database session is gone as 'abandoned', whatever
+ * its URI: an object that never comes back must not stay 'loading' forever.
+ */
+export async function abandonAllDeadAttempts(pool: Pool): Promise<number> {
+  const { rowCount } = await pool.query(
+    `update raw.loads set status = 'abandoned', finished_at = clock_timestamp()
+      where status = 'loading'
+        and (backend_pid is null or backend_pid not in (select pid from pg_stat_activity where pid is not null))`,
+  );
+  return rowCount ?? 0;
+}
+
 /** Removes an attempt that found the content already loaded by someone else: nothing happened. */
 export async function discardAttempt(client: PoolClient, loadId: string): Promise<void> {
   await client.query('delete from raw.loads where load_id = $1', [loadId]);

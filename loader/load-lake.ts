@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { formatMs, type Logger } from '../cli/log';
 import type { LakeObject } from './lake-object';
+import { abandonAllDeadAttempts } from './ledger';
 import { loadObject, type ObjectResult } from './load-object';
 import { createProgress } from './progress';
 
@@ -48,6 +49,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export async function loadLake(pool: Pool, objects: LakeObject[], log: Logger, options: Partial<LoadLakeOptions> = {}): Promise<LoadSummary> {
   const settings = { ...DEFAULT_LOAD_OPTIONS, ...options };
+  const abandoned = await abandonAllDeadAttempts(pool);
+  if (abandoned > 0) log.warn(`${abandoned} earlier load attempt(s) whose process died are now marked abandoned`);
   const progress = createProgress({ log, totalObjects: objects.length, totalBytes: objects.reduce((sum, o) => sum + o.size, 0) });
   const results: ObjectResult[] = new Array(objects.length);
   let next = 0;

@@ -313,3 +313,13 @@ test('a session killed while the loader waits for the source (idle in transactio
     await pool.end();
   }
 });
+
+test('a load marks the dead attempts of any object abandoned, also of objects that never come back', async () => {
+  // an attempt left 'loading' by a session that no longer exists (pid 0 is never a backend)
+  await db.pool.query(
+    "insert into raw.loads (source_uri, content_id, status, backend_pid) values ('file:///gone/2019-01-01.tsv', 'sha256:x', 'loading', 0)",
+  );
+  await loadLake(db.pool, [file('sweep.tsv', lake('sweep', 3, 0))], silentLogger, { maxRejectRatio: 0.05 });
+  const { rows } = await db.pool.query("select status from raw.loads where source_uri = 'file:///gone/2019-01-01.tsv'");
+  expect(rows).toEqual([{ status: 'abandoned' }]);
+});

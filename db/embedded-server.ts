@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { chmod } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { EltError, ExitCode } from '../cli/errors';
 import type { Logger } from '../cli/log';
+import { freePort } from './free-port';
 
 /** A Postgres server this process can use: its URL, and how to let go of it. */
 export interface EmbeddedServer {
@@ -19,18 +19,6 @@ const PASSWORD = 'postgres';
 
 function urlFor(port: number): string {
   return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 /** The port of a server already running on `dataDir`, read from its postmaster.pid. */

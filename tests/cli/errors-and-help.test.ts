@@ -1,8 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { COMMANDS } from '../../cli/commands';
+import { freePort } from '../../db/free-port';
 import { runCli } from '../helpers/run-cli';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 
@@ -44,12 +44,7 @@ test('no source at all: says how to give one, exit 2', async () => {
 
 test('an unreachable database: one clear line naming it without its password, exit 3', async () => {
   // a port that was free a moment ago: nothing listens there
-  const port = await new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 1));
-    });
-  });
+  const port = await freePort();
   const env = { ...process.env, DATABASE_URL: `postgres://bob:secret@127.0.0.1:${port}/lake`, ELT_DB_WAIT_SECONDS: '1' };
   const result = await runCli(['migrate'], { env });
   expect(result.code).toBe(3);

@@ -7,19 +7,8 @@
  * are sometimes missing, empty or not strings. Rows come shuffled and split into
  * day files, with some late events in the next day's file.
  */
+import { mulberry32 } from '../../scripts/seeded-random';
 import type { LakeRow } from '../helpers/raw-events';
-
-/** mulberry32: a small deterministic PRNG, uniform in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Offset {
   minutes: number;
@@ -76,7 +65,7 @@ export interface RandomLake {
  * around (gap − 1 ms, exactly the gap, gap + 1 ms).
  */
 export function randomLake(seed: number, options: { runs?: number; sessionGapMinutes?: number } = {}): RandomLake {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   const runs = options.runs ?? 80;
   const gapMs = (options.sessionGapMinutes ?? 30) * MINUTE;
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ListBucketsCommand } from '@aws-sdk/client-s3';
@@ -10,6 +9,7 @@ import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 import { errorLines, killAll, runCliBounded } from './cli-process';
 import { lakeText, ledger, orphanRawRows, rawRowsByUri } from './lake-text';
+import { freePort } from '../../db/free-port';
 
 // `elt` against a local S3 server (s3rver) as a real child process: clear errors
 // with their exit codes, the exit code 4 summary, and retries of a body cut short.
@@ -30,17 +30,6 @@ async function timedRun(args: string[], env: NodeJS.ProcessEnv): Promise<Timed> 
   return { ...result, ms: Date.now() - started };
 }
 
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 1));
-    });
-  });
-}
-
 const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ ...s3.env(), DATABASE_URL: db.url, ...extra });
 
 function anonymousEnv(): NodeJS.ProcessEnv {
@@ -53,7 +42,7 @@ function anonymousEnv(): NodeJS.ProcessEnv {
 beforeAll(async () => {
   [s3, db] = await Promise.all([startS3Server({ childProcess: true }), createTestDatabase()]);
   proxy = await startTcpProxy(s3.port);
-  closedPorts = { s3: await closedPort(), db: await closedPort() };
+  closedPorts = { s3: await freePort(), db: await freePort() };
   await s3.createBucket(BUCKET);
   await s3.putObject(BUCKET, 'only-notes/README.txt', 'not a lake file');
   await s3.putObject(BUCKET, 'nodb/2019-02-15.tsv', lakeText('nodb', 1));

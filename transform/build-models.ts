@@ -10,7 +10,7 @@ export interface BuildResult {
   built: string[];
   /** models whose SQL and upstream were unchanged, left as they were */
   unchanged: string[];
-  /** relations of models whose files were removed */
+  /** models whose files are no longer in the models folder: their relations were dropped (each logged as a warning) */
   dropped: string[];
 }
 
@@ -135,7 +135,7 @@ export async function buildModels(
     }
     for (const row of removed) {
       await client.query('delete from elt.models where name = $1', [row.name]);
-      options.log.info(`dropped model ${row.name} (its file is gone)`);
+      options.log.warn(`dropped model ${row.name}: it is no longer in ${options.dir}`);
     }
 
     const storage: UmzugStorage = {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { EltError, ExitCode } from '../cli/errors';
 
@@ -92,20 +92,47 @@ function topologicalOrder(models: Model[]): Model[] {
   return ordered;
 }
 
+function errorCode(err: unknown): unknown {
+  return typeof err === 'object' && err !== null && 'code' in err ? (err as { code: unknown }).code : undefined;
+}
+
+/** The `.sql` files of one layer's folder; none when the layer has no folder. */
+function layerFiles(dir: string, schema: string): string[] {
+  try {
+    return readdirSync(join(dir, schema)).filter((file) => file.endsWith('.sql')).sort();
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT' || errorCode(err) === 'ENOTDIR') return [];
+    throw new EltError(`models folder ${dir}: cannot read ${schema}/: ${err instanceof Error ? err.message : String(err)}`, ExitCode.usage, { cause: err });
+  }
+}
+
 /**
- * Reads every model under `dir` (`staging/*.sql`, then `marts/*.sql`) and
- * returns them in build order, each with its dependencies on other models.
+ * Refuses a models folder that does not exist, is not a folder, or holds no model:
+ * a mistyped `--models` must never read as "every model was removed" (and drop them all).
+ */
+function checkModelsFolder(dir: string, files: string[][]): void {
+  let isFolder: boolean;
+  try {
+    isFolder = statSync(dir).isDirectory();
+  } catch {
+    throw new EltError(`models folder ${dir} does not exist`, ExitCode.usage);
+  }
+  if (!isFolder) throw new EltError(`models folder ${dir} is not a folder`, ExitCode.usage);
+  if (files.every((layer) => layer.length === 0)) {
+    throw new EltError(`models folder ${dir} holds no model (no *.sql in ${MODEL_SCHEMAS.map((schema) => `${schema}/`).join(', ')})`, ExitCode.usage);
+  }
+}
+
+/**
+ * Reads every model under `dir` (`staging/*.sql`, `intermediate/*.sql`, then `marts/*.sql`)
+ * and returns them in build order, each with its dependencies on other models.
+ * A folder that does not exist, is not a folder or holds no model is a usage error
+ * (exit 2), so every reader (build, refresh, test, status) refuses it before touching anything.
  */
 export function readModels(dir: string): Model[] {
-  const models = MODEL_SCHEMAS.flatMap((schema) => {
-    let files: string[];
-    try {
-      files = readdirSync(join(dir, schema)).filter((file) => file.endsWith('.sql')).sort();
-    } catch {
-      files = [];
-    }
-    return files.map((file) => readModel(schema, join(dir, schema, file)));
-  });
+  const files = MODEL_SCHEMAS.map((schema) => layerFiles(dir, schema));
+  checkModelsFolder(dir, files);
+  const models = MODEL_SCHEMAS.flatMap((schema, layer) => (files[layer] ?? []).map((file) => readModel(schema, join(dir, schema, file))));
   const names = new Set(models.map((model) => model.name));
   const reference = new RegExp(`\\b(${MODEL_SCHEMAS.join('|')})\\.([a-z_][a-z0-9_]*)\\b`, 'g');
   const withDependencies = models.map((model) => {

@@ -1,0 +1,77 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger } from '../../cli/log';
+import { buildModels } from '../../transform/build-models';
+import { readModels } from '../../transform/model-catalog';
+import { runCli } from '../helpers/run-cli';
+import { createTestDatabase, MODELS_DIR, type TestDatabase } from '../helpers/test-database';
+
+const LAKE = join(__dirname, '..', 'fixtures', 'lake-sample');
+const MODELS = readModels(MODELS_DIR).map((model) => model.name);
+
+let db: TestDatabase;
+let scratch: string;
+beforeAll(async () => {
+  db = await createTestDatabase({ migrated: true });
+  await buildModels(db.pool, { dir: MODELS_DIR, log: silentLogger });
+  scratch = mkdtempSync(join(tmpdir(), 'elt-models-typo-'));
+});
+afterAll(() => db.drop());
+
+const withDb = (): NodeJS.ProcessEnv => ({ ...process.env, DATABASE_URL: db.url });
+
+/** Every model of the real folder is still recorded and still exists in the database. */
+async function expectEveryModelIntact(): Promise<void> {
+  const { rows } = await db.pool.query<{ name: string; present: boolean }>(
+    'select name, to_regclass(name) is not null as present from elt.models order by build_order',
+  );
+  expect(rows).toEqual(MODELS.map((name) => ({ name, present: true })));
+}
+
+/** Exit 2 and one line `elt: error: ...` naming the folder, no stack trace. */
+function expectUsageError(result: { code: number | null; stderr: string }, folder: string, reason: RegExp): void {
+  expect(result.code).toBe(2);
+  const lines = result.stderr.trim().split('\n').filter((line) => line.startsWith('elt: error'));
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toContain(folder);
+  expect(lines[0]).toMatch(reason);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+  expect(result.stderr).not.toMatch(/dropped model/);
+}
+
+test('build --models <a folder that does not exist> is a usage error (exit 2) and drops no model', async () => {
+  const missing = join(scratch, 'no-such-models');
+  const result = await runCli(['build', '--models', missing], { env: withDb() });
+  expectUsageError(result, missing, /does not exist/);
+  await expectEveryModelIntact();
+});
+
+test('run --models <an empty folder> is a usage error (exit 2) and drops no model', async () => {
+  const empty = join(scratch, 'empty');
+  mkdirSync(empty);
+  const result = await runCli(['run', '--source', LAKE, '--models', empty, '--output-dir', join(scratch, 'out')], { env: withDb() });
+  expectUsageError(result, empty, /holds no model/);
+  await expectEveryModelIntact();
+});
+
+test('build --models <a file, not a folder> is a usage error (exit 2) and drops no model', async () => {
+  const file = join(scratch, 'models.sql');
+  writeFileSync(file, 'select 1\n');
+  const result = await runCli(['build', '--models', file], { env: withDb() });
+  expectUsageError(result, file, /not a folder/);
+  await expectEveryModelIntact();
+});
+
+test('a folder with subfolders but no model file (e.g. models/marts given for models/) is a usage error', async () => {
+  const result = await runCli(['build', '--models', join(MODELS_DIR, 'marts')], { env: withDb() });
+  expectUsageError(result, join(MODELS_DIR, 'marts'), /holds no model/);
+  await expectEveryModelIntact();
+});
+
+test.each([['refresh'], ['test'], ['status']])('%s --models <a folder that does not exist> is a usage error (exit 2)', async (command) => {
+  const missing = join(scratch, `typo-${command}`);
+  const result = await runCli([command, '--models', missing], { env: withDb() });
+  expectUsageError(result, missing, /does not exist/);
+  await expectEveryModelIntact();
+});

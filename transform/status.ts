@@ -17,6 +17,8 @@ export interface MartStatus {
   lastRefreshAt: string | null;
   /** raw data was loaded after the mart's last refresh */
   stale: boolean;
+  /** the mart is a model but its relation is not in the database (dropped by hand): neither fresh nor stale, `elt build` recreates it */
+  missing: boolean;
 }
 
 export interface Status {
@@ -59,12 +61,14 @@ export async function readStatus(pool: Pool, modelsDir: string): Promise<Status>
     const { rows: exists } = await pool.query<{ present: boolean }>('select to_regclass($1) is not null as present', [mart.name]);
     const { rows: refreshed } = await pool.query<{ at: Date | null }>('select max(refreshed_at) as at from elt.refresh_log where model = $1', [mart.name]);
     const lastRefresh = refreshed[0]?.at ?? null;
-    const count = exists[0]?.present ? Number((await pool.query<{ n: string }>(`select count(*) as n from ${mart.name}`)).rows[0]?.n ?? 0) : null;
+    const missing = exists[0]?.present !== true;
+    const count = missing ? null : Number((await pool.query<{ n: string }>(`select count(*) as n from ${mart.name}`)).rows[0]?.n ?? 0);
     marts.push({
       name: mart.name,
       rows: count,
       lastRefreshAt: iso(lastRefresh),
-      stale: lastLoadAt !== null && (lastRefresh === null || lastLoadAt > lastRefresh),
+      stale: !missing && lastLoadAt !== null && (lastRefresh === null || lastLoadAt > lastRefresh),
+      missing,
     });
   }
   return {
@@ -81,7 +85,18 @@ export async function readStatus(pool: Pool, modelsDir: string): Promise<Status>
   };
 }
 
-/** The status as a table for people. */
+const ISO_WIDTH = '2026-01-01T00:00:00.000Z'.length;
+
+function freshness(mart: MartStatus): string {
+  if (mart.missing) return 'MISSING: not in the database (run elt build)';
+  return mart.stale ? 'STALE: raw data arrived after the last refresh (run elt refresh)' : 'yes';
+}
+
+/**
+ * The status as a table for people. Every column but the last has a fixed or
+ * computed width, and the one value of unbounded length (an object's URI) comes
+ * last, so a deep path never pushes the other columns out of line.
+ */
 export function formatStatus(status: Status): string {
   const lines: string[] = [];
   const { totals } = status;
@@ -90,18 +105,23 @@ export function formatStatus(status: Status): string {
       `${totals.rows.toLocaleString('en-US')} rows, ${totals.rejects.toLocaleString('en-US')} rejected; last load ${totals.lastLoadAt ?? 'never'}`,
   );
   lines.push('');
-  lines.push(`${'object'.padEnd(56)} ${'status'.padEnd(9)} ${'rows'.padStart(10)} ${'rejects'.padStart(8)}  finished`);
+  const rowsWidth = Math.max(10, ...status.objects.map((object) => String(object.rows ?? '-').length));
+  const rejectsWidth = Math.max(8, ...status.objects.map((object) => String(object.rejects ?? '-').length));
+  lines.push(`${'status'.padEnd(9)} ${'rows'.padStart(rowsWidth)} ${'rejects'.padStart(rejectsWidth)}  ${'finished'.padEnd(ISO_WIDTH)}  object`);
   for (const object of status.objects) {
     lines.push(
-      `${object.uri.padEnd(56)} ${object.status.padEnd(9)} ${String(object.rows ?? '-').padStart(10)} ${String(object.rejects ?? '-').padStart(8)}  ${object.finishedAt ?? '-'}` +
+      `${object.status.padEnd(9)} ${String(object.rows ?? '-').padStart(rowsWidth)} ${String(object.rejects ?? '-').padStart(rejectsWidth)}  ` +
+        `${(object.finishedAt ?? '-').padEnd(ISO_WIDTH)}  ${object.uri}` +
         (object.error ? `\n    ${object.error}` : ''),
     );
   }
   lines.push('');
-  lines.push(`${'mart'.padEnd(32)} ${'rows'.padStart(10)}  ${'last refresh'.padEnd(26)} fresh`);
+  const nameWidth = Math.max(32, ...status.marts.map((mart) => mart.name.length));
+  const martRowsWidth = Math.max(10, ...status.marts.map((mart) => String(mart.rows ?? 'missing').length));
+  lines.push(`${'mart'.padEnd(nameWidth)} ${'rows'.padStart(martRowsWidth)}  ${'last refresh'.padEnd(ISO_WIDTH + 2)} fresh`);
   for (const mart of status.marts) {
     lines.push(
-      `${mart.name.padEnd(32)} ${String(mart.rows ?? 'missing').padStart(10)}  ${(mart.lastRefreshAt ?? 'never').padEnd(26)} ${mart.stale ? 'STALE: raw data arrived after the last refresh (run elt refresh)' : 'yes'}`,
+      `${mart.name.padEnd(nameWidth)} ${String(mart.rows ?? 'missing').padStart(martRowsWidth)}  ${(mart.lastRefreshAt ?? 'never').padEnd(ISO_WIDTH + 2)} ${freshness(mart)}`,
     );
   }
   return `${lines.join('\n')}\n`;

@@ -8,7 +8,7 @@ import { buildModels } from '../../transform/build-models';
 import { readModels } from '../../transform/model-catalog';
 import { formatLineageMermaid, readLineage } from '../../transform/lineage';
 import { refreshMarts } from '../../transform/refresh-marts';
-import { readStatus } from '../../transform/status';
+import { formatStatus, readStatus, type Status } from '../../transform/status';
 import { runCli } from '../helpers/run-cli';
 import { createTestDatabase, MODELS_DIR, type TestDatabase } from '../helpers/test-database';
 
@@ -53,6 +53,70 @@ test('status lists the latest attempt per object and flags marts refreshed befor
     ['marts.category_ctr_daily', 0, false],
     ['marts.user_performance', 2, false],
   ]);
+});
+
+test('a mart dropped by hand is shown as missing, not fresh, in the table and the JSON', async () => {
+  await buildModels(db.pool, { dir: MODELS_DIR, log: silentLogger });
+  await db.pool.query('drop materialized view marts.user_performance');
+  const status = await readStatus(db.pool, MODELS_DIR);
+  expect(status.marts.map((m) => [m.name, m.rows, m.missing])).toEqual([
+    ['marts.article_performance', 0, false],
+    ['marts.category_ctr_daily', 0, false],
+    ['marts.user_performance', null, true],
+  ]);
+  const line = formatStatus(status).split('\n').find((text) => text.startsWith('marts.user_performance')) as string;
+  expect(line).toMatch(/MISSING: not in the database \(run elt build\)$/);
+  expect(line).not.toMatch(/\byes\b/);
+  const json = await runCli(['status', '--json'], { env: { ...process.env, DATABASE_URL: db.url } });
+  expect(json.code).toBe(0);
+  const parsed = JSON.parse(json.stdout) as { marts: { name: string; missing: boolean }[] };
+  expect(parsed.marts.find((m) => m.name === 'marts.user_performance')?.missing).toBe(true);
+});
+
+/** Each row has a value in `column` exactly under its header word: starting at it (left-aligned) or ending at it (right-aligned). */
+function expectUnderHeader(header: string, rows: string[], column: string, align: 'left' | 'right'): void {
+  const start = header.indexOf(` ${column}`) + 1;
+  const end = start + column.length;
+  for (const row of rows) {
+    if (align === 'left') expect([row[start - 1], row[start] === ' ']).toEqual([' ', false]);
+    else expect([row[end - 1] === ' ', row[end]]).toEqual([false, ' ']);
+  }
+}
+
+test('long object URIs and mart names do not push the status table out of line, and are printed whole', () => {
+  const deep = `file:///${'very/deep/folder/'.repeat(8)}2019-02-15.tsv`;
+  const longMart = `marts.${'a_mart_with_a_long_name_'.repeat(2)}x`;
+  const status: Status = {
+    objects: [
+      { uri: 'file:///lake/2019-02-14.tsv', status: 'loaded', rows: 12, rejects: 0, finishedAt: '2026-01-01T00:00:00.000Z', error: null },
+      { uri: deep, status: 'failed', rows: 1234567, rejects: 3, finishedAt: '2026-01-01T00:00:01.000Z', error: 'bad header' },
+      { uri: 'file:///lake/2019-02-16.tsv', status: 'loading', rows: null, rejects: null, finishedAt: null, error: null },
+    ],
+    totals: { loaded: 1, failed: 1, unfinished: 1, rows: 12, rejects: 0, lastLoadAt: '2026-01-01T00:00:00.000Z' },
+    marts: [
+      { name: 'marts.short', rows: 5, lastRefreshAt: '2026-01-01T00:00:02.000Z', stale: false, missing: false },
+      { name: longMart, rows: 123456789, lastRefreshAt: null, stale: true, missing: false },
+    ],
+  };
+  const lines = formatStatus(status).split('\n');
+  const objectHeader = lines.find((line) => line.startsWith('status ')) as string;
+  const objectRows = lines.filter((line) => line.includes('file:///'));
+  expect(objectRows).toHaveLength(3);
+  expectUnderHeader(objectHeader, objectRows, 'rows', 'right');
+  expectUnderHeader(objectHeader, objectRows, 'rejects', 'right');
+  expectUnderHeader(objectHeader, objectRows, 'finished', 'left');
+  expectUnderHeader(objectHeader, objectRows, 'object', 'left');
+  // the URI comes last, whole
+  expect(objectRows.map((row) => row.slice(objectHeader.indexOf(' object') + 1))).toEqual(status.objects.map((object) => object.uri));
+  expect(lines).toContain('    bad header');
+
+  const martHeader = lines.find((line) => line.startsWith('mart ')) as string;
+  const martRows = lines.filter((line) => line.startsWith('marts.'));
+  expect(martRows).toHaveLength(2);
+  expectUnderHeader(martHeader, martRows, 'rows', 'right');
+  expectUnderHeader(martHeader, martRows, 'last refresh', 'left');
+  expectUnderHeader(martHeader, martRows, 'fresh', 'left');
+  expect(martRows[1]?.startsWith(`${longMart} `)).toBe(true);
 });
 
 test('elt status --json prints the same status as JSON', async () => {

@@ -1,7 +1,7 @@
 /**
  * Logs go to stderr (data and summaries go to stdout). Each line says what
  * happened; steps report how long they took. Human lines by default (coloured
- * only on a terminal, never with NO_COLOR); `--log-format json` gives one JSON
+ * only on a terminal, never with a non-empty NO_COLOR); `--log-format json` gives one JSON
  * object per line for machines.
  */
 export interface Logger {
@@ -14,16 +14,17 @@ export type LogFormat = 'human' | 'json';
 
 export interface LoggerOptions {
   format?: LogFormat;
-  /** colour the level words; default: stream is a terminal and NO_COLOR is unset */
+  /** colour the level words; default: stream is a terminal and NO_COLOR is unset or empty */
   color?: boolean;
   quiet?: boolean;
 }
 
 const COLORS = { warn: '\x1b[33m', error: '\x1b[31m', reset: '\x1b[0m' } as const;
 
-/** Whether colours are wanted on `stream` (https://no-color.org). */
+/** Whether colours are wanted on `stream`: a terminal, unless NO_COLOR is set to a non-empty value (https://no-color.org) or TERM=dumb. */
 export function wantsColor(stream: NodeJS.WritableStream, env: NodeJS.ProcessEnv = process.env): boolean {
-  return (stream as NodeJS.WriteStream).isTTY === true && env.NO_COLOR === undefined && env.TERM !== 'dumb';
+  const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
+  return (stream as NodeJS.WriteStream).isTTY === true && !noColor && env.TERM !== 'dumb';
 }
 
 export function createLogger(stream: NodeJS.WritableStream = process.stderr, options: LoggerOptions = {}): Logger {

@@ -54,7 +54,7 @@ export async function listS3Objects(
 ): Promise<LakeObject[]> {
   const { bucket, prefix } = parseS3Uri(source);
   const format = options.format ?? 'tsv-lake';
-  const client = options.client ?? createS3Client(settings, bucket);
+  const client = options.client ?? createS3Client(settings, bucket, log);
   const objects: LakeObject[] = [];
   const skipped: string[] = [];
   try {

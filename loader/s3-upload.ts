@@ -48,7 +48,7 @@ export async function uploadLake(
 ): Promise<UploadedObject[]> {
   const { bucket, prefix } = parseS3Uri(target);
   const files = listLocalObjects(source);
-  const client = createS3Client(settings, bucket);
+  const client = createS3Client(settings, bucket, log);
   await ensureBucket(client, bucket, options.createBucket ?? false, endpointFor(settings, bucket));
   const keyPrefix = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
   const uploaded: UploadedObject[] = [];

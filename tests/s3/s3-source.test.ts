@@ -74,7 +74,8 @@ test('listing pages through the prefix 2 keys at a time, keeps *.tsv and *.tsv.g
     [`s3://${BUCKET}/listing/2019-02-17.tsv`, false],
     [`s3://${BUCKET}/listing/nested/2019-02-19.tsv`, false],
   ]);
-  expect(log.lines.sort()).toEqual([
+  // (the first S3 client of a process on Node < 22 also warns once about the Node version: s3-node-notice.test.ts)
+  expect(log.lines.filter((line) => !line.startsWith('warning: Node ')).sort()).toEqual([
     `skipping s3://${BUCKET}/listing/2019-02-18.tsv.bak: not a *.tsv or *.tsv.gz object`,
     `skipping s3://${BUCKET}/listing/README.txt: not a *.tsv or *.tsv.gz object`,
     `skipping s3://${BUCKET}/listing/_SUCCESS: not a *.tsv or *.tsv.gz object`,

@@ -27,19 +27,39 @@ function errorCode(err: unknown): string | undefined {
   return undefined;
 }
 
+const POSTGRES_SCHEMES = new Set(['postgres:', 'postgresql:']);
+
+/**
+ * Refuses (exit 2, one line that never holds the URL's password) a connection
+ * string that is not a Postgres URL: unparseable, another database's scheme
+ * (`mysql://`), or no `//` after the scheme. `postgres:///db` (a local socket,
+ * host from PGHOST) is a Postgres URL.
+ */
+export function checkPostgresUrl(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new EltError('DATABASE_URL is not a valid connection URL (expected postgres://user:password@host:port/db)', ExitCode.usage);
+  }
+  if (!POSTGRES_SCHEMES.has(parsed.protocol)) {
+    throw new EltError(`DATABASE_URL has the scheme "${parsed.protocol}"; expected postgres:// or postgresql:// (a Postgres server: postgres://user:password@host:port/db)`, ExitCode.usage);
+  }
+  if (!url.slice(parsed.protocol.length).startsWith('//')) {
+    throw new EltError('DATABASE_URL is not a valid connection URL (expected postgres://user:password@host:port/db)', ExitCode.usage);
+  }
+}
+
 /**
  * Opens a pool on `url` and waits until the server answers, retrying transient
  * failures for up to `waitSeconds` (a database container may still be starting).
- * Throws an EltError (exit code 3) naming the database when it never answers.
+ * Throws an EltError (exit code 3) naming the database when it never answers, and
+ * one with exit code 2 when `url` is not a Postgres URL (see checkPostgresUrl).
  *
  * @example const pool = await connectPool(process.env.DATABASE_URL!, { waitSeconds: 10, log });
  */
 export async function connectPool(url: string, options: { waitSeconds: number; log: Logger }): Promise<Pool> {
-  try {
-    new URL(url);
-  } catch {
-    throw new EltError(`DATABASE_URL is not a valid connection URL (expected postgres://user:password@host:port/db)`, ExitCode.usage);
-  }
+  checkPostgresUrl(url);
   const pool = new Pool({ connectionString: url, max: 8, connectionTimeoutMillis: 5000 });
   // an idle client losing its connection must not crash the process
   pool.on('error', (err) => options.log.warn(`database connection lost: ${err.message}`));

@@ -1,6 +1,18 @@
 import type { Line } from './split-lines';
 
 const CR = 0x0d;
+const SPACE = 0x20;
+const TAB = 0x09;
+
+/**
+ * The one rule of a blank line, for every format: nothing but spaces, tabs and CRs
+ * (a line of four tabs too, though the lake would read it as five empty fields).
+ * A blank line is skipped, and still counted in line numbers.
+ */
+export function isBlank(bytes: Buffer): boolean {
+  for (const byte of bytes) if (byte !== SPACE && byte !== TAB && byte !== CR) return false;
+  return true;
+}
 
 /**
  * The bytes of one record as they arrive across chunks, bounded: past `max`
@@ -36,8 +48,8 @@ export class RecordBuffer {
 
   /**
    * The record ending with `tail` (a piece of the current chunk) as a Line numbered
-   * `no`, or undefined for a blank line; empties the buffer. A record that fits in
-   * its chunk is not copied. A trailing CR (a CRLF ending) is dropped.
+   * `no`, or undefined for a blank line (isBlank); empties the buffer. A record that
+   * fits in its chunk is not copied. A trailing CR (a CRLF ending) is dropped.
    */
   take(tail: Buffer, no: number): Line | undefined {
     let bytes: Buffer;
@@ -54,7 +66,7 @@ export class RecordBuffer {
     this.length = 0;
     this.overflow = 0;
     if (overflow === 0 && bytes.length > 0 && bytes[bytes.length - 1] === CR) bytes = bytes.subarray(0, bytes.length - 1);
-    if (bytes.length === 0 && overflow === 0) return undefined;
+    if (overflow === 0 && isBlank(bytes)) return undefined;
     return overflow > 0 ? { no, bytes, truncatedFrom: bytes.length + overflow } : { no, bytes };
   }
 }

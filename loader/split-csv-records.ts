@@ -8,7 +8,8 @@ const QUOTE = 0x22;
 /**
  * Splits an RFC 4180 CSV byte stream into records, like SplitLines does lines,
  * except that a line end inside a quoted field belongs to the field. A record
- * keeps the number of the physical line it starts on. Blank lines are skipped;
+ * keeps the number of the physical line it starts on. Blank lines (only spaces,
+ * tabs, CRs: isBlank) are skipped;
  * a record longer than `maxRecordBytes` is cut and flagged, so memory stays bounded.
  */
 export class SplitCsvRecords extends Transform {

@@ -15,7 +15,8 @@ const LF = 0x0a;
 /**
  * Splits a byte stream into lines, emitting one `Line[]` batch per input chunk
  * (batches keep per-line overhead low). Handles `\n` and `\r\n` endings and a
- * last line without an ending; skips blank lines but keeps counting them.
+ * last line without an ending; skips blank lines (only spaces, tabs, CRs:
+ * isBlank) but keeps counting them.
  * A line longer than `maxLineBytes` is not buffered whole: its first bytes are
  * kept and it is flagged, so memory stays bounded whatever the input.
  * The lines of a batch share the chunk's memory: they are consumed right away.
@@ -55,6 +56,6 @@ export class SplitLines extends Transform {
   private endLine(tail: Buffer, batch: Line[]): void {
     this.lineNo += 1;
     const line = this.pending.take(tail, this.lineNo);
-    if (line) batch.push(line); // a blank line is skipped, still counted
+    if (line) batch.push(line); // a blank line (isBlank) is skipped, still counted
   }
 }

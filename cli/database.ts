@@ -1,6 +1,6 @@
 import { Client, type Pool } from 'pg';
 import { connectPool } from '../db/connect';
-import { startEmbeddedServer } from '../db/embedded-server';
+import { startEmbeddedServer, type EmbeddedServer } from '../db/embedded-server';
 import type { Logger } from './log';
 
 /** The URL of `database` on the server at `serverUrl`, created when missing (each project has its own). */
@@ -25,6 +25,8 @@ export interface OpenDatabase {
   pool: Pool;
   url: string;
   embedded: boolean;
+  /** the embedded server, when the database is the embedded default */
+  server?: EmbeddedServer;
   close(): Promise<void>;
 }
 
@@ -52,6 +54,7 @@ export async function openDatabase(env: NodeJS.ProcessEnv, log: Logger, database
         await pool.end();
         await server.stop();
       },
+      server,
     };
   } catch (err) {
     await server.stop();

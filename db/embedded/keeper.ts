@@ -1,0 +1,308 @@
+/**
+ * The keeper of a folder's embedded Postgres: a small detached process that
+ * starts the server (or adopts one left running), reports its port in
+ * `.elt/server.json`, and stops it once no process holds a lease on it. Because it
+ * is detached (its own session), Ctrl-C in a terminal reaches the `elt` commands,
+ * not the server; because it watches the leases' pids, a command that crashes or
+ * is killed never leaves the server running on its own.
+ *
+ * Run as: node keeper.js <folder> '<json options>'   (started by embedded-server.ts)
+ */
+import { randomBytes } from 'node:crypto';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  appendFileSync,
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { freePort } from '../free-port';
+import { postgresBinaries, type PostgresBinaries } from './binaries';
+import { withFileLock } from './file-lock';
+import { embeddedLayout, type EmbeddedLayout } from './layout';
+import { liveLeases } from './leases';
+import { isProcessAlive, readPid } from './process-alive';
+import { canEnter, SHARED_HOME, serverUser, type ServerUser } from './server-user';
+import { keeperPidIn, writeServerState, type KeeperOptions } from './server-state';
+
+const SUPERUSER = 'postgres';
+/** The password of clusters made before passwords were random: replaced at first start. */
+const LEGACY_PASSWORD = 'postgres';
+const POLL_MS = 500;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+class Keeper {
+  private readonly user: ServerUser | undefined;
+  private postmasterPid: number | undefined;
+  private child: ChildProcess | undefined;
+  private stopping = false;
+
+  constructor(
+    private readonly layout: EmbeddedLayout,
+    private readonly options: KeeperOptions,
+  ) {
+    this.user = serverUser();
+  }
+
+  log(message: string): void {
+    appendFileSync(this.layout.logFile, `${new Date().toISOString()} keeper[${process.pid}]: ${message}\n`, { mode: 0o600 });
+  }
+
+  /** The cluster's folder: .elt/pgdata, or (as root, out of the server user's reach) a folder of SHARED_HOME linked from it. */
+  private dataDir(): string {
+    const { dataDir, stateDir } = this.layout;
+    if (!this.user || canEnter(this.user, stateDir)) {
+      if (existsSync(dataDir) && lstatSync(dataDir).isSymbolicLink()) return realpathSync(dataDir);
+      return dataDir;
+    }
+    if (existsSync(dataDir)) {
+      if (lstatSync(dataDir).isSymbolicLink()) return realpathSync(dataDir);
+      throw new Error(`the ${this.user.name} account cannot reach ${dataDir} (a folder inside a private home): move it to ${SHARED_HOME} and link it, or run elsewhere`);
+    }
+    const id = createHash('sha256').update(realpathSync(stateDir)).digest('hex').slice(0, 16);
+    const shared = join(SHARED_HOME, 'clusters', id, 'pgdata');
+    mkdirSync(join(SHARED_HOME, 'clusters', id), { recursive: true, mode: 0o755 });
+    chmodSync(SHARED_HOME, 0o755);
+    symlinkSync(shared, dataDir);
+    this.log(`the ${this.user.name} account cannot enter ${stateDir}: the cluster lives in ${shared} (linked from ${dataDir})`);
+    return shared;
+  }
+
+  private password(): { password: string; fresh: boolean } {
+    if (existsSync(this.layout.passwordFile)) return { password: readFileSync(this.layout.passwordFile, 'utf8').trim(), fresh: false };
+    const password = randomBytes(24).toString('base64url');
+    writeFileSync(this.layout.passwordFile, `${password}\n`, { mode: 0o600 });
+    return { password, fresh: true };
+  }
+
+  private initdb(binaries: PostgresBinaries, dataDir: string, password: string): void {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    if (this.user) chownSync(dataDir, this.user.uid, this.user.gid);
+    // initdb reads the password from a file beside the (empty) data dir that the server's user can read, removed at once
+    const pwfile = `${dataDir}.pwfile-${process.pid}`;
+    writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+    if (this.user) chownSync(pwfile, this.user.uid, this.user.gid);
+    try {
+      const result = spawnSync(
+        binaries.initdb,
+        [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${SUPERUSER}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--locale=C'],
+        { uid: this.user?.uid, gid: this.user?.gid, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      if (result.status !== 0) {
+        const output = (result.stderr || result.error?.message || '').trim().split('\n');
+        throw new Error(`initdb failed: ${(output.find((line) => /error/i.test(line)) ?? output.at(-1) ?? '').trim()}`);
+      }
+    } finally {
+      rmSync(pwfile, { force: true });
+    }
+  }
+
+  /** A server already running on the data dir (its keeper died): its postmaster pid and port. */
+  private runningServer(dataDir: string): { pid: number; port: number } | undefined {
+    let lines: string[];
+    try {
+      lines = readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n');
+    } catch {
+      return undefined;
+    }
+    const pid = readPid(lines[0]);
+    const port = Number(lines[3]);
+    if (pid === undefined || !isProcessAlive(pid) || !Number.isInteger(port)) return undefined;
+    return { pid, port };
+  }
+
+  private async waitUntilReady(dataDir: string, child: ChildProcess): Promise<boolean> {
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null || child.signalCode !== null) return false;
+      try {
+        const status = readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[7]?.trim();
+        if (status === 'ready') return true;
+      } catch {
+        // not written yet
+      }
+      await sleep(50);
+    }
+    return false;
+  }
+
+  private async startServer(binaries: PostgresBinaries, dataDir: string): Promise<number> {
+    for (let attempt = 1; ; attempt += 1) {
+      const port = await freePort();
+      const logFd = openSync(this.layout.logFile, 'a', 0o600);
+      const child = spawn(
+        binaries.postgres,
+        [
+          '-D', dataDir,
+          '-p', String(port),
+          '-c', 'listen_addresses=127.0.0.1',
+          // no Unix socket: the TCP port, behind a password only the owner can read, is the only way in
+          '-c', 'unix_socket_directories=',
+          ...this.options.postgresFlags,
+        ],
+        { uid: this.user?.uid, gid: this.user?.gid, stdio: ['ignore', logFd, logFd] },
+      );
+      child.on('error', (err) => this.log(`cannot run ${binaries.postgres}: ${err.message}`));
+      if (await this.waitUntilReady(dataDir, child)) {
+        this.child = child;
+        this.postmasterPid = child.pid;
+        return port;
+      }
+      if (child.exitCode === null) child.kill('SIGKILL');
+      // the port was taken between finding it free and binding it: try another
+      if (attempt >= 3 || !/could not (bind|create listen socket)/.test(this.logTail(20))) {
+        throw new Error(`the server did not start: ${this.logTail(3)}`);
+      }
+    }
+  }
+
+  logTail(lines: number): string {
+    try {
+      return readFileSync(this.layout.logFile, 'utf8').trim().split('\n').filter((line) => !line.includes(' keeper[')).slice(-lines).join(' | ');
+    } catch {
+      return '';
+    }
+  }
+
+  /** A cluster made with the fixed password of earlier versions gets a random one. */
+  private async replaceLegacyPassword(port: number, password: string): Promise<void> {
+    const client = new Client({ host: '127.0.0.1', port, user: SUPERUSER, password: LEGACY_PASSWORD, database: 'postgres' });
+    try {
+      await client.connect();
+    } catch {
+      throw new Error(`the cluster in ${this.layout.dataDir} was made with another password and ${this.layout.passwordFile} is missing; restore that file or remove ${this.layout.stateDir}`);
+    }
+    try {
+      await client.query(`alter role ${SUPERUSER} password '${password.replaceAll("'", "''")}'`);
+      this.log('replaced the fixed password of an earlier version with a random one');
+    } finally {
+      await client.end();
+    }
+  }
+
+  async start(): Promise<void> {
+    const binaries = postgresBinaries(this.user);
+    const dataDir = this.dataDir();
+    const { password, fresh } = this.password();
+    const running = this.runningServer(dataDir);
+    const created = !running && !existsSync(join(dataDir, 'PG_VERSION'));
+    let port: number;
+    if (running) {
+      // left running by a keeper that was killed: adopt it, so that it is stopped when unused
+      this.postmasterPid = running.pid;
+      port = running.port;
+      this.log(`adopted the server already running (pid ${running.pid}, port ${port})`);
+    } else {
+      if (created) this.initdb(binaries, dataDir, password);
+      port = await this.startServer(binaries, dataDir);
+      this.log(`server started (pid ${this.postmasterPid}, port ${port})${created ? ', cluster created' : ''}`);
+    }
+    // a cluster of an earlier version, with its fixed password: replaced before anyone connects
+    if (fresh && !created) await this.replaceLegacyPassword(port, password);
+    const adopted = running !== undefined;
+    writeServerState(this.layout.stateFile, { status: 'ready', keeperPid: process.pid, port, dataDir, adopted, postmasterPid: this.postmasterPid });
+  }
+
+  private postmasterAlive(): boolean {
+    if (this.child) return this.child.exitCode === null && this.child.signalCode === null;
+    return this.postmasterPid !== undefined && isProcessAlive(this.postmasterPid);
+  }
+
+  /** Fast shutdown (SIGINT): open sessions are rolled back, the data is consistent. */
+  private async stopServer(): Promise<void> {
+    const pid = this.postmasterPid;
+    if (pid === undefined || !this.postmasterAlive()) return;
+    process.kill(pid, 'SIGINT');
+    const deadline = Date.now() + 60_000;
+    while (this.postmasterAlive()) {
+      if (Date.now() > deadline) {
+        process.kill(pid, 'SIGQUIT');
+        break;
+      }
+      await sleep(25);
+    }
+    this.log(`server stopped (pid ${pid})`);
+  }
+
+  /** Stops the server and leaves, once no live process holds a lease (checked under the lock). */
+  async stopWhenUnused(force = false): Promise<boolean> {
+    if (this.stopping) return true;
+    return withFileLock(this.layout.lockFile, async () => {
+      if (!force && liveLeases(this.layout.leasesDir).length > 0) return false;
+      this.stopping = true;
+      await this.stopServer();
+      rmSync(this.layout.stateFile, { force: true });
+      if (keeperPidIn(this.layout.keeperPidFile) === process.pid) unlinkSync(this.layout.keeperPidFile);
+      return true;
+    }).catch((err: unknown) => {
+      this.log(`stopping failed: ${err instanceof Error ? err.message : String(err)}`);
+      return false;
+    });
+  }
+
+  async watch(): Promise<void> {
+    let wake: (() => void) | undefined;
+    process.on('SIGUSR2', () => wake?.()); // a process that left asks for a look now
+    let terminate = false;
+    const onTerminate = () => {
+      terminate = true;
+      wake?.();
+    };
+    process.on('SIGTERM', onTerminate);
+    process.on('SIGHUP', () => undefined);
+    process.on('SIGINT', () => undefined);
+    for (;;) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, POLL_MS);
+      });
+      if (!this.postmasterAlive()) {
+        this.log('the server stopped on its own');
+        writeServerState(this.layout.stateFile, { status: 'failed', keeperPid: process.pid, error: `the server stopped unexpectedly: ${this.logTail(2)}` });
+        return;
+      }
+      if (await this.stopWhenUnused(terminate)) return;
+    }
+  }
+}
+
+async function run(folder: string, optionsText: string | undefined): Promise<number> {
+  const layout = embeddedLayout(folder);
+  const options: KeeperOptions = { postgresFlags: [], ...(optionsText ? (JSON.parse(optionsText) as Partial<KeeperOptions>) : {}) };
+  const keeper = new Keeper(layout, options);
+  try {
+    await keeper.start();
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    keeper.log(`cannot start: ${message}`);
+    writeServerState(layout.stateFile, { status: 'failed', keeperPid: process.pid, error: message });
+    return 1;
+  }
+  await keeper.watch();
+  return 0;
+}
+
+if (require.main === module) {
+  const [folder, optionsText] = process.argv.slice(2);
+  if (!folder) {
+    process.stderr.write('usage: keeper <folder> [json options]\n');
+    process.exit(2);
+  }
+  run(folder, optionsText).then(
+    (code) => process.exit(code),
+    () => process.exit(1),
+  );
+}

@@ -20,9 +20,18 @@ export function describeExtensions(format: LakeFormat): string {
   return EXTENSIONS[format].flatMap((extension) => [`*${extension}`, `*${extension}.gz`]).join(', ');
 }
 
-/** True when `name` is a file of `format` (plain or gzip). */
+/** True when `name` ends in `.gz`, in any case (`x.tsv.GZ`). */
+export function isGzipName(name: string): boolean {
+  return name.toLowerCase().endsWith('.gz');
+}
+
+/**
+ * True when `name` is a file of `format` (plain or gzip). The extension is matched
+ * in any case, as the AWS CLI's and most tools' users expect: `DAY.TSV`, `x.Tsv.GZ`.
+ */
 export function hasFormatExtension(name: string, format: LakeFormat): boolean {
-  const plain = name.endsWith('.gz') ? name.slice(0, -3) : name;
+  const lower = name.toLowerCase();
+  const plain = isGzipName(lower) ? lower.slice(0, -3) : lower;
   return EXTENSIONS[format].some((extension) => plain.endsWith(extension));
 }
 

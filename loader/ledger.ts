@@ -16,6 +16,9 @@ export interface LoadedVersion {
   modifiedAt: Date | null;
 }
 
+/** The content id of an attempt that failed before its content could be read (raw.loads.content_id is not null). */
+export const UNREAD_CONTENT_ID = 'unread';
+
 /** The ledger row of the content currently loaded for a URI, if any. */
 export async function findLoaded(client: PoolClient, uri: string): Promise<LoadedVersion | undefined> {
   const { rows } = await client.query<{ load_id: string; content_id: string; size_bytes: string | null; modified_at: Date | null }>(

@@ -17,6 +17,7 @@ import {
   insertRejects,
   replaceLoad,
   startAttempt,
+  UNREAD_CONTENT_ID,
 } from './ledger';
 import { recordParserFor } from './record-parsers';
 import { SplitCsvRecords } from './split-csv-records';
@@ -81,7 +82,8 @@ export async function loadObject(pool: Pool, object: LakeObject, options: LoadOb
   let client: PoolClient | undefined;
   let broken: Error | undefined;
   let attemptId: string | undefined;
-  let counts = { rows: 0, rejects: 0 };
+  // what the attempt counted before it failed (none when it failed before reading)
+  let counts: { rows?: number; rejects?: number } = {};
   // the server may end this session while we hold it (terminated, idle timeout): pg then emits
   // 'error' on the client, which must not crash the process; the failing query reports it too
   const onClientError = (err: Error) => {
@@ -93,7 +95,14 @@ export async function loadObject(pool: Pool, object: LakeObject, options: LoadOb
     const loaded = await findLoaded(client, object.uri);
     // same size and modification time as the loaded version: unchanged, without reading it again
     if (loaded && isSameFile(loaded, object)) return { ...base, status: 'skipped', ms: elapsed() };
-    const contentId = await object.contentId();
+    let contentId: string;
+    try {
+      contentId = await object.contentId();
+    } catch (err) {
+      // an object we cannot even read (no permission, not a regular file) fails with a ledger row too
+      attemptId = await startAttempt(client, { uri: object.uri, contentId: UNREAD_CONTENT_ID, size: object.size, modifiedAt: object.modifiedAt });
+      throw err;
+    }
     if (loaded?.contentId === contentId) return { ...base, status: 'skipped', ms: elapsed() };
     attemptId = await startAttempt(client, { uri: object.uri, contentId, size: object.size, modifiedAt: object.modifiedAt });
     const attempt = attemptId;

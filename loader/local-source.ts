@@ -1,16 +1,46 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, readdirSync, statSync, type Stats } from 'node:fs';
+import { constants, lstatSync, readdirSync, readlinkSync, statSync, type Stats } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pipeline } from 'node:stream/promises';
-import { EltError, ExitCode } from '../cli/errors';
-import { describeExtensions, type LakeFormat } from './lake-format';
+import { describeError, EltError, ExitCode } from '../cli/errors';
+import { describeExtensions, isGzipName, type LakeFormat } from './lake-format';
 import { isLakeFileName, type LakeObject } from './lake-object';
+
+/** What a path that is not a regular file is, for messages: "a directory", "a FIFO". */
+function kindOf(stats: Stats): string {
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  return 'neither a file nor a directory';
+}
+
+const isAccessDenied = (err: unknown): boolean => ['EACCES', 'EPERM'].includes(String((err as { code?: unknown }).code));
+
+/**
+ * Opens a regular file for reading. O_NONBLOCK: should the path have become a FIFO
+ * since it was listed, open() returns at once instead of waiting for a writer, and
+ * the check below refuses it before a single read.
+ */
+async function openRegularFile(path: string): Promise<FileHandle> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) throw new Error(`not a regular file (${kindOf(stats)})`);
+    return handle;
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+}
 
 /** sha256 of a file, streamed (never the whole file in memory). */
 async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
-  await pipeline(createReadStream(path), hash);
+  await pipeline((await openRegularFile(path)).createReadStream(), hash);
   return `sha256:${hash.digest('hex')}`;
 }
 
@@ -20,31 +50,68 @@ function localObject(path: string, stats: Stats, format: LakeFormat): LakeObject
     format,
     size: stats.size,
     modifiedAt: stats.mtime,
-    gzip: path.endsWith('.gz'),
+    gzip: isGzipName(path),
     contentId: () => sha256File(path),
     // 64 KiB reads: 1 MiB ones measured the same speed but twice the peak memory (225 vs 129 MB)
-    open: async () => createReadStream(path, { highWaterMark: 64 * 1024 }),
+    open: async () => (await openRegularFile(path)).createReadStream({ highWaterMark: 64 * 1024 }),
   };
 }
 
 /**
- * The lake objects at a local path: the file itself, or the files of `format`
- * (by default `*.tsv` and `*.tsv.gz`) directly in a directory, in name order
- * (so days load in order).
- * Throws an EltError (exit code 2) for a missing path or a directory without lake files.
+ * An entry with a lake name that cannot be loaded (a directory, FIFO, socket or
+ * device, a dangling symlink): listed so that it fails with `problem` and gets its
+ * ledger row, but never opened.
  */
-export function listLocalObjects(source: string, format: LakeFormat = 'tsv-lake'): LakeObject[] {
-  const path = resolve(source);
+function unloadableObject(path: string, format: LakeFormat, problem: string): LakeObject {
+  const fail = (): Promise<never> => Promise.reject(new Error(problem));
+  return { uri: pathToFileURL(path).href, format, size: 0, gzip: isGzipName(path), contentId: fail, open: fail };
+}
+
+/** The lake object at `path` in a folder: a regular file (after symlinks), else one that fails saying why. */
+function folderEntry(path: string, format: LakeFormat): LakeObject {
   let stats: Stats;
   try {
     stats = statSync(path);
-  } catch {
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (code === 'ENOENT' && lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink()) {
+      return unloadableObject(path, format, `a symbolic link to a missing file (${readlinkSync(path)})`);
+    }
+    return unloadableObject(path, format, `cannot read it: ${describeError(err)}`);
+  }
+  return stats.isFile() ? localObject(path, stats, format) : unloadableObject(path, format, `not a regular file (${kindOf(stats)})`);
+}
+
+/**
+ * The lake objects at a local path: the file itself, or the files of `format`
+ * (by default `*.tsv` and `*.tsv.gz`, in any case) directly in a directory, in
+ * name order (so days load in order). An entry with a lake name that is not a
+ * regular file is listed too, to fail on its own (the others still load).
+ * Throws an EltError: exit code 2 for a missing path, a device or FIFO as the
+ * source, or a directory without lake files; 6 for a folder we may not read.
+ */
+export function listLocalObjects(source: string, format: LakeFormat = 'tsv-lake'): LakeObject[] {
+  const path = resolve(source);
+  const patterns = describeExtensions(format).replace(/, ([^,]*)$/, ' or $1');
+  let stats: Stats;
+  try {
+    stats = statSync(path);
+  } catch (err) {
+    if (isAccessDenied(err)) throw new EltError(`cannot read the lake source ${source}: permission denied`, ExitCode.sourceUnavailable, { cause: err });
     throw new EltError(`source not found: ${source} (give a directory of *.tsv / *.tsv.gz files, or one such file)`, ExitCode.usage);
   }
   if (stats.isFile()) return [localObject(path, stats, format)];
-  const names = readdirSync(path).filter((name) => isLakeFileName(name, format)).sort();
-  if (names.length === 0) {
-    throw new EltError(`no ${describeExtensions(format).replace(/, ([^,]*)$/, ' or $1')} files in ${source}`, ExitCode.usage);
+  if (!stats.isDirectory()) {
+    throw new EltError(`not a lake folder or file: ${source} is ${kindOf(stats)} (give a directory of ${patterns} files, or one such file)`, ExitCode.usage);
   }
-  return names.map((name) => localObject(join(path, name), statSync(join(path, name)), format));
+  let names: string[];
+  try {
+    names = readdirSync(path);
+  } catch (err) {
+    const why = isAccessDenied(err) ? 'permission denied' : describeError(err);
+    throw new EltError(`cannot read the lake folder ${source}: ${why}`, ExitCode.sourceUnavailable, { cause: err });
+  }
+  const lake = names.filter((name) => isLakeFileName(name, format)).sort();
+  if (lake.length === 0) throw new EltError(`no ${patterns} files in ${source}`, ExitCode.usage);
+  return lake.map((name) => folderEntry(join(path, name), format));
 }

@@ -1,9 +1,11 @@
 /**
- * An independent implementation of the three marts of shared/spec/metrics.md, in
- * plain TypeScript (loops and maps, no SQL), to check the SQL models against.
- * It reads the spec literally; where the spec leaves a choice to the project
- * (which title and category article_performance shows), it follows the rule
- * documented in models/marts/article_performance.sql.
+ * An independent implementation of docs/contract.md, in plain TypeScript (loops
+ * and maps, no SQL), to check the loader and the SQL models against. The rules it
+ * can take as data (event names, default settings, the session split, the
+ * title and category tie rule) it reads from the contract's machine-readable
+ * blocks at test time (./contract.ts), never from models/ or loader/; the rest
+ * it implements from the contract's prose: the reject rules (rowVerdict,
+ * timestampInstant, checked against the contract's examples) and the marts.
  *
  * Its input is the accepted events (rows the loader would not reject), as
  * LakeRow. Counts are numbers; ctr and avg_session_length_seconds are floating
@@ -15,6 +17,9 @@
  *   marts.user_performance[0]; // { user_id: 'u1', date: '2019-02-15', sessions: 2, ... }
  */
 import type { LakeRow } from '../helpers/raw-events';
+import { readContract } from './contract';
+
+const contract = readContract();
 
 export interface ReferenceSettings {
   /** IANA zone the days are counted in */
@@ -23,7 +28,11 @@ export interface ReferenceSettings {
   sessionGapMinutes: number;
 }
 
-export const DEFAULT_SETTINGS: ReferenceSettings = { timeZone: 'UTC', sessionGapMinutes: 30 };
+/** The contract's defaults (block contract:defaults). */
+export const DEFAULT_SETTINGS: ReferenceSettings = {
+  timeZone: contract.defaults.time_zone,
+  sessionGapMinutes: contract.defaults.session_gap_minutes,
+};
 
 export interface ArticlePerformanceRow {
   article_id: string;
@@ -62,8 +71,8 @@ export interface ReferenceMarts {
 
 // ---------------------------------------------------------------- vocabulary
 
-const DISPLAY_EVENTS = new Set(['top_news_card_viewed', 'my_news_card_viewed']);
-const CLICK_EVENT = 'article_viewed';
+const DISPLAY_EVENTS = new Set(contract.vocabulary.display);
+const CLICK_EVENTS = new Set(contract.vocabulary.click);
 
 /** One event as the spec talks about it. */
 interface SpecEvent {
@@ -92,8 +101,9 @@ function ctr(clicks: number, displays: number): number | null {
   return displays === 0 ? null : clicks / displays;
 }
 
-// ---------------------------------------------------------------- time
+// ---------------------------------------------------------------- time and rejects
 
+/** The written form of contract section 2, rule 2 (the calendar, clock, offset and range checks follow). */
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))? ?(Z|([+-])(\d{2})(?::?(\d{2}))?)$/;
 
 /** Round half to even, as C's rint() (which Postgres uses for fractional seconds). */
@@ -102,19 +112,100 @@ function rint(value: number): number {
   return Math.abs(value % 1) === 0.5 ? 2 * Math.round(value / 2) : rounded;
 }
 
+/** Milliseconds since 1970 of a proleptic Gregorian date and time, for any year 0..9999. */
+function utcMs(year: number, month: number, day: number, hour = 0, minute = 0, second = 0): number {
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, 0);
+  return date.getTime();
+}
+
+const FIRST_MICROS = BigInt(utcMs(1, 1, 1)) * 1000n;
+const LAST_MICROS = BigInt(utcMs(10000, 1, 1)) * 1000n - 1n;
+
 /**
- * The instant of an accepted TIMESTAMP, in microseconds since the epoch: the wall
- * time minus its UTC offset. Like Postgres, keeps microseconds: the fraction of a
- * second is read as a double and rounded with rint(fraction * 1e6).
+ * The instant an event TIMESTAMP denotes, in microseconds since 1970-01-01 UTC,
+ * or null when the contract rejects it: the written form, a real calendar date
+ * and time of day, an offset of at most 15:59, the instant within 0001..9999 in
+ * UTC. The fraction is rounded to microseconds half to even.
  */
-export function parseInstant(text: string): number {
+export function timestampInstant(text: string): bigint | null {
   const match = TIMESTAMP.exec(text);
-  if (!match) throw new Error(`not an accepted TIMESTAMP: ${text}`);
+  if (!match) return null;
   const [, year, month, day, hour, minute, second, fraction, zone, sign, offsetHours, offsetMinutes] = match;
-  const wallMs = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second));
-  const offsetMs = zone === 'Z' ? 0 : (sign === '-' ? -1 : 1) * (Number(offsetHours) * 60 + Number(offsetMinutes ?? 0)) * 60_000;
+  const [y, mo, d, h, mi, se] = [year, month, day, hour, minute, second].map(Number) as [number, number, number, number, number, number];
+  const date = new Date(utcMs(y, mo, d));
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return null;
+  if (h > 23 || mi > 59 || se > 59) return null;
+  const oh = Number(offsetHours ?? 0);
+  const om = Number(offsetMinutes ?? 0);
+  if (oh > 15 || om > 59) return null;
+  const offsetMs = zone === 'Z' ? 0 : (sign === '-' ? -1 : 1) * (oh * 60 + om) * 60_000;
   const fractionMicros = fraction === undefined ? 0 : rint(Number(`0.${fraction}`) * 1_000_000);
-  return (wallMs - offsetMs) * 1000 + fractionMicros;
+  const micros = BigInt(utcMs(y, mo, d, h, mi, se) - offsetMs) * 1000n + BigInt(fractionMicros);
+  return micros < FIRST_MICROS || micros > LAST_MICROS ? null : micros;
+}
+
+/** An instant as the contract's examples write it: `YYYY-MM-DDTHH:MM:SS.ffffffZ` (UTC). */
+export function formatInstant(micros: bigint): string {
+  const ms = micros / 1000n - (micros % 1000n < 0n ? 1n : 0n);
+  const iso = new Date(Number(ms)).toISOString(); // 2019-02-15T03:07:03.662Z
+  const subMillis = String(Number(((micros % 1000n) + 1000n) % 1000n)).padStart(3, '0');
+  return `${iso.slice(0, 23)}${subMillis}Z`;
+}
+
+/** The instant of an accepted TIMESTAMP, in microseconds since the epoch (a number: fine for real dates). */
+export function parseInstant(text: string): number {
+  const instant = timestampInstant(text);
+  if (instant === null) throw new Error(`not an accepted TIMESTAMP: ${text}`);
+  return Number(instant);
+}
+
+/** A JSON \u0000 escape: one preceded by an even number of backslashes. */
+const NUL_ESCAPE = /(?<!\\)(?:\\\\)*\\u0000/i;
+
+function hasUnpairedSurrogate(value: unknown): boolean {
+  if (typeof value === 'string') {
+    for (let index = 0; index < value.length; index += 1) {
+      const unit = value.charCodeAt(index);
+      if (unit >= 0xd800 && unit <= 0xdbff) {
+        const next = value.charCodeAt(index + 1);
+        if (next >= 0xdc00 && next <= 0xdfff) index += 1;
+        else return true;
+      } else if (unit >= 0xdc00 && unit <= 0xdfff) return true;
+    }
+    return false;
+  }
+  if (Array.isArray(value)) return value.some(hasUnpairedSurrogate);
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).some(([key, inner]) => hasUnpairedSurrogate(key) || hasUnpairedSurrogate(inner));
+  }
+  return false;
+}
+
+export type RowVerdict = { verdict: 'accepted' | 'skipped' } | { verdict: 'rejected'; rule: 'fields' | 'timestamp' | 'attributes' | 'storable' };
+
+/**
+ * What the contract (section 2) does with one data line of a lake object whose
+ * header is `header` (the contract's column names, in the file's order), read as
+ * text: blank lines are skipped, else the first rule that holds rejects it.
+ */
+export function rowVerdict(line: string, header: readonly string[] = contract.lakeHeader): RowVerdict {
+  if (line === '') return { verdict: 'skipped' };
+  if (line.includes('\u0000')) return { verdict: 'rejected', rule: 'storable' };
+  const fields = line.split('\t');
+  if (fields.length !== header.length) return { verdict: 'rejected', rule: 'fields' };
+  const field = (name: string): string => fields[header.indexOf(name)] ?? '';
+  if (timestampInstant(field('TIMESTAMP')) === null) return { verdict: 'rejected', rule: 'timestamp' };
+  let attributes: unknown;
+  try {
+    attributes = JSON.parse(field('ATTRIBUTES'));
+  } catch {
+    return { verdict: 'rejected', rule: 'attributes' };
+  }
+  if (attributes === null || typeof attributes !== 'object' || Array.isArray(attributes)) return { verdict: 'rejected', rule: 'attributes' };
+  if (NUL_ESCAPE.test(field('ATTRIBUTES')) || hasUnpairedSurrogate(attributes)) return { verdict: 'rejected', rule: 'storable' };
+  return { verdict: 'accepted' };
 }
 
 const dayFormats = new Map<string, Intl.DateTimeFormat>();
@@ -139,7 +230,7 @@ function toSpecEvent(row: LakeRow, settings: ReferenceSettings): SpecEvent {
     sessionId: row.session,
     userId: nonEmptyString(row.user),
     isDisplay: DISPLAY_EVENTS.has(row.event),
-    isClick: row.event === CLICK_EVENT,
+    isClick: CLICK_EVENTS.has(row.event),
     articleId: nonEmptyString(row.attributes.id),
     title: nonEmptyString(row.attributes.title),
     category: nonEmptyString(row.attributes.category),
@@ -169,9 +260,12 @@ interface Seen {
   at: number;
 }
 
+/** The tie rule of block contract:title-and-category: the greatest (or least) value in code-unit order. */
+const tieWins = contract.titleAndCategory.ties === 'greatest' ? (value: string, current: string) => value > current : (value: string, current: string) => value < current;
+
 function later(current: Seen | undefined, value: string | null, at: number): Seen | undefined {
   if (value === null) return current;
-  if (!current || at > current.at || (at === current.at && value > current.value)) return { value, at };
+  if (!current || at > current.at || (at === current.at && tieWins(value, current.value))) return { value, at };
   return current;
 }
 
@@ -224,6 +318,9 @@ function articlePerformance(events: SpecEvent[]): ArticlePerformanceRow[] {
   return rows;
 }
 
+/** Block contract:sessions: a gap that exceeds (or reaches) the session gap starts a new session. */
+const startsSession = contract.sessions.new_session_when_gap === 'exceeds' ? (gap: number, limit: number) => gap > limit : (gap: number, limit: number) => gap >= limit;
+
 /** A session: first and last instant of a run of one user's events of one session id. */
 interface Session {
   userId: string;
@@ -248,7 +345,7 @@ function sessionsOf(events: SpecEvent[], settings: ReferenceSettings): Session[]
     instants.sort((a, b) => a - b);
     let current: Session | undefined;
     for (const at of instants) {
-      if (current && at - current.endedAt <= gapMicros) {
+      if (current && !startsSession(at - current.endedAt, gapMicros)) {
         current.endedAt = at;
       } else {
         current = { userId, startedAt: at, endedAt: at };
@@ -312,7 +409,7 @@ function categoryCtrDaily(events: SpecEvent[]): CategoryCtrDailyRow[] {
     .map((row) => ({ ...row, ctr: ctr(row.article_views, row.card_views) }));
 }
 
-/** The three marts of metrics.md for the given accepted events. */
+/** The three marts of docs/contract.md for the given accepted events. */
 export function referenceMarts(rows: LakeRow[], settings: Partial<ReferenceSettings> = {}): ReferenceMarts {
   const resolved: ReferenceSettings = { ...DEFAULT_SETTINGS, ...settings };
   const events = rows.map((row) => toSpecEvent(row, resolved));

@@ -35,6 +35,20 @@ test('elt query --csv and --json print machine-readable rows', async () => {
   expect(JSON.parse(json.stdout)).toEqual([{ n: 1 }]);
 });
 
+test('elt query prints every column of a duplicated name with its own value, in the table and in CSV', async () => {
+  const table = await runCli(['query', "select 'a,b' as x, 1 as x"], { env: env() });
+  expect(table.stdout).toBe(['x   | x', '----+--', 'a,b | 1', '(1 row)', ''].join('\n'));
+  const csv = await runCli(['query', "select 'a,b' as x, 1 as x", '--csv'], { env: env() });
+  expect(csv.stdout).toBe('x,x\n"a,b",1\n');
+});
+
+test('elt query --json keeps every value when names repeat: the later ones are named x_2, x_3 (skipping names in use)', async () => {
+  const json = await runCli(['query', "select 'a,b' as x, 1 as x, 2 as x_2, 3 as x", '--json'], { env: env() });
+  expect(json.code).toBe(0);
+  expect(JSON.parse(json.stdout)).toEqual([{ x: 'a,b', x_3: 1, x_2: 2, x_4: 3 }]);
+  expect(Object.keys((JSON.parse(json.stdout) as object[])[0] as object)).toEqual(['x', 'x_3', 'x_2', 'x_4']);
+});
+
 test('elt query is read-only: a write fails with one line and exit 2, and changes nothing', async () => {
   const result = await runCli(['query', 'delete from raw.raw_events'], { env: env() });
   expect(result.code).toBe(2);

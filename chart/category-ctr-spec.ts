@@ -29,8 +29,10 @@ function dayAxis(days: string[]) {
  * A Vega-Lite line chart of CTR per category and day: one coloured line with
  * point marks per category (legend in order of displays), CTR as a percentage
  * axis. Null CTRs break the lines: a day without displays is a gap, not a zero.
+ * `note` (what was left out, chart-limits.ts) is a second subtitle line.
  */
-export function categoryCtrSpec(series: DailySeries): TopLevelSpec {
+export function categoryCtrSpec(series: DailySeries, note?: string): TopLevelSpec {
+  const subtitle = 'CTR = article views / card views (displays), per day; a gap is a day without displays; legend ordered by displays, most first';
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     width: CHART_WIDTH,
@@ -40,7 +42,7 @@ export function categoryCtrSpec(series: DailySeries): TopLevelSpec {
     background: 'white',
     title: {
       text: chartTitle(series.days),
-      subtitle: 'CTR = article views / card views (displays), per day; a gap is a day without displays; legend ordered by displays, most first',
+      subtitle: note === undefined ? subtitle : [subtitle, note],
     },
     data: { values: series.points },
     encoding: {

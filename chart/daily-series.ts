@@ -1,4 +1,5 @@
-import type { CategoryCtrRow } from './category-ctr-rows';
+import type { CategoryCtrRows } from './category-ctr-rows';
+import { MAX_CHART_DAYS } from './chart-limits';
 
 /** One point of a category's line: ctr null is a gap. */
 export interface CtrPoint {
@@ -8,7 +9,7 @@ export interface CtrPoint {
   ctr: number | null;
 }
 
-/** Every category's CTR on every calendar day from the first to the last day. */
+/** Every category's CTR on every calendar day from the first to the last drawn day. */
 export interface DailySeries {
   /** in the order of the rows (most displays first) */
   categories: string[];
@@ -19,27 +20,31 @@ export interface DailySeries {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** The calendar days from `first` to `last` (YYYY-MM-DD, inclusive). */
+/**
+ * The calendar days from `first` to `last` (YYYY-MM-DD, inclusive). More than
+ * MAX_CHART_DAYS is an error, not a list of millions of days: readCategoryCtr
+ * never returns a wider span.
+ */
 export function calendarDays(first: string, last: string): string[] {
+  const start = Date.parse(first);
+  const span = (Date.parse(last) - start) / DAY_MS + 1;
+  if (!(span <= MAX_CHART_DAYS)) throw new Error(`calendarDays: ${first}..${last} is more than ${MAX_CHART_DAYS} days`);
   const days: string[] = [];
-  for (let time = Date.parse(first); time <= Date.parse(last); time += DAY_MS) {
-    days.push(new Date(time).toISOString().slice(0, 10));
-  }
+  for (let index = 0; index < span; index += 1) days.push(new Date(start + index * DAY_MS).toISOString().slice(0, 10));
   return days;
 }
 
 /**
- * Turns mart rows into one point per category and calendar day. A day a
- * category has no row for (no displays, no clicks) becomes a null point like a
- * day with clicks but no displays, so its line breaks there instead of
- * bridging the day.
+ * Turns mart rows into one point per category and calendar day from the first
+ * to the last drawn day (rows outside those days are ignored). A day a category
+ * has no row for (no displays, no clicks) becomes a null point like a day with
+ * clicks but no displays, so its line breaks there instead of bridging the day.
  */
-export function dailySeries(rows: CategoryCtrRow[]): DailySeries {
+export function dailySeries(chart: Pick<CategoryCtrRows, 'rows' | 'firstDay' | 'lastDay'>): DailySeries {
+  const days = calendarDays(chart.firstDay, chart.lastDay);
+  const drawn = new Set(days);
+  const rows = chart.rows.filter((row) => drawn.has(row.date));
   const categories = [...new Set(rows.map((row) => row.category))];
-  const dates = rows.map((row) => row.date).sort();
-  const first = dates[0];
-  const last = dates[dates.length - 1];
-  const days = first !== undefined && last !== undefined ? calendarDays(first, last) : [];
   const ctrOf = new Map(rows.map((row) => [`${row.category}\u0000${row.date}`, row.ctr]));
   const points = categories.flatMap((category) =>
     days.map((date) => ({ category, date, ctr: ctrOf.get(`${category}\u0000${date}`) ?? null })),

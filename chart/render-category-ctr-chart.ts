@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { describeError, EltError, ExitCode } from '../cli/errors';
 import { readCategoryCtr } from './category-ctr-rows';
+import { leftOutNote } from './chart-limits';
 import { checkChartOptions, type CategoryCtrChartOptions } from './chart-options';
 import { categoryCtrSpec } from './category-ctr-spec';
 import { dailySeries } from './daily-series';
@@ -16,6 +17,11 @@ export interface CategoryCtrChart {
   categories: string[];
   /** calendar days from the first to the last charted day */
   days: number;
+  /**
+   * set when days or categories were left out (chart-limits.ts), e.g. "showing
+   * 2019-02-15..2019-02-17; 1 day with data left out (9999-12-31): ...": also on the chart
+   */
+  leftOut?: string;
 }
 
 export type { CategoryCtrChartOptions };
@@ -25,15 +31,18 @@ export const CHART_BASENAME = 'ctr_per_category';
 /**
  * Draws the CTR per category and day from marts.category_ctr_daily: a
  * Vega-Lite line chart rendered server-side to SVG, rasterised to PNG with the
- * bundled font. Writes <outDir>/ctr_per_category.svg and .png.
+ * bundled font. Writes <outDir>/ctr_per_category.svg and .png. At most
+ * MAX_CHART_DAYS days and MAX_CHART_CATEGORIES lines are drawn, whatever the dates in
+ * the mart; what was left out is noted on the chart and in the result.
  *
  * @example await renderCategoryCtrChart(pool, { outDir: 'out', top: 5 });
  */
 export async function renderCategoryCtrChart(pool: Pool, options: CategoryCtrChartOptions): Promise<CategoryCtrChart> {
   checkChartOptions(options);
-  const rows = await readCategoryCtr(pool, options);
-  const series = dailySeries(rows);
-  const svg = await renderSvg(categoryCtrSpec(series));
+  const chart = await readCategoryCtr(pool, options);
+  const series = dailySeries(chart);
+  const leftOut = leftOutNote(chart.firstDay, chart.lastDay, chart.leftOut);
+  const svg = await renderSvg(categoryCtrSpec(series, leftOut));
   const png = rasterisePng(svg);
   const svgPath = join(options.outDir, `${CHART_BASENAME}.svg`);
   const pngPath = join(options.outDir, `${CHART_BASENAME}.png`);
@@ -44,5 +53,7 @@ export async function renderCategoryCtrChart(pool: Pool, options: CategoryCtrCha
   } catch (err) {
     throw new EltError(`cannot write the chart to ${options.outDir}: ${describeError(err)}`, ExitCode.usage, { cause: err });
   }
-  return { svgPath, pngPath, categories: series.categories, days: series.days.length };
+  const result: CategoryCtrChart = { svgPath, pngPath, categories: series.categories, days: series.days.length };
+  if (leftOut !== undefined) result.leftOut = leftOut;
+  return result;
 }

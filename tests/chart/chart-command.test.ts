@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -11,7 +11,7 @@ import { generateLake } from '../../scripts/generate-lake';
 import { buildModels } from '../../transform/build-models';
 import { insertRawEvents } from '../helpers/raw-events';
 import { createTestDatabase, MODELS_DIR, type TestDatabase } from '../helpers/test-database';
-import { CHART_FIXTURE } from './chart-fixture';
+import { categoryDay, CHART_FIXTURE } from './chart-fixture';
 import { PNG_SIGNATURE } from './png-image';
 
 interface Run {
@@ -109,6 +109,46 @@ test('end to end on the demo lake: elt run, then elt chart --top 5 charts the 5 
     const svg = readFileSync(join(out, 'ctr_per_category.svg'), 'utf8');
     for (const { category } of rows) expect(svg).toContain(`>${category}</text>`);
     expect(svg).toMatch(/>Click-through rate per category, 2019-02-1\d to 2019-02-1\d<\/text>/);
+  } finally {
+    await db.drop();
+  }
+});
+
+describe('one far-future event (9999-12-31) among three days of 2019', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase({ migrated: true });
+    await insertRawEvents(db.pool, [...CHART_FIXTURE, ...categoryDay('news', '9999-12-31', 1, 0)]);
+    await buildModels(db.pool, { dir: MODELS_DIR, log: silentLogger });
+  });
+  afterAll(() => db.drop());
+
+  test('elt chart finishes (exit 0), charts the 2019 days and says on the chart which day it left out', async () => {
+    const out = tempDir();
+    const result = await run(chartCommand, { out }, { ...process.env, ELT_OUTPUT_DIR: undefined, DATABASE_URL: db.url });
+    expect(result.code).toBe(ExitCode.ok);
+    const svg = readFileSync(join(out, 'ctr_per_category.svg'), 'utf8');
+    expect(svg).toContain('>Click-through rate per category, 2019-02-15 to 2019-02-17</text>');
+    expect(svg).toContain('>showing 2019-02-15..2019-02-17; 1 day with data left out (9999-12-31): at most 366 consecutive days are drawn, those with most displays</tspan>');
+  });
+});
+
+test('elt run on a lake with one event dated 9999-12-31 finishes and draws the chart of the real days', async () => {
+  const db = await createTestDatabase();
+  try {
+    const lake = tempDir();
+    await generateLake({ outDir: lake, days: 1, eventsPerDay: 300, seed: 7, startDate: '2019-02-15', gzip: false });
+    writeFileSync(
+      join(lake, '2019-02-16.tsv'),
+      'TIMESTAMP\tMD5(SESSION_ID)\tEVENT_NAME\tMD5(USER_ID)\tATTRIBUTES\n' +
+        '9999-12-31 12:00:00 +0000\ts-far\ttop_news_card_viewed\tu-far\t{"id": "a-far", "category": "news"}\n',
+    );
+    const out = tempDir();
+    const result = await run(runCommand, { source: lake, 'output-dir': out }, { ...process.env, ELT_OUTPUT_DIR: undefined, DATABASE_URL: db.url });
+    expect(result.code).toBe(ExitCode.ok);
+    const svg = readFileSync(join(out, 'ctr_per_category.svg'), 'utf8');
+    expect(svg).toMatch(/>Click-through rate per category, 2019-02-1\d to 2019-02-1\d<\/text>/);
+    expect(svg).toContain('1 day with data left out (9999-12-31)');
   } finally {
     await db.drop();
   }

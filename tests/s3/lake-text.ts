@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 
-/** The lake header (metrics.md). */
+/** The lake header (docs/contract.md, section 1). */
 export const HEADER = 'TIMESTAMP\tMD5(SESSION_ID)\tEVENT_NAME\tMD5(USER_ID)\tATTRIBUTES';
 
 /** One valid data row; `tag` makes its session and article unique. */

@@ -31,7 +31,9 @@ export function formatReport(report: RunReport): string {
     const { summary, ms } = report.load;
     step(
       'load',
-      `${summary.objects.length} files: ${summary.loaded} loaded, ${summary.skipped} skipped, ${summary.failed} failed; ` +
+      `${summary.objects.length} files: ${summary.loaded} loaded, ${summary.skipped} skipped, ${summary.failed} failed` +
+        // shown when there are any, so the usual line (and what parses it) stays as it was
+        `${summary.duplicates ? `, ${summary.duplicates} duplicate` : ''}; ` +
         `${number(summary.rows)} rows, ${number(summary.rejects)} rejected`,
       ms,
     );

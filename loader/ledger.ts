@@ -29,6 +29,61 @@ export async function findLoaded(client: PoolClient, uri: string): Promise<Loade
   return row && { loadId: row.load_id, contentId: row.content_id, size: row.size_bytes === null ? null : Number(row.size_bytes), modifiedAt: row.modified_at };
 }
 
+/** The load of a content id under another URI, with rows (content without rows cannot be counted twice). */
+export interface LoadedElsewhere {
+  loadId: string;
+  uri: string;
+}
+
+/** The first loaded object, other than `uri`, holding the content `contentId` and some rows, if any. */
+export async function findLoadedContent(client: PoolClient, contentId: string, uri: string): Promise<LoadedElsewhere | undefined> {
+  const { rows } = await client.query<{ load_id: string; source_uri: string }>(
+    `select load_id, source_uri from raw.loads
+      where content_id = $1 and status = 'loaded' and source_uri <> $2 and (row_count > 0 or reject_count > 0)
+      order by load_id limit 1`,
+    [contentId, uri],
+  );
+  const row = rows[0];
+  return row && { loadId: row.load_id, uri: row.source_uri };
+}
+
+/** True when the latest attempt at `uri` was recorded as a duplicate of load `loadId`, with this content. */
+export async function isRecordedDuplicate(client: PoolClient, uri: string, contentId: string, loadId: string): Promise<boolean> {
+  const { rows } = await client.query<{ status: string; content_id: string; duplicate_of: string | null }>(
+    'select status, content_id, duplicate_of from raw.loads where source_uri = $1 order by load_id desc limit 1',
+    [uri],
+  );
+  const row = rows[0];
+  return row?.status === 'duplicate' && row.content_id === contentId && row.duplicate_of === loadId;
+}
+
+/**
+ * Takes transaction-level advisory locks on content ids, in one order (so two
+ * loads never wait for each other's): two URIs of one content load one at a time,
+ * and the second sees the first's outcome.
+ */
+export async function lockContents(client: PoolClient, contentIds: string[]): Promise<void> {
+  for (const contentId of [...new Set(contentIds)].sort()) {
+    await client.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`clickstream-elt:content:${contentId}`]);
+  }
+}
+
+/** Marks an attempt a duplicate of load `original` (its content is loaded there): nothing of it is loaded. */
+export async function markDuplicate(client: PoolClient, loadId: string, original: string, ms: number): Promise<void> {
+  await client.query(
+    `update raw.loads set status = 'duplicate', duplicate_of = $2, row_count = 0, reject_count = 0,
+            finished_at = clock_timestamp(), duration_ms = $3
+      where load_id = $1`,
+    [loadId, original, ms.toFixed(1)],
+  );
+}
+
+/** Of the loads `loadIds`, those no longer 'loaded' (replaced since): their duplicates are duplicates no more. */
+export async function noLongerLoaded(pool: Pool, loadIds: string[]): Promise<Set<string>> {
+  const { rows } = await pool.query<{ load_id: string }>("select load_id from raw.loads where load_id = any($1::bigint[]) and status <> 'loaded'", [loadIds]);
+  return new Set(rows.map((row) => row.load_id));
+}
+
 /**
  * Records the start of an attempt, committed at once (call it outside the load's
  * transaction): if the process dies, the row stays 'loading' for all to see.

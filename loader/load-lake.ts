@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { formatMs, type Logger } from '../cli/log';
 import type { LakeObject } from './lake-object';
-import { abandonAllDeadAttempts } from './ledger';
+import { abandonAllDeadAttempts, type LoadedElsewhere, noLongerLoaded } from './ledger';
 import { loadObject, type ObjectResult } from './load-object';
 import { createProgress } from './progress';
 
@@ -10,6 +10,8 @@ export interface LoadSummary {
   loaded: number;
   skipped: number;
   failed: number;
+  /** objects whose content is loaded under another URI: not loaded again */
+  duplicates: number;
   rows: number;
   rejects: number;
 }
@@ -23,9 +25,11 @@ export interface LoadLakeOptions {
   retries: number;
   /** first backoff delay; doubles at each retry (default 500 ms) */
   retryDelayMs: number;
+  /** load content already loaded under another URI anyway (default false: a warning and a 'duplicate' ledger row) */
+  allowDuplicates: boolean;
 }
 
-export const DEFAULT_LOAD_OPTIONS: LoadLakeOptions = { concurrency: 2, maxRejectRatio: 0.05, retries: 3, retryDelayMs: 500 };
+export const DEFAULT_LOAD_OPTIONS: LoadLakeOptions = { concurrency: 2, maxRejectRatio: 0.05, retries: 3, retryDelayMs: 500, allowDuplicates: false };
 
 export function summarizeLoads(objects: ObjectResult[]): LoadSummary {
   const count = (status: ObjectResult['status']) => objects.filter((o) => o.status === status).length;
@@ -34,6 +38,7 @@ export function summarizeLoads(objects: ObjectResult[]): LoadSummary {
     loaded: count('loaded'),
     skipped: count('skipped'),
     failed: count('failed'),
+    duplicates: count('duplicate'),
     rows: objects.reduce((sum, o) => sum + o.rows, 0),
     rejects: objects.reduce((sum, o) => sum + o.rejects, 0),
   };
@@ -53,11 +58,14 @@ export async function loadLake(pool: Pool, objects: LakeObject[], log: Logger, o
   if (abandoned > 0) log.warn(`${abandoned} earlier load attempt(s) whose process died are now marked abandoned`);
   const progress = createProgress({ log, totalObjects: objects.length, totalBytes: objects.reduce((sum, o) => sum + o.size, 0) });
   const results: ObjectResult[] = new Array(objects.length);
-  let next = 0;
 
   const loadWithRetries = async (object: LakeObject, position: string): Promise<ObjectResult> => {
     for (let attempt = 1; ; attempt += 1) {
-      const result = await loadObject(pool, object, { maxRejectRatio: settings.maxRejectRatio, onBytes: progress.bytesRead });
+      const result = await loadObject(pool, object, {
+        maxRejectRatio: settings.maxRejectRatio,
+        onBytes: progress.bytesRead,
+        allowDuplicates: settings.allowDuplicates,
+      });
       if (result.status !== 'failed' || !result.transient || attempt > settings.retries) return result;
       const delay = settings.retryDelayMs * 2 ** (attempt - 1);
       progress.log.warn(`${position} ${object.uri}: ${result.error}; retrying in ${formatMs(delay)} (attempt ${attempt + 1} of ${settings.retries + 1})`);
@@ -65,30 +73,49 @@ export async function loadLake(pool: Pool, objects: LakeObject[], log: Logger, o
     }
   };
 
-  const worker = async () => {
-    while (next < objects.length) {
-      const index = next;
-      next += 1;
-      const object = objects[index] as LakeObject;
-      const position = `[${index + 1}/${objects.length}]`;
-      const result = await loadWithRetries(object, position);
-      results[index] = result;
-      progress.objectDone(result.rows);
-      if (result.status === 'skipped') {
-        progress.log.info(`${position} ${object.uri}: unchanged, skipped`);
-      } else if (result.status === 'failed') {
-        progress.log.error(`${position} ${object.uri}: failed: ${result.error}`);
-      } else {
-        const rate = result.ms > 0 ? Math.round((result.rows / result.ms) * 1000) : 0;
-        progress.log.info(
-          `${position} ${object.uri}: ${result.replaced ? 'replaced earlier rows, ' : ''}loaded ${result.rows} rows, ` +
-            `${result.rejects} rejected, in ${formatMs(result.ms)} (${rate} rows/s)`,
-        );
-      }
+  const report = (result: ObjectResult, position: string) => {
+    if (result.status === 'skipped') {
+      progress.log.info(`${position} ${result.uri}: unchanged, skipped`);
+    } else if (result.status === 'duplicate') {
+      const original = result.duplicateOf as LoadedElsewhere;
+      progress.log.warn(`${position} ${result.uri}: same content as ${original.uri} (loaded as load ${original.loadId}), skipped as a duplicate`);
+    } else if (result.status === 'failed') {
+      progress.log.error(`${position} ${result.uri}: failed: ${result.error}`);
+    } else {
+      const rate = result.ms > 0 ? Math.round((result.rows / result.ms) * 1000) : 0;
+      progress.log.info(
+        `${position} ${result.uri}: ${result.replaced ? 'replaced earlier rows, ' : ''}loaded ${result.rows} rows, ` +
+          `${result.rejects} rejected, in ${formatMs(result.ms)} (${rate} rows/s)`,
+      );
     }
   };
+
+  const loadAll = async (indexes: number[], countDone: boolean) => {
+    let next = 0;
+    const worker = async () => {
+      while (next < indexes.length) {
+        const index = indexes[next] as number;
+        next += 1;
+        const object = objects[index] as LakeObject;
+        const position = `[${index + 1}/${objects.length}]`;
+        const result = await loadWithRetries(object, position);
+        results[index] = result;
+        if (countDone) progress.objectDone(result.rows);
+        report(result, position);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(settings.concurrency, indexes.length)) }, worker));
+  };
+
   try {
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(settings.concurrency, objects.length)) }, worker));
+    await loadAll(objects.map((_, index) => index), true);
+    // a duplicate of content that this very run replaced (a.tsv changed, b.tsv the former copy of it)
+    // may have been judged before the replacement: it duplicates nothing now, so it loads now
+    const duplicates = results.flatMap((result, index) => (result.status === 'duplicate' ? [index] : []));
+    if (duplicates.length > 0) {
+      const gone = await noLongerLoaded(pool, duplicates.map((index) => (results[index]?.duplicateOf as LoadedElsewhere).loadId));
+      await loadAll(duplicates.filter((index) => gone.has((results[index]?.duplicateOf as LoadedElsewhere).loadId)), false);
+    }
   } finally {
     progress.stop();
   }

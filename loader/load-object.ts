@@ -12,9 +12,14 @@ import {
   discardAttempt,
   failAttempt,
   findLoaded,
+  findLoadedContent,
   finishLoad,
+  isRecordedDuplicate,
+  type LoadedElsewhere,
   type LoadedVersion,
   insertRejects,
+  lockContents,
+  markDuplicate,
   replaceLoad,
   startAttempt,
   UNREAD_CONTENT_ID,
@@ -27,7 +32,9 @@ import { isTransientSourceError, TruncatedReadError } from './transient-errors';
 
 export interface ObjectResult {
   uri: string;
-  status: 'loaded' | 'skipped' | 'failed';
+  status: 'loaded' | 'skipped' | 'failed' | 'duplicate';
+  /** a duplicate's content is loaded as this load, from this URI */
+  duplicateOf?: LoadedElsewhere;
   /** true when new content replaced rows loaded earlier from the same URI */
   replaced: boolean;
   rows: number;
@@ -44,6 +51,8 @@ export interface LoadObjectOptions {
   maxRejectRatio: number;
   /** told of every chunk of (compressed) bytes read, for progress reports */
   onBytes?: (bytes: number) => void;
+  /** load content already loaded under another URI anyway (default: record a 'duplicate', load nothing) */
+  allowDuplicates?: boolean;
 }
 
 /** Rejected rows wait in memory until COPY ends; past this many bytes the object fails. */
@@ -69,8 +78,9 @@ function rejectSummary(rejected: RejectedRow[]): string {
 /**
  * Loads one lake object into raw.raw_events. The attempt is recorded in the
  * ledger first (committed, so a killed process leaves a visible 'loading' row);
- * then, in one transaction under an advisory lock on the URI: skip when the
- * same content is already loaded, else stream the object through COPY
+ * then, in one transaction under an advisory lock on the URI (and on its content
+ * ids): skip when the same content is already loaded, record a 'duplicate' when
+ * it is loaded under another URI, else stream the object through COPY
  * (replacing an earlier load of the URI), write its rejected rows, and mark the
  * attempt loaded. Nothing of a failed or killed attempt is ever visible.
  * Failures are returned, not thrown.
@@ -104,6 +114,13 @@ export async function loadObject(pool: Pool, object: LakeObject, options: LoadOb
       throw err;
     }
     if (loaded?.contentId === contentId) return { ...base, status: 'skipped', ms: elapsed() };
+    if (!options.allowDuplicates) {
+      // already recorded as a duplicate of that very load: say so again, without another ledger row
+      const original = await findLoadedContent(client, contentId, object.uri);
+      if (original && (await isRecordedDuplicate(client, object.uri, contentId, original.loadId))) {
+        return { ...base, status: 'duplicate', duplicateOf: original, ms: elapsed() };
+      }
+    }
     attemptId = await startAttempt(client, { uri: object.uri, contentId, size: object.size, modifiedAt: object.modifiedAt });
     const attempt = attemptId;
     const db = client;
@@ -117,7 +134,14 @@ export async function loadObject(pool: Pool, object: LakeObject, options: LoadOb
         attemptId = undefined;
         return { ...base, status: 'skipped' as const, ms: elapsed() };
       }
+      // the content being replaced too: a duplicate of it waits to see it gone (then loads)
+      await lockContents(db, previous ? [contentId, previous.contentId] : [contentId]);
+      const original = options.allowDuplicates ? undefined : await findLoadedContent(db, contentId, object.uri);
       if (previous) await replaceLoad(db, previous.loadId);
+      if (original) {
+        await markDuplicate(db, attempt, original.loadId, elapsed());
+        return { ...base, status: 'duplicate' as const, duplicateOf: original, replaced: previous !== undefined, ms: elapsed() };
+      }
 
       const rejected: RejectedRow[] = [];
       let rejectBytes = 0;

@@ -10,6 +10,8 @@ export interface Io {
   env: NodeJS.ProcessEnv;
   stdout: NodeJS.WritableStream;
   log: Logger;
+  /** aborted when the user interrupts (Ctrl-C, SIGTERM): work stops at once, nothing half-done is kept */
+  signal: AbortSignal;
 }
 
 /** One `elt` command: its flags, its help, and what it does. */
@@ -26,5 +28,7 @@ export interface Command {
   example: string;
   /** true when the command takes arguments after its flags (e.g. model names) */
   positionals?: boolean;
+  /** true when an interrupt is how the command normally ends (elt db): it is not reported as one */
+  endsOnInterrupt?: boolean;
   run(options: Options, io: Io, positionals: string[]): Promise<ExitCodeValue>;
 }

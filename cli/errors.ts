@@ -18,6 +18,10 @@ export const ExitCode = {
   sourceUnavailable: 6,
   /** a data test found rows that break an invariant of the marts */
   dataTestsFailed: 7,
+  /** stopped by Ctrl-C (SIGINT): 128 + 2, as shells report it */
+  interrupted: 130,
+  /** stopped by SIGTERM: 128 + 15 */
+  terminated: 143,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

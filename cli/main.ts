@@ -4,6 +4,7 @@ import type { Io, Options } from './command';
 import { COMMANDS, findCommand } from './commands';
 import { describeError, EltError, ExitCode, type ExitCodeValue } from './errors';
 import { commandHelp, globalHelp } from './help';
+import { InterruptedError, watchInterrupts } from './interrupt';
 import { createLogger } from './log';
 import { packageVersion } from './project-root';
 
@@ -34,8 +35,11 @@ function takeLogFormat(argv: string[], fallback: string | undefined): { format: 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<ExitCodeValue> {
   const { format, args } = takeLogFormat(argv, env.ELT_LOG_FORMAT);
   const log = createLogger(process.stderr, { format: format === 'json' ? 'json' : 'human' });
-  const io: Io = { env, stdout: process.stdout, log };
   const [name, ...rest] = args;
+  // elt db ends on Ctrl-C by design: that is no interrupt to report
+  const endsOnInterrupt = findCommand(name ?? '')?.endsOnInterrupt === true;
+  const interrupts = watchInterrupts(log, { quiet: endsOnInterrupt });
+  const io: Io = { env, stdout: process.stdout, log, signal: interrupts.signal };
   try {
     if (format !== 'json' && format !== 'human') {
       throw new EltError(`--log-format must be human or json, not "${format}"`, ExitCode.usage);
@@ -69,8 +73,16 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       process.stdout.write(commandHelp(command));
       return ExitCode.ok;
     }
-    return await command.run(options, io, positionals);
+    const code = await command.run(options, io, positionals);
+    // a step that saw the interrupt too late to stop still ends the run as interrupted
+    return (endsOnInterrupt ? undefined : interrupted(io.signal)) ?? code;
   } catch (err) {
+    const stopped = endsOnInterrupt ? undefined : interrupted(io.signal);
+    if (stopped !== undefined) {
+      // what failed was the work the interrupt cancelled: the interrupt was already said
+      if (env.ELT_DEBUG) process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+      return stopped;
+    }
     if (err instanceof EltError) {
       log.error(err.message);
       if (env.ELT_DEBUG) process.stderr.write(`${err.stack}\n`);
@@ -79,7 +91,14 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     log.error(`unexpected: ${describeError(err)}${env.ELT_DEBUG ? '' : ' (set ELT_DEBUG=1 for the stack)'}`);
     if (env.ELT_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     return ExitCode.unexpected;
+  } finally {
+    interrupts.dispose();
   }
+}
+
+/** The exit code of the interrupt that stopped the command, if one did. */
+function interrupted(signal: AbortSignal): ExitCodeValue | undefined {
+  return signal.aborted && signal.reason instanceof InterruptedError ? signal.reason.exitCode : undefined;
 }
 
 if (require.main === module) {

@@ -27,6 +27,9 @@ function errorCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/** How this process's sessions are named in pg_stat_activity, so that an interrupt can cancel their queries. */
+export const APPLICATION_NAME = `elt (pid ${process.pid})`;
+
 const POSTGRES_SCHEMES = new Set(['postgres:', 'postgresql:']);
 
 /**
@@ -60,7 +63,7 @@ export function checkPostgresUrl(url: string): void {
  */
 export async function connectPool(url: string, options: { waitSeconds: number; log: Logger }): Promise<Pool> {
   checkPostgresUrl(url);
-  const pool = new Pool({ connectionString: url, max: 8, connectionTimeoutMillis: 5000 });
+  const pool = new Pool({ connectionString: url, max: 8, connectionTimeoutMillis: 5000, application_name: APPLICATION_NAME });
   // an idle client losing its connection must not crash the process
   pool.on('error', (err) => options.log.warn(`database connection lost: ${err.message}`));
   const deadline = Date.now() + options.waitSeconds * 1000;

@@ -9,21 +9,32 @@ export interface ModelSettings {
 }
 
 /**
- * Writes the given settings to elt.settings (the models read them from there);
- * settings left undefined keep their stored value. Marts pick them up on refresh.
+ * Throws a usage error (exit 2) for a setting the models cannot use: an unknown
+ * time zone, a session gap that is not a positive number of minutes. Commands call
+ * it before they touch any data, so a typo never follows a committed load.
  */
-export async function applySettings(pool: Pool, settings: ModelSettings): Promise<{ timeZone: string; sessionGapMinutes: number }> {
+export async function checkSettings(pool: Pool, settings: ModelSettings): Promise<void> {
+  if (settings.sessionGapMinutes !== undefined && (!Number.isFinite(settings.sessionGapMinutes) || settings.sessionGapMinutes <= 0)) {
+    throw new EltError(`the session gap must be a positive number of minutes, not ${settings.sessionGapMinutes}`, ExitCode.usage);
+  }
   if (settings.timeZone !== undefined) {
     const { rows } = await pool.query<{ ok: boolean }>('select exists (select 1 from pg_timezone_names where name = $1) as ok', [settings.timeZone]);
     if (!rows[0]?.ok) {
       throw new EltError(`unknown time zone "${settings.timeZone}" (use an IANA name such as UTC or Europe/Berlin)`, ExitCode.usage);
     }
+  }
+}
+
+/**
+ * Writes the given settings to elt.settings (the models read them from there);
+ * settings left undefined keep their stored value. Marts pick them up on refresh.
+ */
+export async function applySettings(pool: Pool, settings: ModelSettings): Promise<{ timeZone: string; sessionGapMinutes: number }> {
+  await checkSettings(pool, settings);
+  if (settings.timeZone !== undefined) {
     await pool.query('update elt.settings set reporting_time_zone = $1', [settings.timeZone]);
   }
   if (settings.sessionGapMinutes !== undefined) {
-    if (!Number.isFinite(settings.sessionGapMinutes) || settings.sessionGapMinutes <= 0) {
-      throw new EltError(`the session gap must be a positive number of minutes, not ${settings.sessionGapMinutes}`, ExitCode.usage);
-    }
     await pool.query("update elt.settings set session_gap = $1 * interval '1 minute'", [settings.sessionGapMinutes]);
   }
   const { rows } = await pool.query<{ time_zone: string; gap_minutes: string }>(

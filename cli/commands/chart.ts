@@ -29,6 +29,7 @@ async function chart(options: Options, io: Io): Promise<ExitCodeValue> {
     const { renderCategoryCtrChart } = loadChartModule();
     const { result } = await timed(io.log, 'chart', () => renderCategoryCtrChart(pool, chartOptions));
     io.log.info(`charted ${result.categories.length} categories over ${result.days} days`);
+    if (result.leftOut !== undefined) io.log.warn(result.leftOut);
     if (top === undefined && result.categories.length > READABLE_CATEGORIES) {
       io.log.warn(`${result.categories.length} lines are hard to tell apart: pass --top ${READABLE_CATEGORIES} to keep the ones with most displays`);
     }

@@ -13,10 +13,7 @@ async function serveDatabase(io: Io): Promise<ExitCodeValue> {
   await migrate(db.pool, { dir: migrationsDir(), log: io.log });
   io.stdout.write(`${db.url}\n`);
   io.log.info(`embedded Postgres is up: psql "${db.url}"  (Ctrl-C to stop; the password is in .elt/password)`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await new Promise<void>((resolve) => io.signal.addEventListener('abort', () => resolve(), { once: true }));
   await db.pool.end();
   const others = (await db.server?.stop()) ?? 0;
   // the server is shared: it stops when the last elt process using it ends
@@ -31,5 +28,6 @@ export const dbCommand: Command = {
   options: {},
   optionHelp: [],
   example: 'npm run elt -- db    # then, in another terminal: psql "<printed url>"',
+  endsOnInterrupt: true,
   run: (_options, io) => serveDatabase(io),
 };

@@ -5,7 +5,8 @@ import { DEFAULT_LOAD_OPTIONS, loadLake } from '../../loader/load-lake';
 import { buildModels } from '../../transform/build-models';
 import { refreshMarts } from '../../transform/refresh-marts';
 import { formatDataTestResults, runDataTests } from '../../transform/data-tests';
-import { applySettings } from '../../transform/settings';
+import { readModels } from '../../transform/model-catalog';
+import { applySettings, checkSettings } from '../../transform/settings';
 import type { Command, Io, Options } from '../command';
 import type { LakeObject } from '../../loader/lake-object';
 import { describeError, EltError, ExitCode, type ExitCodeValue } from '../errors';
@@ -45,6 +46,7 @@ async function writeOutputs(report: RunReport, outputDir: string, pool: Pool, io
   try {
     const { result } = await timed(io.log, 'chart', () => loadChartModule().renderCategoryCtrChart(pool, { outDir: outputDir }));
     io.log.info(`chart written to ${result.pngPath} and ${result.svgPath}`);
+    if (result.leftOut !== undefined) io.log.warn(result.leftOut);
   } catch (err) {
     io.log.warn(`no chart: ${describeError(err)}`);
   }
@@ -78,18 +80,25 @@ async function runPipeline(command: Step, options: Options, io: Io, models: stri
   const objects: LakeObject[] = [];
   if (withLoad) for (const source of sources) objects.push(...(await listObjects(source.location, s3SettingsOf(options, io.env), io.log, source.format)));
   const modelsDir = project.modelsDir;
+  // a models folder that is missing or empty is a usage error before anything is touched
+  if (withModels) readModels(modelsDir);
+  const settings = withModels ? settingsOf(options, io.env, project) : {};
   return withDatabase(io, async ({ pool }) => {
+    // every setting is checked before any data changes: a typo never follows a committed load
+    await checkSettings(pool, settings);
     const migrated = await timed(io.log, 'migrate', () => migrate(pool, { dir: migrationsDir(), log: io.log }));
     report.migrations = { applied: migrated.result.applied, ms: migrated.ms };
     await claimDatabase(pool, project);
+    io.signal.throwIfAborted();
     if (withLoad) {
       io.log.info(`loading ${objects.length} lake file(s)`);
       const loaded = await timed(io.log, 'load', () => loadLake(pool, objects, io.log, loadOptions));
       report.load = { summary: loaded.result, ms: loaded.ms };
     }
+    io.signal.throwIfAborted();
     if (withModels) {
-      const settings = await applySettings(pool, settingsOf(options, io.env, project));
-      io.log.info(`reporting time zone ${settings.timeZone}, session gap ${settings.sessionGapMinutes} minutes`);
+      const applied = await applySettings(pool, settings);
+      io.log.info(`reporting time zone ${applied.timeZone}, session gap ${applied.sessionGapMinutes} minutes`);
     }
     let fresh = new Set<string>();
     if (command === 'run' || command === 'build') {
@@ -98,16 +107,19 @@ async function runPipeline(command: Step, options: Options, io: Io, models: stri
       report.build = { result: built.result, ms: built.ms };
       fresh = new Set(built.result.built);
     }
+    io.signal.throwIfAborted();
     if (command === 'run' || command === 'refresh') {
       const only = models.length ? models.map((name) => (name.includes('.') ? name : `marts.${name}`)) : undefined;
       const refreshed = await timed(io.log, 'refresh', () => refreshMarts(pool, { dir: modelsDir, log: io.log, alreadyFresh: fresh, only }));
       report.refresh = { marts: refreshed.result, ms: refreshed.ms };
     }
+    io.signal.throwIfAborted();
     if (command === 'run') {
       // the tests that re-read every raw event are left to `elt test`: a run's cost follows new data
       const tested = await timed(io.log, 'test', () => runDataTests(pool, modelsDir, { skipRawScans: true }));
       report.tests = { results: tested.result, ms: tested.ms };
     }
+    io.signal.throwIfAborted();
     report.totalMs = performance.now() - started;
     io.stdout.write(formatReport(report));
     const outputDir = (options['output-dir'] as string | undefined) || io.env.ELT_OUTPUT_DIR || './out';

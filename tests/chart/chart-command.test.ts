@@ -28,6 +28,7 @@ async function run(command: typeof chartCommand, options: Options, env: NodeJS.P
   const io: Io = {
     env,
     log,
+    signal: new AbortController().signal,
     stdout: new Writable({
       write(chunk: Buffer, _encoding, done) {
         stdout += chunk.toString();
@@ -130,6 +131,7 @@ describe('one far-future event (9999-12-31) among three days of 2019', () => {
     const svg = readFileSync(join(out, 'ctr_per_category.svg'), 'utf8');
     expect(svg).toContain('>Click-through rate per category, 2019-02-15 to 2019-02-17</text>');
     expect(svg).toContain('>showing 2019-02-15..2019-02-17; 1 day with data left out (9999-12-31): at most 366 consecutive days are drawn, those with most displays</tspan>');
+    expect(result.warnings).toEqual([expect.stringContaining('1 day with data left out (9999-12-31)')]);
   });
 });
 
@@ -149,6 +151,7 @@ test('elt run on a lake with one event dated 9999-12-31 finishes and draws the c
     const svg = readFileSync(join(out, 'ctr_per_category.svg'), 'utf8');
     expect(svg).toMatch(/>Click-through rate per category, 2019-02-1\d to 2019-02-1\d<\/text>/);
     expect(svg).toContain('1 day with data left out (9999-12-31)');
+    expect(result.warnings).toContainEqual(expect.stringContaining('1 day with data left out (9999-12-31)'));
   } finally {
     await db.drop();
   }

@@ -191,7 +191,7 @@ export type RowVerdict = { verdict: 'accepted' | 'skipped' } | { verdict: 'rejec
  * text: blank lines are skipped, else the first rule that holds rejects it.
  */
 export function rowVerdict(line: string, header: readonly string[] = contract.lakeHeader): RowVerdict {
-  if (line === '') return { verdict: 'skipped' };
+  if (/^[ \t\r]*$/.test(line)) return { verdict: 'skipped' };
   if (line.includes('\u0000')) return { verdict: 'rejected', rule: 'storable' };
   const fields = line.split('\t');
   if (fields.length !== header.length) return { verdict: 'rejected', rule: 'fields' };

@@ -14,7 +14,9 @@ export interface RefreshedMart {
 /**
  * Refreshes the materialized models through `call elt.refresh_marts(...)`, the
  * same procedure an analyst calls: build order, CONCURRENTLY once populated
- * (readers are never blocked), serialized with other refreshes on an advisory lock.
+ * (readers are never blocked), serialized with other refreshes and builds on the
+ * refresh lock (a row of elt.locks, which only the project's roles can take; the
+ * procedure fails with a line naming it after lock_timeout, 120 s when unset).
  * `only` limits it to some marts; marts in `alreadyFresh` (built moments ago) are
  * only counted.
  */

@@ -147,7 +147,7 @@ export async function finishLoad(
   );
 }
 
-/** Marks an attempt failed with its error (after its transaction was rolled back). */
+/** Marks an attempt failed with its error (after its transaction was rolled back); never one that committed. */
 export async function failAttempt(
   client: Pool | PoolClient,
   loadId: string,
@@ -157,7 +157,7 @@ export async function failAttempt(
     `update raw.loads
         set status = 'failed', error = $2, finished_at = clock_timestamp(), duration_ms = $3,
             row_count = $4, reject_count = $5
-      where load_id = $1`,
+      where load_id = $1 and status in ('loading', 'abandoned')`,
     // text cannot hold NUL (a binary object's bytes may be quoted in the error)
     [loadId, failure.error.replaceAll('\u0000', '\uFFFD'), failure.ms.toFixed(1), failure.rows ?? null, failure.rejects ?? null],
   );

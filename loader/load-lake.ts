@@ -27,6 +27,13 @@ export interface LoadLakeOptions {
   retryDelayMs: number;
   /** load content already loaded under another URI anyway (default false: a warning and a 'duplicate' ledger row) */
   allowDuplicates: boolean;
+  /**
+   * An interrupt (Ctrl-C): when aborted, no retry is scheduled (a sleeping one stops), no
+   * further object starts, the objects in flight are abandoned (their transactions roll
+   * back, their attempts are recorded 'failed' as interrupted), and loadLake rejects with
+   * `signal.reason` once they are.
+   */
+  signal?: AbortSignal;
 }
 
 export const DEFAULT_LOAD_OPTIONS: LoadLakeOptions = { concurrency: 2, maxRejectRatio: 0.05, retries: 3, retryDelayMs: 500, allowDuplicates: false };
@@ -44,7 +51,18 @@ export function summarizeLoads(objects: ObjectResult[]): LoadSummary {
   };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits `ms`, or less when `signal` is aborted. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
 
 /**
  * Loads the objects, up to `concurrency` at a time, each in its own transaction.
@@ -54,6 +72,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export async function loadLake(pool: Pool, objects: LakeObject[], log: Logger, options: Partial<LoadLakeOptions> = {}): Promise<LoadSummary> {
   const settings = { ...DEFAULT_LOAD_OPTIONS, ...options };
+  const { signal } = settings;
+  signal?.throwIfAborted();
   const abandoned = await abandonAllDeadAttempts(pool);
   if (abandoned > 0) log.warn(`${abandoned} earlier load attempt(s) whose process died are now marked abandoned`);
   const progress = createProgress({ log, totalObjects: objects.length, totalBytes: objects.reduce((sum, o) => sum + o.size, 0) });
@@ -65,11 +85,14 @@ export async function loadLake(pool: Pool, objects: LakeObject[], log: Logger, o
         maxRejectRatio: settings.maxRejectRatio,
         onBytes: progress.bytesRead,
         allowDuplicates: settings.allowDuplicates,
+        signal,
       });
+      if (signal?.aborted) return result;
       if (result.status !== 'failed' || !result.transient || attempt > settings.retries) return result;
       const delay = settings.retryDelayMs * 2 ** (attempt - 1);
       progress.log.warn(`${position} ${object.uri}: ${result.error}; retrying in ${formatMs(delay)} (attempt ${attempt + 1} of ${settings.retries + 1})`);
-      await sleep(delay);
+      await sleep(delay, signal);
+      if (signal?.aborted) return result;
     }
   };
 
@@ -93,7 +116,7 @@ export async function loadLake(pool: Pool, objects: LakeObject[], log: Logger, o
   const loadAll = async (indexes: number[], countDone: boolean) => {
     let next = 0;
     const worker = async () => {
-      while (next < indexes.length) {
+      while (next < indexes.length && !signal?.aborted) {
         const index = indexes[next] as number;
         next += 1;
         const object = objects[index] as LakeObject;
@@ -101,7 +124,8 @@ export async function loadLake(pool: Pool, objects: LakeObject[], log: Logger, o
         const result = await loadWithRetries(object, position);
         results[index] = result;
         if (countDone) progress.objectDone(result.rows);
-        report(result, position);
+        // an interrupted object is not reported as failed: the interrupt is reported once, by the caller
+        if (!(signal?.aborted && result.status === 'failed')) report(result, position);
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(settings.concurrency, indexes.length)) }, worker));
@@ -109,6 +133,7 @@ export async function loadLake(pool: Pool, objects: LakeObject[], log: Logger, o
 
   try {
     await loadAll(objects.map((_, index) => index), true);
+    signal?.throwIfAborted();
     // a duplicate of content that this very run replaced (a.tsv changed, b.tsv the former copy of it)
     // may have been judged before the replacement: it duplicates nothing now, so it loads now
     const duplicates = results.flatMap((result, index) => (result.status === 'duplicate' ? [index] : []));
@@ -116,6 +141,7 @@ export async function loadLake(pool: Pool, objects: LakeObject[], log: Logger, o
       const gone = await noLongerLoaded(pool, duplicates.map((index) => (results[index]?.duplicateOf as LoadedElsewhere).loadId));
       await loadAll(duplicates.filter((index) => gone.has((results[index]?.duplicateOf as LoadedElsewhere).loadId)), false);
     }
+    signal?.throwIfAborted();
   } finally {
     progress.stop();
   }

@@ -53,6 +53,32 @@ export interface LoadObjectOptions {
   onBytes?: (bytes: number) => void;
   /** load content already loaded under another URI anyway (default: record a 'duplicate', load nothing) */
   allowDuplicates?: boolean;
+  /** when aborted, the attempt is abandoned at once: its transaction rolls back, it fails as interrupted (never transient) */
+  signal?: AbortSignal;
+}
+
+/**
+ * `work`, or a rejection with the signal's reason as soon as it is aborted; a value
+ * that arrives after the abort is handed to `dispose` (a stream to destroy).
+ */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined, dispose?: (value: T) => void): Promise<T> {
+  if (!signal) return work;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) dispose?.(value);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
 }
 
 /** Rejected rows wait in memory until COPY ends; past this many bytes the object fails. */
@@ -94,20 +120,32 @@ export async function loadObject(pool: Pool, object: LakeObject, options: LoadOb
   let attemptId: string | undefined;
   // what the attempt counted before it failed (none when it failed before reading)
   let counts: { rows?: number; rejects?: number } = {};
+  const { signal } = options;
+  // where the attempt is: before its COPY, an abort cuts the session (a lock wait ends at
+  // once, the transaction rolls back); during it, the pipeline's signal stops the streams
+  // (COPY fails, the transaction rolls back); after it, the few last statements finish
+  let phase: 'preparing' | 'streaming' | 'finishing' = 'preparing';
   // the server may end this session while we hold it (terminated, idle timeout): pg then emits
   // 'error' on the client, which must not crash the process; the failing query reports it too
   const onClientError = (err: Error) => {
     broken = err;
   };
+  const onAbort = () => {
+    if (phase !== 'preparing' || !client) return;
+    broken ??= new Error('interrupted');
+    void client.end().catch(() => undefined);
+  };
   try {
+    signal?.throwIfAborted();
     client = await pool.connect();
     client.on('error', onClientError);
+    signal?.addEventListener('abort', onAbort, { once: true });
     const loaded = await findLoaded(client, object.uri);
     // same size and modification time as the loaded version: unchanged, without reading it again
     if (loaded && isSameFile(loaded, object)) return { ...base, status: 'skipped', ms: elapsed() };
     let contentId: string;
     try {
-      contentId = await object.contentId();
+      contentId = await untilAborted(object.contentId(), signal);
     } catch (err) {
       // an object we cannot even read (no permission, not a regular file) fails with a ledger row too
       attemptId = await startAttempt(client, { uri: object.uri, contentId: UNREAD_CONTENT_ID, size: object.size, modifiedAt: object.modifiedAt });
@@ -153,14 +191,15 @@ export async function loadObject(pool: Pool, object: LakeObject, options: LoadOb
         rejected.push(row);
       });
       const counter = new CountBytes(options.onBytes);
-      const source: Readable = await object.open();
+      const source: Readable = await untilAborted(object.open(), signal, (stream) => stream.destroy());
+      phase = 'streaming';
       let sourceDone: 'ended' | 'failed' | undefined;
       source.once('end', () => (sourceDone ??= 'ended'));
       source.once('error', () => (sourceDone ??= 'failed'));
       try {
         // CSV records may span lines (a quoted field with a line end); the other formats are line-based
         const split = object.format === 'csv' ? new SplitCsvRecords() : new SplitLines();
-        await pipeline([source, counter, ...(object.gzip ? [createGunzip()] : []), split, toRows, db.query(copyFrom(COPY_RAW_EVENTS_SQL))]);
+        await pipeline([source, counter, ...(object.gzip ? [createGunzip()] : []), split, toRows, db.query(copyFrom(COPY_RAW_EVENTS_SQL))], { signal });
       } catch (err) {
         counts = { rows: toRows.rows, rejects: toRows.rejects };
         // a body that stopped short is the source's fault, whichever stage noticed it
@@ -171,6 +210,7 @@ export async function loadObject(pool: Pool, object: LakeObject, options: LoadOb
         throw err;
       }
       counts = { rows: toRows.rows, rejects: toRows.rejects };
+      phase = 'finishing';
       if (counter.bytes > object.size) {
         throw new Error(`read ${counter.bytes} bytes where ${object.size} were listed: the object changed while loading; run again`);
       }
@@ -188,7 +228,9 @@ export async function loadObject(pool: Pool, object: LakeObject, options: LoadOb
       return { ...base, status: 'loaded' as const, replaced: previous !== undefined, rows: toRows.rows, rejects: toRows.rejects, ms };
     });
   } catch (err) {
-    let error = describeError(err);
+    // an interrupt is not the object's fault, nor worth a retry, whatever error it caused
+    const interrupted = signal?.aborted === true;
+    let error = interrupted ? `interrupted: ${describeError(signal.reason)}` : describeError(err);
     if (leftConnectionBroken(err)) broken ??= new Error(error);
     if (attemptId !== undefined) {
       // the ledger keeps what the failed attempt had counted (nothing of it was loaded),
@@ -198,8 +240,9 @@ export async function loadObject(pool: Pool, object: LakeObject, options: LoadOb
         error = `${error} (and the ledger could not record the failure: ${describeError(ledgerErr)})`;
       });
     }
-    return { ...base, status: 'failed', ms: elapsed(), error, transient: isTransientSourceError(err) };
+    return { ...base, status: 'failed', ms: elapsed(), error, transient: !interrupted && isTransientSourceError(err) };
   } finally {
+    signal?.removeEventListener('abort', onAbort);
     client?.off('error', onClientError);
     client?.release(broken);
   }

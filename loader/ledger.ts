@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { alsoLock } from '../db/locked-transaction';
 import type { RejectedRow } from './to-copy-rows';
 
 /** What the ledger knows an object by: where it is, what its content is, how big. */
@@ -58,15 +59,17 @@ export async function isRecordedDuplicate(client: PoolClient, uri: string, conte
 }
 
 /**
- * Takes transaction-level advisory locks on content ids, in one order (so two
- * loads never wait for each other's): two URIs of one content load one at a time,
- * and the second sees the first's outcome.
+ * Takes the load locks of content ids (rows of elt.locks, as the URI's), in one
+ * order (so two loads never wait for each other's): two URIs of one content load
+ * one at a time, and the second sees the first's outcome. Waits as long as the
+ * other load takes (an interrupt cuts the wait).
  */
 export async function lockContents(client: PoolClient, contentIds: string[]): Promise<void> {
-  for (const contentId of [...new Set(contentIds)].sort()) {
-    await client.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`clickstream-elt:content:${contentId}`]);
-  }
+  for (const contentId of [...new Set(contentIds)].sort()) await alsoLock(client, contentLockName(contentId), 0);
 }
+
+/** The lock of a content id: a load lock, so the loader role may take it. */
+export const contentLockName = (contentId: string): string => `clickstream-elt:load:content:${contentId}`;
 
 /** Marks an attempt a duplicate of load `original` (its content is loaded there): nothing of it is loaded. */
 export async function markDuplicate(client: PoolClient, loadId: string, original: string, ms: number): Promise<void> {

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { Logger } from '../../cli/log';
 import type { LakeObject } from '../../loader/lake-object';
+import { contentLockName } from '../../loader/ledger';
 import { loadLake } from '../../loader/load-lake';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 
@@ -150,7 +151,8 @@ test('an abort while the load waits for a lock another session holds: the sessio
   try {
     // another load of the same content holds its content lock
     await holder.query('begin');
-    await holder.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`clickstream-elt:content:test:${uri}:10`]);
+    await holder.query('insert into elt.locks (name) values ($1) on conflict do nothing', [contentLockName(`test:${uri}:10`)]);
+    await holder.query('select from elt.locks where name = $1 for update', [contentLockName(`test:${uri}:10`)]);
     const controller = new AbortController();
     const reason = new Error('interrupted while waiting');
     const outcome = loadLake(db.pool, [object], recordingLogger(), { signal: controller.signal }).then(

@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.elt/', 'coverage/', 'bin/', '**/*.mjs', 'jest.config.js'] },
+  { ignores: ['dist/', 'node_modules/', '.elt/', 'coverage/', 'bin/', '**/*.mjs', '**/*.cjs', 'jest.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

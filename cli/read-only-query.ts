@@ -70,7 +70,7 @@ async function runAsTemporaryReader(admin: PoolClient, url: string, sql: string)
   try {
     // the leftovers of runs that were killed before they could drop theirs
     const { rows: stale } = await admin.query<{ name: string }>(`select rolname as name from pg_roles where rolname ~ '^elt_query_[0-9a-f]{16}$' and rolvaliduntil < now()`);
-    for (const role of stale) await admin.query(`drop role if exists ${role.name}`).catch(() => undefined);
+    for (const role of stale) await dropLogin(admin, role.name);
     // quoted by the server (format), valid until a time of the server's clock
     const { rows } = await admin.query<{ statement: string }>(
       `select format('create role %I login nosuperuser nocreatedb nocreaterole noreplication nobypassrls connection limit 1 password %L valid until %L in role %I',
@@ -78,6 +78,10 @@ async function runAsTemporaryReader(admin: PoolClient, url: string, sql: string)
       [name, password, TEMPORARY_LOGIN_VALID, READ_ROLE],
     );
     await admin.query((rows[0] as { statement: string }).statement);
+    // databases do not let PUBLIC connect (migrations revoke it): this login may, to this one alone
+    await admin.query(`select format('grant connect on database %I to %I', current_database(), $1::text) as statement`, [name]).then((granted) =>
+      admin.query((granted.rows[0] as { statement: string }).statement),
+    );
   } catch (err) {
     throw new EltError(`elt query cannot create its temporary read-only login: ${describeError(err)}`, ExitCode.database, { cause: err });
   }
@@ -102,8 +106,14 @@ async function runAsTemporaryReader(admin: PoolClient, url: string, sql: string)
       await client.end().catch(() => undefined);
     }
   } finally {
-    await admin.query(`drop role if exists ${name}`).catch(() => undefined);
+    await dropLogin(admin, name);
   }
+}
+
+/** Drops a temporary login with the privilege it holds on this database (a role with privileges cannot be dropped). */
+async function dropLogin(admin: PoolClient, name: string): Promise<void> {
+  await admin.query(`drop owned by ${name}`).catch(() => undefined);
+  await admin.query(`drop role if exists ${name}`).catch(() => undefined);
 }
 
 /**

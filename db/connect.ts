@@ -70,9 +70,10 @@ export async function connectPool(url: string, options: { waitSeconds: number; l
   let attempt = 0;
   for (;;) {
     attempt += 1;
+    let version: number;
     try {
-      await pool.query('select 1');
-      return pool;
+      const { rows } = await pool.query<{ version: number }>("select current_setting('server_version_num')::int as version");
+      version = rows[0]?.version ?? 0;
     } catch (err) {
       const code = errorCode(err);
       const transient = code !== undefined && TRANSIENT_CODES.has(code);
@@ -84,6 +85,25 @@ export async function connectPool(url: string, options: { waitSeconds: number; l
       }
       if (attempt === 1) options.log.info(`waiting for the database at ${redactUrl(url)} ...`);
       await new Promise((resolve) => setTimeout(resolve, Math.min(250 * 2 ** (attempt - 1), 2000)));
+      continue;
     }
+    try {
+      checkServerVersion(version);
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw err;
+    }
+    return pool;
+  }
+}
+
+/** The oldest Postgres the migrations and models are tested on (Debian stable's; see README "Postgres versions"). */
+export const OLDEST_SUPPORTED_POSTGRES = 15;
+
+/** Refuses (exit 2) a server older than OLDEST_SUPPORTED_POSTGRES, given its server_version_num (e.g. 150018). */
+export function checkServerVersion(versionNum: number): void {
+  const major = Math.floor(versionNum / 10000);
+  if (major < OLDEST_SUPPORTED_POSTGRES) {
+    throw new EltError(`the database runs Postgres ${major}; elt needs Postgres ${OLDEST_SUPPORTED_POSTGRES} or newer (upgrade the server, or unset DATABASE_URL to use the embedded Postgres 18)`, ExitCode.usage);
   }
 }

@@ -88,7 +88,7 @@ export async function startEmbeddedServer(cwd: string, log: Logger, options: Par
       const running = keeperPidIn(layout.keeperPidFile);
       if (running !== undefined && isProcessAlive(running)) return running;
       startedHere = true;
-      return spawnKeeper(cwd, layout, { postgresFlags: options.postgresFlags ?? [] });
+      return spawnKeeper(cwd, layout, { postgresFlags: options.postgresFlags ?? [], binDir: options.binDir });
     });
     if (startedHere) log.info(`starting the embedded Postgres in ${layout.dataDir}`);
     const ready = await waitUntilReady(layout, keeperPid);

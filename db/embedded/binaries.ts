@@ -28,7 +28,12 @@ function binariesIn(nativeDir: string): PostgresBinaries {
  * private home (node_modules out of reach of the `postgres` account), a copy is made
  * once under SHARED_HOME (about 60 MB), named for the package's version.
  */
-export function postgresBinaries(user: ServerUser | undefined): PostgresBinaries {
+export function postgresBinaries(user: ServerUser | undefined, binDir?: string): PostgresBinaries {
+  if (binDir !== undefined) {
+    const installed = { initdb: join(binDir, 'initdb'), postgres: join(binDir, 'postgres') };
+    if (!canRun(user, installed.postgres)) throw new Error(`cannot run ${installed.postgres}${user ? ` as ${user.name}` : ''}`);
+    return installed;
+  }
   const nativeDir = packagedNativeDir();
   const packaged = binariesIn(nativeDir);
   if (canRun(user, packaged.postgres)) return packaged;

@@ -194,7 +194,7 @@ class Keeper {
   }
 
   async start(): Promise<void> {
-    const binaries = postgresBinaries(this.user);
+    const binaries = postgresBinaries(this.user, this.options.binDir);
     const dataDir = this.dataDir();
     const { password, fresh } = this.password();
     const running = this.runningServer(dataDir);

@@ -6,9 +6,12 @@ export type ServerState =
   | { status: 'ready'; keeperPid: number; port: number; dataDir: string; adopted: boolean; postmasterPid?: number }
   | { status: 'failed'; keeperPid: number; error: string };
 
-/** How the keeper starts the server: extra `-c name=value` flags (the tests turn fsync off). */
+/** How the keeper starts the server. */
 export interface KeeperOptions {
+  /** extra `-c name=value` flags (the tests turn fsync off) */
   postgresFlags: string[];
+  /** another installation's bin/ (e.g. Debian's /usr/lib/postgresql/15/bin) instead of the embedded binaries */
+  binDir?: string;
 }
 
 /** Written aside, then renamed: a reader sees the old state or the new one, never half of one. */

@@ -42,6 +42,8 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
       const cleanup = new Client({ connectionString: serverUrl() });
       await cleanup.connect();
       await cleanup.query(`drop database if exists ${name} with (force)`);
+      // the roles the migrations made for this database (roles are server-wide: they would pile up)
+      await cleanup.query(`drop role if exists ${name}_reader, ${name}_analyst, ${name}_loader`).catch(() => undefined);
       await cleanup.end();
     },
   };

@@ -1,8 +1,8 @@
 import { rm } from 'node:fs/promises';
 
 export default async function globalTeardown() {
-  const started = globalThis.__ELT_TEST_PG__;
-  if (!started) return;
-  await started.server.stop();
-  await rm(started.root, { recursive: true, force: true });
+  for (const { server, root } of globalThis.__ELT_TEST_PG__ ?? []) {
+    await server.stop();
+    await rm(root, { recursive: true, force: true });
+  }
 }

@@ -2,7 +2,7 @@
 -- the loader stores a record as a JSON object keyed by the CSV header, every value a string
 -- ("" for an empty field): {"interaction_id", "user_id", "product_id", "action", "timestamp"}.
 -- occurred_at is parsed only when the text is an ISO 8601 timestamp with an offset that
--- Postgres accepts (pg_input_is_valid: a bad row never makes the view fail), else NULL; a
+-- Postgres accepts (elt.is_timestamptz: a bad row never makes the view fail), else NULL; a
 -- text without offset is refused too, since it would depend on the session's time zone.
 -- invalid_reason says why a record cannot be used (NULL when it can: is_valid).
 -- grain: one row per accepted CSV record; key: (load_id, line_no).
@@ -42,7 +42,7 @@ typed_interactions as (
         fields.timestamp_text,
         case
             when fields.timestamp_text ~ '^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}(:?\d{2})?)$'
-                and pg_input_is_valid(fields.timestamp_text, 'timestamptz')
+                and elt.is_timestamptz(fields.timestamp_text)
                 then fields.timestamp_text::timestamptz
         end as occurred_at
     from fields

@@ -50,7 +50,7 @@ event_fields as (
 ),
 
 -- the regex asks for a date, a time and an offset ('yesterday' or a date alone would pass
--- pg_input_is_valid); pg_input_is_valid then refuses impossible dates such as Feb 30
+-- elt.is_timestamptz); elt.is_timestamptz then refuses impossible dates such as Feb 30
 checked_fields as (
     select
         load_id,
@@ -62,7 +62,7 @@ checked_fields as (
         coalesce(
             timestamp_text
             ~ '^\d{4}-\d{2}-\d{2}[T ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})? ?(Z|[+-]\d{2}(:?\d{2})?)$'
-            and pg_input_is_valid(timestamp_text, 'timestamptz'),
+            and elt.is_timestamptz(timestamp_text),
             false
         ) as has_valid_timestamp,
         url,

@@ -2,7 +2,7 @@ import { GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk
 import type { Readable } from 'node:stream';
 import { EltError, ExitCode } from '../cli/errors';
 import type { Logger } from '../cli/log';
-import { describeExtensions, type LakeFormat } from './lake-format';
+import { describeExtensions, isGzipName, type LakeFormat } from './lake-format';
 import { isLakeFileName, type LakeObject } from './lake-object';
 import { createS3Client } from './s3-client';
 import { endpointFor, type S3Settings } from './s3-settings';
@@ -15,7 +15,7 @@ function s3Object(client: S3Client, bucket: string, key: string, etag: string, s
     uri,
     format,
     size,
-    gzip: key.endsWith('.gz'),
+    gzip: isGzipName(key),
     // bucket + key (the URI) + ETag + size: a changed object gets a new ETag
     contentId: async () => `etag:${etag.replaceAll('"', '')}:${size}`,
     open: async () => {

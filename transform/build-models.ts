@@ -2,7 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import { Umzug, type UmzugStorage } from 'umzug';
 import { EltError, ExitCode } from '../cli/errors';
 import type { Logger } from '../cli/log';
-import { withLockedTransaction } from '../db/locked-transaction';
+import { alsoLock, withLockedTransaction } from '../db/locked-transaction';
 import { MODEL_SCHEMAS, readModels, withDownstream, type Model } from './model-catalog';
 
 export interface BuildResult {
@@ -78,8 +78,8 @@ function resolveSelector(models: Model[], selector: string): string {
  * Brings the database's models in line with the model files, with umzug
  * (its own state table, elt.models). A model is rebuilt when its checksum
  * changed or its relation is missing, and with it every model downstream;
- * the others are left alone. Everything happens in one transaction under an
- * advisory lock: stale relations are dropped in reverse dependency order
+ * the others are left alone. Everything happens in one transaction under the
+ * build and refresh locks (rows of elt.locks, see db/locked-transaction.ts): stale relations are dropped in reverse dependency order
  * (never with cascade) and recreated in order, so readers see the old or the
  * new version, and an object outside the models that depends on one makes the
  * build fail loudly instead of being dropped.
@@ -92,7 +92,7 @@ export async function buildModels(
   const selected = new Set((options.select ?? []).map((selector) => resolveSelector(models, selector)));
   return withLockedTransaction(pool, 'clickstream-elt:build', async (client) => {
     // a refresh folds new loads into the incremental models: never during a build
-    await client.query("select pg_advisory_xact_lock(hashtextextended('clickstream-elt:refresh', 0))");
+    await alsoLock(client, 'clickstream-elt:refresh');
     const { rows: stored } = await client.query<{ name: string; checksum: string; materialized: string; exists: boolean }>(
       'select name, checksum, materialized, to_regclass(name) is not null as exists from elt.models order by build_order desc',
     );

@@ -31,12 +31,18 @@ export async function checkSettings(pool: Pool, settings: ModelSettings): Promis
  */
 export async function applySettings(pool: Pool, settings: ModelSettings): Promise<{ timeZone: string; sessionGapMinutes: number }> {
   await checkSettings(pool, settings);
-  if (settings.timeZone !== undefined) {
+  const stored = await storedSettings(pool);
+  // written only when they change: an analyst, who may only read them, refreshes with the stored ones
+  if (settings.timeZone !== undefined && settings.timeZone !== stored.timeZone) {
     await pool.query('update elt.settings set reporting_time_zone = $1', [settings.timeZone]);
   }
-  if (settings.sessionGapMinutes !== undefined) {
+  if (settings.sessionGapMinutes !== undefined && settings.sessionGapMinutes !== stored.sessionGapMinutes) {
     await pool.query("update elt.settings set session_gap = $1 * interval '1 minute'", [settings.sessionGapMinutes]);
   }
+  return storedSettings(pool);
+}
+
+async function storedSettings(pool: Pool): Promise<{ timeZone: string; sessionGapMinutes: number }> {
   const { rows } = await pool.query<{ time_zone: string; gap_minutes: string }>(
     'select reporting_time_zone as time_zone, extract(epoch from session_gap) / 60 as gap_minutes from elt.settings',
   );

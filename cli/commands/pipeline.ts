@@ -54,8 +54,12 @@ async function writeOutputs(report: RunReport, outputDir: string, pool: Pool, io
 
 /** Records which project the database holds, and refuses to mix two projects' models in one database. */
 async function claimDatabase(pool: Pool, project: Project): Promise<void> {
-  await pool.query('insert into elt.project (name) values ($1) on conflict (is_singleton) do nothing', [project.name]);
-  const { rows } = await pool.query<{ name: string }>('select name from elt.project');
+  // read first: an analyst (who may only read it) refreshes a database already claimed
+  let { rows } = await pool.query<{ name: string }>('select name from elt.project');
+  if (rows.length === 0) {
+    await pool.query('insert into elt.project (name) values ($1) on conflict (is_singleton) do nothing', [project.name]);
+    ({ rows } = await pool.query<{ name: string }>('select name from elt.project'));
+  }
   const holder = rows[0]?.name;
   if (holder !== project.name) {
     throw new EltError(
@@ -74,7 +78,7 @@ async function runPipeline(command: Step, options: Options, io: Io, models: stri
   const project = projectOf(options, io.env);
   if (project.name !== DEFAULT_PROJECT_NAME) report.project = project.name;
   // check the input before starting anything
-  const loadOptions = withLoad ? loadOptionsOf(options, io.env) : DEFAULT_LOAD_OPTIONS;
+  const loadOptions = { ...(withLoad ? loadOptionsOf(options, io.env) : DEFAULT_LOAD_OPTIONS), signal: io.signal };
   const sources = options.source && options.project ? [{ location: sourceOf(options, io.env), format: project.sources[0]?.format ?? 'tsv-lake' }] : project.sources;
   if (withLoad && sources.length === 0) sourceOf(options, io.env); // throws: no source
   const objects: LakeObject[] = [];

@@ -42,6 +42,7 @@ export function formatReport(report: RunReport): string {
   if (report.build) {
     const { result, ms } = report.build;
     step('build', `${result.built.length} built, ${result.unchanged.length} unchanged${result.dropped.length ? `, ${result.dropped.length} dropped` : ''}`, ms);
+    if (result.dropped.length) lines.push(`    DROPPED (no longer in the models folder): ${result.dropped.join(', ')}`);
   }
   if (report.refresh) {
     const { marts, ms } = report.refresh;

@@ -1,6 +1,6 @@
 /**
  * The formats a lake object can be in, and how a file name says which:
- *   tsv-lake  the clickstream lake (*.tsv): five tab-separated columns, metrics.md's checks
+ *   tsv-lake  the clickstream lake (*.tsv): five tab-separated columns, the checks of docs/contract.md
  *   csv       RFC 4180 CSV with a header (*.csv): quoted fields, embedded newlines and quotes
  *   ndjson    one JSON object per line (*.ndjson, *.jsonl)
  * Each may be gzip-compressed (a further .gz).

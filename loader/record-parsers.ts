@@ -22,7 +22,7 @@ function textOf(record: Buffer): { text: string } | { reason: string } {
   return { text: record.toString('utf8') };
 }
 
-/** The clickstream lake: the five-column header and metrics.md's rules (row-parser.ts). */
+/** The clickstream lake: the five-column header and the rules of docs/contract.md (row-parser.ts). */
 function tsvLakeParser(): RecordParser {
   let header: ReturnType<typeof parseHeader> | undefined;
   return {

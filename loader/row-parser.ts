@@ -3,7 +3,7 @@ import { EltError, ExitCode } from '../cli/errors';
 import { jsonObjectProblem } from './json-document';
 import { timestampProblem } from './timestamp';
 
-/** The header every lake object starts with (metrics.md); columns may come in any order. */
+/** The header every lake object starts with (docs/contract.md); columns may come in any order. */
 export const LAKE_COLUMNS = ['TIMESTAMP', 'MD5(SESSION_ID)', 'EVENT_NAME', 'MD5(USER_ID)', 'ATTRIBUTES'] as const;
 
 export interface Header {
@@ -41,7 +41,7 @@ export function parseHeader(line: Buffer): Header {
 /**
  * Turns one data line into the JSON text of its event (keys from the header,
  * ATTRIBUTES embedded verbatim as a nested object: its escapes are never
- * re-encoded), or says why metrics.md rejects it.
+ * re-encoded), or says why docs/contract.md rejects it.
  */
 export function parseRow(bytes: Buffer, header: Header): ParsedRow {
   if (bytes.includes(0)) return { ok: false, reason: 'line contains a NUL byte' };

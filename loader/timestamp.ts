@@ -1,5 +1,5 @@
 /**
- * The TIMESTAMP rule of metrics.md: an explicit date and time with a UTC offset,
+ * The TIMESTAMP rule of docs/contract.md: an explicit date and time with a UTC offset,
  * e.g. `2019-02-15 03:07:03.662 +0000`. The `T` separator, `Z`, `+00:00` and `+00`
  * are accepted; a missing offset, a date alone, `now`, an impossible date
  * (`2019-02-30`) or time (`25:00`) are not. The instant, in UTC, must fall in

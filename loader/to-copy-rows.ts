@@ -2,7 +2,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import type { RecordParser } from './record-parsers';
 import type { Line } from './split-lines';
 
-/** A data row metrics.md rejects, with where it was and why. */
+/** A data row docs/contract.md rejects, with where it was and why. */
 export interface RejectedRow {
   lineNo: number;
   bytes: Buffer;

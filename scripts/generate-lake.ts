@@ -1,7 +1,7 @@
 /**
  * generate-lake: writes deterministic, realistic upday-style lake files, one per day
  * (`<YYYY-MM-DD>.tsv` or `.tsv.gz`), in the exact format of
- * shared/data/upday-lake-sample/2019-02-15.tsv and the contract in shared/spec/metrics.md.
+ * the real sample in tests/fixtures/lake-sample/2019-02-15.tsv and the contract in docs/contract.md.
  * It feeds the loader's tests and benchmarks with any volume of data (streamed, never held
  * in memory) and the same bytes for the same options (seeded PRNG, md5 ids from strings).
  *

@@ -107,9 +107,17 @@ export async function buildModels(
     );
     const pending = withDownstream(models, changed);
     const pendingSet = new Set(pending);
+    const removed = stored.filter((row) => !models.some((model) => model.name === row.name));
+    // a folder that shares no model with the database is a mistyped path or another project's: drop nothing
+    if (stored.length > 0 && removed.length === stored.length) {
+      throw new EltError(
+        `the models folder ${options.dir} holds none of the ${stored.length} models this database has (${stored.map((row) => row.name).sort().join(', ')}): ` +
+          'for another pipeline use --project <dir> (a database of its own); nothing was dropped',
+        ExitCode.usage,
+      );
+    }
     // bring the incremental tables that stay up to date first, so marts built now are fresh
     await client.query('call elt.apply_increments($1)', [pending]);
-    const removed = stored.filter((row) => !models.some((model) => model.name === row.name));
 
     // drop what will be rebuilt or is gone, dependents first
     const { rows: existing } = await client.query<{ name: string; relkind: string }>(

@@ -23,7 +23,7 @@ export interface MartStatus {
 
 export interface Status {
   objects: ObjectStatus[];
-  totals: { loaded: number; failed: number; unfinished: number; rows: number; rejects: number; lastLoadAt: string | null };
+  totals: { loaded: number; failed: number; duplicate: number; unfinished: number; rows: number; rejects: number; lastLoadAt: string | null };
   marts: MartStatus[];
 }
 
@@ -76,6 +76,7 @@ export async function readStatus(pool: Pool, modelsDir: string): Promise<Status>
     totals: {
       loaded: objects.filter((o) => o.status === 'loaded').length,
       failed: objects.filter((o) => o.status === 'failed').length,
+      duplicate: objects.filter((o) => o.status === 'duplicate').length,
       unfinished: objects.filter((o) => o.status === 'loading' || o.status === 'abandoned').length,
       rows: Number(loaded[0]?.rows ?? 0),
       rejects: Number(loaded[0]?.rejects ?? 0),
@@ -101,7 +102,8 @@ export function formatStatus(status: Status): string {
   const lines: string[] = [];
   const { totals } = status;
   lines.push(
-    `lake objects: ${status.objects.length} (${totals.loaded} loaded, ${totals.failed} failed, ${totals.unfinished} unfinished); ` +
+    `lake objects: ${status.objects.length} (${totals.loaded} loaded, ${totals.failed} failed, ` +
+      `${totals.duplicate ? `${totals.duplicate} duplicate, ` : ''}${totals.unfinished} unfinished); ` +
       `${totals.rows.toLocaleString('en-US')} rows, ${totals.rejects.toLocaleString('en-US')} rejected; last load ${totals.lastLoadAt ?? 'never'}`,
   );
   lines.push('');

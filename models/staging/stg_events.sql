@@ -30,7 +30,7 @@ typed_events as (
     from raw_events
 ),
 
--- an attribute counts only when it is a non-empty JSON string (metrics.md)
+-- an attribute counts only when it is a non-empty JSON string (docs/contract.md)
 final as (
     select
         typed_events.load_id,

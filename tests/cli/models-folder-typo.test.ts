@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../cli/log';
@@ -53,6 +53,8 @@ test('run --models <an empty folder> is a usage error (exit 2) and drops no mode
   const result = await runCli(['run', '--source', LAKE, '--models', empty, '--output-dir', join(scratch, 'out')], { env: withDb() });
   expectUsageError(result, empty, /holds no model/);
   await expectEveryModelIntact();
+  // checked before anything was touched: the lake was not loaded either
+  expect((await db.pool.query("select to_regclass('raw.loads') is null or not exists (select from raw.loads) as untouched")).rows).toEqual([{ untouched: true }]);
 });
 
 test('build --models <a file, not a folder> is a usage error (exit 2) and drops no model', async () => {
@@ -74,4 +76,23 @@ test.each([['refresh'], ['test'], ['status']])('%s --models <a folder that does 
   const result = await runCli([command, '--models', missing], { env: withDb() });
   expectUsageError(result, missing, /does not exist/);
   await expectEveryModelIntact();
+});
+
+test("build --models <another pipeline's folder> (none of the database's models) is a usage error and drops no model", async () => {
+  const other = join(__dirname, '..', '..', 'examples', 'web-activity', 'models');
+  const result = await runCli(['build', '--models', other], { env: withDb() });
+  expectUsageError(result, other, /holds none of the 9 models this database has .*nothing was dropped/);
+  await expectEveryModelIntact();
+});
+
+test('a model whose file left an existing folder is dropped, and the summary names it', async () => {
+  const copy = join(scratch, 'models-copy');
+  cpSync(MODELS_DIR, copy, { recursive: true });
+  rmSync(join(copy, 'marts', 'user_performance.sql'));
+  rmSync(join(copy, 'tests'), { recursive: true, force: true });
+  const result = await runCli(['build', '--models', copy], { env: withDb() });
+  expect(result.code).toBe(0);
+  expect(result.stdout).toMatch(/build +0 built, 8 unchanged, 1 dropped/);
+  expect(result.stdout).toContain('    DROPPED (no longer in the models folder): marts.user_performance');
+  expect(result.stderr).toContain(`dropped model marts.user_performance: it is no longer in ${copy}`);
 });

@@ -91,7 +91,8 @@ test('two elt runs started at once on one database load each object exactly once
     let running = true;
     const watcher = (async () => {
       while (running) {
-        const { rowCount } = await db.pool.query("select 1 from pg_locks where locktype = 'advisory' and not granted");
+        // the load locks are rows of elt.locks: a wait for one shows as a wait on the holder's transaction or the row
+        const { rowCount } = await db.pool.query("select 1 from pg_locks where locktype in ('advisory', 'transactionid', 'tuple') and not granted");
         if ((rowCount ?? 0) > 0) sawLockWait = true;
         await new Promise((resolve) => setTimeout(resolve, 20));
       }

@@ -92,7 +92,7 @@ test('long object URIs and mart names do not push the status table out of line, 
       { uri: deep, status: 'failed', rows: 1234567, rejects: 3, finishedAt: '2026-01-01T00:00:01.000Z', error: 'bad header' },
       { uri: 'file:///lake/2019-02-16.tsv', status: 'loading', rows: null, rejects: null, finishedAt: null, error: null },
     ],
-    totals: { loaded: 1, failed: 1, unfinished: 1, rows: 12, rejects: 0, lastLoadAt: '2026-01-01T00:00:00.000Z' },
+    totals: { loaded: 1, failed: 1, duplicate: 0, unfinished: 1, rows: 12, rejects: 0, lastLoadAt: '2026-01-01T00:00:00.000Z' },
     marts: [
       { name: 'marts.short', rows: 5, lastRefreshAt: '2026-01-01T00:00:02.000Z', stale: false, missing: false },
       { name: longMart, rows: 123456789, lastRefreshAt: null, stale: true, missing: false },
@@ -109,6 +109,8 @@ test('long object URIs and mart names do not push the status table out of line, 
   // the URI comes last, whole
   expect(objectRows.map((row) => row.slice(objectHeader.indexOf(' object') + 1))).toEqual(status.objects.map((object) => object.uri));
   expect(lines).toContain('    bad header');
+  expect(lines[0]).toBe('lake objects: 3 (1 loaded, 1 failed, 1 unfinished); 12 rows, 0 rejected; last load 2026-01-01T00:00:00.000Z');
+  expect(formatStatus({ ...status, totals: { ...status.totals, duplicate: 2 } }).split('\n')[0]).toMatch(/\(1 loaded, 1 failed, 2 duplicate, 1 unfinished\)/);
 
   const martHeader = lines.find((line) => line.startsWith('mart ')) as string;
   const martRows = lines.filter((line) => line.startsWith('marts.'));

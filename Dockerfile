@@ -6,10 +6,12 @@ COPY package.json package-lock.json ./
 # no install scripts: the build needs tsc only, not the embedded Postgres binaries
 RUN npm ci --ignore-scripts --omit=optional --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY core ./core
 COPY cli ./cli
 COPY db ./db
 COPY loader ./loader
 COPY transform ./transform
+COPY pipeline ./pipeline
 COPY chart ./chart
 COPY scripts ./scripts
 RUN npm run build

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { describeError, EltError, ExitCode } from '../cli/errors';
+import { describeError, EltError, ExitCode } from '../core/errors';
 import { MAX_CHART_CATEGORIES, MAX_CHART_DAYS, type LeftOut } from './chart-limits';
 
 /** One row of marts.category_ctr_daily, as the chart uses it. */

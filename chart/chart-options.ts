@@ -1,4 +1,4 @@
-import { EltError, ExitCode } from '../cli/errors';
+import { EltError, ExitCode } from '../core/errors';
 
 export interface CategoryCtrChartOptions {
   /** folder for ctr_per_category.svg and ctr_per_category.png (created if missing) */

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pool } from 'pg';
-import { describeError, EltError, ExitCode } from '../cli/errors';
+import { describeError, EltError, ExitCode } from '../core/errors';
 import { readCategoryCtr } from './category-ctr-rows';
 import { leftOutNote } from './chart-limits';
 import { checkChartOptions, type CategoryCtrChartOptions } from './chart-options';

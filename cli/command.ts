@@ -1,6 +1,6 @@
 import type { ParseArgsConfig } from 'node:util';
-import type { ExitCodeValue } from './errors';
-import type { Logger } from './log';
+import type { ExitCodeValue } from '../core/errors';
+import type { Logger } from '../core/log';
 
 /** Parsed flags of one command. */
 export type Options = Record<string, string | boolean | undefined>;

@@ -1,7 +1,7 @@
 import { Client, type Pool } from 'pg';
 import { connectPool } from '../db/connect';
 import { startEmbeddedServer, type EmbeddedServer } from '../db/embedded-server';
-import type { Logger } from './log';
+import type { Logger } from '../core/log';
 
 /** The URL of `database` on the server at `serverUrl`, created when missing (each project has its own). */
 async function ensureDatabase(serverUrl: string, database: string, log: Logger): Promise<string> {

@@ -1,5 +1,5 @@
-import { ExitCode, type ExitCodeValue } from './errors';
-import type { Logger } from './log';
+import { ExitCode, type ExitCodeValue } from '../core/errors';
+import type { Logger } from '../core/log';
 
 /** Thrown (as an AbortSignal's reason) where work stops because the user interrupted it. */
 export class InterruptedError extends Error {

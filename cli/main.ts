@@ -2,11 +2,11 @@
 import { parseArgs } from 'node:util';
 import type { Io, Options } from './command';
 import { COMMANDS, findCommand } from './commands';
-import { describeError, EltError, ExitCode, type ExitCodeValue } from './errors';
+import { describeError, EltError, ExitCode, type ExitCodeValue } from '../core/errors';
 import { commandHelp, globalHelp } from './help';
 import { InterruptedError, watchInterrupts } from './interrupt';
-import { createLogger } from './log';
-import { packageVersion } from './project-root';
+import { createLogger } from '../core/log';
+import { packageVersion } from '../core/package-root';
 
 /** Takes the global `--log-format <human|json>` (anywhere in argv, or ELT_LOG_FORMAT) out of the arguments. */
 function takeLogFormat(argv: string[], fallback: string | undefined): { format: string; args: string[] } {

@@ -4,8 +4,8 @@ import { DEFAULT_LOAD_OPTIONS, type LoadLakeOptions } from '../loader/load-lake'
 import { s3SettingsFromEnv, type S3Settings } from '../loader/s3-settings';
 import type { ModelSettings } from '../transform/settings';
 import type { Options } from './command';
-import { EltError, ExitCode } from './errors';
-import { projectRoot } from './project-root';
+import { EltError, ExitCode } from '../core/errors';
+import { projectRoot } from '../core/package-root';
 
 /** Flags shared by the commands that talk to S3, with their help lines. */
 export const S3_FLAGS: ParseArgsConfig['options'] = {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client, type Pool, type PoolClient, type QueryArrayConfig } from 'pg';
-import { describeError, EltError, ExitCode } from './errors';
+import { describeError, EltError, ExitCode } from '../core/errors';
 
 /** The columns (in order, names as the server gave them, repeats included) and the rows by position. */
 export interface QueryRows {

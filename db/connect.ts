@@ -1,6 +1,6 @@
 import { Pool, types } from 'pg';
-import { EltError, ExitCode } from '../cli/errors';
-import type { Logger } from '../cli/log';
+import { EltError, ExitCode } from '../core/errors';
+import type { Logger } from '../core/log';
 
 // a SQL date is a calendar day: keep it as 'YYYY-MM-DD' instead of a JS Date at local midnight
 types.setTypeParser(types.builtins.DATE, (value: string) => value);

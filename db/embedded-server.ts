@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
-import { EltError, ExitCode } from '../cli/errors';
-import type { Logger } from '../cli/log';
+import { EltError, ExitCode } from '../core/errors';
+import type { Logger } from '../core/log';
 import { withFileLock } from './embedded/file-lock';
 import { embeddedLayout, type EmbeddedLayout } from './embedded/layout';
 import { dropLease, liveLeases, takeLease } from './embedded/leases';

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { EltError, ExitCode } from '../cli/errors';
+import { EltError, ExitCode } from '../core/errors';
 
 /** How a lock is taken: a row of elt.locks (the project's roles only), or an advisory key (a first migration). */
 export type LockKind = 'row' | 'advisory';

@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pool, PoolClient } from 'pg';
 import { Umzug, type UmzugStorage } from 'umzug';
-import { EltError, ExitCode } from '../cli/errors';
-import type { Logger } from '../cli/log';
+import { EltError, ExitCode } from '../core/errors';
+import type { Logger } from '../core/log';
 import { alsoLock, withLockedTransaction } from './locked-transaction';
 
 /** Where umzug keeps which migrations ran: a table in the bookkeeping schema. */

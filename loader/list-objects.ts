@@ -1,4 +1,4 @@
-import type { Logger } from '../cli/log';
+import type { Logger } from '../core/log';
 import type { LakeFormat } from './lake-format';
 import type { LakeObject } from './lake-object';
 import { listLocalObjects } from './local-source';

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { formatMs, type Logger } from '../cli/log';
+import { formatMs, type Logger } from '../core/log';
 import type { LakeObject } from './lake-object';
 import { abandonAllDeadAttempts, type LoadedElsewhere, noLongerLoaded } from './ledger';
 import { loadObject, type ObjectResult } from './load-object';

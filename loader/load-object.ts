@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { describeError } from '../cli/errors';
+import { describeError } from '../core/errors';
 import { leftConnectionBroken, lockedTransaction } from '../db/locked-transaction';
 import { CountBytes } from './count-bytes';
 import type { LakeObject } from './lake-object';

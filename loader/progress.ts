@@ -1,4 +1,4 @@
-import type { Logger } from '../cli/log';
+import type { Logger } from '../core/log';
 
 export interface Progress {
   /** a Logger that keeps log lines and the progress line from overwriting each other */

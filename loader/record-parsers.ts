@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { EltError, ExitCode } from '../cli/errors';
+import { EltError, ExitCode } from '../core/errors';
 import { jsonObjectProblem } from './json-document';
 import type { LakeFormat } from './lake-format';
 import { parseHeader, parseRow, type ParsedRow } from './row-parser';

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { EltError, ExitCode } from '../cli/errors';
+import { EltError, ExitCode } from '../core/errors';
 import { jsonObjectProblem } from './json-document';
 import { timestampProblem } from './timestamp';
 

@@ -1,7 +1,7 @@
 import { GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import { EltError, ExitCode } from '../cli/errors';
-import type { Logger } from '../cli/log';
+import { EltError, ExitCode } from '../core/errors';
+import type { Logger } from '../core/log';
 import { describeExtensions, isGzipName, type LakeFormat } from './lake-format';
 import { isLakeFileName, type LakeObject } from './lake-object';
 import { createS3Client } from './s3-client';

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import type { Logger } from '../cli/log';
+import type { Logger } from '../core/log';
 import { watchProcess } from './bench-proc';
 
 export const PROJECT_ROOT = resolve(__dirname, '..');

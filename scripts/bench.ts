@@ -20,7 +20,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
-import type { Logger } from '../cli/log';
+import type { Logger } from '../core/log';
 import { redactUrl } from '../db/connect';
 import { startEmbeddedServer, type EmbeddedServer } from '../db/embedded-server';
 import { describeMachine, type MachineInfo } from './bench-machine';

@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { Umzug, type UmzugStorage } from 'umzug';
-import { EltError, ExitCode } from '../cli/errors';
-import type { Logger } from '../cli/log';
+import { EltError, ExitCode } from '../core/errors';
+import type { Logger } from '../core/log';
 import { alsoLock, withLockedTransaction } from '../db/locked-transaction';
 import { MODEL_SCHEMAS, readModels, withDownstream, type Model } from './model-catalog';
 

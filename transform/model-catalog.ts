@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { EltError, ExitCode } from '../cli/errors';
+import { EltError, ExitCode } from '../core/errors';
 
 export type Materialization = 'view' | 'materialized_view' | 'incremental';
 

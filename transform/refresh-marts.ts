@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import { EltError, ExitCode } from '../cli/errors';
-import type { Logger } from '../cli/log';
+import { EltError, ExitCode } from '../core/errors';
+import type { Logger } from '../core/log';
 import { readModels } from './model-catalog';
 
 export interface RefreshedMart {

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { EltError, ExitCode } from '../cli/errors';
+import { EltError, ExitCode } from '../core/errors';
 
 export interface ModelSettings {
   /** IANA time zone the report days are counted in, e.g. UTC or Europe/Berlin */

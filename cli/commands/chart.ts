@@ -1,20 +1,10 @@
 import { checkChartOptions } from '../../chart/chart-options';
+import { loadChartModule } from '../../chart/load-chart';
 import type { Command, Io, Options } from '../command';
-import { ExitCode, type ExitCodeValue } from '../errors';
-import { timed } from '../log';
+import { ExitCode, type ExitCodeValue } from '../../core/errors';
+import { timed } from '../../core/log';
 import { numberOption } from '../options';
 import { withDatabase } from '../with-database';
-
-type ChartModule = typeof import('../../chart/render-category-ctr-chart');
-
-/**
- * The chart code, loaded on first use: vega and vega-lite take about 0.3 s to
- * load and resvg loads a native binary, so the other commands do not pay for them.
- */
-export function loadChartModule(): ChartModule {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy require: import() of a .ts module fails under jest without ESM support
-  return require('../../chart/render-category-ctr-chart') as ChartModule;
-}
 
 /** More lines than this are hard to tell apart: suggest --top. */
 const READABLE_CATEGORIES = 10;

@@ -1,7 +1,7 @@
 import { migrate } from '../../db/migrate';
 import type { Command, Io } from '../command';
 import { openDatabase } from '../database';
-import { EltError, ExitCode, type ExitCodeValue } from '../errors';
+import { EltError, ExitCode, type ExitCodeValue } from '../../core/errors';
 import { migrationsDir } from '../options';
 
 /** `elt db`: keep the embedded server up until interrupted. */

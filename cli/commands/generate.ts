@@ -1,6 +1,6 @@
 import { generateLake } from '../../scripts/generate-lake';
 import type { Command, Io, Options } from '../command';
-import { describeError, EltError, ExitCode, type ExitCodeValue } from '../errors';
+import { describeError, EltError, ExitCode, type ExitCodeValue } from '../../core/errors';
 import { numberOption } from '../options';
 
 /** `elt generate`: the demo lake generator, as a command. */

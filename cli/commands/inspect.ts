@@ -1,7 +1,7 @@
 import { formatLineageMermaid, formatLineageText, readLineage } from '../../transform/lineage';
 import { formatStatus, readStatus } from '../../transform/status';
 import type { Command } from '../command';
-import { ExitCode } from '../errors';
+import { ExitCode } from '../../core/errors';
 import { PROJECT_FLAG, PROJECT_HELP } from '../options';
 import { projectOf } from '../project';
 import { withDatabase } from '../with-database';

@@ -1,17 +1,13 @@
-import type { Pool } from 'pg';
 import { migrate } from '../../db/migrate';
 import { listObjects } from '../../loader/list-objects';
-import { DEFAULT_LOAD_OPTIONS, loadLake } from '../../loader/load-lake';
-import { buildModels } from '../../transform/build-models';
-import { refreshMarts } from '../../transform/refresh-marts';
-import { formatDataTestResults, runDataTests } from '../../transform/data-tests';
-import { readModels } from '../../transform/model-catalog';
-import { applySettings, checkSettings } from '../../transform/settings';
-import type { Command, Io, Options } from '../command';
 import type { LakeObject } from '../../loader/lake-object';
-import { describeError, EltError, ExitCode, type ExitCodeValue } from '../errors';
-import { DEFAULT_PROJECT_NAME, projectOf, type Project } from '../project';
-import { formatMs, timed } from '../log';
+import { DEFAULT_LOAD_OPTIONS } from '../../loader/load-lake';
+import { checkPipelineInput, runPipeline, writeRunOutputs, type PipelineCommand, type PipelineConfig } from '../../pipeline/run-pipeline';
+import { formatReport } from '../../pipeline/run-report';
+import { formatDataTestResults, runDataTests } from '../../transform/data-tests';
+import { ExitCode, type ExitCodeValue } from '../../core/errors';
+import { formatMs, timed } from '../../core/log';
+import type { Command, Io, Options } from '../command';
 import {
   LOAD_FLAGS,
   LOAD_HELP,
@@ -25,116 +21,52 @@ import {
   settingsOf,
   sourceOf,
 } from '../options';
-import { formatReport, writeReport, type RunReport } from '../summary';
+import { projectOf } from '../project';
 import { withDatabase } from '../with-database';
-import { loadChartModule } from './chart';
-
-type Step = 'run' | 'load' | 'build' | 'refresh';
 
 /**
- * What `elt run` leaves in its output folder: the summary (text and JSON) and the
- * CTR-per-category chart. The data is final either way, so a file that cannot be
- * written is worth a warning, not a failed run.
+ * `elt run|load|build|refresh`: reads the flags, checks the input before anything
+ * is touched (the source is listed, the models folder read), runs the pipeline's
+ * steps on the database, prints the summary; the exit code says how it went.
  */
-async function writeOutputs(report: RunReport, outputDir: string, pool: Pool, io: Io, withChart: boolean): Promise<void> {
-  try {
-    io.log.info(`summary written to ${writeReport(report, outputDir).join(', ')}`);
-  } catch (err) {
-    io.log.warn(`cannot write the summary to ${outputDir}: ${describeError(err)}`);
-  }
-  if (!withChart) return; // the chart draws the clickstream's category CTR
-  try {
-    const { result } = await timed(io.log, 'chart', () => loadChartModule().renderCategoryCtrChart(pool, { outDir: outputDir }));
-    io.log.info(`chart written to ${result.pngPath} and ${result.svgPath}`);
-    if (result.leftOut !== undefined) io.log.warn(result.leftOut);
-  } catch (err) {
-    io.log.warn(`no chart: ${describeError(err)}`);
-  }
-}
-
-/** Records which project the database holds, and refuses to mix two projects' models in one database. */
-async function claimDatabase(pool: Pool, project: Project): Promise<void> {
-  // read first: an analyst (who may only read it) refreshes a database already claimed
-  let { rows } = await pool.query<{ name: string }>('select name from elt.project');
-  if (rows.length === 0) {
-    await pool.query('insert into elt.project (name) values ($1) on conflict (is_singleton) do nothing', [project.name]);
-    ({ rows } = await pool.query<{ name: string }>('select name from elt.project'));
-  }
-  const holder = rows[0]?.name;
-  if (holder !== project.name) {
-    throw new EltError(
-      `this database holds the project "${holder}"; run "${project.name}" on a database of its own (another DATABASE_URL, or the embedded default)`,
-      ExitCode.usage,
-    );
-  }
-}
-
-/** migrate → load → build → refresh, with a summary on stdout. */
-async function runPipeline(command: Step, options: Options, io: Io, models: string[] = []): Promise<ExitCodeValue> {
+async function runPipelineCommand(command: PipelineCommand, options: Options, io: Io, marts: string[] = []): Promise<ExitCodeValue> {
   const started = performance.now();
-  const report: RunReport = { totalMs: 0 };
   const withLoad = command === 'run' || command === 'load';
-  const withModels = command === 'run' || command === 'build' || command === 'refresh';
   const project = projectOf(options, io.env);
-  if (project.name !== DEFAULT_PROJECT_NAME) report.project = project.name;
-  // check the input before starting anything
-  const loadOptions = { ...(withLoad ? loadOptionsOf(options, io.env) : DEFAULT_LOAD_OPTIONS), signal: io.signal };
+  const loadOptions = withLoad ? loadOptionsOf(options, io.env) : DEFAULT_LOAD_OPTIONS;
   const sources = options.source && options.project ? [{ location: sourceOf(options, io.env), format: project.sources[0]?.format ?? 'tsv-lake' }] : project.sources;
   if (withLoad && sources.length === 0) sourceOf(options, io.env); // throws: no source
   const objects: LakeObject[] = [];
   if (withLoad) for (const source of sources) objects.push(...(await listObjects(source.location, s3SettingsOf(options, io.env), io.log, source.format)));
-  const modelsDir = project.modelsDir;
-  // a models folder that is missing or empty is a usage error before anything is touched
-  if (withModels) readModels(modelsDir);
-  const settings = withModels ? settingsOf(options, io.env, project) : {};
-  return withDatabase(io, async ({ pool }) => {
-    // every setting is checked before any data changes: a typo never follows a committed load
-    await checkSettings(pool, settings);
-    const migrated = await timed(io.log, 'migrate', () => migrate(pool, { dir: migrationsDir(), log: io.log }));
-    report.migrations = { applied: migrated.result.applied, ms: migrated.ms };
-    await claimDatabase(pool, project);
-    io.signal.throwIfAborted();
-    if (withLoad) {
-      io.log.info(`loading ${objects.length} lake file(s)`);
-      const loaded = await timed(io.log, 'load', () => loadLake(pool, objects, io.log, loadOptions));
-      report.load = { summary: loaded.result, ms: loaded.ms };
-    }
-    io.signal.throwIfAborted();
-    if (withModels) {
-      const applied = await applySettings(pool, settings);
-      io.log.info(`reporting time zone ${applied.timeZone}, session gap ${applied.sessionGapMinutes} minutes`);
-    }
-    let fresh = new Set<string>();
-    if (command === 'run' || command === 'build') {
-      const select = typeof options.select === 'string' ? [options.select] : undefined;
-      const built = await timed(io.log, 'build', () => buildModels(pool, { dir: modelsDir, log: io.log, full: options.full === true, select }));
-      report.build = { result: built.result, ms: built.ms };
-      fresh = new Set(built.result.built);
-    }
-    io.signal.throwIfAborted();
-    if (command === 'run' || command === 'refresh') {
-      const only = models.length ? models.map((name) => (name.includes('.') ? name : `marts.${name}`)) : undefined;
-      const refreshed = await timed(io.log, 'refresh', () => refreshMarts(pool, { dir: modelsDir, log: io.log, alreadyFresh: fresh, only }));
-      report.refresh = { marts: refreshed.result, ms: refreshed.ms };
-    }
-    io.signal.throwIfAborted();
-    if (command === 'run') {
-      // the tests that re-read every raw event are left to `elt test`: a run's cost follows new data
-      const tested = await timed(io.log, 'test', () => runDataTests(pool, modelsDir, { skipRawScans: true }));
-      report.tests = { results: tested.result, ms: tested.ms };
-    }
-    io.signal.throwIfAborted();
-    report.totalMs = performance.now() - started;
-    io.stdout.write(formatReport(report));
-    const outputDir = (options['output-dir'] as string | undefined) || io.env.ELT_OUTPUT_DIR || './out';
-    if (command === 'run') await writeOutputs(report, outputDir, pool, io, project.name === DEFAULT_PROJECT_NAME);
-    // maxRSS is in kilobytes: the process's peak memory, the figure that must stay flat whatever the lake size
-    io.log.info(`${command} finished in ${formatMs(performance.now() - started)}, peak memory ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
-    if ((report.load?.summary.failed ?? 0) > 0) return ExitCode.loadFailed;
-    return report.tests?.results.some((result) => result.failures > 0) ? ExitCode.dataTestsFailed : ExitCode.ok;
-  }, project.database);
+  const config: PipelineConfig = {
+    command,
+    project,
+    migrationsDir: migrationsDir(),
+    objects,
+    loadOptions,
+    settings: command === 'load' ? {} : settingsOf(options, io.env, project),
+    full: options.full === true,
+    select: typeof options.select === 'string' ? [options.select] : undefined,
+    marts,
+    outputDir: (options['output-dir'] as string | undefined) || io.env.ELT_OUTPUT_DIR || './out',
+    signal: io.signal,
+  };
+  checkPipelineInput(config);
+  return withDatabase(
+    io,
+    async ({ pool }) => {
+      const report = await runPipeline(pool, config, io.log);
+      report.totalMs = performance.now() - started;
+      io.stdout.write(formatReport(report));
+      if (command === 'run') await writeRunOutputs(pool, report, config, io.log);
+      // maxRSS is in kilobytes: the process's peak memory, the figure that must stay flat whatever the lake size
+      io.log.info(`${command} finished in ${formatMs(performance.now() - started)}, peak memory ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
+      if ((report.load?.summary.failed ?? 0) > 0) return ExitCode.loadFailed;
+      return report.tests?.results.some((result) => result.failures > 0) ? ExitCode.dataTestsFailed : ExitCode.ok;
+    },
+    project.database,
+  );
 }
-
 
 export const runCommand: Command = {
   name: 'run',
@@ -148,7 +80,7 @@ export const runCommand: Command = {
     '--output-dir <dir>          where the summary (summary.txt, .json) and the CTR chart go [env ELT_OUTPUT_DIR, default ./out]',
   ],
   example: 'npm run elt -- run --source tests/fixtures/lake-sample',
-  run: (options, io) => runPipeline('run', options, io),
+  run: (options, io) => runPipelineCommand('run', options, io),
 };
 
 export const loadCommand: Command = {
@@ -158,7 +90,7 @@ export const loadCommand: Command = {
   options: { ...LOAD_FLAGS, ...PROJECT_FLAG },
   optionHelp: [...PROJECT_HELP, ...LOAD_HELP],
   example: 'npm run elt -- load --source tests/fixtures/lake-sample/2019-02-15.tsv',
-  run: (options, io) => runPipeline('load', options, io),
+  run: (options, io) => runPipelineCommand('load', options, io),
 };
 
 export const buildCommand: Command = {
@@ -173,7 +105,7 @@ export const buildCommand: Command = {
     ...MODEL_HELP,
   ],
   example: 'npm run elt -- build --select int_sessions+',
-  run: (options, io) => runPipeline('build', options, io),
+  run: (options, io) => runPipelineCommand('build', options, io),
 };
 
 export const refreshCommand: Command = {
@@ -184,7 +116,7 @@ export const refreshCommand: Command = {
   optionHelp: [...PROJECT_HELP, ...MODEL_HELP, 'mart ...                    only these marts, e.g. article_performance (default: all, in dependency order)'],
   example: 'npm run elt -- refresh article_performance',
   positionals: true,
-  run: (options, io, marts) => runPipeline('refresh', options, io, marts),
+  run: (options, io, marts) => runPipelineCommand('refresh', options, io, marts),
 };
 
 export const testCommand: Command = {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from '../command';
-import { EltError, ExitCode } from '../errors';
+import { EltError, ExitCode } from '../../core/errors';
 import { formatCsv, formatJson, formatTable } from '../format-table';
 import { PROJECT_FLAG, PROJECT_HELP } from '../options';
 import { projectOf } from '../project';

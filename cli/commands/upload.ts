@@ -1,6 +1,6 @@
 import type { Command, Io, Options } from '../command';
-import { EltError, ExitCode, type ExitCodeValue } from '../errors';
-import { formatMs } from '../log';
+import { EltError, ExitCode, type ExitCodeValue } from '../../core/errors';
+import { formatMs } from '../../core/log';
 import { S3_FLAGS, S3_HELP, s3SettingsOf, sourceOf } from '../options';
 
 /** `elt upload`: put local lake files under an S3 prefix (multipart). */

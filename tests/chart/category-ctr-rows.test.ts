@@ -1,7 +1,7 @@
 import { readCategoryCtr } from '../../chart/category-ctr-rows';
 import { MAX_CHART_CATEGORIES, MAX_CHART_DAYS } from '../../chart/chart-limits';
 import { dailySeries } from '../../chart/daily-series';
-import { silentLogger } from '../../cli/log';
+import { silentLogger } from '../../core/log';
 import { buildModels } from '../../transform/build-models';
 import { insertRawEvents } from '../helpers/raw-events';
 import { createTestDatabase, MODELS_DIR, type TestDatabase } from '../helpers/test-database';

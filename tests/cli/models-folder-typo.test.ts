@@ -1,7 +1,7 @@
 import { cpSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '../../cli/log';
+import { silentLogger } from '../../core/log';
 import { buildModels } from '../../transform/build-models';
 import { readModels } from '../../transform/model-catalog';
 import { runCli } from '../helpers/run-cli';

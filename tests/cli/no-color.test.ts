@@ -1,4 +1,4 @@
-import { createLogger, wantsColor } from '../../cli/log';
+import { createLogger, wantsColor } from '../../core/log';
 
 /** A stream that says it is a terminal and keeps what is written to it. */
 function terminal(): NodeJS.WritableStream & { text: string } {

@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readProject } from '../../cli/project';
+import { readProject } from '../../pipeline/project';
 import { envWithout, runCli } from '../helpers/run-cli';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createLogger } from '../../cli/log';
+import { createLogger } from '../../core/log';
 import { runCli } from '../helpers/run-cli';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { silentLogger } from '../../cli/log';
+import { silentLogger } from '../../core/log';
 import { generateProductInteractions, HEADER, type GeneratedSample } from '../../examples/product-interactions/generate';
 import { lintModel } from '../../scripts/lint-models';
 import { buildModels } from '../../transform/build-models';

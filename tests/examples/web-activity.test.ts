@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Pool } from 'pg';
-import { silentLogger } from '../../cli/log';
+import { silentLogger } from '../../core/log';
 import { generateWebActivity, QUARANTINE_REASONS, type WebActivityFile } from '../../examples/web-activity/generate';
 import { lintModel } from '../../scripts/lint-models';
 import { buildModels } from '../../transform/build-models';

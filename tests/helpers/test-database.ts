@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Client, Pool, types } from 'pg';
-import { silentLogger } from '../../cli/log';
+import { silentLogger } from '../../core/log';
 import { migrate } from '../../db/migrate';
 
 /** A fresh database of its own for one test file, on the test server. */

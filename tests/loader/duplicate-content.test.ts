@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { silentLogger } from '../../cli/log';
+import { silentLogger } from '../../core/log';
 import type { LakeObject } from '../../loader/lake-object';
 import { loadLake } from '../../loader/load-lake';
 import { loadObject } from '../../loader/load-object';

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { Logger } from '../../cli/log';
+import type { Logger } from '../../core/log';
 import type { LakeObject } from '../../loader/lake-object';
 import { contentLockName } from '../../loader/ledger';
 import { loadLake } from '../../loader/load-lake';

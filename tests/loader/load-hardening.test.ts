@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Pool, type PoolConfig } from 'pg';
-import { silentLogger } from '../../cli/log';
+import { silentLogger } from '../../core/log';
 import type { LakeObject } from '../../loader/lake-object';
 import { loadLake } from '../../loader/load-lake';
 import { loadObject } from '../../loader/load-object';

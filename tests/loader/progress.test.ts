@@ -1,5 +1,5 @@
 import { createProgress } from '../../loader/progress';
-import type { Logger } from '../../cli/log';
+import type { Logger } from '../../core/log';
 
 function recorder(): { log: Logger; lines: string[] } {
   const lines: string[] = [];

@@ -1,4 +1,4 @@
-import { silentLogger } from '../../cli/log';
+import { silentLogger } from '../../core/log';
 import { buildModels } from '../../transform/build-models';
 import { refreshMarts } from '../../transform/refresh-marts';
 import { applySettings, type ModelSettings } from '../../transform/settings';

@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import type { Logger } from '../../cli/log';
+import type { Logger } from '../../core/log';
 import type { LakeObject } from '../../loader/lake-object';
 import { loadLake } from '../../loader/load-lake';
 import { loadObject } from '../../loader/load-object';

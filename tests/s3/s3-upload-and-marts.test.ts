@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Pool } from 'pg';
-import { silentLogger } from '../../cli/log';
+import { silentLogger } from '../../core/log';
 import { listS3Objects } from '../../loader/s3-source';
 import { generateLake, type LakeFile } from '../../scripts/generate-lake';
 import { selectAll } from '../helpers/raw-events';

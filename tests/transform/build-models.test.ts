@@ -1,7 +1,7 @@
 import { cpSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '../../cli/log';
+import { silentLogger } from '../../core/log';
 import { buildModels } from '../../transform/build-models';
 import { readModels } from '../../transform/model-catalog';
 import { refreshMarts } from '../../transform/refresh-marts';

@@ -1,7 +1,7 @@
 import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '../../cli/log';
+import { silentLogger } from '../../core/log';
 import { listLocalObjects } from '../../loader/local-source';
 import { loadLake } from '../../loader/load-lake';
 import { buildModels } from '../../transform/build-models';

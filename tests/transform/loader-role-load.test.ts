@@ -2,7 +2,7 @@ import { copyFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pool } from 'pg';
-import { silentLogger } from '../../cli/log';
+import { silentLogger } from '../../core/log';
 import { migrate } from '../../db/migrate';
 import { listLocalObjects } from '../../loader/local-source';
 import { loadLake } from '../../loader/load-lake';

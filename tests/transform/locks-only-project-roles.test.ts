@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Pool } from 'pg';
-import { silentLogger } from '../../cli/log';
+import { silentLogger } from '../../core/log';
 import { lockedTransaction } from '../../db/locked-transaction';
 import { listLocalObjects } from '../../loader/local-source';
 import { loadObject } from '../../loader/load-object';

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '../../cli/log';
+import { silentLogger } from '../../core/log';
 import { Client, type Pool } from 'pg';
 import { listMigrationFiles, migrate } from '../../db/migrate';
 import { createTestDatabase, MIGRATIONS_DIR, serverUrl, type TestDatabase } from '../helpers/test-database';

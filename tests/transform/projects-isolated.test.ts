@@ -1,4 +1,4 @@
-import { silentLogger } from '../../cli/log';
+import { silentLogger } from '../../core/log';
 import { buildModels } from '../../transform/build-models';
 import { insertRawEvents } from '../helpers/raw-events';
 import { createTestDatabase, MODELS_DIR, type TestDatabase } from '../helpers/test-database';

@@ -1,7 +1,7 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '../../cli/log';
+import { silentLogger } from '../../core/log';
 import { listLocalObjects } from '../../loader/local-source';
 import { loadObject } from '../../loader/load-object';
 import { buildModels } from '../../transform/build-models';

@@ -5,8 +5,8 @@
  * Running it again regenerates the same bytes, so nothing new is loaded.
  */
 import { join } from 'node:path';
-import { main } from '../cli/main';
-import { generateLake } from './generate-lake';
+import { main } from './main';
+import { generateLake } from '../scripts/generate-lake';
 
 async function demo(): Promise<number> {
   const outDir = join(process.cwd(), '.elt', 'demo-lake');

@@ -4,7 +4,7 @@ import type { DataTestResult } from '../transform/data-tests';
 import type { RefreshedMart } from '../transform/refresh-marts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatMs } from './log';
+import { formatMs } from '../core/log';
 
 export interface RunReport {
   /** the project, when it is not the clickstream pipeline */

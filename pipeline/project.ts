@@ -1,0 +1,80 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { isLakeFormat, type LakeFormat } from '../loader/lake-format';
+import { isS3Uri } from '../loader/s3-uri';
+import { EltError, ExitCode } from '../core/errors';
+import { projectRoot } from '../core/package-root';
+
+/** Where a project's events come from. */
+export interface ProjectSource {
+  /** a directory or file (relative to the project folder in its config), or s3://bucket/prefix/ */
+  location: string;
+  format: LakeFormat;
+}
+
+/**
+ * A pipeline: its sources, its models and its settings. The clickstream pipeline
+ * is the default project; `--project <dir>` runs another one, described by
+ * `<dir>/elt.project.json` next to its `models/`.
+ */
+export interface Project {
+  name: string;
+  modelsDir: string;
+  sources: ProjectSource[];
+  timeZone?: string;
+  sessionGapMinutes?: number;
+  /** the database the embedded Postgres gives it (each project its own: their models would collide) */
+  database: string;
+}
+
+export const DEFAULT_PROJECT_NAME = 'clickstream';
+const CONFIG_FILE = 'elt.project.json';
+const NAME = /^[a-z][a-z0-9_]{0,62}$/;
+
+interface ProjectConfig {
+  name?: unknown;
+  sources?: unknown;
+  timeZone?: unknown;
+  sessionGapMinutes?: unknown;
+}
+
+/** Reads `<dir>/elt.project.json`; a missing or malformed config is a usage error naming the file. */
+export function readProject(dir: string): Project {
+  const file = join(resolve(dir), CONFIG_FILE);
+  if (!existsSync(file)) throw new EltError(`no project at ${dir}: ${file} does not exist`, ExitCode.usage);
+  let config: ProjectConfig;
+  try {
+    config = JSON.parse(readFileSync(file, 'utf8')) as ProjectConfig;
+  } catch (err) {
+    throw new EltError(`${file} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`, ExitCode.usage);
+  }
+  const problem = (what: string) => new EltError(`${file}: ${what}`, ExitCode.usage);
+  if (typeof config.name !== 'string' || !NAME.test(config.name)) throw problem('"name" must be a lower-case identifier, e.g. "web_activity"');
+  if (!Array.isArray(config.sources) || config.sources.length === 0) throw problem('"sources" must list at least one { "location", "format" }');
+  const sources = config.sources.map((source: unknown, index) => {
+    const { location, format } = (source ?? {}) as { location?: unknown; format?: unknown };
+    if (typeof location !== 'string' || location === '') throw problem(`sources[${index}].location must be a path or an s3:// URI`);
+    if (typeof format !== 'string' || !isLakeFormat(format)) throw problem(`sources[${index}].format must be tsv-lake, csv or ndjson`);
+    return { location: isS3Uri(location) ? location : resolve(dir, location), format };
+  });
+  if (config.timeZone !== undefined && typeof config.timeZone !== 'string') throw problem('"timeZone" must be a time zone name');
+  if (config.sessionGapMinutes !== undefined && typeof config.sessionGapMinutes !== 'number') throw problem('"sessionGapMinutes" must be a number');
+  return {
+    name: config.name,
+    modelsDir: join(resolve(dir), 'models'),
+    sources,
+    timeZone: config.timeZone,
+    sessionGapMinutes: config.sessionGapMinutes,
+    database: config.name,
+  };
+}
+
+/** The clickstream pipeline: the package's models (or `modelsDir`), the lake at `source` (tsv-lake). */
+export function clickstreamProject(options: { source?: string; modelsDir?: string } = {}): Project {
+  return {
+    name: DEFAULT_PROJECT_NAME,
+    modelsDir: options.modelsDir ?? join(projectRoot(), 'models'),
+    sources: options.source ? [{ location: options.source, format: 'tsv-lake' }] : [],
+    database: 'postgres',
+  };
+}

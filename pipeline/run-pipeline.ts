@@ -1,0 +1,79 @@
+import type { Pool } from 'pg';
+import type { Logger } from '../core/log';
+import type { LakeObject } from '../loader/lake-object';
+import type { LoadLakeOptions } from '../loader/load-lake';
+import { readModels } from '../transform/model-catalog';
+import { checkSettings, type ModelSettings } from '../transform/settings';
+import { claimDatabase } from './claim-database';
+import { DEFAULT_PROJECT_NAME, type Project } from './project';
+import type { RunReport } from './run-report';
+import { buildStep, loadStep, migrateStep, outputStep, refreshStep, settingsStep, testStep } from './steps';
+
+/** Which part of the pipeline to run: `run` is all of it. */
+export type PipelineCommand = 'run' | 'load' | 'build' | 'refresh';
+
+export interface PipelineConfig {
+  command: PipelineCommand;
+  project: Project;
+  migrationsDir: string;
+  /** the objects to load (listed before the database is touched: a bad source fails first) */
+  objects: LakeObject[];
+  loadOptions: Partial<LoadLakeOptions>;
+  settings: ModelSettings;
+  /** build: rebuild every model / these models and everything downstream */
+  full?: boolean;
+  select?: string[];
+  /** refresh: only these marts */
+  marts?: string[];
+  /** run: where the summary and the chart go */
+  outputDir?: string;
+  /** aborted on an interrupt: no further step starts */
+  signal: AbortSignal;
+}
+
+/** What a pipeline command checks before it touches any data: a missing models folder is a usage error. */
+export function checkPipelineInput(config: Pick<PipelineConfig, 'command' | 'project'>): void {
+  if (config.command !== 'load') readModels(config.project.modelsDir);
+}
+
+/**
+ * migrate → load → settings → build → refresh → data tests → outputs, the steps of
+ * `config.command`, on `pool`. Every setting is checked before anything changes (a
+ * typo never follows a committed load); an interrupt stops it between steps.
+ */
+export async function runPipeline(pool: Pool, config: PipelineConfig, log: Logger): Promise<RunReport> {
+  const started = performance.now();
+  const { command, project, signal } = config;
+  const withLoad = command === 'run' || command === 'load';
+  const withModels = command !== 'load';
+  const report: RunReport = { totalMs: 0 };
+  if (project.name !== DEFAULT_PROJECT_NAME) report.project = project.name;
+  if (withModels) await checkSettings(pool, config.settings);
+
+  report.migrations = await migrateStep(pool, config.migrationsDir, log);
+  await claimDatabase(pool, project);
+  signal.throwIfAborted();
+  if (withLoad) report.load = await loadStep(pool, config.objects, log, { ...config.loadOptions, signal });
+  signal.throwIfAborted();
+  if (withModels) await settingsStep(pool, config.settings, log);
+  let fresh = new Set<string>();
+  if (command === 'run' || command === 'build') {
+    report.build = await buildStep(pool, { modelsDir: project.modelsDir, full: config.full === true, select: config.select }, log);
+    fresh = new Set(report.build.result.built);
+  }
+  signal.throwIfAborted();
+  if (command === 'run' || command === 'refresh') {
+    const only = config.marts?.length ? config.marts.map((name) => (name.includes('.') ? name : `marts.${name}`)) : undefined;
+    report.refresh = await refreshStep(pool, { modelsDir: project.modelsDir, alreadyFresh: fresh, only }, log);
+  }
+  signal.throwIfAborted();
+  if (command === 'run') report.tests = await testStep(pool, project.modelsDir, log);
+  signal.throwIfAborted();
+  report.totalMs = performance.now() - started;
+  return report;
+}
+
+/** After a run: its summary and chart in the output folder (the chart draws the clickstream's category CTR). */
+export function writeRunOutputs(pool: Pool, report: RunReport, config: PipelineConfig, log: Logger): Promise<void> {
+  return outputStep(pool, report, { outputDir: config.outputDir ?? './out', withChart: config.project.name === DEFAULT_PROJECT_NAME }, log);
+}

@@ -1,0 +1,77 @@
+import type { Pool } from 'pg';
+import { describeError } from '../core/errors';
+import { timed, type Logger } from '../core/log';
+import { loadChartModule } from '../chart/load-chart';
+import { migrate } from '../db/migrate';
+import type { LakeObject } from '../loader/lake-object';
+import { loadLake, type LoadLakeOptions } from '../loader/load-lake';
+import { buildModels } from '../transform/build-models';
+import { runDataTests } from '../transform/data-tests';
+import { refreshMarts } from '../transform/refresh-marts';
+import { applySettings, type ModelSettings } from '../transform/settings';
+import { writeReport, type RunReport } from './run-report';
+
+// The steps of a pipeline run, in the order they run. Each takes what it needs and
+// returns its part of the run report (as dlt's Pipeline does), timed and logged.
+
+export async function migrateStep(pool: Pool, dir: string, log: Logger): Promise<Required<RunReport>['migrations']> {
+  const { result, ms } = await timed(log, 'migrate', () => migrate(pool, { dir, log }));
+  return { applied: result.applied, ms };
+}
+
+export async function loadStep(pool: Pool, objects: LakeObject[], log: Logger, options: Partial<LoadLakeOptions>): Promise<Required<RunReport>['load']> {
+  log.info(`loading ${objects.length} lake file(s)`);
+  const { result, ms } = await timed(log, 'load', () => loadLake(pool, objects, log, options));
+  return { summary: result, ms };
+}
+
+/** Stores the settings the models read (reporting time zone, session gap): changed ones take effect at the next refresh. */
+export async function settingsStep(pool: Pool, settings: ModelSettings, log: Logger): Promise<void> {
+  const applied = await applySettings(pool, settings);
+  log.info(`reporting time zone ${applied.timeZone}, session gap ${applied.sessionGapMinutes} minutes`);
+}
+
+export async function buildStep(
+  pool: Pool,
+  options: { modelsDir: string; full: boolean; select?: string[] },
+  log: Logger,
+): Promise<Required<RunReport>['build']> {
+  const { result, ms } = await timed(log, 'build', () => buildModels(pool, { dir: options.modelsDir, log, full: options.full, select: options.select }));
+  return { result, ms };
+}
+
+export async function refreshStep(
+  pool: Pool,
+  options: { modelsDir: string; alreadyFresh: Set<string>; only?: string[] },
+  log: Logger,
+): Promise<Required<RunReport>['refresh']> {
+  const { result, ms } = await timed(log, 'refresh', () => refreshMarts(pool, { dir: options.modelsDir, log, alreadyFresh: options.alreadyFresh, only: options.only }));
+  return { marts: result, ms };
+}
+
+/** The data tests that do not re-read every raw event: a run's cost follows new data (`elt test` runs them all). */
+export async function testStep(pool: Pool, modelsDir: string, log: Logger): Promise<Required<RunReport>['tests']> {
+  const { result, ms } = await timed(log, 'test', () => runDataTests(pool, modelsDir, { skipRawScans: true }));
+  return { results: result, ms };
+}
+
+/**
+ * What a run leaves in its output folder: the summary (text and JSON) and, for the
+ * clickstream, the CTR-per-category chart. The data is final either way, so a file
+ * that cannot be written is worth a warning, not a failed run.
+ */
+export async function outputStep(pool: Pool, report: RunReport, options: { outputDir: string; withChart: boolean }, log: Logger): Promise<void> {
+  try {
+    log.info(`summary written to ${writeReport(report, options.outputDir).join(', ')}`);
+  } catch (err) {
+    log.warn(`cannot write the summary to ${options.outputDir}: ${describeError(err)}`);
+  }
+  if (!options.withChart) return;
+  try {
+    const { result } = await timed(log, 'chart', () => loadChartModule().renderCategoryCtrChart(pool, { outDir: options.outputDir }));
+    log.info(`chart written to ${result.pngPath} and ${result.svgPath}`);
+    if (result.leftOut !== undefined) log.warn(result.leftOut);
+  } catch (err) {
+    log.warn(`no chart: ${describeError(err)}`);
+  }
+}

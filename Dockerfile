@@ -13,6 +13,7 @@ COPY loader ./loader
 COPY transform ./transform
 COPY pipeline ./pipeline
 COPY chart ./chart
+COPY generator ./generator
 COPY scripts ./scripts
 RUN npm run build
 

@@ -1,16 +1,16 @@
 /**
- * `npm start`: the quick start. Generates the deterministic demo lake (5 days of
- * realistic events, a few malformed rows included) into .elt/demo-lake and runs
- * `elt run` on it, on DATABASE_URL or else the embedded Postgres in .elt/.
+ * `npm start`: the quick start. Generates the deterministic demo lake (the defaults
+ * of `elt generate`: 5 days of realistic events, a few malformed rows included) into
+ * .elt/demo-lake and runs `elt run` on it, on DATABASE_URL or else the embedded Postgres in .elt/.
  * Running it again regenerates the same bytes, so nothing new is loaded.
  */
 import { join } from 'node:path';
 import { main } from './main';
-import { generateLake } from '../scripts/generate-lake';
+import { generateLake } from '../generator/generate-lake';
 
 async function demo(): Promise<number> {
   const outDir = join(process.cwd(), '.elt', 'demo-lake');
-  const files = await generateLake({ outDir, days: 5, eventsPerDay: 2000, seed: 42 });
+  const files = await generateLake({ outDir }); // the defaults: the lake `elt generate` writes
   process.stderr.write(`elt: demo lake: ${files.length} files in ${outDir}\n`);
   return main(['run', '--source', outDir, ...process.argv.slice(2)]);
 }

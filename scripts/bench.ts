@@ -27,7 +27,7 @@ import { describeMachine, type MachineInfo } from './bench-machine';
 import { localPostmaster, serverCpuMs } from './bench-proc';
 import { STEP_IDS, STEP_LABELS, formatSeconds, formatTable, withRatios, withThroughput, type StepId, type StepResult } from './bench-report';
 import { childEnv, failureOf, runChild, runElt, type EltRun } from './bench-run';
-import { generateLake, type LakeFile } from './generate-lake';
+import { generateLake, type LakeFile } from '../generator/generate-lake';
 
 export interface BenchOptions {
   /** total events over all days (approximate: the generator's sessions round it) */

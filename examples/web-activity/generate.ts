@@ -27,7 +27,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { type Rand, int, mulberry32, pick } from '../../scripts/seeded-random';
+import { type Rand, int, mulberry32, pick } from '../../generator/seeded-random';
 
 export interface WebActivityOptions {
   outDir: string;

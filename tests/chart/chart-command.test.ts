@@ -7,7 +7,7 @@ import { chartCommand } from '../../cli/commands/chart';
 import { runCommand } from '../../cli/commands/pipeline';
 import { ExitCode } from '../../core/errors';
 import { silentLogger, type Logger } from '../../core/log';
-import { generateLake } from '../../scripts/generate-lake';
+import { generateLake } from '../../generator/generate-lake';
 import { buildModels } from '../../transform/build-models';
 import { insertRawEvents } from '../helpers/raw-events';
 import { createTestDatabase, MODELS_DIR, type TestDatabase } from '../helpers/test-database';

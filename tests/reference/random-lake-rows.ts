@@ -7,7 +7,7 @@
  * are sometimes missing, empty or not strings. Rows come shuffled and split into
  * day files, with some late events in the next day's file.
  */
-import { mulberry32 } from '../../scripts/seeded-random';
+import { mulberry32 } from '../../generator/seeded-random';
 import type { LakeRow } from '../helpers/raw-events';
 
 interface Offset {

@@ -2,12 +2,12 @@ import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../core/log';
-import { listLocalObjects } from '../../loader/sources/local-source';
+import { listLocalObjects } from '../../loader/local-source';
 import { loadLake } from '../../loader/load-lake';
 import { buildModels } from '../../transform/build-models';
 import { refreshMarts } from '../../transform/refresh-marts';
 import { applySettings } from '../../transform/settings';
-import { generateLake } from '../../scripts/generate-lake';
+import { generateLake } from '../../generator/generate-lake';
 import { createTestDatabase, MODELS_DIR, type TestDatabase } from '../helpers/test-database';
 
 const MARTS = [

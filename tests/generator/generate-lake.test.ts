@@ -1,13 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { generateLake, type LakeFile, type LakeOptions } from '../../scripts/generate-lake';
+import { DEFAULT_LAKE_OPTIONS, generateLake, type LakeFile, type LakeOptions } from '../../generator/generate-lake';
+import { runCli } from '../helpers/run-cli';
 
-const ROOT = path.resolve(__dirname, '../..');
-const SCRIPT = path.join(ROOT, 'scripts/generate-lake.ts');
 const HEADER = 'TIMESTAMP\tMD5(SESSION_ID)\tEVENT_NAME\tMD5(USER_ID)\tATTRIBUTES';
 const SMALL = { days: 3, eventsPerDay: 1500 } as const;
 
@@ -68,7 +66,7 @@ function events(file: string): Event[] {
 const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 const isDisplay = (e: Event): boolean => e.name === 'top_news_card_viewed' || e.name === 'my_news_card_viewed';
 
-describe('scripts/generate-lake', () => {
+describe('generator/generate-lake', () => {
   test('same options and seed write byte-identical files (sha256 of every file in two temp dirs)', async () => {
     const a = await generate({ seed: 7 });
     const b = await generate({ seed: 7 });
@@ -216,39 +214,58 @@ describe('scripts/generate-lake', () => {
     expect(fs.existsSync(outDir)).toBe(false);
   });
 
-  describe('CLI', () => {
-    const tsx = path.join(ROOT, 'node_modules/.bin/tsx');
-    const run = (args: string[]) => spawnSync(tsx, [SCRIPT, ...args], { encoding: 'utf8', cwd: ROOT });
+  test('the defaults (elt generate, npm start, the compose seed) write the same bytes as before the generator moved out of scripts/', async () => {
+    expect(DEFAULT_LAKE_OPTIONS).toEqual({ startDate: '2019-02-15', days: 5, eventsPerDay: 2000, seed: 42, gzip: false, malformed: true });
+    const files = await generateLake({ outDir: tmp() });
+    expect(files.map((f) => [path.basename(f.path), f.rows, f.malformedRows, f.bytes, sha256(f.path)])).toEqual([
+      ['2019-02-15.tsv', 2051, 11, 1067396, '663728034b24cc5cb9a7789dea6abf07bdd8e2b76cfcf9f37589fccd396ff1e7'],
+      ['2019-02-16.tsv', 2059, 11, 1072047, '1f21cff3fae1515a0ece2527885f82ac95a9734f7535207e06eda839d2d5109d'],
+      ['2019-02-17.tsv', 2050, 11, 1088023, '7f05d1910f937c35845b06c42875749364afd9b1adb5aeb254f66895e7b83989'],
+      ['2019-02-18.tsv', 2064, 11, 1081526, '7d4d18fe0512d8e36e15080d9ddb35db2eddd2c00ad8c8983abef6dab28f8fc6'],
+      ['2019-02-19.tsv', 2020, 11, 1051486, '47519d4ce4b82ef8e3fc83742aeb81049eebbb51cb19668a52ba05ae1bceeeec'],
+    ]);
+  });
 
-    test('--help prints the usage with an example and exits 0', () => {
-      const r = run(['--help']);
-      expect(r.status).toBe(0);
-      expect(r.stdout).toMatch(/^Usage: npx tsx scripts\/generate-lake\.ts --out <dir>/);
+  describe('elt generate (its one CLI)', () => {
+    test('--help prints the usage with an example and exits 0', async () => {
+      const r = await runCli(['generate', '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('Usage: elt generate --out <dir>');
+      expect(r.stdout).toContain('--no-malformed');
       expect(r.stdout).toContain('Example:');
     });
 
-    test('an unknown flag prints one line on stderr and exits 2', () => {
-      const r = run(['--out', tmp(), '--bogus']);
-      expect(r.status).toBe(2);
+    test('an unknown flag prints one line on stderr and exits 2', async () => {
+      const r = await runCli(['generate', '--out', tmp(), '--bogus']);
+      expect(r.code).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toContain('--bogus');
     });
 
-    test('a non-integer --days exits 2', () => {
-      const r = run(['--out', tmp(), '--days', 'three']);
-      expect(r.status).toBe(2);
+    test('a non-integer --days exits 2', async () => {
+      const r = await runCli(['generate', '--out', tmp(), '--days', 'three']);
+      expect(r.code).toBe(2);
       expect(r.stderr).toContain('--days');
     });
 
-    test('writes the files and prints one summary line per file on stdout, same bytes as the API', async () => {
+    test('writes the files and prints one summary line per file on stdout, same bytes as the API (--gzip, --no-malformed)', async () => {
       const dir = tmp();
-      const r = run(['--out', dir, '--days', '2', '--events-per-day', '300', '--seed', '5', '--gzip', '--no-malformed']);
-      expect(r.status).toBe(0);
+      const r = await runCli(['generate', '--out', dir, '--days', '2', '--events-per-day', '300', '--seed', '5', '--gzip', '--no-malformed']);
+      expect(r.code).toBe(0);
       const lines = r.stdout.trim().split('\n');
       expect(lines).toHaveLength(2);
-      expect(lines[0]).toMatch(/2019-02-15\.tsv\.gz\t\d+ rows\t0 malformed\t\d+ bytes$/);
+      expect(lines[0]).toMatch(/2019-02-15\.tsv\.gz\t\d+ rows\t0 malformed$/);
       const api = await generate({ days: 2, eventsPerDay: 300, seed: 5, gzip: true, malformed: false });
       expect(api.map((f) => sha256(f.path))).toEqual(['2019-02-15.tsv.gz', '2019-02-16.tsv.gz'].map((n) => sha256(path.join(dir, n))));
+    });
+
+    test('with no options but --out, writes the default lake (the same files as the API defaults)', async () => {
+      const dir = tmp();
+      const r = await runCli(['generate', '--out', dir]);
+      expect(r.code).toBe(0);
+      const api = await generateLake({ outDir: tmp() });
+      expect(r.stdout.trim().split('\n')).toHaveLength(api.length);
+      expect(api.map((f) => sha256(f.path))).toEqual(api.map((f) => sha256(path.join(dir, path.basename(f.path)))));
     });
   });
 });

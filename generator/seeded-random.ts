@@ -1,6 +1,6 @@
 /**
- * Deterministic randomness for the sample generators: the same seed gives the
- * same numbers, on every machine and run (no Math.random, no clock).
+ * Deterministic randomness for the sample generators (the demo lake, the examples):
+ * the same seed gives the same numbers, on every machine and run (no Math.random, no clock).
  */
 export type Rand = () => number;
 

@@ -1,5 +1,5 @@
 import { Client, type Pool } from 'pg';
-import { connectPool } from '../db/connect';
+import { connectPool, endPool } from '../db/connect';
 import { startEmbeddedServer, type EmbeddedServer } from '../db/embedded-server';
 import type { Logger } from '../core/log';
 
@@ -40,7 +40,7 @@ export async function openDatabase(env: NodeJS.ProcessEnv, log: Logger, database
   const configured = env.DATABASE_URL;
   if (configured) {
     const pool = await connectPool(configured, { waitSeconds, log });
-    return { pool, url: configured, embedded: false, close: () => pool.end() };
+    return { pool, url: configured, embedded: false, close: () => endPool(pool) };
   }
   const server = await startEmbeddedServer(process.cwd(), log);
   try {
@@ -51,7 +51,7 @@ export async function openDatabase(env: NodeJS.ProcessEnv, log: Logger, database
       url,
       embedded: true,
       close: async () => {
-        await pool.end();
+        await endPool(pool);
         await server.stop();
       },
       server,

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import { DEFAULT_LOAD_OPTIONS, type LoadLakeOptions } from '../loader/load-lake';
-import { s3SettingsFromEnv, type S3Settings } from '../loader/s3-settings';
+import { s3SettingsFromEnv, type S3Settings } from '../loader/sources/s3/s3-settings';
 import type { ModelSettings } from '../transform/settings';
 import type { Options } from './command';
 import { EltError, ExitCode } from '../core/errors';

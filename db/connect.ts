@@ -64,8 +64,11 @@ export function checkPostgresUrl(url: string): void {
 export async function connectPool(url: string, options: { waitSeconds: number; log: Logger }): Promise<Pool> {
   checkPostgresUrl(url);
   const pool = new Pool({ connectionString: url, max: 8, connectionTimeoutMillis: 5000, application_name: APPLICATION_NAME });
-  // an idle client losing its connection must not crash the process
-  pool.on('error', (err) => options.log.warn(`database connection lost: ${err.message}`));
+  // an idle client losing its connection must not crash the process (and while the pool
+  // closes, a server stopping at the same moment is no loss worth a warning)
+  pool.on('error', (err) => {
+    if (!pool.ending) options.log.warn(`database connection lost: ${err.message}`);
+  });
   const deadline = Date.now() + options.waitSeconds * 1000;
   let attempt = 0;
   for (;;) {
@@ -106,4 +109,25 @@ export function checkServerVersion(versionNum: number): void {
   if (major < OLDEST_SUPPORTED_POSTGRES) {
     throw new EltError(`the database runs Postgres ${major}; elt needs Postgres ${OLDEST_SUPPORTED_POSTGRES} or newer (upgrade the server, or unset DATABASE_URL to use the embedded Postgres 18)`, ExitCode.usage);
   }
+}
+
+/**
+ * Ends the pool and waits until every one of its connections is closed. `pool.end()`
+ * alone resolves once no client is left in the pool, while their sessions may still be
+ * closing: a server stopped right then (the embedded one, when the last command ends)
+ * would still see them, and end them with an error.
+ */
+export async function endPool(pool: Pool, timeoutMs = 5000): Promise<void> {
+  let open = pool.totalCount;
+  const closed = new Promise<void>((resolve) => {
+    if (open === 0) resolve();
+    pool.on('remove', () => {
+      open -= 1;
+      if (open <= 0) resolve();
+    });
+  });
+  await pool.end();
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+  clearTimeout(timer);
 }

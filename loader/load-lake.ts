@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { formatMs, type Logger } from '../core/log';
-import type { LakeObject } from './lake-object';
+import type { LakeObject } from './sources/lake-object';
 import { abandonAllDeadAttempts, type LoadedElsewhere, noLongerLoaded } from './ledger';
 import { loadObject, type ObjectResult } from './load-object';
 import { createProgress } from './progress';

@@ -6,7 +6,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { describeError } from '../core/errors';
 import { leftConnectionBroken, lockedTransaction } from '../db/locked-transaction';
 import { CountBytes } from './count-bytes';
-import type { LakeObject } from './lake-object';
+import type { LakeObject } from './sources/lake-object';
 import {
   abandonDeadAttempts,
   discardAttempt,
@@ -28,7 +28,7 @@ import { recordParserFor } from './record-parsers';
 import { SplitCsvRecords } from './split-csv-records';
 import { SplitLines } from './split-lines';
 import { COPY_RAW_EVENTS_SQL, ToCopyRows, type RejectedRow } from './to-copy-rows';
-import { isTransientSourceError, TruncatedReadError } from './transient-errors';
+import { isTransientSourceError, TruncatedReadError } from './sources/transient-errors';
 
 export interface ObjectResult {
   uri: string;

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isLakeFormat, type LakeFormat } from '../loader/lake-format';
-import { isS3Uri } from '../loader/s3-uri';
+import { isS3Uri } from '../loader/sources/s3/s3-uri';
 import { EltError, ExitCode } from '../core/errors';
 import { projectRoot } from '../core/package-root';
 

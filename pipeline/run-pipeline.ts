@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { Logger } from '../core/log';
-import type { LakeObject } from '../loader/lake-object';
+import type { LakeObject } from '../loader/sources/lake-object';
 import type { LoadLakeOptions } from '../loader/load-lake';
 import { readModels } from '../transform/model-catalog';
 import { checkSettings, type ModelSettings } from '../transform/settings';

@@ -3,7 +3,7 @@ import { describeError } from '../core/errors';
 import { timed, type Logger } from '../core/log';
 import { loadChartModule } from '../chart/load-chart';
 import { migrate } from '../db/migrate';
-import type { LakeObject } from '../loader/lake-object';
+import type { LakeObject } from '../loader/sources/lake-object';
 import { loadLake, type LoadLakeOptions } from '../loader/load-lake';
 import { buildModels } from '../transform/build-models';
 import { runDataTests } from '../transform/data-tests';

@@ -1,3 +1,4 @@
+import { endPool } from '../../db/connect';
 import { migrate } from '../../db/migrate';
 import type { Command, Io } from '../command';
 import { openDatabase } from '../database';
@@ -14,7 +15,7 @@ async function serveDatabase(io: Io): Promise<ExitCodeValue> {
   io.stdout.write(`${db.url}\n`);
   io.log.info(`embedded Postgres is up: psql "${db.url}"  (Ctrl-C to stop; the password is in .elt/password)`);
   await new Promise<void>((resolve) => io.signal.addEventListener('abort', () => resolve(), { once: true }));
-  await db.pool.end();
+  await endPool(db.pool);
   const others = (await db.server?.stop()) ?? 0;
   // the server is shared: it stops when the last elt process using it ends
   io.log.info(others > 0 ? `the embedded Postgres stays up for ${others} other elt process(es); it stops when the last one ends` : 'embedded Postgres stopped');

@@ -1,6 +1,6 @@
 import { migrate } from '../../db/migrate';
-import { listObjects } from '../../loader/list-objects';
-import type { LakeObject } from '../../loader/lake-object';
+import { listObjects } from '../../loader/sources/list-objects';
+import type { LakeObject } from '../../loader/sources/lake-object';
 import { DEFAULT_LOAD_OPTIONS } from '../../loader/load-lake';
 import { checkPipelineInput, runPipeline, writeRunOutputs, type PipelineCommand, type PipelineConfig } from '../../pipeline/run-pipeline';
 import { formatReport } from '../../pipeline/run-report';

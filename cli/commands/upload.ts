@@ -9,7 +9,7 @@ async function upload(options: Options, io: Io): Promise<ExitCodeValue> {
   if (!target) throw new EltError('no target: pass --to s3://<bucket>/<prefix>/', ExitCode.usage);
   const started = performance.now();
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: the AWS SDK loads only for commands that talk to S3
-  const { uploadLake } = require('../../loader/s3-upload') as typeof import('../../loader/s3-upload');
+  const { uploadLake } = require('../../loader/sources/s3/s3-upload') as typeof import('../../loader/sources/s3/s3-upload');
   const uploaded = await uploadLake(sourceOf(options, io.env), target, s3SettingsOf(options, io.env), io.log, {
     createBucket: options['create-bucket'] === true,
   });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { endpointFor, s3SettingsFromEnv } from '../../loader/s3-settings';
+import { endpointFor, s3SettingsFromEnv } from '../../loader/sources/s3/s3-settings';
 import { environmentOf, readComposeServices, REPO_ROOT, type ComposeService } from '../helpers/compose-file';
 
 const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');

@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import type { LakeFormat } from '../../loader/lake-format';
 import { DEFAULT_LOAD_OPTIONS } from '../../loader/load-lake';
 import { loadObject } from '../../loader/load-object';
-import { listLocalObjects } from '../../loader/local-source';
+import { listLocalObjects } from '../../loader/sources/local-source';
 import { SplitCsvRecords } from '../../loader/split-csv-records';
 import { SplitLines, type Line } from '../../loader/split-lines';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';

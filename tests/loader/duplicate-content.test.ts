@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { silentLogger } from '../../core/log';
-import type { LakeObject } from '../../loader/lake-object';
+import type { LakeObject } from '../../loader/sources/lake-object';
 import { loadLake } from '../../loader/load-lake';
 import { loadObject } from '../../loader/load-object';
-import { listLocalObjects } from '../../loader/local-source';
+import { listLocalObjects } from '../../loader/sources/local-source';
 import { runCli } from '../helpers/run-cli';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 

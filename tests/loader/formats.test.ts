@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { gzipSync } from 'node:zlib';
 import { hasFormatExtension } from '../../loader/lake-format';
-import { listLocalObjects } from '../../loader/local-source';
+import { listLocalObjects } from '../../loader/sources/local-source';
 import { loadObject } from '../../loader/load-object';
 import { parseCsvRecord, SplitCsvRecords } from '../../loader/split-csv-records';
 import type { Line } from '../../loader/split-lines';

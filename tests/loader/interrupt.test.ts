@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { Logger } from '../../core/log';
-import type { LakeObject } from '../../loader/lake-object';
+import type { LakeObject } from '../../loader/sources/lake-object';
 import { contentLockName } from '../../loader/ledger';
 import { loadLake } from '../../loader/load-lake';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Pool, type PoolConfig } from 'pg';
 import { silentLogger } from '../../core/log';
-import type { LakeObject } from '../../loader/lake-object';
+import type { LakeObject } from '../../loader/sources/lake-object';
 import { loadLake } from '../../loader/load-lake';
 import { loadObject } from '../../loader/load-object';
-import { listLocalObjects } from '../../loader/local-source';
+import { listLocalObjects } from '../../loader/sources/local-source';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 
 // The loader under stress, on local files and hand-made streams (no S3): the

@@ -2,7 +2,7 @@ import { mkdtempSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { listLocalObjects } from '../../loader/local-source';
+import { listLocalObjects } from '../../loader/sources/local-source';
 import { loadObject } from '../../loader/load-object';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 

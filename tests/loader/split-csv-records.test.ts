@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { loadObject } from '../../loader/load-object';
-import { listLocalObjects } from '../../loader/local-source';
+import { listLocalObjects } from '../../loader/sources/local-source';
 import { parseCsvRecord, SplitCsvRecords } from '../../loader/split-csv-records';
 import type { Line } from '../../loader/split-lines';
 import { createTestDatabase } from '../helpers/test-database';

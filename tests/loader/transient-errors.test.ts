@@ -1,4 +1,4 @@
-import { isTransientSourceError, TruncatedReadError } from '../../loader/transient-errors';
+import { isTransientSourceError, TruncatedReadError } from '../../loader/sources/transient-errors';
 
 function s3Error(name: string, status: number): Error {
   return Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });

@@ -1,7 +1,7 @@
 import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listLocalObjects } from '../../loader/local-source';
+import { listLocalObjects } from '../../loader/sources/local-source';
 import { loadObject } from '../../loader/load-object';
 import { CONTRACT_BLOCKS, CONTRACT_PATH, parseContract, readContract } from '../reference/contract';
 import { formatInstant, rowVerdict, timestampInstant } from '../reference/metrics-reference';

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import { EltError } from '../../core/errors';
-import { parseS3Uri } from '../../loader/s3-uri';
+import { parseS3Uri } from '../../loader/sources/s3/s3-uri';
 import type { CliResult } from '../helpers/run-cli';
 import { startS3Server, type TestS3Server } from '../helpers/s3-server';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';

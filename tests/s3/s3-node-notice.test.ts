@@ -75,7 +75,7 @@ test('elt upload to S3 prints only elt: lines on stderr', async () => {
 });
 
 test('silencing the SDK notice hides no other process warning', () => {
-  const client = pathToFileURL(join(__dirname, '..', '..', 'loader', 's3-client.ts')).href;
+  const client = pathToFileURL(join(__dirname, '..', '..', 'loader', 'sources', 's3', 's3-client.ts')).href;
   const script = `
     const loaded = await import(${JSON.stringify(client)});
     const { createS3Client } = loaded.createS3Client ? loaded : loaded.default;

@@ -1,10 +1,10 @@
 import { gzipSync } from 'node:zlib';
 import type { Logger } from '../../core/log';
-import type { LakeObject } from '../../loader/lake-object';
+import type { LakeObject } from '../../loader/sources/lake-object';
 import { loadLake } from '../../loader/load-lake';
 import { loadObject } from '../../loader/load-object';
-import type { S3Settings } from '../../loader/s3-settings';
-import { listS3Objects } from '../../loader/s3-source';
+import type { S3Settings } from '../../loader/sources/s3/s3-settings';
+import { listS3Objects } from '../../loader/sources/s3/s3-source';
 import { startS3Server, type TestS3Server } from '../helpers/s3-server';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';

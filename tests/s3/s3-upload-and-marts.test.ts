@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Pool } from 'pg';
 import { silentLogger } from '../../core/log';
-import { listS3Objects } from '../../loader/s3-source';
+import { listS3Objects } from '../../loader/sources/s3/s3-source';
 import { generateLake, type LakeFile } from '../../generator/generate-lake';
 import { selectAll } from '../helpers/raw-events';
 import { startS3Server, type TestS3Server } from '../helpers/s3-server';

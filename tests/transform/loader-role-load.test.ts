@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { silentLogger } from '../../core/log';
 import { migrate } from '../../db/migrate';
-import { listLocalObjects } from '../../loader/local-source';
+import { listLocalObjects } from '../../loader/sources/local-source';
 import { loadLake } from '../../loader/load-lake';
 import { runCli } from '../helpers/run-cli';
 import { createTestDatabase, MIGRATIONS_DIR, type TestDatabase } from '../helpers/test-database';

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Client, Pool } from 'pg';
 import { silentLogger } from '../../core/log';
 import { migrate } from '../../db/migrate';
-import { listLocalObjects } from '../../loader/local-source';
+import { listLocalObjects } from '../../loader/sources/local-source';
 import { loadObject } from '../../loader/load-object';
 import { buildModels } from '../../transform/build-models';
 import { refreshMarts } from '../../transform/refresh-marts';

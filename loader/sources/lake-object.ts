@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { hasFormatExtension, type LakeFormat } from './lake-format';
+import { hasFormatExtension, type LakeFormat } from '../lake-format';
 
 /** One object of a lake, wherever it lives (local disk, S3). */
 export interface LakeObject {

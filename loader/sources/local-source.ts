@@ -4,8 +4,8 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pipeline } from 'node:stream/promises';
-import { describeError, EltError, ExitCode } from '../core/errors';
-import { describeExtensions, isGzipName, type LakeFormat } from './lake-format';
+import { describeError, EltError, ExitCode } from '../../core/errors';
+import { describeExtensions, isGzipName, type LakeFormat } from '../lake-format';
 import { isLakeFileName, type LakeObject } from './lake-object';
 
 /** What a path that is not a regular file is, for messages: "a directory", "a FIFO". */

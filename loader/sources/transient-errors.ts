@@ -1,4 +1,4 @@
-import { isErrorLike } from '../core/errors';
+import { isErrorLike } from '../../core/errors';
 
 /** Network error codes that say "try again": the connection failed, not the request. */
 const TRANSIENT_CODES = new Set([

@@ -1,5 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import type { Logger } from '../core/log';
+import type { Logger } from '../../../core/log';
 import { endpointFor, type S3Settings } from './s3-settings';
 
 /** The oldest Node major still supported upstream (and by the AWS SDK's releases from 2027). */

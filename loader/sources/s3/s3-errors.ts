@@ -1,4 +1,4 @@
-import { EltError, ExitCode } from '../core/errors';
+import { EltError, ExitCode } from '../../../core/errors';
 
 function field(err: unknown, name: string): unknown {
   return typeof err === 'object' && err !== null ? (err as Record<string, unknown>)[name] : undefined;

@@ -1,4 +1,4 @@
-import { EltError, ExitCode } from '../core/errors';
+import { EltError, ExitCode } from '../../../core/errors';
 
 export interface S3Location {
   bucket: string;

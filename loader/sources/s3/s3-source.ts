@@ -1,9 +1,9 @@
 import { GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import { EltError, ExitCode } from '../core/errors';
-import type { Logger } from '../core/log';
-import { describeExtensions, isGzipName, type LakeFormat } from './lake-format';
-import { isLakeFileName, type LakeObject } from './lake-object';
+import { EltError, ExitCode } from '../../../core/errors';
+import type { Logger } from '../../../core/log';
+import { describeExtensions, isGzipName, type LakeFormat } from '../../lake-format';
+import { isLakeFileName, type LakeObject } from '../lake-object';
 import { createS3Client } from './s3-client';
 import { endpointFor, type S3Settings } from './s3-settings';
 import { describeS3Error } from './s3-errors';

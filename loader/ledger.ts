@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { alsoLock } from '../db/locked-transaction';
-import type { RejectedRow } from './to-copy-rows';
+import type { RejectedRow } from './stages/to-copy-rows';
 
 /** What the ledger knows an object by: where it is, what its content is, how big. */
 export interface ObjectIdentity {

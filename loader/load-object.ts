@@ -5,7 +5,7 @@ import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { describeError } from '../core/errors';
 import { leftConnectionBroken, lockedTransaction } from '../db/locked-transaction';
-import { CountBytes } from './count-bytes';
+import { CountBytes } from './stages/count-bytes';
 import type { LakeObject } from './sources/lake-object';
 import {
   abandonDeadAttempts,
@@ -24,10 +24,8 @@ import {
   startAttempt,
   UNREAD_CONTENT_ID,
 } from './ledger';
-import { recordParserFor } from './record-parsers';
-import { SplitCsvRecords } from './split-csv-records';
-import { SplitLines } from './split-lines';
-import { COPY_RAW_EVENTS_SQL, ToCopyRows, type RejectedRow } from './to-copy-rows';
+import { formatDefinition } from './formats';
+import { COPY_RAW_EVENTS_SQL, ToCopyRows, type RejectedRow } from './stages/to-copy-rows';
 import { isTransientSourceError, TruncatedReadError } from './sources/transient-errors';
 
 export interface ObjectResult {
@@ -183,7 +181,8 @@ export async function loadObject(pool: Pool, object: LakeObject, options: LoadOb
 
       const rejected: RejectedRow[] = [];
       let rejectBytes = 0;
-      const toRows = new ToCopyRows(attempt, recordParserFor(object.format), (row) => {
+      const format = formatDefinition(object.format);
+      const toRows = new ToCopyRows(attempt, format.recordParser(), (row) => {
         rejectBytes += row.bytes.length;
         if (rejectBytes > MAX_REJECT_BYTES) {
           throw new TooManyRejectsError(`over ${MAX_REJECT_BYTES / 1024 / 1024} MiB of rejected rows; first: ${rejectSummary(rejected)}`);
@@ -197,8 +196,7 @@ export async function loadObject(pool: Pool, object: LakeObject, options: LoadOb
       source.once('end', () => (sourceDone ??= 'ended'));
       source.once('error', () => (sourceDone ??= 'failed'));
       try {
-        // CSV records may span lines (a quoted field with a line end); the other formats are line-based
-        const split = object.format === 'csv' ? new SplitCsvRecords() : new SplitLines();
+        const split = format.splitRecords();
         await pipeline([source, counter, ...(object.gzip ? [createGunzip()] : []), split, toRows, db.query(copyFrom(COPY_RAW_EVENTS_SQL))], { signal });
       } catch (err) {
         counts = { rows: toRows.rows, rejects: toRows.rejects };

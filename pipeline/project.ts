@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { isLakeFormat, type LakeFormat } from '../loader/lake-format';
+import { isLakeFormat, type LakeFormat } from '../loader/formats';
 import { isS3Uri } from '../loader/sources/s3/s3-uri';
 import { EltError, ExitCode } from '../core/errors';
 import { projectRoot } from '../core/package-root';

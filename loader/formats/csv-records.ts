@@ -1,6 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import { RecordBuffer } from './record-buffer';
-import type { Line } from './split-lines';
+import { RecordBuffer, type Line } from '../stages/record-buffer';
 
 const LF = 0x0a;
 const QUOTE = 0x22;

@@ -1,6 +1,9 @@
-import { isUtf8 } from 'node:buffer';
-import { EltError, ExitCode } from '../core/errors';
+import { EltError, ExitCode } from '../../core/errors';
+import { headerFirst, type ParsedRow } from '../stages/parse-records';
+import { SplitLines } from '../stages/split-lines';
+import type { LakeFormatDefinition } from './format';
 import { jsonObjectProblem } from './json-document';
+import { BOM, recordText } from './record-text';
 import { timestampProblem } from './timestamp';
 
 /** The header every lake object starts with (docs/contract.md); columns may come in any order. */
@@ -14,10 +17,8 @@ export interface Header {
   attributesIndex: number;
 }
 
-export type ParsedRow = { ok: true; json: string } | { ok: false; reason: string };
-
 const TAB = '\t';
-const BOM = '\uFEFF';
+
 /** Reads a header line; throws an EltError when it is not the lake header. */
 export function parseHeader(line: Buffer): Header {
   let text = line.toString('utf8');
@@ -39,14 +40,14 @@ export function parseHeader(line: Buffer): Header {
 }
 
 /**
- * Turns one data line into the JSON text of its event (keys from the header,
- * ATTRIBUTES embedded verbatim as a nested object: its escapes are never
- * re-encoded), or says why docs/contract.md rejects it.
+ * Turns one data line (of a file, or a message body) into the JSON text of its
+ * event (keys from the header, ATTRIBUTES embedded verbatim as a nested object:
+ * its escapes are never re-encoded), or says why docs/contract.md rejects it.
  */
 export function parseRow(bytes: Buffer, header: Header): ParsedRow {
-  if (bytes.includes(0)) return { ok: false, reason: 'line contains a NUL byte' };
-  if (!isUtf8(bytes)) return { ok: false, reason: 'line is not valid UTF-8' };
-  const fields = bytes.toString('utf8').split(TAB);
+  const checked = recordText(bytes);
+  if ('reason' in checked) return { ok: false, reason: checked.reason };
+  const fields = checked.text.split(TAB);
   if (fields.length !== header.columns.length) {
     return { ok: false, reason: `expected ${header.columns.length} tab-separated fields, found ${fields.length}` };
   }
@@ -65,3 +66,10 @@ export function parseRow(bytes: Buffer, header: Header): ParsedRow {
   }
   return { ok: true, json: `${json}}` };
 }
+
+/** The clickstream lake (*.tsv): one event per line, the five-column header first, the rules of docs/contract.md. */
+export const tsvLake: LakeFormatDefinition = {
+  extensions: ['.tsv'],
+  splitRecords: () => new SplitLines(),
+  recordParser: () => headerFirst(parseHeader, parseRow),
+};

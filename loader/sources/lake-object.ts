@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { hasFormatExtension, type LakeFormat } from '../lake-format';
+import type { LakeFormat } from '../formats';
 
 /** One object of a lake, wherever it lives (local disk, S3). */
 export interface LakeObject {
@@ -16,9 +16,4 @@ export interface LakeObject {
   contentId(): Promise<string>;
   /** a fresh stream of the object's (possibly compressed) bytes */
   open(): Promise<Readable>;
-}
-
-/** True for the names the loader takes for `format` (by default the clickstream lake: `*.tsv`, `*.tsv.gz`). */
-export function isLakeFileName(name: string, format: LakeFormat = 'tsv-lake'): boolean {
-  return hasFormatExtension(name, format);
 }

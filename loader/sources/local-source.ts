@@ -5,8 +5,8 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pipeline } from 'node:stream/promises';
 import { describeError, EltError, ExitCode } from '../../core/errors';
-import { describeExtensions, isGzipName, type LakeFormat } from '../lake-format';
-import { isLakeFileName, type LakeObject } from './lake-object';
+import { DEFAULT_FORMAT, describeExtensions, hasFormatExtension, isGzipName, type LakeFormat } from '../formats';
+import type { LakeObject } from './lake-object';
 
 /** What a path that is not a regular file is, for messages: "a directory", "a FIFO". */
 function kindOf(stats: Stats): string {
@@ -90,9 +90,9 @@ function folderEntry(path: string, format: LakeFormat): LakeObject {
  * Throws an EltError: exit code 2 for a missing path, a device or FIFO as the
  * source, or a directory without lake files; 6 for a folder we may not read.
  */
-export function listLocalObjects(source: string, format: LakeFormat = 'tsv-lake'): LakeObject[] {
+export function listLocalObjects(source: string, format: LakeFormat = DEFAULT_FORMAT): LakeObject[] {
   const path = resolve(source);
-  const patterns = describeExtensions(format).replace(/, ([^,]*)$/, ' or $1');
+  const patterns = describeExtensions(format);
   let stats: Stats;
   try {
     stats = statSync(path);
@@ -111,7 +111,7 @@ export function listLocalObjects(source: string, format: LakeFormat = 'tsv-lake'
     const why = isAccessDenied(err) ? 'permission denied' : describeError(err);
     throw new EltError(`cannot read the lake folder ${source}: ${why}`, ExitCode.sourceUnavailable, { cause: err });
   }
-  const lake = names.filter((name) => isLakeFileName(name, format)).sort();
+  const lake = names.filter((name) => hasFormatExtension(name, format)).sort();
   if (lake.length === 0) throw new EltError(`no ${patterns} files in ${source}`, ExitCode.usage);
   return lake.map((name) => folderEntry(join(path, name), format));
 }

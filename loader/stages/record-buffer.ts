@@ -1,4 +1,14 @@
-import type { Line } from './split-lines';
+/**
+ * One record of a lake object: a physical line without its line ending, or a CSV
+ * record (which may span lines). What the splitters emit, in batches.
+ */
+export interface Line {
+  /** 1-based line number in the object where the record starts (the header is line 1; blank lines count) */
+  no: number;
+  bytes: Buffer;
+  /** set when the record was longer than the limit: `bytes` then holds only its start */
+  truncatedFrom?: number;
+}
 
 const CR = 0x0d;
 const SPACE = 0x20;

@@ -1,14 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import { RecordBuffer } from './record-buffer';
-
-/** One physical line of a lake object, without its line ending. */
-export interface Line {
-  /** 1-based line number in the object (the header is line 1; blank lines count) */
-  no: number;
-  bytes: Buffer;
-  /** set when the line was longer than the limit: `bytes` then holds only its start */
-  truncatedFrom?: number;
-}
+import { RecordBuffer, type Line } from './record-buffer';
 
 const LF = 0x0a;
 

@@ -1,6 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import type { RecordParser } from './record-parsers';
-import type { Line } from './split-lines';
+import type { RecordParser } from './parse-records';
+import type { Line } from './record-buffer';
 
 /** A data row docs/contract.md rejects, with where it was and why. */
 export interface RejectedRow {

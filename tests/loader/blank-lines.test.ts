@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { LakeFormat } from '../../loader/lake-format';
+import type { LakeFormat } from '../../loader/formats';
 import { DEFAULT_LOAD_OPTIONS } from '../../loader/load-lake';
 import { loadObject } from '../../loader/load-object';
 import { listLocalObjects } from '../../loader/sources/local-source';
-import { SplitCsvRecords } from '../../loader/split-csv-records';
-import { SplitLines, type Line } from '../../loader/split-lines';
+import { SplitCsvRecords } from '../../loader/formats/csv-records';
+import type { Line } from '../../loader/stages/record-buffer';
+import { SplitLines } from '../../loader/stages/split-lines';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 
 /** Lines made only of spaces, tabs and CRs: blank, like an empty line (README "Choices"). */

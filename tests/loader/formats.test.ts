@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { gzipSync } from 'node:zlib';
-import { hasFormatExtension } from '../../loader/lake-format';
+import { hasFormatExtension } from '../../loader/formats';
 import { listLocalObjects } from '../../loader/sources/local-source';
 import { loadObject } from '../../loader/load-object';
-import { parseCsvRecord, SplitCsvRecords } from '../../loader/split-csv-records';
-import type { Line } from '../../loader/split-lines';
+import { parseCsvRecord, SplitCsvRecords } from '../../loader/formats/csv-records';
+import type { Line } from '../../loader/stages/record-buffer';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 
 async function csvRecords(chunks: string[]): Promise<[number, string][]> {

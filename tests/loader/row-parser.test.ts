@@ -1,4 +1,4 @@
-import { parseHeader, parseRow, type Header } from '../../loader/row-parser';
+import { parseHeader, parseRow, type Header } from '../../loader/formats/tsv-lake';
 
 const HEADER_LINE = 'TIMESTAMP\tMD5(SESSION_ID)\tEVENT_NAME\tMD5(USER_ID)\tATTRIBUTES';
 const header: Header = parseHeader(Buffer.from(HEADER_LINE));

@@ -5,8 +5,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { loadObject } from '../../loader/load-object';
 import { listLocalObjects } from '../../loader/sources/local-source';
-import { parseCsvRecord, SplitCsvRecords } from '../../loader/split-csv-records';
-import type { Line } from '../../loader/split-lines';
+import { parseCsvRecord, SplitCsvRecords } from '../../loader/formats/csv-records';
+import type { Line } from '../../loader/stages/record-buffer';
 import { createTestDatabase } from '../helpers/test-database';
 
 async function records(chunks: (string | Buffer)[], maxRecordBytes?: number): Promise<Line[]> {

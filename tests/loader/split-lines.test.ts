@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { SplitLines, type Line } from '../../loader/split-lines';
+import type { Line } from '../../loader/stages/record-buffer';
+import { SplitLines } from '../../loader/stages/split-lines';
 
 async function split(chunks: (string | Buffer)[], maxLineBytes?: number): Promise<Line[]> {
   const lines: Line[] = [];

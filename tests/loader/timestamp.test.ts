@@ -1,4 +1,4 @@
-import { timestampProblem } from '../../loader/timestamp';
+import { timestampProblem } from '../../loader/formats/timestamp';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 
 const ACCEPTED = [

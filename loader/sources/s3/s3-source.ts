@@ -2,8 +2,8 @@ import { GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk
 import type { Readable } from 'node:stream';
 import { EltError, ExitCode } from '../../../core/errors';
 import type { Logger } from '../../../core/log';
-import { describeExtensions, isGzipName, type LakeFormat } from '../../lake-format';
-import { isLakeFileName, type LakeObject } from '../lake-object';
+import { DEFAULT_FORMAT, describeExtensions, hasFormatExtension, isGzipName, type LakeFormat } from '../../formats';
+import type { LakeObject } from '../lake-object';
 import { createS3Client } from './s3-client';
 import { endpointFor, type S3Settings } from './s3-settings';
 import { describeS3Error } from './s3-errors';
@@ -53,7 +53,7 @@ export async function listS3Objects(
   options: { pageSize?: number; client?: S3Client; format?: LakeFormat } = {},
 ): Promise<LakeObject[]> {
   const { bucket, prefix } = parseS3Uri(source);
-  const format = options.format ?? 'tsv-lake';
+  const format = options.format ?? DEFAULT_FORMAT;
   const client = options.client ?? createS3Client(settings, bucket, log);
   const objects: LakeObject[] = [];
   const skipped: string[] = [];
@@ -62,7 +62,7 @@ export async function listS3Objects(
     for await (const page of pages) {
       for (const item of page.Contents ?? []) {
         if (!item.Key || item.Key.endsWith('/')) continue;
-        if (!isLakeFileName(item.Key, format)) {
+        if (!hasFormatExtension(item.Key, format)) {
           skipped.push(item.Key);
           continue;
         }
@@ -72,7 +72,7 @@ export async function listS3Objects(
   } catch (err) {
     throw describeS3Error(err, source, endpointFor(settings, bucket));
   }
-  const patterns = describeExtensions(format).replace(/, ([^,]*)$/, ' or $1');
+  const patterns = describeExtensions(format);
   for (const key of skipped) log.info(`skipping ${formatS3Uri(bucket, key)}: not a ${patterns} object`);
   if (objects.length === 0) {
     throw new EltError(`no ${patterns} objects under ${source}`, ExitCode.usage);

@@ -1,0 +1,37 @@
+import { EltError, ExitCode } from '../../core/errors';
+import { headerFirst, type ParsedRow } from '../stages/parse-records';
+import { parseCsvRecord, SplitCsvRecords } from './csv-records';
+import type { LakeFormatDefinition } from './format';
+import { BOM, recordText } from './record-text';
+
+/** The column names of a CSV header record; throws an EltError unless they are distinct and non-empty. */
+export function parseCsvHeader(record: Buffer): string[] {
+  const checked = recordText(record);
+  const parsed = 'text' in checked ? parseCsvRecord(checked.text.replace(BOM, '')) : undefined;
+  if (!parsed || 'problem' in parsed || parsed.fields.some((name) => name === '') || new Set(parsed.fields).size !== parsed.fields.length) {
+    throw new EltError(`unexpected CSV header ${JSON.stringify(record.toString('utf8').slice(0, 200))}: expected distinct, non-empty column names`, ExitCode.loadFailed);
+  }
+  return parsed.fields;
+}
+
+/**
+ * One CSV record (a record of a file, or a message body) as its event document:
+ * an object of the header's `columns` and the record's strings, or why it is rejected.
+ */
+export function parseCsvRow(record: Buffer, columns: string[]): ParsedRow {
+  const checked = recordText(record);
+  if ('reason' in checked) return { ok: false, reason: checked.reason };
+  const parsed = parseCsvRecord(checked.text);
+  if ('problem' in parsed) return { ok: false, reason: parsed.problem };
+  if (parsed.fields.length !== columns.length) {
+    return { ok: false, reason: `expected ${columns.length} comma-separated fields, found ${parsed.fields.length}` };
+  }
+  return { ok: true, json: JSON.stringify(Object.fromEntries(columns.map((name, index) => [name, parsed.fields[index]]))) };
+}
+
+/** RFC 4180 CSV with a header (*.csv): records may span lines (a quoted field with a line end). */
+export const csv: LakeFormatDefinition = {
+  extensions: ['.csv'],
+  splitRecords: () => new SplitCsvRecords(),
+  recordParser: () => headerFirst(parseCsvHeader, parseCsvRow),
+};

@@ -1,8 +1,9 @@
 /**
- * Linux /proc readings for the benchmark: a child process's peak memory and CPU
- * time (polled, since Node gives no rusage of its children), and the CPU time a
- * local Postgres server spends (its processes plus the backends it reaped).
- * Every reading is undefined where /proc is missing or the process is not ours to read.
+ * Linux /proc readings for the benchmark: the CPU time of our children once they
+ * have ended (Node gives no rusage of its children, /proc/self/stat does), a running
+ * child's peak memory (polled), and the CPU time a local Postgres server spends (its
+ * processes plus the backends it reaped). Every reading is undefined where /proc is
+ * missing or the process is not ours to read.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -57,37 +58,28 @@ export function readProcStat(pid: number): ProcStat | undefined {
   };
 }
 
-/** VmHWM of a process (its peak resident memory so far), in MiB. */
-function readPeakRssMb(pid: number): number | undefined {
-  try {
-    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) / 1024 : undefined;
-  } catch {
-    return undefined;
-  }
+/** CPU time of the children this process has waited for, so far: a difference of two readings is what the children that ended in between used. */
+export function reapedChildrenCpuMs(): number | undefined {
+  return readProcStat(process.pid)?.reapedCpuMs;
 }
 
-export interface ProcessWatch {
-  /** Stops polling; the figures are the last ones read before the process ended. */
-  stop(): { peakRssMb?: number; cpuMs?: number };
-}
-
-/** Polls a running process's peak memory and CPU time every `intervalMs` until stopped. */
-export function watchProcess(pid: number, intervalMs = 50): ProcessWatch {
-  let peakRssMb: number | undefined;
-  let cpuMs: number | undefined;
+/** Polls a running process's peak resident memory (VmHWM, MiB) until stopped; stop() gives the last figure read. */
+export function watchPeakMemory(pid: number, intervalMs = 50): { stop(): number | undefined } {
+  let peakMb: number | undefined;
   const sample = (): void => {
-    const rss = readPeakRssMb(pid);
-    if (rss !== undefined) peakRssMb = Math.max(peakRssMb ?? 0, rss);
-    const stat = readProcStat(pid);
-    if (stat !== undefined) cpuMs = stat.ownCpuMs;
+    try {
+      const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (match) peakMb = Math.max(peakMb ?? 0, Number(match[1]) / 1024);
+    } catch {
+      // gone, or no /proc
+    }
   };
   sample();
   const timer = setInterval(sample, intervalMs);
   return {
     stop: () => {
       clearInterval(timer);
-      return { peakRssMb, cpuMs };
+      return peakMb;
     },
   };
 }

@@ -1,4 +1,6 @@
 /** The benchmark's figures: one record per step, and the aligned table printed on stdout. */
+import { formatMs } from '../core/log';
+import { formatTextTable } from '../core/text-table';
 
 export const STEP_IDS = ['baseline', 'load-c1', 'load-c2', 'build-full', 'refresh', 'incremental', 'full-run'] as const;
 export type StepId = (typeof STEP_IDS)[number];
@@ -74,51 +76,37 @@ export function withRatios(steps: StepResult[]): StepResult[] {
   });
 }
 
-export function formatSeconds(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
-}
-
 const grouped = (value: number): string => Math.round(value).toLocaleString('en-US');
 
-/** elt's phases, short: "load 8.1 s, build 2.0 s". */
+/** elt's phases, short: "load 8.10 s, build 2.00 s". */
 function phaseNote(step: StepResult): string {
   const phases = Object.entries(step.phasesMs ?? {}).filter(([name]) => name !== 'migrate');
-  return phases.map(([name, ms]) => `${name} ${formatSeconds(ms)}`).join(', ');
+  return phases.map(([name, ms]) => `${name} ${formatMs(ms)}`).join(', ');
 }
 
-const COLUMNS = ['step', 'wall', 'rows/s', 'MB/s', 'peak MB', 'client CPU', 'server CPU', 'ratio', 'note'] as const;
-/** columns aligned left; the others are figures, aligned right */
-const LEFT = new Set<string>(['step', 'ratio', 'note']);
+const COLUMNS = ['step', 'wall', 'rows/s', 'MB/s', 'peak MB', 'client CPU', 'server CPU', 'ratio', 'note'];
+/** step, ratio and note aligned left; the others are figures, aligned right */
+const ALIGN = COLUMNS.map((column) => (['step', 'ratio', 'note'].includes(column) ? 'left' : 'right') as 'left' | 'right');
 
 function cells(step: StepResult): string[] {
   const dash = '-';
-  if (step.status !== 'ok') {
-    return [step.label, dash, dash, dash, dash, dash, dash, dash, `${step.status.toUpperCase()}: ${step.note ?? ''}`.trim()];
-  }
-  const ms = (value: number | undefined) => (value === undefined ? dash : formatSeconds(value));
-  const note = [phaseNote(step), step.note].filter((part) => part).join('; ');
+  if (step.status !== 'ok') return [step.label, ...Array<string>(7).fill(dash), `${step.status.toUpperCase()}: ${step.note ?? ''}`.trim()];
+  const ms = (value: number | undefined) => (value === undefined ? dash : formatMs(value));
+  const figure = (value: number | undefined, text: (n: number) => string) => (value === undefined ? dash : text(value));
   return [
     step.label,
     ms(step.wallMs),
-    step.rowsPerSec === undefined ? dash : grouped(step.rowsPerSec),
-    step.mbPerSec === undefined ? dash : step.mbPerSec.toFixed(1),
-    step.peakMb === undefined ? dash : grouped(step.peakMb),
+    figure(step.rowsPerSec, grouped),
+    figure(step.mbPerSec, (n) => n.toFixed(1)),
+    figure(step.peakMb, grouped),
     ms(step.clientCpuMs),
     ms(step.serverCpuMs),
     step.ratio ? `${step.ratio.value.toFixed(2)}x ${step.ratio.vs}` : dash,
-    note,
+    [phaseNote(step), step.note].filter((part) => part).join('; '),
   ];
 }
 
 /** The steps as one aligned text table (header, rule, one line per step). */
 export function formatTable(steps: StepResult[]): string {
-  const rows = [[...COLUMNS], ...steps.map(cells)];
-  const widths = COLUMNS.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
-  const line = (row: string[]): string =>
-    row
-      .map((cell, i) => (LEFT.has(COLUMNS[i] as string) ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  const rule = widths.map((width) => '-'.repeat(width)).join('  ');
-  return `${[line(rows[0] as string[]), rule, ...rows.slice(1).map(line)].join('\n')}\n`;
+  return formatTextTable(COLUMNS, steps.map(cells), { align: ALIGN });
 }

@@ -195,9 +195,10 @@ export async function loadObject(pool: Pool, object: LakeObject, options: LoadOb
       let sourceDone: 'ended' | 'failed' | undefined;
       source.once('end', () => (sourceDone ??= 'ended'));
       source.once('error', () => (sourceDone ??= 'failed'));
+      // started once the source is open: a COPY left waiting for data would hold the session
+      const copy = db.query(copyFrom(COPY_RAW_EVENTS_SQL));
       try {
-        const split = format.splitRecords();
-        await pipeline([source, counter, ...(object.gzip ? [createGunzip()] : []), split, toRows, db.query(copyFrom(COPY_RAW_EVENTS_SQL))], { signal });
+        await pipeline([source, counter, ...(object.gzip ? [createGunzip()] : []), format.splitRecords(), toRows, copy], { signal });
       } catch (err) {
         counts = { rows: toRows.rows, rejects: toRows.rejects };
         // a body that stopped short is the source's fault, whichever stage noticed it
@@ -213,6 +214,10 @@ export async function loadObject(pool: Pool, object: LakeObject, options: LoadOb
         throw new Error(`read ${counter.bytes} bytes where ${object.size} were listed: the object changed while loading; run again`);
       }
       if (counter.bytes < object.size) throw new TruncatedReadError(counter.bytes, object.size);
+      // the server's own count (COPY n): a row the table did not take (a trigger, a rule) is never counted as loaded
+      if (copy.rowCount !== toRows.rows) {
+        throw new Error(`COPY stored ${copy.rowCount} rows where ${toRows.rows} were sent: raw.raw_events did not take every row (a trigger or rule on it?)`);
+      }
       const total = toRows.rows + toRows.rejects;
       if (toRows.rejects > 0 && toRows.rejects / total > options.maxRejectRatio) {
         const share = ((100 * toRows.rejects) / total).toFixed(1);

@@ -18,6 +18,8 @@ export const ExitCode = {
   sourceUnavailable: 6,
   /** a data test found rows that break an invariant of the marts */
   dataTestsFailed: 7,
+  /** the message stream cannot be reached, has no JetStream, or the stream does not exist */
+  streamUnavailable: 8,
   /** stopped by Ctrl-C (SIGINT): 128 + 2, as shells report it */
   interrupted: 130,
   /** stopped by SIGTERM: 128 + 15 */

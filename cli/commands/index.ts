@@ -3,14 +3,17 @@ import { chartCommand } from './chart';
 import { dbCommand } from './db';
 import { generateCommand } from './generate';
 import { lineageCommand, statusCommand } from './inspect';
+import { publishCommand } from './publish';
 import { queryCommand } from './query';
 import { buildCommand, loadCommand, migrateCommand, refreshCommand, runCommand, testCommand } from './pipeline';
+import { streamCommand } from './stream';
 import { uploadCommand } from './upload';
 
 /** Every `elt` command, in the order `elt --help` lists them. */
 export const COMMANDS: Command[] = [
   runCommand,
   loadCommand,
+  streamCommand,
   migrateCommand,
   buildCommand,
   refreshCommand,
@@ -20,6 +23,7 @@ export const COMMANDS: Command[] = [
   lineageCommand,
   queryCommand,
   uploadCommand,
+  publishCommand,
   generateCommand,
   dbCommand,
 ];

@@ -1,0 +1,105 @@
+import type { Pool } from 'pg';
+import { formatMs, type Logger } from '../../core/log';
+import { messageParserFor, type StreamFormat } from './parse-messages';
+import { commitBatch, committedPosition } from './stream-ledger';
+import type { StreamSource } from './stream-source';
+
+/** With --until-idle, this many empty fetches in a row end the run even short of the stream's last sequence. */
+const IDLE_EMPTY_FETCHES = 3;
+
+export interface ConsumeOptions {
+  format: StreamFormat;
+  /** the most messages in one batch (one transaction) */
+  maxEvents: number;
+  /** how long a fetch waits for messages before the batch is committed with what came */
+  maxWaitMs: number;
+  /** how often the marts are refreshed while batches keep coming (only when some committed since) */
+  refreshEveryMs: number;
+  /** stop once the stream holds nothing more (refreshing once): for CI and one-shot jobs */
+  untilIdle: boolean;
+  /** aborted (SIGINT, SIGTERM): no further fetch; the batch in hand is committed, the marts refreshed */
+  signal: AbortSignal;
+  log: Logger;
+  /** brings the incremental models and the marts up to date (elt.refresh_marts()) */
+  refresh: () => Promise<void>;
+  /** how often a progress line is logged */
+  progressEveryMs?: number;
+}
+
+export interface ConsumeReport {
+  uri: string;
+  batches: number;
+  rows: number;
+  rejects: number;
+  /** messages another consumer had committed first */
+  alreadyCommitted: number;
+  refreshes: number;
+  /** the committed position at the end */
+  position: number;
+  /** messages in the stream not loaded yet, at the end */
+  lag: number;
+}
+
+/**
+ * Consumes `source` in micro-batches, each committed exactly once (commitBatch), from
+ * the ledger's committed position (never the broker's): acknowledged only after the
+ * commit. Refreshes the marts every `refreshEveryMs` when batches committed since, and
+ * once at the end. Ends when `signal` aborts or, with `untilIdle`, when the stream
+ * holds nothing more.
+ */
+export async function consumeStream(pool: Pool, source: StreamSource, options: ConsumeOptions): Promise<ConsumeReport> {
+  const { log, signal } = options;
+  const parser = messageParserFor(options.format);
+  const report: ConsumeReport = { uri: source.uri, batches: 0, rows: 0, rejects: 0, alreadyCommitted: 0, refreshes: 0, position: 0, lag: 0 };
+  report.position = await committedPosition(pool, source.streamId);
+  await source.seek(report.position);
+  log.info(`${source.uri}: consuming from sequence ${report.position + 1} (the ledger's committed position + 1)`);
+  let unrefreshed = false;
+  let lastRefresh = performance.now();
+  let lastProgress = performance.now();
+  let emptyFetches = 0;
+  const refresh = async () => {
+    const started = performance.now();
+    await options.refresh();
+    report.refreshes += 1;
+    unrefreshed = false;
+    lastRefresh = performance.now();
+    log.info(`${source.uri}: marts refreshed up to sequence ${report.position} in ${formatMs(performance.now() - started)}`);
+  };
+  while (!signal.aborted) {
+    const batch = await source.fetch(options.maxEvents, options.maxWaitMs, signal);
+    if (batch.messages.length > 0) {
+      // the batch in hand is committed even when an interrupt came meanwhile
+      const committed = await commitBatch(pool, source, batch, parser);
+      await source.ack(batch);
+      report.alreadyCommitted += committed.alreadyCommitted;
+      if (committed.loadId) {
+        report.batches += 1;
+        report.rows += committed.rows;
+        report.rejects += committed.rejects;
+        unrefreshed = true;
+      }
+      report.position = committed.position;
+      // another consumer is ahead: go on from where it is, not through what it loaded
+      if (committed.position > batch.last) await source.seek(committed.position);
+    } else if (batch.last > batch.after) {
+      await source.ack(batch); // only messages sent again
+    }
+    emptyFetches = batch.messages.length === 0 ? emptyFetches + 1 : 0;
+    if (options.untilIdle && !signal.aborted) {
+      // drained: the stream's last message is committed (by us or another consumer); or fetches keep
+      // coming back empty short of it (its last messages were deleted)
+      const position = Math.max(report.position, await committedPosition(pool, source.streamId));
+      if ((await source.lastSequence()) <= position || emptyFetches >= IDLE_EMPTY_FETCHES) break;
+    }
+    if (unrefreshed && performance.now() - lastRefresh >= options.refreshEveryMs) await refresh();
+    if (performance.now() - lastProgress >= (options.progressEveryMs ?? 10_000)) {
+      lastProgress = performance.now();
+      log.info(`${source.uri}: ${report.batches} batches, ${report.rows.toLocaleString('en-US')} events, ${report.rejects} rejected; position ${report.position}`);
+    }
+  }
+  if (unrefreshed || options.untilIdle) await refresh();
+  report.position = Math.max(report.position, await committedPosition(pool, source.streamId));
+  report.lag = Math.max(0, (await source.lastSequence().catch(() => report.position)) - report.position);
+  return report;
+}

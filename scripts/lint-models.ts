@@ -8,6 +8,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+import { parseHeader } from '../transform/model-header';
 
 const KEYWORDS = [
   'select', 'from', 'where', 'group', 'by', 'order', 'having', 'join', 'left', 'inner', 'outer', 'on', 'with',
@@ -29,10 +30,10 @@ function codeOnly(sql: string): string {
  */
 export function lintModel(sql: string, kind: 'model' | 'test' = 'model'): string[] {
   const problems: string[] = [];
-  const header = sql.split('\n').filter((line) => line.startsWith('--'));
+  const header = parseHeader(sql).lines;
   const required = kind === 'model' ? [['grain', 'one row per ...']] : [['test', 'what must hold'], ['model', 'schema.model']];
   for (const [key, hint] of required) {
-    if (!header.some((line) => new RegExp(`^--\\s*${key}:`).test(line))) problems.push(`line 1: the header comment needs a "-- ${key}: ${hint}" line`);
+    if (!header.some((line) => line.startsWith(`${key}:`))) problems.push(`line 1: the header comment needs a "-- ${key}: ${hint}" line`);
   }
   const code = codeOnly(sql);
   const cteNames = new Set([...code.matchAll(/\b([a-z_][a-z0-9_]*)\s+as\s*\(/g)].map((m) => m[1]));

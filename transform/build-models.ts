@@ -29,11 +29,10 @@ type Statement = [string, unknown[]?];
 /**
  * The statements that create a model: the relation (an incremental model's table is
  * created empty, then filled: by-load models with the rows of every loaded load, which
- * are then recorded as folded in), its key and other indexes, its comment.
+ * are then recorded as folded in), its key and other indexes.
  */
-function createStatements(model: Model, client: PoolClient): Statement[] {
+function createStatements(model: Model): Statement[] {
   const name = quoteName(model.name);
-  const summary = model.sql.split('\n').find((line) => line.startsWith('--'))?.replace(/^--\s*/, '') ?? model.name;
   const columns = (list: string[]) => list.map((column) => `"${column}"`).join(', ');
   const statements: Statement[] = [];
   if (model.materialized === 'incremental') {
@@ -56,8 +55,47 @@ function createStatements(model: Model, client: PoolClient): Statement[] {
   }
   model.indexes.forEach((index, position) => statements.push([`create index "${model.relation}_index_${position + 1}" on ${name} (${columns(index)})`]));
   if (model.materialized === 'incremental') statements.push([`analyze ${name}`]);
-  statements.push([`comment on ${relationKind(model.materialized)} ${name} is ${client.escapeLiteral(summary)}`]);
   return statements;
+}
+
+/**
+ * Brings the comments of the models' relations and columns in line with their headers
+ * (`comment on view / materialized view / table`, `comment on column`): the description
+ * is metadata, so changing it changes the comment and rebuilds nothing. Only comments
+ * that differ are written; a column described in a header but missing from the relation
+ * fails the build naming the model.
+ */
+async function applyDescriptions(client: PoolClient, models: Model[]): Promise<void> {
+  const names = models.map((model) => model.name);
+  const { rows: relations } = await client.query<{ name: string; description: string | null }>(
+    "select name, obj_description(to_regclass(name), 'pg_class') as description from unnest($1::text[]) as name",
+    [names],
+  );
+  const { rows: columns } = await client.query<{ name: string; column: string; description: string | null }>(
+    `select m.name, a.attname as column, col_description(a.attrelid, a.attnum) as description
+       from unnest($1::text[]) as m (name)
+       join pg_attribute as a on a.attrelid = to_regclass(m.name)
+      where a.attnum > 0 and not a.attisdropped`,
+    [names],
+  );
+  const literal = (text: string | null) => (text ? client.escapeLiteral(text) : 'null');
+  for (const model of models) {
+    const name = quoteName(model.name);
+    const wanted = model.description || null;
+    if ((relations.find((row) => row.name === model.name)?.description ?? null) !== wanted) {
+      await client.query(`comment on ${relationKind(model.materialized)} ${name} is ${literal(wanted)}`);
+    }
+    const present = columns.filter((row) => row.name === model.name);
+    for (const column of model.columns) {
+      if (!present.some((row) => row.column === column.name)) {
+        throw new EltError(`model ${model.name} (${model.path}): "-- column ${column.name}:" describes a column the model does not have`, ExitCode.modelFailed);
+      }
+    }
+    for (const row of present) {
+      const described = model.columns.find((column) => column.name === row.column)?.description ?? null;
+      if (described !== row.description) await client.query(`comment on column ${name}."${row.column}" is ${literal(described)}`);
+    }
+  }
 }
 
 /**
@@ -101,7 +139,8 @@ export async function buildModels(
       models
         .filter((model) => {
           const state = storedByName.get(model.name);
-          return options.full || selected.has(model.name) || !state || !state.exists || state.checksum !== model.checksum;
+          const same = state?.checksum === model.checksum || state?.checksum === model.legacyChecksum;
+          return options.full || selected.has(model.name) || !state || !state.exists || !same;
         })
         .map((model) => model.name),
     );
@@ -171,7 +210,7 @@ export async function buildModels(
         path: model.path,
         up: async () => {
           const started = performance.now();
-          for (const [statement, parameters] of createStatements(model, client)) {
+          for (const [statement, parameters] of createStatements(model)) {
             try {
               await client.query(statement, parameters);
             } catch (err) {
@@ -196,6 +235,11 @@ export async function buildModels(
       const cause = err instanceof Error && err.cause instanceof EltError ? err.cause : err;
       throw cause;
     }
+    // a model built by a version that checksummed the whole file keeps its relation
+    for (const model of models.filter((candidate) => !pendingSet.has(candidate.name))) {
+      await client.query('update elt.models set checksum = $2 where name = $1 and checksum = $3', [model.name, model.checksum, model.legacyChecksum]);
+    }
+    await applyDescriptions(client, models);
     return {
       built: pending,
       unchanged: models.map((model) => model.name).filter((name) => !pendingSet.has(name)),

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Pool } from 'pg';
 import { readModels, type Model } from './model-catalog';
+import { columnsOf, parseHeader, setting } from './model-header';
 
 /** A data test: a query returning the rows that break an invariant (none: the test passes). */
 export interface DataTest {
@@ -26,13 +27,11 @@ export interface DataTestResult {
 
 const SAMPLE_ROWS = 5;
 
-function headerSetting(sql: string, key: string): string | undefined {
-  return new RegExp(`^--\\s*${key}:\\s*(.+)$`, 'm').exec(sql)?.[1]?.trim();
-}
-
 /**
  * The generic tests every model gets from its header: key unique, required columns
- * not null. Tables and materialized views carry a unique index on their key, which
+ * not null, and one per `-- expect <name>: <boolean expression>` line (dbt's
+ * `expression_is_true`): the rows where the expression is not true (false or NULL)
+ * fail, shown with their key and the columns the expression reads. Tables and materialized views carry a unique index on their key, which
  * already refuses duplicates, so only views get the (then redundant) uniqueness test.
  */
 function genericTests(model: Model): DataTest[] {
@@ -56,6 +55,16 @@ function genericTests(model: Model): DataTest[] {
       scansRaw: model.schema === 'staging',
     });
   }
+  for (const expectation of model.expectations) {
+    const columns = [...new Set([...model.uniqueKey, ...columnsOf(expectation.expression)])];
+    tests.push({
+      name: `${model.relation}_${expectation.name}`,
+      model: model.name,
+      description: expectation.expression,
+      sql: `select ${columns.join(', ') || '*'} from ${model.name} where (${expectation.expression}) is not true`,
+      scansRaw: model.schema === 'staging',
+    });
+  }
   return tests;
 }
 
@@ -69,10 +78,11 @@ function singularTests(dir: string): DataTest[] {
   }
   return files.map((file) => {
     const sql = readFileSync(join(dir, 'tests', file), 'utf8').trim().replace(/;\s*$/, '');
+    const header = parseHeader(sql);
     return {
       name: basename(file, '.sql'),
-      model: headerSetting(sql, 'model') ?? '(unknown model)',
-      description: headerSetting(sql, 'test') ?? basename(file, '.sql'),
+      model: setting(header, 'model') ?? '(unknown model)',
+      description: setting(header, 'test') ?? basename(file, '.sql'),
       sql,
       scansRaw: /\bstaging\./.test(sql),
     };

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { EltError, ExitCode } from '../core/errors';
+import { columnList, parseHeader, setting, settingsOf, sqlCode } from './model-header';
 
 export type Materialization = 'view' | 'materialized_view' | 'incremental';
 
@@ -23,29 +24,39 @@ export interface Model {
   incrementalFrom?: string;
   /** extra indexes (header lines `-- index: a, b`), each a list of columns */
   indexes: string[][];
+  /** incremental models: the view holding the model's query, which its table is filled from */
+  sourceView?: string;
+  /** the header lines that are not settings (what the model is, its grain): `comment on` the relation */
+  description: string;
+  /** header lines `-- column <name>: <text>`: `comment on column` */
+  columns: { name: string; description: string }[];
+  /** header lines `-- expect <name>: <boolean expression>`: each a data test, true on every row */
+  expectations: { name: string; expression: string }[];
   /** models this one selects from (found as schema-qualified names in its SQL) */
   dependsOn: string[];
-  /** sha256 of what is built: the SQL and its settings */
+  /**
+   * sha256 of what changes the data: the SQL without comments or layout, and the settings
+   * a rebuild applies (kind, key, indexes, incremental settings). Descriptions, not_null
+   * and expectations are not in it: changing them rebuilds nothing.
+   */
   checksum: string;
+  /** the checksum earlier versions stored (of the whole file): a model built by them is not rebuilt for it */
+  legacyChecksum: string;
 }
+
+/**
+ * The name of the view that holds an incremental model's query (pg_depend then knows
+ * what the table reads; the engine fills the table from it). The one place this
+ * convention is spelled: the build records it in elt.models.source_view, which the
+ * engine (db/procedures/apply_increments.sql) reads, and lineage reads it back.
+ */
+export const SOURCE_VIEW_SUFFIX = '__source';
+export const sourceViewOf = (model: string): string => `${model}${SOURCE_VIEW_SUFFIX}`;
 
 /** Layers in build order; a model may only read from its own layer or earlier ones. */
 export const MODEL_SCHEMAS = ['staging', 'intermediate', 'marts'] as const;
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
-
-function headerSetting(sql: string, key: string): string | undefined {
-  const match = new RegExp(`^--\\s*${key}:\\s*(.+)$`, 'm').exec(sql);
-  return match?.[1]?.trim();
-}
-
-function columnList(setting: string | undefined): string[] {
-  return (setting ?? '').split(',').map((column) => column.trim()).filter(Boolean);
-}
-
-function withoutComments(sql: string): string {
-  return sql.replace(/--[^\n]*/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ');
-}
 
 function readModel(schema: string, path: string): Omit<Model, 'dependsOn'> {
   const relation = basename(path, '.sql');
@@ -54,23 +65,53 @@ function readModel(schema: string, path: string): Omit<Model, 'dependsOn'> {
     throw new EltError(`model ${path}: file name must be a lower-case SQL identifier`, ExitCode.modelFailed);
   }
   const sql = readFileSync(path, 'utf8').trim().replace(/;\s*$/, '');
-  const materialized = headerSetting(sql, 'materialized') ?? (schema === 'marts' ? 'materialized_view' : 'view');
+  const header = parseHeader(sql);
+  const materialized = setting(header, 'materialized') ?? (schema === 'marts' ? 'materialized_view' : 'view');
   if (materialized !== 'view' && materialized !== 'materialized_view' && materialized !== 'incremental') {
     throw new EltError(`model ${name}: materialized must be view, materialized_view or incremental, not "${materialized}"`, ExitCode.modelFailed);
   }
-  const uniqueKey = columnList(headerSetting(sql, 'unique_key'));
+  const uniqueKey = columnList(setting(header, 'unique_key'));
   if (materialized !== 'view' && uniqueKey.length === 0) {
     throw new EltError(`model ${name}: a ${materialized} model needs a "-- unique_key: ..." header line`, ExitCode.modelFailed);
   }
-  const incrementalBy = materialized === 'incremental' ? (headerSetting(sql, 'incremental_by') ?? 'load_id') : undefined;
-  const incrementalFrom = materialized === 'incremental' ? headerSetting(sql, 'incremental_from') : undefined;
+  const incrementalBy = materialized === 'incremental' ? (setting(header, 'incremental_by') ?? 'load_id') : undefined;
+  const incrementalFrom = materialized === 'incremental' ? setting(header, 'incremental_from') : undefined;
   if (incrementalBy !== undefined && incrementalBy !== 'load_id' && !incrementalFrom) {
     throw new EltError(`model ${name}: incremental_by ${incrementalBy} needs "-- incremental_from: <by-load model>"`, ExitCode.modelFailed);
   }
-  const indexes = [...sql.matchAll(/^--\s*index:\s*(.+)$/gm)].map((match) => columnList(match[1]));
-  const notNull = [...new Set([...uniqueKey, ...columnList(headerSetting(sql, 'not_null'))])];
-  const checksum = createHash('sha256').update(`${materialized}\n${uniqueKey.join(',')}\n${sql}`).digest('hex');
-  return { name, schema, relation, path, sql, materialized, uniqueKey, notNull, incrementalBy, incrementalFrom, indexes, checksum };
+  const indexes = settingsOf(header, 'index').map((line) => columnList(line.value));
+  const notNull = [...new Set([...uniqueKey, ...columnList(setting(header, 'not_null'))])];
+  const named = (key: 'column' | 'expect') =>
+    settingsOf(header, key).map((line) => {
+      if (!line.name || !line.value) {
+        throw new EltError(`model ${name} (${path}) line ${line.line}: write "-- ${key} <name>: <text>"`, ExitCode.modelFailed);
+      }
+      return { name: line.name, text: line.value };
+    });
+  const columns = named('column').map(({ name: column, text }) => ({ name: column, description: text }));
+  const expectations = named('expect').map(({ name: label, text }) => ({ name: label, expression: text }));
+  const built = { materialized, uniqueKey, indexes, incrementalBy: incrementalBy ?? null, incrementalFrom: incrementalFrom ?? null, sql: sqlCode(sql) };
+  const checksum = createHash('sha256').update(JSON.stringify(built)).digest('hex');
+  const legacyChecksum = createHash('sha256').update(`${materialized}\n${uniqueKey.join(',')}\n${sql}`).digest('hex');
+  return {
+    name,
+    schema,
+    relation,
+    path,
+    sql,
+    materialized,
+    uniqueKey,
+    notNull,
+    incrementalBy,
+    incrementalFrom,
+    indexes,
+    ...(materialized === 'incremental' ? { sourceView: sourceViewOf(name) } : {}),
+    description: header.description,
+    columns,
+    expectations,
+    checksum,
+    legacyChecksum,
+  };
 }
 
 /** Orders models so each comes after the models it reads (layer, then name, breaks ties). */
@@ -136,7 +177,7 @@ export function readModels(dir: string): Model[] {
   const names = new Set(models.map((model) => model.name));
   const reference = new RegExp(`\\b(${MODEL_SCHEMAS.join('|')})\\.([a-z_][a-z0-9_]*)\\b`, 'g');
   const withDependencies = models.map((model) => {
-    const referenced = [...withoutComments(model.sql).matchAll(reference)].map((match) => `${match[1]}.${match[2]}`);
+    const referenced = [...sqlCode(model.sql).replace(/'(?:[^']|'')*'/g, "''").matchAll(reference)].map((match) => `${match[1]}.${match[2]}`);
     for (const name of referenced) {
       if (!names.has(name)) throw new EltError(`model ${model.name} reads ${name}, which is not a model`, ExitCode.modelFailed);
     }

@@ -6,6 +6,12 @@
 -- materialized: materialized_view
 -- unique_key: article_id, date
 -- not_null: article_id, date, card_views, article_views, cumulative_article_views
+-- column card_views: displays of the article that day (my_news_card_viewed events)
+-- column article_views: clicks on the article that day (article_viewed events)
+-- column cumulative_article_views: the sum of article_views over the article's rows up to and including this date
+-- column ctr: article_views / card_views; NULL without displays
+-- expect ctr_matches_counts:
+--     case when card_views <> 0 then article_views::numeric / card_views end is not distinct from ctr
 with
 
 article_days_by_load as (

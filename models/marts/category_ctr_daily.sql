@@ -5,6 +5,11 @@
 -- materialized: materialized_view
 -- unique_key: category, date
 -- not_null: category, date, card_views, article_views
+-- column card_views: displays carrying that category that day
+-- column article_views: clicks carrying that category that day
+-- column ctr: article_views / card_views; NULL without displays
+-- expect ctr_matches_counts:
+--     case when card_views <> 0 then article_views::numeric / card_views end is not distinct from ctr
 with
 
 category_days_by_load as (

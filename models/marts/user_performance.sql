@@ -5,6 +5,13 @@
 -- materialized: materialized_view
 -- unique_key: user_id, date
 -- not_null: user_id, date, sessions, card_views, article_views
+-- column sessions: the sessions of the user that start that day
+-- column avg_session_length_seconds: the mean length of those sessions; NULL when sessions is 0
+-- column card_views: the user's displays that day (with or without an article id)
+-- column article_views: the user's clicks that day (with or without an article id)
+-- column ctr: article_views / card_views; NULL without displays
+-- expect ctr_matches_counts:
+--     case when card_views <> 0 then article_views::numeric / card_views end is not distinct from ctr
 with
 
 user_days_by_load as (

@@ -51,7 +51,7 @@ test('the first build creates every model; a second build with no edits creates 
 
 test('editing an intermediate model rebuilds it and exactly the models downstream of it', async () => {
   await build();
-  editModel('intermediate/int_sessions.sql', (sql) => `${sql}\n-- a harmless edit\n`);
+  editModel('intermediate/int_sessions.sql', (sql) => sql.replace('select * from final', 'select * from final where true'));
   const result = await build();
   expect(result.built).toEqual(['intermediate.int_sessions', 'marts.user_performance']);
   expect(result.unchanged).toEqual(ALL.filter((name) => !result.built.includes(name)));
@@ -100,7 +100,7 @@ test('removing one model file from a copy of the models folder drops exactly tha
 test('a view outside the models that reads a mart makes its rebuild fail loudly and changes nothing', async () => {
   await build();
   await db.pool.query('create view public.analyst_view as select * from marts.article_performance');
-  editModel('staging/stg_events.sql', (sql) => `${sql}\n-- edit\n`);
+  editModel('staging/stg_events.sql', (sql) => sql.replace('select * from final', 'select * from final where true'));
   await expect(build()).rejects.toThrow(/cannot rebuild model marts.article_performance: .*depend/);
   expect((await db.pool.query("select to_regclass('marts.article_performance') is not null as present")).rows).toEqual([{ present: true }]);
   const { rows } = await db.pool.query('select count(*)::int as n from public.analyst_view');

@@ -165,7 +165,7 @@ test('an edited model file rebuilds exactly the expected models, and readers nev
   cpSync(MODELS_DIR, models, { recursive: true });
   await buildModels(db.pool, { dir: models, log: silentLogger });
   const path = join(models, 'staging', 'stg_events.sql');
-  writeFileSync(path, `${readFileSync(path, 'utf8')}\n-- edited\n`);
+  writeFileSync(path, readFileSync(path, 'utf8').replace('select * from final', 'select * from final where true'));
   // a reader polls the mart during the rebuild: every query must succeed
   let polling = true;
   const failures: string[] = [];

@@ -5,6 +5,7 @@
  * Running it again regenerates the same bytes, so nothing new is loaded.
  */
 import { join } from 'node:path';
+import { describeError } from '../core/errors';
 import { main } from './main';
 import { generateLake } from '../generator/generate-lake';
 
@@ -18,7 +19,7 @@ async function demo(): Promise<number> {
 demo().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(`elt: error: demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`elt: error: demo failed: ${describeError(err)}\n`);
     process.exit(1);
   },
 );

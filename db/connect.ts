@@ -1,5 +1,5 @@
 import { Pool, types } from 'pg';
-import { EltError, ExitCode } from '../core/errors';
+import { describeError, EltError, ExitCode } from '../core/errors';
 import type { Logger } from '../core/log';
 
 // a SQL date is a calendar day: keep it as 'YYYY-MM-DD' instead of a JS Date at local midnight
@@ -82,7 +82,7 @@ export async function connectPool(url: string, options: { waitSeconds: number; l
       const transient = code !== undefined && TRANSIENT_CODES.has(code);
       if (!transient || Date.now() >= deadline) {
         await pool.end().catch(() => undefined);
-        const reason = err instanceof Error ? err.message : String(err);
+        const reason = describeError(err);
         const waited = transient ? ` after ${attempt} attempts in ${options.waitSeconds}s` : '';
         throw new EltError(`cannot connect to the database at ${redactUrl(url)}${waited}: ${reason}`, ExitCode.database, { cause: err });
       }

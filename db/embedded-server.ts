@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
-import { EltError, ExitCode } from '../core/errors';
+import { describeError, EltError, ExitCode } from '../core/errors';
 import type { Logger } from '../core/log';
 import { withFileLock } from './embedded/file-lock';
 import { embeddedLayout, type EmbeddedLayout } from './embedded/layout';
@@ -101,7 +101,7 @@ export async function startEmbeddedServer(cwd: string, log: Logger, options: Par
     return { url, dataDir: ready.dataDir, startedHere, stop: () => release(layout, held, keeperPid) };
   } catch (err) {
     if (lease) dropLease(lease);
-    const reason = err instanceof Error ? err.message : String(err);
+    const reason = describeError(err);
     throw new EltError(`cannot start the embedded Postgres in ${layout.dataDir}: ${reason}; set DATABASE_URL to use another server`, ExitCode.database, { cause: err });
   }
 }

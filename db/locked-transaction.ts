@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { EltError, ExitCode } from '../core/errors';
+import { describeError, EltError, ExitCode } from '../core/errors';
 
 /** How a lock is taken: a row of elt.locks (the project's roles only), or an advisory key (a first migration). */
 export type LockKind = 'row' | 'advisory';
@@ -37,7 +37,7 @@ async function takeLock(client: PoolClient, lockName: string, kind: LockKind, lo
         cause: err,
       });
     }
-    const message = err instanceof Error ? err.message : String(err);
+    const message = describeError(err);
     throw new EltError(`cannot take the lock ${lockName} as ${rows[0]?.role}: ${message}`, ExitCode.database, { cause: err });
   }
   await client.query(`select set_config('lock_timeout', $1, true)`, [rows[0]?.lock_timeout ?? '0']);

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isLakeFormat, type LakeFormat } from '../loader/formats';
 import { isS3Uri } from '../loader/sources/s3/s3-uri';
-import { EltError, ExitCode } from '../core/errors';
+import { describeError, EltError, ExitCode } from '../core/errors';
 import { projectRoot } from '../core/package-root';
 
 /** Where a project's events come from. */
@@ -46,7 +46,7 @@ export function readProject(dir: string): Project {
   try {
     config = JSON.parse(readFileSync(file, 'utf8')) as ProjectConfig;
   } catch (err) {
-    throw new EltError(`${file} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`, ExitCode.usage);
+    throw new EltError(`${file} is not valid JSON: ${describeError(err)}`, ExitCode.usage);
   }
   const problem = (what: string) => new EltError(`${file}: ${what}`, ExitCode.usage);
   if (typeof config.name !== 'string' || !NAME.test(config.name)) throw problem('"name" must be a lower-case identifier, e.g. "web_activity"');

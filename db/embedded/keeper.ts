@@ -8,9 +8,8 @@
  *
  * Run as: node keeper.js <folder> '<json options>'   (started by embedded-server.ts)
  */
-import { randomBytes } from 'node:crypto';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   appendFileSync,
   chmodSync,
@@ -28,6 +27,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { describeError } from '../../core/errors';
 import { freePort } from '../free-port';
 import { postgresBinaries, type PostgresBinaries } from './binaries';
 import { withFileLock } from './file-lock';
@@ -248,7 +248,7 @@ class Keeper {
       if (keeperPidIn(this.layout.keeperPidFile) === process.pid) unlinkSync(this.layout.keeperPidFile);
       return true;
     }).catch((err: unknown) => {
-      this.log(`stopping failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.log(`stopping failed: ${describeError(err)}`);
       return false;
     });
   }
@@ -286,7 +286,7 @@ async function run(folder: string, optionsText: string | undefined): Promise<num
   try {
     await keeper.start();
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = describeError(err);
     keeper.log(`cannot start: ${message}`);
     writeServerState(layout.stateFile, { status: 'failed', keeperPid: process.pid, error: message });
     return 1;

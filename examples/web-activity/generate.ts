@@ -27,6 +27,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { describeError } from '../../core/errors';
 import { type Rand, int, mulberry32, pick } from '../../generator/seeded-random';
 
 export interface WebActivityOptions {
@@ -462,7 +463,7 @@ if (require.main === module) {
   try {
     process.exitCode = main(process.argv.slice(2));
   } catch (err) {
-    process.stderr.write(`generate: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`generate: ${describeError(err)}\n`);
     process.exitCode = 1;
   }
 }

@@ -1,5 +1,5 @@
-import { Transform, type TransformCallback } from 'node:stream';
-import { RecordBuffer, type Line } from '../stages/record-buffer';
+import type { Line } from '../stages/record-buffer';
+import { RecordSplitter } from '../stages/record-splitter';
 
 const LF = 0x0a;
 const QUOTE = 0x22;
@@ -35,19 +35,16 @@ export function nextCsvState(state: CsvState, code: number): CsvState {
  * longer than `maxRecordBytes` is cut and flagged, so memory stays bounded (an
  * unterminated quote makes the rest of the file one such record).
  */
-export class SplitCsvRecords extends Transform {
-  private readonly pending: RecordBuffer;
+export class SplitCsvRecords extends RecordSplitter {
   private state: CsvState = 'fieldStart';
   private physicalLine = 0;
   private recordStartLine = 1;
 
   constructor(maxRecordBytes = 64 * 1024 * 1024) {
-    super({ readableObjectMode: true });
-    this.pending = new RecordBuffer(maxRecordBytes);
+    super(maxRecordBytes);
   }
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    const batch: Line[] = [];
+  protected override splitChunk(chunk: Buffer, batch: Line[]): number {
     let start = 0;
     for (let index = 0; index < chunk.length; index += 1) {
       const byte = chunk[index] as number;
@@ -59,22 +56,15 @@ export class SplitCsvRecords extends Transform {
         }
       } else this.state = nextCsvState(this.state, byte);
     }
-    this.pending.add(chunk.subarray(start));
-    if (batch.length > 0) this.push(batch);
-    callback();
+    return start;
   }
 
-  override _flush(callback: TransformCallback): void {
-    if (!this.pending.isEmpty) {
-      const batch: Line[] = [];
-      this.physicalLine += 1;
-      this.endRecord(Buffer.alloc(0), batch);
-      if (batch.length > 0) this.push(batch);
-    }
-    callback();
+  protected override endLast(batch: Line[]): void {
+    this.physicalLine += 1;
+    super.endLast(batch);
   }
 
-  private endRecord(tail: Buffer, batch: Line[]): void {
+  protected override endRecord(tail: Buffer, batch: Line[]): void {
     const record = this.pending.take(tail, this.recordStartLine);
     this.state = 'fieldStart';
     this.recordStartLine = this.physicalLine + 1;

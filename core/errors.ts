@@ -20,6 +20,8 @@ export const ExitCode = {
   dataTestsFailed: 7,
   /** the message stream cannot be reached, has no JetStream, or the stream does not exist */
   streamUnavailable: 8,
+  /** elt freshness: a source's last load (or newest event) is older than the error threshold, or nothing was ever loaded */
+  stale: 9,
   /** stopped by Ctrl-C (SIGINT): 128 + 2, as shells report it */
   interrupted: 130,
   /** stopped by SIGTERM: 128 + 15 */

@@ -1,6 +1,7 @@
 import type { Command } from '../command';
 import { chartCommand } from './chart';
 import { dbCommand } from './db';
+import { freshnessCommand } from './freshness';
 import { generateCommand } from './generate';
 import { lineageCommand, statusCommand } from './inspect';
 import { publishCommand } from './publish';
@@ -21,6 +22,7 @@ export const COMMANDS: Command[] = [
   chartCommand,
   statusCommand,
   lineageCommand,
+  freshnessCommand,
   queryCommand,
   uploadCommand,
   publishCommand,

@@ -1,0 +1,260 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Pool } from 'pg';
+import { describeError, EltError, ExitCode } from '../core/errors';
+import { readModels } from './model-catalog';
+
+/**
+ * Source freshness, in the spirit of dbt's `source freshness`: for each source (a lake
+ * folder or prefix, or a message stream), the time since its last successful load and
+ * since its newest event, against a warning and an error threshold.
+ */
+
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+const DURATION = /^(?:\d+(?:\.\d+)?[smhdw])+$/;
+
+/**
+ * A duration as people write it: a number and a unit (`s`, `m` minutes, `h`, `d`, `w`),
+ * or several (`1d12h`). Returns milliseconds; anything else is a usage error naming `what`.
+ *
+ *   parseDuration('26h') === 93_600_000
+ */
+export function parseDuration(text: string, what = 'duration'): number {
+  const value = text.trim().toLowerCase();
+  if (!DURATION.test(value)) {
+    throw new EltError(`${what} "${text}" is not a duration: write a number and a unit (s, m, h, d, w), e.g. 26h, 2d, 90m`, ExitCode.usage);
+  }
+  let ms = 0;
+  for (const match of value.matchAll(/(\d+(?:\.\d+)?)([smhdw])/g)) ms += Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+  return Math.round(ms);
+}
+
+/** A duration for people: `3d 4h`, `26h 0m` is `1d 2h`, under a minute in seconds. */
+export function formatDuration(ms: number): string {
+  const sign = ms < 0 ? '-' : '';
+  let rest = Math.abs(ms);
+  if (rest < 60_000) return `${sign}${Math.floor(rest / 1000)}s`;
+  const days = Math.floor(rest / UNIT_MS.d);
+  rest -= days * UNIT_MS.d;
+  const hours = Math.floor(rest / UNIT_MS.h);
+  rest -= hours * UNIT_MS.h;
+  const minutes = Math.floor(rest / UNIT_MS.m);
+  const parts = days > 0 ? [`${days}d`, `${hours}h`] : hours > 0 ? [`${hours}h`, `${minutes}m`] : [`${minutes}m`];
+  return `${sign}${parts.join(' ')}`;
+}
+
+/** Which age the thresholds judge: since the last successful load (default), or since the newest event. */
+export type FreshnessMeasure = 'load' | 'event';
+
+export interface FreshnessThresholds {
+  warnAfter: string;
+  errorAfter: string;
+  warnAfterMs: number;
+  errorAfterMs: number;
+  by: FreshnessMeasure;
+}
+
+export const DEFAULT_WARN_AFTER = '26h';
+export const DEFAULT_ERROR_AFTER = '50h';
+
+export type FreshnessState = 'fresh' | 'warn' | 'error';
+
+/**
+ * The rule: an age up to and including the warning threshold is fresh; past it, a
+ * warning; past the error threshold, an error. No age (never loaded, no event) is an error.
+ */
+export function freshnessState(ageMs: number | null, thresholds: Pick<FreshnessThresholds, 'warnAfterMs' | 'errorAfterMs'>): FreshnessState {
+  if (ageMs === null) return 'error';
+  if (ageMs > thresholds.errorAfterMs) return 'error';
+  if (ageMs > thresholds.warnAfterMs) return 'warn';
+  return 'fresh';
+}
+
+/**
+ * The thresholds: flags, else the project config's `freshness: { warnAfter, errorAfter, by }`
+ * (`<projectDir>/elt.project.json`), else 26h / 50h, judged on the last load.
+ */
+export function freshnessThresholds(
+  flags: { warnAfter?: string; errorAfter?: string; by?: string },
+  projectDir?: string,
+): FreshnessThresholds {
+  const config = projectDir ? readFreshnessConfig(projectDir) : {};
+  const warnAfter = flags.warnAfter ?? config.warnAfter ?? DEFAULT_WARN_AFTER;
+  const errorAfter = flags.errorAfter ?? config.errorAfter ?? DEFAULT_ERROR_AFTER;
+  const by = flags.by ?? config.by ?? 'load';
+  if (by !== 'load' && by !== 'event') throw new EltError(`--by must be load or event, not "${by}"`, ExitCode.usage);
+  const warnAfterMs = parseDuration(warnAfter, '--warn-after');
+  const errorAfterMs = parseDuration(errorAfter, '--error-after');
+  if (warnAfterMs > errorAfterMs) {
+    throw new EltError(`--warn-after ${warnAfter} is longer than --error-after ${errorAfter}: a source would be an error before it is a warning`, ExitCode.usage);
+  }
+  return { warnAfter, errorAfter, warnAfterMs, errorAfterMs, by };
+}
+
+/** The `freshness` key of a project's elt.project.json (each value a duration text), if any. */
+function readFreshnessConfig(projectDir: string): { warnAfter?: string; errorAfter?: string; by?: string } {
+  const file = join(resolve(projectDir), 'elt.project.json');
+  if (!existsSync(file)) return {};
+  let config: { freshness?: unknown };
+  try {
+    config = JSON.parse(readFileSync(file, 'utf8')) as { freshness?: unknown };
+  } catch (err) {
+    throw new EltError(`${file} is not valid JSON: ${describeError(err)}`, ExitCode.usage);
+  }
+  if (config.freshness === undefined) return {};
+  const freshness = config.freshness as Record<string, unknown>;
+  if (typeof freshness !== 'object' || freshness === null) throw new EltError(`${file}: "freshness" must be { "warnAfter": "26h", "errorAfter": "50h" }`, ExitCode.usage);
+  const text = (key: string): string | undefined => {
+    const value = freshness[key];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string') throw new EltError(`${file}: freshness.${key} must be a string such as "26h"`, ExitCode.usage);
+    return value;
+  };
+  return { warnAfter: text('warnAfter'), errorAfter: text('errorAfter'), by: text('by') };
+}
+
+export interface SourceFreshness {
+  /** a lake folder or prefix (the objects' URI without its last segment), or a stream URI */
+  source: string;
+  kind: 'lake' | 'stream';
+  /** successful loads (files, or stream batches) and their rows */
+  loads: number;
+  rows: number;
+  /** failed attempts after the last successful load */
+  failuresSince: number;
+  lastLoadAt: string | null;
+  newestEventAt: string | null;
+  /** now - lastLoadAt */
+  loadAgeMs: number | null;
+  /** now - newestEventAt */
+  eventLagMs: number | null;
+  state: FreshnessState;
+}
+
+export interface Freshness {
+  checkedAt: string;
+  thresholds: FreshnessThresholds;
+  /** the model column the newest event is read from (null: no model has load_id and a timestamptz column) */
+  eventTime: { relation: string; column: string } | null;
+  sources: SourceFreshness[];
+  /** the worst state of any source; error when nothing was ever loaded */
+  state: FreshnessState;
+}
+
+/** A load's source: a stream's URI as it is, a lake object's URI without its last segment. */
+const SOURCE_OF = `case when stream_id is not null or source_uri like 'nats://%' then source_uri
+                       else regexp_replace(source_uri, '[^/]*$', '') end`;
+
+/**
+ * The model column that holds an event's time: in the first model (intermediate ones,
+ * then staging) that has a `load_id` column, its `event_at` column, else its first
+ * timestamptz column. Tables come first: a staging view re-parses every raw event.
+ */
+async function findEventTime(pool: Pool, modelsDir: string): Promise<{ relation: string; column: string } | null> {
+  const models = readModels(modelsDir).filter((model) => model.schema !== 'marts');
+  const rank = (schema: string, materialized: string) => (schema === 'intermediate' ? 0 : 2) + (materialized === 'view' ? 1 : 0);
+  models.sort((a, b) => rank(a.schema, a.materialized) - rank(b.schema, b.materialized));
+  for (const model of models) {
+    const { rows } = await pool.query<{ column: string | null }>(
+      `select (select attname from pg_attribute
+                where attrelid = to_regclass($1) and attnum > 0 and not attisdropped and atttypid = 'timestamptz'::regtype
+                order by attname = 'event_at' desc, attnum limit 1) as column
+        where exists (select from pg_attribute where attrelid = to_regclass($1) and attname = 'load_id' and not attisdropped)`,
+      [model.name],
+    );
+    const column = rows[0]?.column;
+    if (column) return { relation: model.name, column };
+  }
+  return null;
+}
+
+const iso = (value: Date | null): string | null => (value ? value.toISOString() : null);
+const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
+/** Each source's freshness, read from the ledger (raw.loads) and the newest event of its loaded rows. */
+export async function readFreshness(pool: Pool, modelsDir: string, thresholds: FreshnessThresholds): Promise<Freshness> {
+  const { rows: clock } = await pool.query<{ now: Date }>('select now() as now');
+  const now = (clock[0] as { now: Date }).now;
+  const eventTime = await findEventTime(pool, modelsDir);
+  const { rows } = await pool.query<{ source: string; stream: boolean; loads: string; rows: string | null; last_load_at: Date | null; failures_since: string }>(
+    `with loads as (select *, ${SOURCE_OF} as source from raw.loads),
+          last_loaded as (select source, max(finished_at) filter (where status = 'loaded') as at from loads group by source)
+     select loads.source,
+            bool_or(loads.stream_id is not null or loads.source_uri like 'nats://%') as stream,
+            count(*) filter (where loads.status = 'loaded') as loads,
+            sum(loads.row_count) filter (where loads.status = 'loaded') as rows,
+            last_loaded.at as last_load_at,
+            count(*) filter (where loads.status = 'failed' and (last_loaded.at is null or loads.started_at > last_loaded.at)) as failures_since
+       from loads join last_loaded using (source)
+      group by loads.source, last_loaded.at
+      order by loads.source`,
+  );
+  const sources: SourceFreshness[] = [];
+  for (const row of rows) {
+    let newest: Date | null = null;
+    if (eventTime) {
+      const { rows: events } = await pool.query<{ at: Date | null }>(
+        `select max(events.${quoteIdent(eventTime.column)}) as at
+           from ${eventTime.relation} as events
+          where events.load_id in (select load_id from raw.loads where status = 'loaded' and ${SOURCE_OF} = $1)`,
+        [row.source],
+      );
+      newest = events[0]?.at ?? null;
+    }
+    const lastLoad = row.last_load_at;
+    const loadAgeMs = lastLoad ? now.getTime() - lastLoad.getTime() : null;
+    const eventLagMs = newest ? now.getTime() - newest.getTime() : null;
+    sources.push({
+      source: row.source,
+      kind: row.stream ? 'stream' : 'lake',
+      loads: Number(row.loads),
+      rows: Number(row.rows ?? 0),
+      failuresSince: Number(row.failures_since),
+      lastLoadAt: iso(lastLoad),
+      newestEventAt: iso(newest),
+      loadAgeMs,
+      eventLagMs,
+      state: freshnessState(thresholds.by === 'load' ? loadAgeMs : eventLagMs, thresholds),
+    });
+  }
+  return { checkedAt: now.toISOString(), thresholds, eventTime, sources, state: worstState(sources) };
+}
+
+function worstState(sources: SourceFreshness[]): FreshnessState {
+  if (sources.length === 0 || sources.some((source) => source.state === 'error')) return 'error';
+  return sources.some((source) => source.state === 'warn') ? 'warn' : 'fresh';
+}
+
+const STATE_WORD: Record<FreshnessState, string> = { fresh: 'PASS', warn: 'WARN', error: 'ERROR' };
+
+/** The age of a source as a cell: `2h 5m ago (2026-...)`, or `never`. */
+const age = (ms: number | null, at: string | null): string => (ms === null || at === null ? 'never' : `${formatDuration(ms)} ago`);
+
+/** One line per source (state, ages, when), then a one-line verdict; the URI last, as elt status does. */
+export function formatFreshness(freshness: Freshness): string {
+  const { thresholds } = freshness;
+  const judged = thresholds.by === 'load' ? 'last load' : 'newest event';
+  const lines = [
+    `freshness at ${freshness.checkedAt}: by ${judged}, warn after ${thresholds.warnAfter}, error after ${thresholds.errorAfter}` +
+      (freshness.eventTime ? `; events: ${freshness.eventTime.relation}.${freshness.eventTime.column}` : '; events: no model with load_id and a timestamptz column'),
+    '',
+  ];
+  if (freshness.sources.length === 0) {
+    lines.push('no source has been loaded yet (run elt load or elt run)');
+  } else {
+    const loadWidth = Math.max(9, ...freshness.sources.map((source) => age(source.loadAgeMs, source.lastLoadAt).length));
+    const eventWidth = Math.max(12, ...freshness.sources.map((source) => age(source.eventLagMs, source.newestEventAt).length));
+    lines.push(`${'state'.padEnd(6)} ${'last load'.padEnd(loadWidth)}  ${'newest event'.padEnd(eventWidth)}  ${'loads'.padStart(6)}  source`);
+    for (const source of freshness.sources) {
+      lines.push(
+        `${STATE_WORD[source.state].padEnd(6)} ${age(source.loadAgeMs, source.lastLoadAt).padEnd(loadWidth)}  ` +
+          `${age(source.eventLagMs, source.newestEventAt).padEnd(eventWidth)}  ${String(source.loads).padStart(6)}  ${source.source}` +
+          (source.failuresSince > 0 ? `\n       ${source.failuresSince} failed attempt(s) since the last successful load` : ''),
+      );
+    }
+  }
+  const count = (state: FreshnessState) => freshness.sources.filter((source) => source.state === state).length;
+  lines.push('');
+  lines.push(`${count('fresh')} fresh, ${count('warn')} warn, ${count('error')} error`);
+  return `${lines.join('\n')}\n`;
+}

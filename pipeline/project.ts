@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { isLakeFormat, type LakeFormat } from '../loader/formats';
+import { DEFAULT_FORMAT, isLakeFormat, type LakeFormat } from '../loader/formats';
 import { isS3Uri } from '../loader/sources/s3/s3-uri';
 import { describeError, EltError, ExitCode } from '../core/errors';
 import { projectRoot } from '../core/package-root';
@@ -74,7 +74,7 @@ export function clickstreamProject(options: { source?: string; modelsDir?: strin
   return {
     name: DEFAULT_PROJECT_NAME,
     modelsDir: options.modelsDir ?? join(projectRoot(), 'models'),
-    sources: options.source ? [{ location: options.source, format: 'tsv-lake' }] : [],
+    sources: options.source ? [{ location: options.source, format: DEFAULT_FORMAT }] : [],
     database: 'postgres',
   };
 }

@@ -1,6 +1,7 @@
 import { migrate } from '../../db/migrate';
 import { listObjects } from '../../loader/sources/list-objects';
 import type { LakeObject } from '../../loader/sources/lake-object';
+import { DEFAULT_FORMAT } from '../../loader/formats';
 import { DEFAULT_LOAD_OPTIONS } from '../../loader/load-lake';
 import { checkPipelineInput, runPipeline, writeRunOutputs, type PipelineCommand, type PipelineConfig } from '../../pipeline/run-pipeline';
 import { formatReport } from '../../pipeline/run-report';
@@ -34,7 +35,7 @@ async function runPipelineCommand(command: PipelineCommand, options: Options, io
   const withLoad = command === 'run' || command === 'load';
   const project = projectOf(options, io.env);
   const loadOptions = withLoad ? loadOptionsOf(options, io.env) : DEFAULT_LOAD_OPTIONS;
-  const sources = options.source && options.project ? [{ location: sourceOf(options, io.env), format: project.sources[0]?.format ?? 'tsv-lake' }] : project.sources;
+  const sources = options.source && options.project ? [{ location: sourceOf(options, io.env), format: project.sources[0]?.format ?? DEFAULT_FORMAT }] : project.sources;
   if (withLoad && sources.length === 0) sourceOf(options, io.env); // throws: no source
   const objects: LakeObject[] = [];
   if (withLoad) for (const source of sources) objects.push(...(await listObjects(source.location, s3SettingsOf(options, io.env), io.log, source.format)));

@@ -1,10 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Pool, PoolClient } from 'pg';
 import { Umzug, type UmzugStorage } from 'umzug';
 import { EltError, ExitCode } from '../core/errors';
 import type { Logger } from '../core/log';
 import { alsoLock, withLockedTransaction } from './locked-transaction';
+import { applyProcedures } from './procedures';
 
 /** Where umzug keeps which migrations ran: a table in the bookkeeping schema. */
 function postgresStorage(client: PoolClient): UmzugStorage {
@@ -90,9 +91,18 @@ const isChatter = (message: string) => /, skipping$/.test(message);
  * waited for at most `lockTimeoutSeconds`), so two processes never apply the same
  * migration and a failure leaves nothing half-done. The server's notices are
  * returned and logged as warnings.
+ *
+ * Then, in the same transaction, the procedures and functions (code, not schema
+ * history): each file of `proceduresDir` (default `db/procedures` beside the
+ * migrations folder) whose text changed since it was last applied is applied whole
+ * (`create or replace`), see db/procedures.ts.
  */
-export async function migrate(pool: Pool, options: { dir: string; log: Logger; lockTimeoutSeconds?: number }): Promise<MigrateResult> {
+export async function migrate(
+  pool: Pool,
+  options: { dir: string; log: Logger; lockTimeoutSeconds?: number; proceduresDir?: string },
+): Promise<MigrateResult> {
   const files = listMigrationFiles(options.dir);
+  const proceduresDir = options.proceduresDir ?? join(dirname(options.dir), 'db', 'procedures');
   const state = await readState(pool);
   if (!state.mayMigrate) {
     if (!state.migrated) {
@@ -105,6 +115,7 @@ export async function migrate(pool: Pool, options: { dir: string; log: Logger; l
       throw new EltError(`${state.role} may not read elt.migrations: connect as the owner of ${state.database} or a login in one of its roles`, ExitCode.database);
     }
     const pending = files.filter((file) => !state.applied?.has(file.name)).map((file) => file.name);
+    // procedures follow the code too, but only the owner applies them (a loader does not call them)
     if (pending.length === 0) return { applied: [], notices: [] };
     const many = pending.length > 1;
     throw new EltError(
@@ -159,6 +170,11 @@ export async function migrate(pool: Pool, options: { dir: string; log: Logger; l
           const message = root instanceof Error ? root.message : String(root);
           throw new EltError(`migration ${current} failed: ${message}`, ExitCode.unexpected, { cause: root });
         }
+        // each one is logged; which were applied is in elt.procedures
+        await applyProcedures(client, proceduresDir, (name) => {
+          current = name;
+          options.log.info(`applying procedure file ${name}`);
+        });
         current = '';
         const { rows: grants } = await client.query<{ may: boolean }>(
           "select case when to_regprocedure('elt.apply_grants()') is null then false else has_function_privilege(to_regprocedure('elt.apply_grants()'), 'execute') end as may",

@@ -23,39 +23,97 @@ function relationKind(materialized: string): string {
   return materialized === 'incremental' ? 'table' : 'view';
 }
 
-/** A statement and its parameters. */
-type Statement = [string, unknown[]?];
+/**
+ * Records a model in elt.models, the build's state (umzug's storage, see modelStorage).
+ * `unfilled` (an incremental model about to be filled) marks its table as never filled
+ * (settings_fingerprint NULL), so the engine computes it in full; otherwise what the
+ * engine recorded is kept.
+ */
+async function recordModel(client: PoolClient, model: Model, order: number, unfilled = false): Promise<void> {
+  await client.query(
+    `insert into elt.models (name, checksum, materialized, build_order, incremental_by, incremental_from, source_view)
+     values ($1, $2, $3, $4, $5, $6, $7)
+     on conflict (name) do update
+        set checksum = excluded.checksum, materialized = excluded.materialized,
+            build_order = excluded.build_order, incremental_by = excluded.incremental_by,
+            incremental_from = excluded.incremental_from, source_view = excluded.source_view,
+            settings_fingerprint = case when $8 then null else elt.models.settings_fingerprint end,
+            built_at = now()`,
+    [model.name, model.checksum, model.materialized, order, model.incrementalBy ?? null, model.incrementalFrom ?? null, model.sourceView ?? null, unfilled],
+  );
+}
 
 /**
- * The statements that create a model: the relation (an incremental model's table is
- * created empty, then filled: by-load models with the rows of every loaded load, which
- * are then recorded as folded in), its key and other indexes.
+ * Creates a model's relation, its key and other indexes. An incremental model's query
+ * becomes the view `model.sourceView` (pg_depend then knows what the table reads) and
+ * its table is created empty and filled by the engine itself (`call elt.apply_increment`,
+ * the path every later refresh takes), before its indexes are built.
  */
-function createStatements(model: Model): Statement[] {
+async function createModel(client: PoolClient, model: Model, order: number): Promise<void> {
   const name = quoteName(model.name);
   const columns = (list: string[]) => list.map((column) => `"${column}"`).join(', ');
-  const statements: Statement[] = [];
   if (model.materialized === 'incremental') {
-    // the query as a view (pg_depend then knows what the table reads), the table filled from it
-    const source = quoteName(`${model.name}__source`);
-    statements.push([`create view ${source} as\n${model.sql}`]);
-    statements.push([`create table ${name} as select * from ${source} with no data`]);
-    if (model.incrementalBy === 'load_id') {
-      statements.push([`insert into ${name} select * from ${source} as m where m.load_id in (select load_id from raw.loads where status = 'loaded')`]);
-      statements.push(['delete from elt.folded_loads where model = $1', [model.name]]);
-      statements.push([`insert into elt.folded_loads (model, load_id) select distinct $1::text, load_id from ${name}`, [model.name]]);
-    } else {
-      statements.push([`insert into ${name} select * from ${source}`]);
-    }
+    const source = quoteName(model.sourceView as string);
+    await client.query(`create view ${source} as\n${model.sql}`);
+    await client.query(`create table ${name} as select * from ${source} with no data`);
+    await recordModel(client, model, order, true);
+    await client.query('call elt.apply_increment($1)', [model.name]);
   } else {
-    statements.push([`create ${relationKind(model.materialized)} ${name} as\n${model.sql}`]);
+    await client.query(`create ${relationKind(model.materialized)} ${name} as\n${model.sql}`);
   }
   if (model.materialized !== 'view') {
-    statements.push([`create unique index "${model.relation}_unique_key" on ${name} (${columns(model.uniqueKey)})`]);
+    await client.query(`create unique index "${model.relation}_unique_key" on ${name} (${columns(model.uniqueKey)})`);
   }
-  model.indexes.forEach((index, position) => statements.push([`create index "${model.relation}_index_${position + 1}" on ${name} (${columns(index)})`]));
-  if (model.materialized === 'incremental') statements.push([`analyze ${name}`]);
-  return statements;
+  for (const [position, index] of model.indexes.entries()) {
+    await client.query(`create index "${model.relation}_index_${position + 1}" on ${name} (${columns(index)})`);
+  }
+  if (model.materialized === 'incremental') await client.query(`analyze ${name}`);
+}
+
+/** What elt.models holds about one model. */
+interface StoredModel {
+  name: string;
+  checksum: string;
+  source_view: string | null;
+  /** its relation is in the database */
+  exists: boolean;
+}
+
+async function readStoredModels(client: PoolClient): Promise<StoredModel[]> {
+  const { rows } = await client.query<StoredModel>(
+    'select name, checksum, source_view, to_regclass(name) is not null as exists from elt.models order by build_order desc',
+  );
+  return rows;
+}
+
+/**
+ * umzug's storage for the models, on elt.models. `executed()` is the models whose
+ * relation is built from their current text: the relation exists, the stored checksum
+ * is the model's (or the whole-file checksum of earlier versions), it is not `forced`
+ * (--full, --select), and neither is any model upstream of it (a model is always
+ * rebuilt on what it reads). `logMigration` records a built model, `unlogMigration`
+ * forgets one.
+ */
+function modelStorage(client: PoolClient, models: Model[], forced: Set<string>): UmzugStorage {
+  return {
+    executed: async () => {
+      const stored = new Map((await readStoredModels(client)).map((row) => [row.name, row]));
+      const stale = models.filter((model) => {
+        const row = stored.get(model.name);
+        const same = row?.checksum === model.checksum || row?.checksum === model.legacyChecksum;
+        return forced.has(model.name) || !row || !row.exists || !same;
+      });
+      const rebuilt = new Set(withDownstream(models, new Set(stale.map((model) => model.name))));
+      return models.filter((model) => !rebuilt.has(model.name)).map((model) => model.name);
+    },
+    logMigration: async ({ name }) => {
+      const model = models.find((candidate) => candidate.name === name) as Model;
+      await recordModel(client, model, models.indexOf(model));
+    },
+    unlogMigration: async ({ name }) => {
+      await client.query('delete from elt.models where name = $1', [name]);
+    },
+  };
 }
 
 /**
@@ -113,10 +171,12 @@ function resolveSelector(models: Model[], selector: string): string {
 }
 
 /**
- * Brings the database's models in line with the model files, with umzug
- * (its own state table, elt.models). A model is rebuilt when its checksum
- * changed or its relation is missing, and with it every model downstream;
- * the others are left alone. Everything happens in one transaction under the
+ * Brings the database's models in line with the model files, with umzug: each model
+ * is one of its migrations, in build order, and its storage is elt.models
+ * (modelStorage), so umzug's `pending()` is what this build rebuilds. A model is
+ * rebuilt when its checksum changed, its relation is missing or --full/--select names
+ * it, and with it every model downstream; the others are left alone (their comments
+ * follow their headers, applyDescriptions). Everything happens in one transaction under the
  * build and refresh locks (rows of elt.locks, see db/locked-transaction.ts): stale relations are dropped in reverse dependency order
  * (never with cascade) and recreated in order, so readers see the old or the
  * new version, and an object outside the models that depends on one makes the
@@ -131,21 +191,7 @@ export async function buildModels(
   return withLockedTransaction(pool, 'clickstream-elt:build', async (client) => {
     // a refresh folds new loads into the incremental models: never during a build
     await alsoLock(client, 'clickstream-elt:refresh');
-    const { rows: stored } = await client.query<{ name: string; checksum: string; materialized: string; exists: boolean }>(
-      'select name, checksum, materialized, to_regclass(name) is not null as exists from elt.models order by build_order desc',
-    );
-    const storedByName = new Map(stored.map((row) => [row.name, row]));
-    const changed = new Set(
-      models
-        .filter((model) => {
-          const state = storedByName.get(model.name);
-          const same = state?.checksum === model.checksum || state?.checksum === model.legacyChecksum;
-          return options.full || selected.has(model.name) || !state || !state.exists || !same;
-        })
-        .map((model) => model.name),
-    );
-    const pending = withDownstream(models, changed);
-    const pendingSet = new Set(pending);
+    const stored = await readStoredModels(client);
     const removed = stored.filter((row) => !models.some((model) => model.name === row.name));
     // a folder that shares no model with the database is a mistyped path or another project's: drop nothing
     if (stored.length > 0 && removed.length === stored.length) {
@@ -155,6 +201,32 @@ export async function buildModels(
         ExitCode.usage,
       );
     }
+    const forced = new Set(options.full ? models.map((model) => model.name) : selected);
+    const umzug = new Umzug({
+      migrations: models.map((model, order) => ({
+        name: model.name,
+        path: model.path,
+        up: async () => {
+          const started = performance.now();
+          try {
+            await createModel(client, model, order);
+          } catch (err) {
+            const message = err instanceof Error ? err.message : String(err);
+            throw new EltError(`model ${model.name} (${model.path}) failed to build: ${message}`, ExitCode.modelFailed, { cause: err });
+          }
+          const ms = performance.now() - started;
+          if (model.materialized === 'materialized_view') {
+            await client.query("insert into elt.refresh_log (model, duration_ms, how) values ($1, $2, 'built')", [model.name, ms.toFixed(1)]);
+          }
+          options.log.info(`built ${relationKind(model.materialized)} ${model.name} in ${Math.round(ms)} ms`);
+        },
+      })),
+      storage: modelStorage(client, models, forced),
+      logger: undefined,
+    });
+    const pending = (await umzug.pending()).map((migration) => migration.name);
+    const pendingSet = new Set(pending);
+
     // bring the incremental tables that stay up to date first, so marts built now are fresh
     await client.query('call elt.apply_increments($1)', [pending]);
 
@@ -166,15 +238,14 @@ export async function buildModels(
       [[...MODEL_SCHEMAS]],
     );
     const existingKinds = new Map(existing.map((row) => [row.name, row.relkind]));
-    const toDrop = [
-      ...[...pending].reverse(),
-      ...removed.map((row) => row.name),
-    ].filter((name) => existingKinds.has(name));
+    const sourceViews = new Map(stored.map((row) => [row.name, row.source_view]));
+    const toDrop = [...[...pending].reverse(), ...removed.map((row) => row.name)].filter((name) => existingKinds.has(name));
     for (const name of toDrop) {
       const kind = { m: 'materialized view', r: 'table', v: 'view' }[existingKinds.get(name) ?? 'v'];
       try {
         await client.query(`drop ${kind} ${quoteName(name)}`);
-        if (kind === 'table') await client.query(`drop view if exists ${quoteName(`${name}__source`)}`);
+        const source = sourceViews.get(name);
+        if (kind === 'table' && source) await client.query(`drop view if exists ${quoteName(source)}`);
         await client.query('delete from elt.folded_loads where model = $1', [name]);
       } catch (err) {
         throw new EltError(`cannot rebuild model ${name}: ${err instanceof Error ? err.message : String(err)}`, ExitCode.modelFailed, { cause: err });
@@ -185,49 +256,6 @@ export async function buildModels(
       options.log.warn(`dropped model ${row.name}: it is no longer in ${options.dir}`);
     }
 
-    const storage: UmzugStorage = {
-      executed: async () => models.filter((model) => !pendingSet.has(model.name)).map((model) => model.name),
-      logMigration: async ({ name }) => {
-        const model = models.find((candidate) => candidate.name === name) as Model;
-        await client.query(
-          `insert into elt.models (name, checksum, materialized, build_order, incremental_by, incremental_from, settings_fingerprint)
-           values ($1, $2, $3, $4, $5, $6, elt.settings_fingerprint())
-           on conflict (name) do update
-              set checksum = excluded.checksum, materialized = excluded.materialized,
-                  build_order = excluded.build_order, incremental_by = excluded.incremental_by,
-                  incremental_from = excluded.incremental_from, settings_fingerprint = excluded.settings_fingerprint,
-                  built_at = now()`,
-          [name, model.checksum, model.materialized, models.indexOf(model), model.incrementalBy ?? null, model.incrementalFrom ?? null],
-        );
-      },
-      unlogMigration: async ({ name }) => {
-        await client.query('delete from elt.models where name = $1', [name]);
-      },
-    };
-    const umzug = new Umzug({
-      migrations: models.map((model) => ({
-        name: model.name,
-        path: model.path,
-        up: async () => {
-          const started = performance.now();
-          for (const [statement, parameters] of createStatements(model)) {
-            try {
-              await client.query(statement, parameters);
-            } catch (err) {
-              const message = err instanceof Error ? err.message : String(err);
-              throw new EltError(`model ${model.name} (${model.path}) failed to build: ${message}`, ExitCode.modelFailed, { cause: err });
-            }
-          }
-          const ms = performance.now() - started;
-          if (model.materialized === 'materialized_view') {
-            await client.query("insert into elt.refresh_log (model, duration_ms, how) values ($1, $2, 'built')", [model.name, ms.toFixed(1)]);
-          }
-          options.log.info(`built ${relationKind(model.materialized)} ${model.name} in ${Math.round(ms)} ms`);
-        },
-      })),
-      storage,
-      logger: undefined,
-    });
     try {
       await umzug.up();
     } catch (err) {

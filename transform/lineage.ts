@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { SOURCE_VIEW_SUFFIX } from './model-catalog';
 
 /** One edge of the lineage graph: `model` selects from `source`. */
 export interface LineageEdge {
@@ -9,14 +10,14 @@ export interface LineageEdge {
 /**
  * The graph raw → staging → intermediate → marts as the database itself records it
  * (pg_depend on the views' rewrite rules), so it can never drift from the SQL.
- * An incremental model's query is the view `<model>__source`, which its table is
- * filled from: the graph shows it as the model itself.
+ * An incremental model's query is its source view (`sourceViewOf` in model-catalog.ts),
+ * which its table is filled from: the graph shows it as the model itself.
  */
 export async function readLineage(pool: Pool): Promise<LineageEdge[]> {
   const { rows } = await pool.query<LineageEdge>(
     `select distinct
-            source_schema.nspname || '.' || regexp_replace(source.relname, '__source$', '') as source,
-            model_schema.nspname || '.' || regexp_replace(model.relname, '__source$', '') as model
+            source_schema.nspname || '.' || regexp_replace(source.relname, $1, '') as source,
+            model_schema.nspname || '.' || regexp_replace(model.relname, $1, '') as model
        from pg_depend as dependency
        join pg_rewrite as rule on rule.oid = dependency.objid
        join pg_class as model on model.oid = rule.ev_class
@@ -28,6 +29,7 @@ export async function readLineage(pool: Pool): Promise<LineageEdge[]> {
         and model.oid <> source.oid
         and model_schema.nspname in ('staging', 'intermediate', 'marts')
       order by 2, 1`,
+    [`${SOURCE_VIEW_SUFFIX}$`],
   );
   return rows;
 }

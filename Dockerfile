@@ -14,7 +14,6 @@ COPY transform ./transform
 COPY pipeline ./pipeline
 COPY chart ./chart
 COPY generator ./generator
-COPY scripts ./scripts
 RUN npm run build
 
 # Run stage: production dependencies only, no compiler, no test fixtures, no .elt data.
@@ -30,6 +29,7 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
 COPY migrations ./migrations
+COPY db/procedures ./db/procedures
 COPY models ./models
 USER node
 ENTRYPOINT ["node", "bin/elt.js"]

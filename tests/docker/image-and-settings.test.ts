@@ -9,7 +9,7 @@ const buildIncludes = (JSON.parse(readFileSync(join(REPO_ROOT, 'tsconfig.build.j
 
 test('the image builds every folder tsconfig.build.json compiles, and ships what the CLI reads at run time', () => {
   for (const folder of buildIncludes) expect(dockerfile).toContain(`COPY ${folder} ./${folder}`);
-  for (const runtime of ['migrations', 'models', 'bin']) expect(dockerfile).toContain(`COPY ${runtime} ./${runtime}`);
+  for (const runtime of ['migrations', 'db/procedures', 'models', 'bin']) expect(dockerfile).toContain(`COPY ${runtime} ./${runtime}`);
   expect(dockerfile).toContain('COPY --from=build /app/dist ./dist');
   for (const needed of [...buildIncludes, 'migrations', 'models', 'bin']) expect(dockerignore).not.toContain(needed);
   for (const kept of ['tests', '.elt', 'node_modules']) expect(dockerignore).toContain(kept);

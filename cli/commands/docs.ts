@@ -1,0 +1,44 @@
+import { join } from 'node:path';
+import { ExitCode, type ExitCodeValue } from '../../core/errors';
+import { timed } from '../../core/log';
+import { freshnessThresholds } from '../../transform/freshness';
+import { readDocs } from '../../transform/docs-site/read-docs';
+import { writeDocsSite } from '../../transform/docs-site/write-site';
+import type { Command, Io, Options } from '../command';
+import { PROJECT_FLAG, PROJECT_HELP } from '../options';
+import { projectOf } from '../project';
+import { withDatabase } from '../with-database';
+
+/** `elt docs`: the static docs site (models, columns, lineage, tests, sources, chart) in one folder. */
+async function docs(options: Options, io: Io): Promise<ExitCodeValue> {
+  const project = projectOf(options, io.env);
+  const outputDir = io.env.ELT_OUTPUT_DIR || './out';
+  const outDir = (options.out as string | undefined) || join(outputDir, 'docs');
+  const chartPng = (options.chart as string | undefined) || join(outputDir, 'ctr_per_category.png');
+  const thresholds = freshnessThresholds({}, options.project as string | undefined);
+  return withDatabase(io, async ({ pool }) => {
+    const { result: data } = await timed(io.log, 'docs', () => readDocs(pool, { modelsDir: project.modelsDir, thresholds, runTests: options['no-tests'] !== true }));
+    const site = writeDocsSite(data, { outDir, chartPng, title: `${project.name} docs` });
+    const failed = (data.tests ?? []).filter((test) => !test.passed).length;
+    io.log.info(`documented ${data.models.length} models${data.tests ? `, ${data.tests.length} data tests (${failed} failed)` : ''}, ${data.freshness.sources.length} sources${site.chart ? ', the CTR chart' : ''}`);
+    if (!site.chart) io.log.warn(`no chart at ${chartPng}: the site says so (run elt chart first to include it)`);
+    io.stdout.write(`${site.index}\n`);
+    return ExitCode.ok;
+  }, project.database);
+}
+
+export const docsCommand: Command = {
+  name: 'docs',
+  summary: 'write a static docs site (models, columns, lineage graph, data tests, source freshness, the chart): open index.html from disk',
+  usage: 'elt docs [--out <dir>] [--chart <png>] [--no-tests] [--project <dir>]',
+  options: { out: { type: 'string' }, chart: { type: 'string' }, 'no-tests': { type: 'boolean' }, models: { type: 'string' }, ...PROJECT_FLAG },
+  optionHelp: [
+    '--out <dir>                 where to write index.html [default: <ELT_OUTPUT_DIR or ./out>/docs]',
+    '--chart <png>               the CTR chart to copy into the site [default: <ELT_OUTPUT_DIR or ./out>/ctr_per_category.png]',
+    '--no-tests                  do not run the data tests (the site then shows no results); by default they run now',
+    ...PROJECT_HELP,
+    "--models <dir>              model folder (default: the package's models/)",
+  ],
+  example: 'npm run elt -- docs',
+  run: docs,
+};

@@ -1,3 +1,5 @@
+import { formatTextTable } from '../core/text-table';
+
 /** One value as text: '' for NULL, ISO for timestamps, JSON for objects and arrays. */
 function text(value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -7,20 +9,13 @@ function text(value: unknown): string {
 
 /**
  * Formats query rows (by position: a name may repeat) for a terminal, psql-style:
- * aligned columns, a header rule, a row count.
+ * aligned columns (figures to the right), a header rule, a row count.
  */
 export function formatTable(columns: string[], rows: unknown[][]): string {
   const cells = rows.map((row) => columns.map((_column, index) => text(row[index])));
-  const widths = columns.map((column, index) => Math.max(column.length, ...cells.map((line) => (line[index] as string).length)));
-  const numeric = columns.map((_column, index) => cells.length > 0 && cells.every((line) => /^-?\d+(\.\d+)?$|^$/.test(line[index] as string)));
-  const pad = (cell: string, index: number) => (numeric[index] ? cell.padStart(widths[index] as number) : cell.padEnd(widths[index] as number));
-  const lines = [
-    columns.map((column, index) => column.padEnd(widths[index] as number)).join(' | '),
-    widths.map((width) => '-'.repeat(width)).join('-+-'),
-    ...cells.map((line) => line.map(pad).join(' | ')),
-    `(${rows.length} row${rows.length === 1 ? '' : 's'})`,
-  ];
-  return `${lines.map((line) => line.trimEnd()).join('\n')}\n`;
+  const align = columns.map((_column, index) => (cells.length > 0 && cells.every((line) => /^-?\d+(\.\d+)?$|^$/.test(line[index] as string)) ? 'right' : 'left'));
+  const table = formatTextTable(columns, cells, { align, separator: ' | ', ruleSeparator: '-+-', header: 'left' });
+  return `${table}(${rows.length} row${rows.length === 1 ? '' : 's'})\n`;
 }
 
 /** Rows (by position) as CSV (RFC 4180: fields with commas, quotes or newlines are quoted). */

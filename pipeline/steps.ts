@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { describeError } from '../core/errors';
 import { timed, type Logger } from '../core/log';
@@ -8,6 +9,10 @@ import { loadLake, type LoadLakeOptions } from '../loader/load-lake';
 import { buildModels } from '../transform/build-models';
 import { runDataTests } from '../transform/data-tests';
 import { refreshMarts } from '../transform/refresh-marts';
+import { readDocs } from '../transform/docs-site/read-docs';
+import { CHART_FILE } from '../transform/docs-site/render-site';
+import { writeDocsSite } from '../transform/docs-site/write-site';
+import { freshnessThresholds } from '../transform/freshness';
 import { applySettings, type ModelSettings } from '../transform/settings';
 import { writeReport, type RunReport } from './run-report';
 
@@ -60,18 +65,34 @@ export async function testStep(pool: Pool, modelsDir: string, log: Logger): Prom
  * clickstream, the CTR-per-category chart. The data is final either way, so a file
  * that cannot be written is worth a warning, not a failed run.
  */
-export async function outputStep(pool: Pool, report: RunReport, options: { outputDir: string; withChart: boolean }, log: Logger): Promise<void> {
+export async function outputStep(
+  pool: Pool,
+  report: RunReport,
+  options: { outputDir: string; withChart: boolean; modelsDir: string },
+  log: Logger,
+): Promise<void> {
   try {
     log.info(`summary written to ${writeReport(report, options.outputDir).join(', ')}`);
   } catch (err) {
     log.warn(`cannot write the summary to ${options.outputDir}: ${describeError(err)}`);
   }
-  if (!options.withChart) return;
+  if (options.withChart) {
+    try {
+      const { result } = await timed(log, 'chart', () => loadChartModule().renderCategoryCtrChart(pool, { outDir: options.outputDir }));
+      log.info(`chart written to ${result.pngPath} and ${result.svgPath}`);
+      if (result.leftOut !== undefined) log.warn(result.leftOut);
+    } catch (err) {
+      log.warn(`no chart: ${describeError(err)}`);
+    }
+  }
   try {
-    const { result } = await timed(log, 'chart', () => loadChartModule().renderCategoryCtrChart(pool, { outDir: options.outputDir }));
-    log.info(`chart written to ${result.pngPath} and ${result.svgPath}`);
-    if (result.leftOut !== undefined) log.warn(result.leftOut);
+    // the run's data tests already ran: the site lists them without running them again
+    const { result } = await timed(log, 'docs', async () => {
+      const data = await readDocs(pool, { modelsDir: options.modelsDir, thresholds: freshnessThresholds({}), runTests: false });
+      return writeDocsSite(data, { outDir: join(options.outputDir, 'docs'), chartPng: join(options.outputDir, CHART_FILE) });
+    });
+    log.info(`docs site written to ${result.index}`);
   } catch (err) {
-    log.warn(`no chart: ${describeError(err)}`);
+    log.warn(`no docs site: ${describeError(err)}`);
   }
 }

@@ -40,6 +40,7 @@ function mask(line: string): string {
   return line
     .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/g, '<time>')
     .replace(/\b\d+(\.\d+)? (ms|s)\b/g, '<t>')
+    .replace(/\b\d+[smhdw]( \d+[smhdw])* ago\b/g, '<age> ago')
     .replace(/file:\/\/\S*\/(demo-lake\/)/g, 'file://…/$1')
     .replace(/ +/g, ' ')
     .trimEnd();
@@ -89,7 +90,7 @@ describe('the README shows what the commands print', () => {
 
   test('every marked block is one this test produces', () => {
     expect([...new Set(blocks.map((candidate) => candidate.what))].sort()).toEqual(
-      ['elt lineage --mermaid', 'elt status, after npm start', 'elt test, with a broken invariant planted', 'npm run bench', 'npm start'].sort(),
+      ['elt freshness, after npm start', 'elt lineage --mermaid', 'elt status, after npm start', 'elt test, with a broken invariant planted', 'npm run bench', 'npm start'].sort(),
     );
   });
 
@@ -102,6 +103,12 @@ describe('the README shows what the commands print', () => {
     const result = await runCli(['status'], { env: env(), cwd });
     expect(result.code).toBe(0);
     expectExcerpt(block('elt status, after npm start'), result.stdout);
+  });
+
+  test('elt freshness, after npm start', async () => {
+    const result = await runCli(['freshness'], { env: env(), cwd });
+    expect(result.code).toBe(0);
+    expectExcerpt(block('elt freshness, after npm start'), result.stdout);
   });
 
   test('elt lineage --mermaid', async () => {

@@ -2,13 +2,14 @@
  * lint-models: the house style of the SQL models, checked (see README "The models"):
  * a header comment with the grain, lower-case keywords, every relation read from
  * either a CTE or a schema-qualified table (REFRESH runs with an empty search_path
- * since Postgres 17), lines of at most 120 characters, and `select * from final` last.
+ * since Postgres 17), lines of at most 120 characters, `select * from final` last, and
+ * a `-- column <name>: ...` description for every column of a mart (what analysts read).
  *
  *   npx tsx scripts/lint-models.ts [models-dir ...]     # exit 1 and one line per problem
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { parseHeader } from '../transform/model-header';
+import { parseHeader, settingsOf } from '../transform/model-header';
 
 const KEYWORDS = [
   'select', 'from', 'where', 'group', 'by', 'order', 'having', 'join', 'left', 'inner', 'outer', 'on', 'with',
@@ -54,6 +55,44 @@ export function lintModel(sql: string, kind: 'model' | 'test' = 'model'): string
   return problems;
 }
 
+/**
+ * The columns a model's `final` CTE selects, read from its select list: each item's
+ * alias (`... as name`) or the column it names (`cte.name`, `name`). Commas inside
+ * parentheses (function calls, window clauses) do not split items.
+ */
+export function finalColumns(sql: string): string[] {
+  const code = codeOnly(sql);
+  const start = /\bfinal\s+as\s*\(\s*select\s/.exec(code);
+  if (!start) return [];
+  const items: string[] = [];
+  let depth = 0;
+  let item = '';
+  // the select list ends at the first `from` outside parentheses (`extract(epoch from x)` is inside)
+  for (let at = start.index + start[0].length; at < code.length; at += 1) {
+    const char = code[at] as string;
+    if (depth === 0 && /\sfrom\s/.test(code.slice(at, at + 6))) break;
+    if (char === '(') depth += 1;
+    if (char === ')') depth -= 1;
+    if (char === ',' && depth === 0) {
+      items.push(item);
+      item = '';
+    } else item += char;
+  }
+  items.push(item);
+  return items.map((text) => {
+    const trimmed = text.trim();
+    return /\bas\s+([a-z_][a-z0-9_]*)$/.exec(trimmed)?.[1] ?? /([a-z_][a-z0-9_]*)$/.exec(trimmed)?.[1] ?? trimmed;
+  });
+}
+
+/** A mart is what analysts read: every column it selects needs a `-- column <name>: <text>` description. */
+export function lintMartColumns(sql: string): string[] {
+  const described = new Set(settingsOf(parseHeader(sql), 'column').map((entry) => entry.name));
+  return finalColumns(sql)
+    .filter((column) => !described.has(column))
+    .map((column) => `line 1: mart column "${column}" has no description (add "-- column ${column}: what it means" to the header)`);
+}
+
 function modelFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
@@ -65,8 +104,11 @@ function modelFiles(dir: string): string[] {
 if (require.main === module) {
   const dirs = process.argv.length > 2 ? process.argv.slice(2) : [join(__dirname, '..', 'models')];
   const problems = dirs.flatMap(modelFiles).flatMap((path) => {
-    const kind = path.split(sep).includes('tests') ? 'test' : 'model';
-    return lintModel(readFileSync(path, 'utf8'), kind).map((problem) => `${relative(process.cwd(), path)}: ${problem}`);
+    const parts = path.split(sep);
+    const kind = parts.includes('tests') ? 'test' : 'model';
+    const sql = readFileSync(path, 'utf8');
+    const martProblems = kind === 'model' && parts.at(-2) === 'marts' ? lintMartColumns(sql) : [];
+    return [...lintModel(sql, kind), ...martProblems].map((problem) => `${relative(process.cwd(), path)}: ${problem}`);
   });
   for (const problem of problems) process.stderr.write(`${problem}\n`);
   process.stderr.write(problems.length ? `lint-models: ${problems.length} problem(s)\n` : `lint-models: models ok (${dirs.join(', ')})\n`);

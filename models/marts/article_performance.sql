@@ -6,8 +6,13 @@
 -- materialized: materialized_view
 -- unique_key: article_id, date
 -- not_null: article_id, date, card_views, article_views, cumulative_article_views
--- column card_views: displays of the article that day (my_news_card_viewed events)
--- column article_views: clicks on the article that day (article_viewed events)
+-- column article_id: ATTRIBUTES.id of the article's display and click events (a non-empty string)
+-- column date: the day of the events, in the reporting time zone (elt.settings)
+-- column title: the article's title that day (see above for which one)
+-- column category: the article's category that day (see above for which one)
+-- column card_views: displays of the article that day (top_news_card_viewed, my_news_card_viewed events;
+--     counted per load in intermediate.int_article_days_by_load, added up here)
+-- column article_views: clicks on the article that day (article_viewed events; counted as card_views are)
 -- column cumulative_article_views: the sum of article_views over the article's rows up to and including this date
 -- column ctr: article_views / card_views; NULL without displays
 -- expect ctr_matches_counts:

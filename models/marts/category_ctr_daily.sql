@@ -5,7 +5,10 @@
 -- materialized: materialized_view
 -- unique_key: category, date
 -- not_null: category, date, card_views, article_views
--- column card_views: displays carrying that category that day
+-- column category: ATTRIBUTES.category of the display and click events (a non-empty string)
+-- column date: the day of the events, in the reporting time zone (elt.settings)
+-- column card_views: displays carrying that category that day (counted per load in
+--     intermediate.int_category_days_by_load, added up here)
 -- column article_views: clicks carrying that category that day
 -- column ctr: article_views / card_views; NULL without displays
 -- expect ctr_matches_counts:

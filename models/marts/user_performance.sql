@@ -5,9 +5,13 @@
 -- materialized: materialized_view
 -- unique_key: user_id, date
 -- not_null: user_id, date, sessions, card_views, article_views
--- column sessions: the sessions of the user that start that day
+-- column user_id: MD5(USER_ID) of the events (a non-empty value)
+-- column date: the day of the events, in the reporting time zone (elt.settings)
+-- column sessions: the sessions of the user that start that day (sessions are split in
+--     intermediate.int_sessions, counted here)
 -- column avg_session_length_seconds: the mean length of those sessions; NULL when sessions is 0
--- column card_views: the user's displays that day (with or without an article id)
+-- column card_views: the user's displays that day, with or without an article id (counted per load
+--     in intermediate.int_user_days_by_load, added up here)
 -- column article_views: the user's clicks that day (with or without an article id)
 -- column ctr: article_views / card_views; NULL without displays
 -- expect ctr_matches_counts:

@@ -1,4 +1,4 @@
-import { lintModel } from '../../scripts/lint-models';
+import { finalColumns, lintMartColumns, lintModel } from '../../scripts/lint-models';
 
 const GOOD = `-- a model
 -- grain: one row per thing
@@ -47,4 +47,31 @@ test('a data test needs test and model header lines instead of a grain', () => {
     'line 1: the header comment needs a "-- test: what must hold" line',
     'line 1: the header comment needs a "-- model: schema.model" line',
   ]);
+});
+
+test("a mart's columns are read from its final select list: aliases, qualified names, commas inside calls and windows", () => {
+  const sql = `-- m
+-- grain: one row per a
+with
+
+final as (
+    select
+        t.a,
+        b,
+        sum(t.c) over (
+            partition by t.a, b
+            order by t.d
+        )::bigint as running_c,
+        coalesce(t.e, 0) as e
+    from t
+)
+
+select * from final`;
+  expect(finalColumns(sql)).toEqual(['a', 'b', 'running_c', 'e']);
+});
+
+test('a mart column without a "-- column" description is reported; described ones are not', () => {
+  const mart = GOOD.replace('-- grain: one row per thing', '-- grain: one row per thing\n-- column id: the thing');
+  expect(lintMartColumns(mart)).toEqual([]);
+  expect(lintMartColumns(GOOD)).toEqual(['line 1: mart column "id" has no description (add "-- column id: what it means" to the header)']);
 });

@@ -6,6 +6,14 @@
 -- materialized: materialized_view
 -- unique_key: product_id, month
 -- not_null: interactions, distinct_users, views, add_to_carts, purchases, reviews
+-- column product_id: the product interacted with
+-- column month: the first day of the month of the interactions (reporting time zone)
+-- column interactions: valid interactions with the product that month, all actions
+-- column distinct_users: how many distinct users those interactions came from
+-- column views: interactions whose action is view
+-- column add_to_carts: interactions whose action is add_to_cart
+-- column purchases: interactions whose action is purchase
+-- column reviews: interactions whose action is review
 with
 
 interactions as (

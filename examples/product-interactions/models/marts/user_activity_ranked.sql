@@ -6,6 +6,12 @@
 -- unique_key: interaction_id
 -- not_null: user_id, activity_rank, product_id, action, occurred_at
 -- index: user_id, activity_rank
+-- column user_id: the user who interacted
+-- column activity_rank: 1 for the user's latest interaction, 2 for the one before, ...
+-- column interaction_id: the interaction's natural key (deduplicated in int_interactions)
+-- column product_id: the product interacted with
+-- column action: view, add_to_cart, purchase or review
+-- column occurred_at: when the interaction happened
 with
 
 interactions as (

@@ -7,6 +7,11 @@
 -- materialized: materialized_view
 -- unique_key: hour, url_level_1, action
 -- not_null: activity_count, unique_users
+-- column hour: the start of the UTC hour the events happened in
+-- column url_level_1: the first path segment of the URL ('/' for the site root)
+-- column action: the event's action
+-- column activity_count: well-formed events in that hour, section and action
+-- column unique_users: distinct user ids among them
 with
 
 web_events as (

@@ -36,6 +36,8 @@ module.exports = {
   maxWorkers: 2,
   projects: [
     { ...base, displayName: 'postgres-18', testMatch: ['**/*.test.ts'] },
-    ...(withPostgres15 ? [{ ...base, displayName: 'postgres-15', testMatch: ON_POSTGRES_15, setupFiles: ['<rootDir>/tests/setup/use-postgres-15.ts'] }] : []),
+    ...(withPostgres15
+      ? [{ ...base, displayName: 'postgres-15', testMatch: ON_POSTGRES_15, setupFiles: ['<rootDir>/tests/setup/use-postgres-15.ts'] }]
+      : []),
   ],
 };

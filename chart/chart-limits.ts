@@ -31,10 +31,14 @@ export function leftOutNote(firstDay: string, lastDay: string, leftOut: LeftOut)
   const parts: string[] = [];
   if (leftOut.days > 0) {
     const which = leftOut.firstDay === leftOut.lastDay ? leftOut.firstDay : `${leftOut.firstDay}..${leftOut.lastDay}`;
-    parts.push(`${plural(leftOut.days, 'day', 'days')} with data left out (${which}): at most ${MAX_CHART_DAYS} consecutive days are drawn, those with most displays`);
+    parts.push(
+      `${plural(leftOut.days, 'day', 'days')} with data left out (${which}): at most ${MAX_CHART_DAYS} consecutive days are drawn, those with most displays`,
+    );
   }
   if (leftOut.categories > 0) {
-    parts.push(`${plural(leftOut.categories, 'category', 'categories')} with fewer displays left out: at most ${MAX_CHART_CATEGORIES} lines are drawn`);
+    parts.push(
+      `${plural(leftOut.categories, 'category', 'categories')} with fewer displays left out: at most ${MAX_CHART_CATEGORIES} lines are drawn`,
+    );
   }
   return parts.length === 0 ? undefined : `showing ${firstDay}..${lastDay}; ${parts.join('; ')}`;
 }

@@ -46,8 +46,6 @@ export function dailySeries(chart: Pick<CategoryCtrRows, 'rows' | 'firstDay' | '
   const rows = chart.rows.filter((row) => drawn.has(row.date));
   const categories = [...new Set(rows.map((row) => row.category))];
   const ctrOf = new Map(rows.map((row) => [`${row.category}\u0000${row.date}`, row.ctr]));
-  const points = categories.flatMap((category) =>
-    days.map((date) => ({ category, date, ctr: ctrOf.get(`${category}\u0000${date}`) ?? null })),
-  );
+  const points = categories.flatMap((category) => days.map((date) => ({ category, date, ctr: ctrOf.get(`${category}\u0000${date}`) ?? null })));
   return { categories, days, points };
 }

@@ -13,7 +13,9 @@ function text(value: unknown): string {
  */
 export function formatTable(columns: string[], rows: unknown[][]): string {
   const cells = rows.map((row) => columns.map((_column, index) => text(row[index])));
-  const align = columns.map((_column, index) => (cells.length > 0 && cells.every((line) => /^-?\d+(\.\d+)?$|^$/.test(line[index] as string)) ? 'right' : 'left'));
+  const align = columns.map((_column, index) =>
+    cells.length > 0 && cells.every((line) => /^-?\d+(\.\d+)?$|^$/.test(line[index] as string)) ? 'right' : 'left',
+  );
   const table = formatTextTable(columns, cells, { align, separator: ' | ', ruleSeparator: '-+-', header: 'left' });
   return `${table}(${rows.length} row${rows.length === 1 ? '' : 's'})\n`;
 }

@@ -92,12 +92,18 @@ export function loadOptionsOf(options: Options, env: NodeJS.ProcessEnv): LoadLak
   return {
     ...DEFAULT_LOAD_OPTIONS,
     concurrency: numberOption(options, env, 'concurrency', 'ELT_CONCURRENCY', DEFAULT_LOAD_OPTIONS.concurrency, count(1, 64)),
-    maxRejectRatio: numberOption(options, env, 'max-reject-ratio', 'ELT_MAX_REJECT_RATIO', DEFAULT_LOAD_OPTIONS.maxRejectRatio, (n) => n >= 0 && n <= 1),
+    maxRejectRatio: numberOption(
+      options,
+      env,
+      'max-reject-ratio',
+      'ELT_MAX_REJECT_RATIO',
+      DEFAULT_LOAD_OPTIONS.maxRejectRatio,
+      (n) => n >= 0 && n <= 1,
+    ),
     retries: numberOption(options, env, 'retries', 'ELT_RETRIES', DEFAULT_LOAD_OPTIONS.retries, count(0, 20)),
     allowDuplicates: options['allow-duplicates'] === true || env.ELT_ALLOW_DUPLICATES === '1' || env.ELT_ALLOW_DUPLICATES === 'true',
   };
 }
-
 
 /** The model settings: flag, else environment variable, else the project's config (else the stored ones). */
 export function settingsOf(options: Options, env: NodeJS.ProcessEnv, project?: { timeZone?: string; sessionGapMinutes?: number }): ModelSettings {

@@ -69,7 +69,9 @@ async function runAsTemporaryReader(admin: PoolClient, url: string, sql: string)
   const password = randomBytes(24).toString('hex');
   try {
     // the leftovers of runs that were killed before they could drop theirs
-    const { rows: stale } = await admin.query<{ name: string }>(`select rolname as name from pg_roles where rolname ~ '^elt_query_[0-9a-f]{16}$' and rolvaliduntil < now()`);
+    const { rows: stale } = await admin.query<{ name: string }>(
+      `select rolname as name from pg_roles where rolname ~ '^elt_query_[0-9a-f]{16}$' and rolvaliduntil < now()`,
+    );
     for (const role of stale) await dropLogin(admin, role.name);
     // quoted by the server (format), valid until a time of the server's clock
     const { rows } = await admin.query<{ statement: string }>(
@@ -79,9 +81,9 @@ async function runAsTemporaryReader(admin: PoolClient, url: string, sql: string)
     );
     await admin.query((rows[0] as { statement: string }).statement);
     // databases do not let PUBLIC connect (migrations revoke it): this login may, to this one alone
-    await admin.query(`select format('grant connect on database %I to %I', current_database(), $1::text) as statement`, [name]).then((granted) =>
-      admin.query((granted.rows[0] as { statement: string }).statement),
-    );
+    await admin
+      .query(`select format('grant connect on database %I to %I', current_database(), $1::text) as statement`, [name])
+      .then((granted) => admin.query((granted.rows[0] as { statement: string }).statement));
   } catch (err) {
     throw new EltError(`elt query cannot create its temporary read-only login: ${describeError(err)}`, ExitCode.database, { cause: err });
   }
@@ -133,7 +135,10 @@ export async function runReadOnlyQuery(pool: Pool, url: string, sql: string): Pr
     const login = await loginOf(client);
     if (login.superuser) {
       if (!login.readRoleExists) {
-        throw new EltError(`elt query needs the role ${READ_ROLE} (Postgres 14+) to run a superuser's query as a reader; connect with a DATABASE_URL of a user that is no superuser`, ExitCode.database);
+        throw new EltError(
+          `elt query needs the role ${READ_ROLE} (Postgres 14+) to run a superuser's query as a reader; connect with a DATABASE_URL of a user that is no superuser`,
+          ExitCode.database,
+        );
       }
       const result = await runAsTemporaryReader(client, url, sql);
       reusable = true;

@@ -46,7 +46,10 @@ export function checkPostgresUrl(url: string): void {
     throw new EltError('DATABASE_URL is not a valid connection URL (expected postgres://user:password@host:port/db)', ExitCode.usage);
   }
   if (!POSTGRES_SCHEMES.has(parsed.protocol)) {
-    throw new EltError(`DATABASE_URL has the scheme "${parsed.protocol}"; expected postgres:// or postgresql:// (a Postgres server: postgres://user:password@host:port/db)`, ExitCode.usage);
+    throw new EltError(
+      `DATABASE_URL has the scheme "${parsed.protocol}"; expected postgres:// or postgresql:// (a Postgres server: postgres://user:password@host:port/db)`,
+      ExitCode.usage,
+    );
   }
   if (!url.slice(parsed.protocol.length).startsWith('//')) {
     throw new EltError('DATABASE_URL is not a valid connection URL (expected postgres://user:password@host:port/db)', ExitCode.usage);
@@ -107,7 +110,10 @@ export const OLDEST_SUPPORTED_POSTGRES = 15;
 export function checkServerVersion(versionNum: number): void {
   const major = Math.floor(versionNum / 10000);
   if (major < OLDEST_SUPPORTED_POSTGRES) {
-    throw new EltError(`the database runs Postgres ${major}; elt needs Postgres ${OLDEST_SUPPORTED_POSTGRES} or newer (upgrade the server, or unset DATABASE_URL to use the embedded Postgres 18)`, ExitCode.usage);
+    throw new EltError(
+      `the database runs Postgres ${major}; elt needs Postgres ${OLDEST_SUPPORTED_POSTGRES} or newer (upgrade the server, or unset DATABASE_URL to use the embedded Postgres 18)`,
+      ExitCode.usage,
+    );
   }
 }
 

@@ -94,7 +94,8 @@ export async function startEmbeddedServer(cwd: string, log: Logger, options: Par
     const ready = await waitUntilReady(layout, keeperPid);
     const password = readFileSync(layout.passwordFile, 'utf8').trim();
     const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${ready.port}/postgres`;
-    if (ready.adopted && startedHere) log.warn(`an embedded Postgres was left running on ${ready.dataDir} by a process that died: it is now stopped when unused`);
+    if (ready.adopted && startedHere)
+      log.warn(`an embedded Postgres was left running on ${ready.dataDir} by a process that died: it is now stopped when unused`);
     if (startedHere) log.info(`embedded Postgres started on port ${ready.port} (data in ${ready.dataDir})`);
     else log.info(`using the embedded Postgres already running on port ${ready.port} (${ready.dataDir})`);
     const held = lease as string;
@@ -102,7 +103,11 @@ export async function startEmbeddedServer(cwd: string, log: Logger, options: Par
   } catch (err) {
     if (lease) dropLease(lease);
     const reason = describeError(err);
-    throw new EltError(`cannot start the embedded Postgres in ${layout.dataDir}: ${reason}; set DATABASE_URL to use another server`, ExitCode.database, { cause: err });
+    throw new EltError(
+      `cannot start the embedded Postgres in ${layout.dataDir}: ${reason}; set DATABASE_URL to use another server`,
+      ExitCode.database,
+      { cause: err },
+    );
   }
 }
 

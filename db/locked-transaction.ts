@@ -33,9 +33,13 @@ async function takeLock(client: PoolClient, lockName: string, kind: LockKind, lo
     }
   } catch (err) {
     if (sqlState(err) === LOCK_NOT_AVAILABLE) {
-      throw new EltError(`waited ${lockTimeoutSeconds} s for the lock ${lockName} (another elt process holds it); try again once it is done`, ExitCode.database, {
-        cause: err,
-      });
+      throw new EltError(
+        `waited ${lockTimeoutSeconds} s for the lock ${lockName} (another elt process holds it); try again once it is done`,
+        ExitCode.database,
+        {
+          cause: err,
+        },
+      );
     }
     const message = describeError(err);
     throw new EltError(`cannot take the lock ${lockName} as ${rows[0]?.role}: ${message}`, ExitCode.database, { cause: err });

@@ -59,7 +59,13 @@ async function readState(pool: Pool): Promise<MigrationState> {
             has_database_privilege(current_database(), 'create') as may_create`,
   );
   const base = rows[0] as { role: string; database: string; migrated: boolean; row_locks: boolean; may_create: boolean };
-  const state: MigrationState = { role: base.role, database: base.database, migrated: base.migrated, rowLocks: base.row_locks, mayMigrate: base.may_create };
+  const state: MigrationState = {
+    role: base.role,
+    database: base.database,
+    migrated: base.migrated,
+    rowLocks: base.row_locks,
+    mayMigrate: base.may_create,
+  };
   if (!base.migrated) return state;
   const { rows: rights } = await pool.query<{ may_read: boolean; may_write: boolean }>(
     "select has_table_privilege('elt.migrations', 'select') as may_read, has_table_privilege('elt.migrations', 'insert') as may_write",
@@ -112,7 +118,10 @@ export async function migrate(
       );
     }
     if (!state.applied) {
-      throw new EltError(`${state.role} may not read elt.migrations: connect as the owner of ${state.database} or a login in one of its roles`, ExitCode.database);
+      throw new EltError(
+        `${state.role} may not read elt.migrations: connect as the owner of ${state.database} or a login in one of its roles`,
+        ExitCode.database,
+      );
     }
     const pending = files.filter((file) => !state.applied?.has(file.name)).map((file) => file.name);
     // procedures follow the code too, but only the owner applies them (a loader does not call them)

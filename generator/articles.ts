@@ -17,16 +17,14 @@ export const md5hex = (s: string): string => createHash('md5').update(s).digest(
 
 export const q = (s: string): string => JSON.stringify(s);
 /** JSON string with every non-ASCII character as a \uXXXX escape (emoji as a surrogate pair) */
-const qAscii = (s: string): string =>
-  q(s).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+const qAscii = (s: string): string => q(s).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 /** `    "k": v,    "k2": v2` (values are JSON text; undefined values are left out) */
 export const members = (pairs: ReadonlyArray<readonly [string, string | undefined]>): string =>
   pairs
     .filter((p): p is readonly [string, string] => p[1] !== undefined)
     .map(([k, v]) => `    "${k}": ${v}`)
     .join(',');
-const jsonArray = (items: readonly string[]): string =>
-  items.length === 0 ? '[]' : `[${items.map((i) => `      ${q(i)}`).join(',')}    ]`;
+const jsonArray = (items: readonly string[]): string => (items.length === 0 ? '[]' : `[${items.map((i) => `      ${q(i)}`).join(',')}    ]`);
 
 // ---------------------------------------------------------------- content
 
@@ -43,21 +41,64 @@ const CATEGORIES: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['cars_motors', ['cars_motors.e_mobility', 'cars_motors.formula_1']],
 ];
 const SOURCES: ReadonlyArray<readonly [string, string]> = [
-  ['gamestar.de', 'GameStar'], ['merkur.de', 'Merkur.de'], ['vice.com', 'VICE'],
-  ['mirror.co.uk', 'Mirror'], ['leparisien.fr', 'Le Parisien'], ['caminteresse.fr', "Ça m'intéresse"],
-  ['quemedices.es', '¡Qué me dices!'], ['natemat.pl', 'naTemat'], ['n-tv.de', 'n-tv'],
-  ['nytimes.com', 'The New York Times '], ['huffingtonpost.co.uk', 'HuffPost UK'], ['auto-motor-und-sport.de', 'auto motor und sport'],
+  ['gamestar.de', 'GameStar'],
+  ['merkur.de', 'Merkur.de'],
+  ['vice.com', 'VICE'],
+  ['mirror.co.uk', 'Mirror'],
+  ['leparisien.fr', 'Le Parisien'],
+  ['caminteresse.fr', "Ça m'intéresse"],
+  ['quemedices.es', '¡Qué me dices!'],
+  ['natemat.pl', 'naTemat'],
+  ['n-tv.de', 'n-tv'],
+  ['nytimes.com', 'The New York Times '],
+  ['huffingtonpost.co.uk', 'HuffPost UK'],
+  ['auto-motor-und-sport.de', 'auto motor und sport'],
 ];
 // titles: subject + verb + object, in the sample's mix of languages (raw UTF-8 included)
-const SUBJECTS = ['Trump', 'Theresa May', 'Bayern München', 'Le PSG', 'Real Madrid', 'Apple', 'Tesla', 'Der DAX',
-  'Die Bundesregierung', 'Macron', 'Netflix', 'Lewandowski', 'Die Polizei in Zürich', 'Kraków'];
-const VERBS = ['wins', 'loses', 'announces', 'rejects', 'verliert gegen', 'überrascht mit', 'kündigt an:', 'annonce',
-  'bat', 'gana', 'zapowiada'];
-const OBJECTS = ['the Brexit deal', 'den Notstand', 'un record historique', 'einen Straßenbahn-Streik',
-  'la réforme des retraites', 'die Formel-1-Saison 2019', 'das neue iPhone', 'eine Oscar-Nominierung',
-  'sondaż dla opozycji', 'la canción del verano', 'die Champions League', 'les gilets jaunes', 'a new Mars mission'];
-const NOTE_TYPES = ['TRENDING_SOCIAL', 'SPECIFIC_TRENDING', 'SERENDIPITY', 'TRENDING_NEWS', 'REAL_LIFE',
-  'GENERAL_NEWS', 'GOOD_TO_KNOW', 'SPECIFIC_NEWS', 'WTF', 'GENERAL_TRENDING'];
+const SUBJECTS = [
+  'Trump',
+  'Theresa May',
+  'Bayern München',
+  'Le PSG',
+  'Real Madrid',
+  'Apple',
+  'Tesla',
+  'Der DAX',
+  'Die Bundesregierung',
+  'Macron',
+  'Netflix',
+  'Lewandowski',
+  'Die Polizei in Zürich',
+  'Kraków',
+];
+const VERBS = ['wins', 'loses', 'announces', 'rejects', 'verliert gegen', 'überrascht mit', 'kündigt an:', 'annonce', 'bat', 'gana', 'zapowiada'];
+const OBJECTS = [
+  'the Brexit deal',
+  'den Notstand',
+  'un record historique',
+  'einen Straßenbahn-Streik',
+  'la réforme des retraites',
+  'die Formel-1-Saison 2019',
+  'das neue iPhone',
+  'eine Oscar-Nominierung',
+  'sondaż dla opozycji',
+  'la canción del verano',
+  'die Champions League',
+  'les gilets jaunes',
+  'a new Mars mission',
+];
+const NOTE_TYPES = [
+  'TRENDING_SOCIAL',
+  'SPECIFIC_TRENDING',
+  'SERENDIPITY',
+  'TRENDING_NEWS',
+  'REAL_LIFE',
+  'GENERAL_NEWS',
+  'GOOD_TO_KNOW',
+  'SPECIFIC_NEWS',
+  'WTF',
+  'GENERAL_TRENDING',
+];
 export const BROWSERS = ['Chrome', 'Custom Chrome Tabs', 'Samsung Internet', 'WebView'];
 /** Shown every day, so every file holds every escape the loader must keep unchanged. */
 export const EVERGREEN: ReadonlyArray<{ title: string; category: string; asciiOnly?: true }> = [
@@ -87,9 +128,10 @@ export function makeArticle(seed: number, key: string, publishMs: number, evergr
   const r = mulberry32(digest.readUInt32LE(0));
   const feed = r() < 0.35 ? 'top' : 'my';
   const hex = digest.toString('hex');
-  const id = feed === 'top'
-    ? `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${'89ab'[digest[8]! & 3]}${hex.slice(17, 20)}-${hex.slice(20)}`
-    : digest.toString('base64url');
+  const id =
+    feed === 'top'
+      ? `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${'89ab'[digest[8]! & 3]}${hex.slice(17, 20)}-${hex.slice(20)}`
+      : digest.toString('base64url');
   const cat = evergreen ? CATEGORIES.find(([c]) => c === evergreen.category) : pick(r, CATEGORIES);
   const [category, allSubs] = cat ?? CATEGORIES[0]!;
   const subs = feed === 'top' ? [] : allSubs.filter(() => r() < 0.6);
@@ -103,7 +145,12 @@ export function makeArticle(seed: number, key: string, publishMs: number, evergr
   const slug = md5hex(key).slice(0, 10);
   const publishTime = r() < 0.9 ? q(new Date(publishMs - int(r, 0, 720) * MIN_MS).toISOString().slice(0, 19) + 'Z') : undefined;
   const noteType = feed === 'my' ? q(pick(r, NOTE_TYPES)) : undefined;
-  const common = { id: q(id), domain: r() < 0.95 ? q(domain) : undefined, name: q(sourceName), url: q(`https://${domain}/amp/${slug}.html?utm_source=upday&x=1`) };
+  const common = {
+    id: q(id),
+    domain: r() < 0.95 ? q(domain) : undefined,
+    name: q(sourceName),
+    url: q(`https://${domain}/amp/${slug}.html?utm_source=upday&x=1`),
+  };
   const subsJson = feed === 'top' || subs.length > 0 || r() < 0.5 ? jsonArray(subs) : undefined;
   const stream = feed === 'top' ? (r() < 0.05 ? '"breaking"' : '"ntk"') : '"wtk"';
   // a few articles are clicked under another headline than the card showed
@@ -111,12 +158,35 @@ export function makeArticle(seed: number, key: string, publishMs: number, evergr
   return {
     category,
     feed,
-    displayHead: members([['category', q(category)], ['id', common.id], ['noteType', noteType], ['orientation', '"PORTRAIT"']]),
-    displayTail: members([['publishTime', publishTime], ['sourceDomain', common.domain], ['sourceName', common.name],
-      ['stream', stream], ['streamType', feed === 'my' ? '"my news"' : undefined], ['subcategories', subsJson],
-      ['title', titleJson], ['url', common.url]]),
-    viewHead: members([['category', q(category)], ['id', common.id], ['network', '"online"'], ['noteType', noteType],
-      ['publishTime', publishTime], ['sourceDomain', common.domain], ['sourceName', common.name]]),
-    viewTail: members([['subcategories', subsJson], ['title', viewTitle], ['url', common.url]]),
+    displayHead: members([
+      ['category', q(category)],
+      ['id', common.id],
+      ['noteType', noteType],
+      ['orientation', '"PORTRAIT"'],
+    ]),
+    displayTail: members([
+      ['publishTime', publishTime],
+      ['sourceDomain', common.domain],
+      ['sourceName', common.name],
+      ['stream', stream],
+      ['streamType', feed === 'my' ? '"my news"' : undefined],
+      ['subcategories', subsJson],
+      ['title', titleJson],
+      ['url', common.url],
+    ]),
+    viewHead: members([
+      ['category', q(category)],
+      ['id', common.id],
+      ['network', '"online"'],
+      ['noteType', noteType],
+      ['publishTime', publishTime],
+      ['sourceDomain', common.domain],
+      ['sourceName', common.name],
+    ]),
+    viewTail: members([
+      ['subcategories', subsJson],
+      ['title', viewTitle],
+      ['url', common.url],
+    ]),
   };
 }

@@ -73,7 +73,8 @@ function resolveOptions(options: Partial<LakeOptions> & { outDir: string }): Lak
     throw new OptionError(`startDate must be a real date YYYY-MM-DD, got '${o.startDate}'`);
   }
   if (!Number.isInteger(o.days) || o.days < 1) throw new OptionError(`days must be a positive integer, got ${o.days}`);
-  if (!Number.isInteger(o.eventsPerDay) || o.eventsPerDay < 1) throw new OptionError(`eventsPerDay must be a positive integer, got ${o.eventsPerDay}`);
+  if (!Number.isInteger(o.eventsPerDay) || o.eventsPerDay < 1)
+    throw new OptionError(`eventsPerDay must be a positive integer, got ${o.eventsPerDay}`);
   if (!Number.isInteger(o.seed)) throw new OptionError(`seed must be an integer, got ${o.seed}`);
   return o;
 }

@@ -28,8 +28,17 @@ function timestamp(ms: number): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 23)} +0000`;
 }
 
-interface Session { id: string; user: string; firstLate: boolean }
-interface SessionShape { until?: number; gap?: boolean; orphanClick?: boolean; evergreen?: boolean }
+interface Session {
+  id: string;
+  user: string;
+  firstLate: boolean;
+}
+interface SessionShape {
+  until?: number;
+  gap?: boolean;
+  orphanClick?: boolean;
+  evergreen?: boolean;
+}
 
 export class Lake {
   private readonly r: Rand;
@@ -72,7 +81,12 @@ export class Lake {
     this.malformedRows = 0;
     this.own = 0;
     const kinds = this.o.malformed
-      ? [...MALFORMED_KINDS, ...Array.from({ length: Math.max(0, Math.round(this.o.eventsPerDay * MALFORMED_RATE) - MALFORMED_KINDS.length) }, () => pick(r, MALFORMED_KINDS))]
+      ? [
+          ...MALFORMED_KINDS,
+          ...Array.from({ length: Math.max(0, Math.round(this.o.eventsPerDay * MALFORMED_RATE) - MALFORMED_KINDS.length) }, () =>
+            pick(r, MALFORMED_KINDS),
+          ),
+        ]
       : [];
     const target = Math.max(this.o.eventsPerDay, 4 * kinds.length);
     this.plan = new Map();
@@ -129,13 +143,29 @@ export class Lake {
     };
     let t = t0;
     if (r() < 0.3) {
-      this.emit(t, s, 'app_opened', `{${members([['network', '"wifi"'], ['os', '"Android 8.0.0"']])}  }`);
+      this.emit(
+        t,
+        s,
+        'app_opened',
+        `{${members([
+          ['network', '"wifi"'],
+          ['os', '"Android 8.0.0"'],
+        ])}  }`,
+      );
       t += int(r, 500, 3000);
     }
     const click = (a: Article, stream: string): void => {
       this.emit(t, s, 'article_viewed', `{    "browser": ${q(pick(r, BROWSERS))},${a.viewHead},    "stream": ${stream},${a.viewTail}  }`);
       t += int(r, 5_000, 180_000);
-      this.emit(t, s, 'article_closed', `{${members([['browser', q(pick(r, BROWSERS))], ['stream', stream]])}  }`);
+      this.emit(
+        t,
+        s,
+        'article_closed',
+        `{${members([
+          ['browser', q(pick(r, BROWSERS))],
+          ['stream', stream],
+        ])}  }`,
+      );
       t += int(r, 1_000, 5_000);
     };
     if (shape.orphanClick || r() < 0.03) click(this.article(d), '"push"'); // opened from a push: no display
@@ -147,7 +177,12 @@ export class Lake {
       const a = shape.evergreen && i < this.evergreen.length ? (this.evergreen[i] as Article) : this.article(d);
       position += int(r, 1, 3);
       const pos = a.feed === 'top' ? i % 15 : position;
-      this.emit(t, s, a.feed === 'top' ? 'top_news_card_viewed' : 'my_news_card_viewed', `{${a.displayHead},    "position": "${pos}",${a.displayTail}  }`);
+      this.emit(
+        t,
+        s,
+        a.feed === 'top' ? 'top_news_card_viewed' : 'my_news_card_viewed',
+        `{${a.displayHead},    "position": "${pos}",${a.displayTail}  }`,
+      );
       t += int(r, 1_500, 15_000);
       if (r() < 0.12 || (shape.evergreen && i === 0)) click(a, a.feed === 'top' ? '"ntk"' : '"wtk"');
       else t += int(r, 800, 12_000);

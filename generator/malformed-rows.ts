@@ -4,7 +4,12 @@
  * at least one of each kind.
  */
 
-export interface RowParts { ts: string; date: string; rest: string /* session, event, user */; attrs: string }
+export interface RowParts {
+  ts: string;
+  date: string;
+  rest: string /* session, event, user */;
+  attrs: string;
+}
 export const MALFORMED: Readonly<Record<string, (p: RowParts) => string>> = {
   fields4: (p) => `${p.ts}\t${p.rest}`,
   fields6: (p) => `${p.ts}\t${p.rest}\t${p.attrs}\tandroid`,

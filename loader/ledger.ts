@@ -27,7 +27,14 @@ export async function findLoaded(client: PoolClient, uri: string): Promise<Loade
     [uri],
   );
   const row = rows[0];
-  return row && { loadId: row.load_id, contentId: row.content_id, size: row.size_bytes === null ? null : Number(row.size_bytes), modifiedAt: row.modified_at };
+  return (
+    row && {
+      loadId: row.load_id,
+      contentId: row.content_id,
+      size: row.size_bytes === null ? null : Number(row.size_bytes),
+      modifiedAt: row.modified_at,
+    }
+  );
 }
 
 /** The load of a content id under another URI, with rows (content without rows cannot be counted twice). */
@@ -83,7 +90,9 @@ export async function markDuplicate(client: PoolClient, loadId: string, original
 
 /** Of the loads `loadIds`, those no longer 'loaded' (replaced since): their duplicates are duplicates no more. */
 export async function noLongerLoaded(pool: Pool, loadIds: string[]): Promise<Set<string>> {
-  const { rows } = await pool.query<{ load_id: string }>("select load_id from raw.loads where load_id = any($1::bigint[]) and status <> 'loaded'", [loadIds]);
+  const { rows } = await pool.query<{ load_id: string }>("select load_id from raw.loads where load_id = any($1::bigint[]) and status <> 'loaded'", [
+    loadIds,
+  ]);
   return new Set(rows.map((row) => row.load_id));
 }
 
@@ -136,11 +145,7 @@ export async function replaceLoad(client: PoolClient, loadId: string): Promise<v
   await client.query("update raw.loads set status = 'replaced' where load_id = $1", [loadId]);
 }
 
-export async function finishLoad(
-  client: PoolClient,
-  loadId: string,
-  counts: { rows: number; rejects: number; ms: number },
-): Promise<void> {
+export async function finishLoad(client: PoolClient, loadId: string, counts: { rows: number; rejects: number; ms: number }): Promise<void> {
   await client.query(
     `update raw.loads
         set status = 'loaded', row_count = $2, reject_count = $3,

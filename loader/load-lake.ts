@@ -90,7 +90,9 @@ export async function loadLake(pool: Pool, objects: LakeObject[], log: Logger, o
       if (signal?.aborted) return result;
       if (result.status !== 'failed' || !result.transient || attempt > settings.retries) return result;
       const delay = settings.retryDelayMs * 2 ** (attempt - 1);
-      progress.log.warn(`${position} ${object.uri}: ${result.error}; retrying in ${formatMs(delay)} (attempt ${attempt + 1} of ${settings.retries + 1})`);
+      progress.log.warn(
+        `${position} ${object.uri}: ${result.error}; retrying in ${formatMs(delay)} (attempt ${attempt + 1} of ${settings.retries + 1})`,
+      );
       await sleep(delay, signal);
       if (signal?.aborted) return result;
     }
@@ -132,14 +134,23 @@ export async function loadLake(pool: Pool, objects: LakeObject[], log: Logger, o
   };
 
   try {
-    await loadAll(objects.map((_, index) => index), true);
+    await loadAll(
+      objects.map((_, index) => index),
+      true,
+    );
     signal?.throwIfAborted();
     // a duplicate of content that this very run replaced (a.tsv changed, b.tsv the former copy of it)
     // may have been judged before the replacement: it duplicates nothing now, so it loads now
     const duplicates = results.flatMap((result, index) => (result.status === 'duplicate' ? [index] : []));
     if (duplicates.length > 0) {
-      const gone = await noLongerLoaded(pool, duplicates.map((index) => (results[index]?.duplicateOf as LoadedElsewhere).loadId));
-      await loadAll(duplicates.filter((index) => gone.has((results[index]?.duplicateOf as LoadedElsewhere).loadId)), false);
+      const gone = await noLongerLoaded(
+        pool,
+        duplicates.map((index) => (results[index]?.duplicateOf as LoadedElsewhere).loadId),
+      );
+      await loadAll(
+        duplicates.filter((index) => gone.has((results[index]?.duplicateOf as LoadedElsewhere).loadId)),
+        false,
+      );
     }
     signal?.throwIfAborted();
   } finally {

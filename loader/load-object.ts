@@ -86,7 +86,12 @@ const QUOTED_REASONS = 3;
 
 /** True when the loaded version has the same size and modification time (sources that know them). */
 function isSameFile(loaded: LoadedVersion, object: LakeObject): boolean {
-  return object.modifiedAt !== undefined && loaded.modifiedAt !== null && loaded.size === object.size && loaded.modifiedAt.getTime() === object.modifiedAt.getTime();
+  return (
+    object.modifiedAt !== undefined &&
+    loaded.modifiedAt !== null &&
+    loaded.size === object.size &&
+    loaded.modifiedAt.getTime() === object.modifiedAt.getTime()
+  );
 }
 
 /** Raised when an object has too many rejected rows to be trusted. */
@@ -216,7 +221,9 @@ export async function loadObject(pool: Pool, object: LakeObject, options: LoadOb
       if (counter.bytes < object.size) throw new TruncatedReadError(counter.bytes, object.size);
       // the server's own count (COPY n): a row the table did not take (a trigger, a rule) is never counted as loaded
       if (copy.rowCount !== toRows.rows) {
-        throw new Error(`COPY stored ${copy.rowCount} rows where ${toRows.rows} were sent: raw.raw_events did not take every row (a trigger or rule on it?)`);
+        throw new Error(
+          `COPY stored ${copy.rowCount} rows where ${toRows.rows} were sent: raw.raw_events did not take every row (a trigger or rule on it?)`,
+        );
       }
       const total = toRows.rows + toRows.rejects;
       if (toRows.rejects > 0 && toRows.rejects / total > options.maxRejectRatio) {

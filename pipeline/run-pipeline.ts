@@ -75,5 +75,10 @@ export async function runPipeline(pool: Pool, config: PipelineConfig, log: Logge
 
 /** After a run: its summary, chart and docs site in the output folder (the chart draws the clickstream's category CTR). */
 export function writeRunOutputs(pool: Pool, report: RunReport, config: PipelineConfig, log: Logger): Promise<void> {
-  return outputStep(pool, report, { outputDir: config.outputDir ?? './out', withChart: config.project.name === DEFAULT_PROJECT_NAME, modelsDir: config.project.modelsDir }, log);
+  return outputStep(
+    pool,
+    report,
+    { outputDir: config.outputDir ?? './out', withChart: config.project.name === DEFAULT_PROJECT_NAME, modelsDir: config.project.modelsDir },
+    log,
+  );
 }

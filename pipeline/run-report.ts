@@ -41,7 +41,11 @@ export function formatReport(report: RunReport): string {
   }
   if (report.build) {
     const { result, ms } = report.build;
-    step('build', `${result.built.length} built, ${result.unchanged.length} unchanged${result.dropped.length ? `, ${result.dropped.length} dropped` : ''}`, ms);
+    step(
+      'build',
+      `${result.built.length} built, ${result.unchanged.length} unchanged${result.dropped.length ? `, ${result.dropped.length} dropped` : ''}`,
+      ms,
+    );
     if (result.dropped.length) lines.push(`    DROPPED (no longer in the models folder): ${result.dropped.join(', ')}`);
   }
   if (report.refresh) {
@@ -53,7 +57,8 @@ export function formatReport(report: RunReport): string {
     const { results, ms } = report.tests;
     const failed = results.filter((result) => result.failures > 0);
     step('test', `${results.length - failed.length} of ${results.length} data tests passed (elt test also runs those reading raw)`, ms);
-    for (const result of failed) lines.push(`    FAILED ${result.test.name} (${result.test.model}): ${result.error ?? `${result.failures} offending row(s)`}`);
+    for (const result of failed)
+      lines.push(`    FAILED ${result.test.name} (${result.test.model}): ${result.error ?? `${result.failures} offending row(s)`}`);
   }
   lines.push(`  ${'total'.padEnd(75)}${formatMs(report.totalMs).padStart(10)}`);
   return `${lines.join('\n')}\n`;

@@ -24,7 +24,12 @@ export async function migrateStep(pool: Pool, dir: string, log: Logger): Promise
   return { applied: result.applied, ms };
 }
 
-export async function loadStep(pool: Pool, objects: LakeObject[], log: Logger, options: Partial<LoadLakeOptions>): Promise<Required<RunReport>['load']> {
+export async function loadStep(
+  pool: Pool,
+  objects: LakeObject[],
+  log: Logger,
+  options: Partial<LoadLakeOptions>,
+): Promise<Required<RunReport>['load']> {
   log.info(`loading ${objects.length} lake file(s)`);
   const { result, ms } = await timed(log, 'load', () => loadLake(pool, objects, log, options));
   return { summary: result, ms };
@@ -41,7 +46,9 @@ export async function buildStep(
   options: { modelsDir: string; full: boolean; select?: string[] },
   log: Logger,
 ): Promise<Required<RunReport>['build']> {
-  const { result, ms } = await timed(log, 'build', () => buildModels(pool, { dir: options.modelsDir, log, full: options.full, select: options.select }));
+  const { result, ms } = await timed(log, 'build', () =>
+    buildModels(pool, { dir: options.modelsDir, log, full: options.full, select: options.select }),
+  );
   return { result, ms };
 }
 
@@ -50,7 +57,9 @@ export async function refreshStep(
   options: { modelsDir: string; alreadyFresh: Set<string>; only?: string[] },
   log: Logger,
 ): Promise<Required<RunReport>['refresh']> {
-  const { result, ms } = await timed(log, 'refresh', () => refreshMarts(pool, { dir: options.modelsDir, log, alreadyFresh: options.alreadyFresh, only: options.only }));
+  const { result, ms } = await timed(log, 'refresh', () =>
+    refreshMarts(pool, { dir: options.modelsDir, log, alreadyFresh: options.alreadyFresh, only: options.only }),
+  );
   return { marts: result, ms };
 }
 

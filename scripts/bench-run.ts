@@ -28,7 +28,9 @@ export interface ChildRun {
 
 /** The environment for a child: ours without any ELT_* setting (they would change what is measured), on `databaseUrl`. */
 export function childEnv(databaseUrl: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ELT_') && name !== 'DATABASE_URL'));
+  const env: NodeJS.ProcessEnv = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('ELT_') && name !== 'DATABASE_URL'),
+  );
   return { ...env, DATABASE_URL: databaseUrl };
 }
 

@@ -125,9 +125,14 @@ async function eltFigures(ctx: BenchContext, args: string[], db: Database, label
 }
 
 /** What a load should have done against what it did; a note when it skipped files. */
-function checkLoad(done: Pick<LoadSummary, 'loaded' | 'skipped' | 'failed' | 'rows' | 'rejects'>, expected: { files: number; rows: number }): string | undefined {
+function checkLoad(
+  done: Pick<LoadSummary, 'loaded' | 'skipped' | 'failed' | 'rows' | 'rejects'>,
+  expected: { files: number; rows: number },
+): string | undefined {
   if (done.failed > 0 || done.rows !== expected.rows || done.loaded !== expected.files) {
-    throw new Error(`expected ${expected.files} file(s), ${expected.rows} rows loaded; elt says ${done.loaded} loaded, ${done.failed} failed, ${done.rows} rows, ${done.rejects} rejected`);
+    throw new Error(
+      `expected ${expected.files} file(s), ${expected.rows} rows loaded; elt says ${done.loaded} loaded, ${done.failed} failed, ${done.rows} rows, ${done.rejects} rejected`,
+    );
   }
   return done.skipped > 0 ? `${done.loaded} file loaded, ${done.skipped} skipped` : undefined;
 }
@@ -142,12 +147,21 @@ async function loadStep(ctx: BenchContext, db: Database, concurrency: number): P
             coalesce(sum(row_count) filter (where status = 'loaded'), 0) as rows, coalesce(sum(reject_count) filter (where status = 'loaded'), 0) as rejects
        from raw.loads`,
   );
-  const note = checkLoad({ ...ledger, skipped: 0, rows: Number(ledger.rows), rejects: Number(ledger.rejects) }, { files: lake.files.length, rows: lake.rows });
+  const note = checkLoad(
+    { ...ledger, skipped: 0, rows: Number(ledger.rows), rejects: Number(ledger.rejects) },
+    { files: lake.files.length, rows: lake.rows },
+  );
   return { ...figures, note };
 }
 
 /** `elt run` on `db` with the lake (the next day in it), checked in its summary.json. */
-async function runStep(ctx: BenchContext, db: Database, label: string, tag: string, expected: { files: number; rows: number; bytes: number }): Promise<Figures> {
+async function runStep(
+  ctx: BenchContext,
+  db: Database,
+  label: string,
+  tag: string,
+  expected: { files: number; rows: number; bytes: number },
+): Promise<Figures> {
   const { lake } = ctx;
   const nextDayInLake = join(lake.dir, basename(lake.nextDay.path));
   if (!existsSync(nextDayInLake)) await copyFile(lake.nextDay.path, nextDayInLake);
@@ -167,7 +181,11 @@ async function baseline(ctx: BenchContext): Promise<Figures> {
   const figures = { wallMs: 0, clientCpuMs: 0 as number | undefined, peakMb: 0 };
   for (const file of ctx.baseline.files) {
     const copy = `\\copy ${BASELINE_TABLE} from '${file.replaceAll("'", "''")}' ${BASELINE_COPY_OPTIONS}`;
-    const run = await runChild(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db.url, '-c', copy], { databaseUrl: db.url, log: ctx.log, label: 'psql' });
+    const run = await runChild(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db.url, '-c', copy], {
+      databaseUrl: db.url,
+      log: ctx.log,
+      label: 'psql',
+    });
     if (run.code !== 0) throw new Error(`psql ${failureOf(run)}`);
     figures.wallMs += run.wallMs;
     figures.clientCpuMs = figures.clientCpuMs !== undefined && run.cpuMs !== undefined ? figures.clientCpuMs + run.cpuMs : undefined;
@@ -177,7 +195,14 @@ async function baseline(ctx: BenchContext): Promise<Figures> {
   const copied = Number((await query<{ count: string }>(db.url, `select count(*) as count from ${BASELINE_TABLE}`)).count);
   await ctx.dropDatabase(db.name);
   if (copied !== lake.rows) throw new Error(`psql copied ${copied} rows, the lake has ${lake.rows}`);
-  return { ...figures, peakMb: figures.peakMb || undefined, rows: lake.rows, bytes: lake.bytes, serverCpuMs, note: `${lake.files.length} psql processes, one per file` };
+  return {
+    ...figures,
+    peakMb: figures.peakMb || undefined,
+    rows: lake.rows,
+    bytes: lake.bytes,
+    serverCpuMs,
+    note: `${lake.files.length} psql processes, one per file`,
+  };
 }
 
 const LOADED = { step: 'load-c2', note: 'needs the database elt load --concurrency 2 loaded' } as const;
@@ -208,7 +233,10 @@ export const STEPS: readonly BenchStep[] = [
   {
     id: 'refresh',
     needs: { step: 'build-full', note: 'needs the built models' },
-    run: async (ctx) => ({ ...(await eltFigures(ctx, ['refresh'], mainOf(ctx), 'refresh', ctx.lake)), note: 'concurrently (the marts are populated)' }),
+    run: async (ctx) => ({
+      ...(await eltFigures(ctx, ['refresh'], mainOf(ctx), 'refresh', ctx.lake)),
+      note: 'concurrently (the marts are populated)',
+    }),
   },
   {
     id: 'incremental',
@@ -221,7 +249,11 @@ export const STEPS: readonly BenchStep[] = [
       if (ctx.main) await ctx.dropDatabase(ctx.main.name);
       const db = await ctx.createDatabase('full');
       const { lake } = ctx;
-      const figures = await runStep(ctx, db, 'run all days', 'full-run', { files: lake.files.length + 1, rows: lake.rows + lake.nextDay.rows, bytes: lake.bytes + lake.nextDay.bytes });
+      const figures = await runStep(ctx, db, 'run all days', 'full-run', {
+        files: lake.files.length + 1,
+        rows: lake.rows + lake.nextDay.rows,
+        bytes: lake.bytes + lake.nextDay.bytes,
+      });
       await ctx.dropDatabase(db.name);
       return figures;
     },

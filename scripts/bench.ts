@@ -68,7 +68,16 @@ export interface BenchReport {
 
 const START_DATE = '2019-02-15';
 const DAY_MS = 86_400_000;
-const SETTINGS = ['shared_buffers', 'max_wal_size', 'fsync', 'synchronous_commit', 'wal_level', 'work_mem', 'maintenance_work_mem', 'max_parallel_workers_per_gather'];
+const SETTINGS = [
+  'shared_buffers',
+  'max_wal_size',
+  'fsync',
+  'synchronous_commit',
+  'wal_level',
+  'work_mem',
+  'maintenance_work_mem',
+  'max_parallel_workers_per_gather',
+];
 
 export const USAGE = `Usage: npm run bench -- [--events 1000000] [--days 10] [--out bench-results/] [--keep]
 
@@ -182,22 +191,40 @@ export async function runBench(options: BenchOptions, log: Logger): Promise<Benc
     const adminClient = new Client({ connectionString: serverUrl });
     admin = adminClient;
     await adminClient.connect();
-    const { rows: info } = await adminClient.query<{ version: string; pid: number }>("select current_setting('server_version') as version, pg_backend_pid() as pid");
+    const { rows: info } = await adminClient.query<{ version: string; pid: number }>(
+      "select current_setting('server_version') as version, pg_backend_pid() as pid",
+    );
     const { rows: settings } = await adminClient.query<{ name: string; setting: string }>(
       'select name, current_setting(name) as setting from pg_settings where name = any($1) order by name',
       [SETTINGS],
     );
     const postgresSettings = Object.fromEntries(settings.map((row) => [row.name, row.setting]));
     const postmaster = info[0] ? localPostmaster(info[0].pid) : undefined;
-    log.info(`Postgres ${info[0]?.version ?? '?'}; ${postmaster ? `local server (pid ${postmaster}): its CPU time is measured` : 'server CPU time not measured (not a local server)'}`);
+    log.info(
+      `Postgres ${info[0]?.version ?? '?'}; ${postmaster ? `local server (pid ${postmaster}): its CPU time is measured` : 'server CPU time not measured (not a local server)'}`,
+    );
 
     // ------------------------------------------------------------ lake
     const eventsPerDay = Math.max(1, Math.round(options.events / options.days));
     log.info(`generating ${options.days} day(s), ~${eventsPerDay.toLocaleString('en-US')} events/day, seed ${options.seed} into ${lakeDir}`);
     const generateStarted = performance.now();
-    const lake = await generateLake({ outDir: lakeDir, days: options.days, eventsPerDay, seed: options.seed, malformed: false, startDate: START_DATE });
+    const lake = await generateLake({
+      outDir: lakeDir,
+      days: options.days,
+      eventsPerDay,
+      seed: options.seed,
+      malformed: false,
+      startDate: START_DATE,
+    });
     const nextDayDate = nextDate(START_DATE, options.days);
-    const [nextDay] = await generateLake({ outDir: join(root, 'next-day'), days: 1, eventsPerDay, seed: options.seed, malformed: false, startDate: nextDayDate });
+    const [nextDay] = await generateLake({
+      outDir: join(root, 'next-day'),
+      days: 1,
+      eventsPerDay,
+      seed: options.seed,
+      malformed: false,
+      startDate: nextDayDate,
+    });
     if (!nextDay) throw new Error('the generator wrote no file for the next day');
     const sum = (key: 'rows' | 'bytes'): number => lake.reduce((total, file) => total + file[key], 0);
     const ctx: BenchContext = {
@@ -224,11 +251,18 @@ export async function runBench(options: BenchOptions, log: Logger): Promise<Benc
         };
       },
     };
-    log.info(`lake: ${lake.length} files, ${ctx.lake.rows.toLocaleString('en-US')} rows, ${(ctx.lake.bytes / 1024 / 1024).toFixed(1)} MB, in ${formatMs(performance.now() - generateStarted)}`);
+    log.info(
+      `lake: ${lake.length} files, ${ctx.lake.rows.toLocaleString('en-US')} rows, ${(ctx.lake.bytes / 1024 / 1024).toFixed(1)} MB, in ${formatMs(performance.now() - generateStarted)}`,
+    );
     if (options.psql) await prepareBaseline(ctx);
 
     // ------------------------------------------------------------ steps (a checkpoint first writes what earlier steps left dirty, so it is not charged to the next one)
-    const steps = await runSteps(ctx, () => adminClient.query('checkpoint').then(() => undefined, () => undefined));
+    const steps = await runSteps(ctx, () =>
+      adminClient.query('checkpoint').then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
 
     return {
       benchmark: 'clickstream-elt',
@@ -331,7 +365,9 @@ export async function main(argv: string[]): Promise<number> {
   });
   const machine = describeMachine();
   options.psql = machine.psql ? 'psql' : null;
-  log.info(`${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.psql ?? 'no psql: the baseline is skipped'}`);
+  log.info(
+    `${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.psql ?? 'no psql: the baseline is skipped'}`,
+  );
   const report = await runBench(options, log);
   await mkdir(options.outDir, { recursive: true });
   const jsonPath = join(options.outDir, 'bench.json');

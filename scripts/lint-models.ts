@@ -12,9 +12,44 @@ import { join, relative, sep } from 'node:path';
 import { parseHeader, settingsOf } from '../transform/model-header';
 
 const KEYWORDS = [
-  'select', 'from', 'where', 'group', 'by', 'order', 'having', 'join', 'left', 'inner', 'outer', 'on', 'with',
-  'as', 'and', 'or', 'not', 'case', 'when', 'then', 'else', 'end', 'over', 'partition', 'filter', 'cross',
-  'distinct', 'union', 'all', 'is', 'null', 'in', 'between', 'rows', 'unbounded', 'preceding', 'current', 'row',
+  'select',
+  'from',
+  'where',
+  'group',
+  'by',
+  'order',
+  'having',
+  'join',
+  'left',
+  'inner',
+  'outer',
+  'on',
+  'with',
+  'as',
+  'and',
+  'or',
+  'not',
+  'case',
+  'when',
+  'then',
+  'else',
+  'end',
+  'over',
+  'partition',
+  'filter',
+  'cross',
+  'distinct',
+  'union',
+  'all',
+  'is',
+  'null',
+  'in',
+  'between',
+  'rows',
+  'unbounded',
+  'preceding',
+  'current',
+  'row',
 ];
 const UPPER_KEYWORD = new RegExp(`\\b(${KEYWORDS.map((k) => k.toUpperCase()).join('|')})\\b`);
 const MAX_LINE = 120;
@@ -32,7 +67,13 @@ function codeOnly(sql: string): string {
 export function lintModel(sql: string, kind: 'model' | 'test' = 'model'): string[] {
   const problems: string[] = [];
   const header = parseHeader(sql).lines;
-  const required = kind === 'model' ? [['grain', 'one row per ...']] : [['test', 'what must hold'], ['model', 'schema.model']];
+  const required =
+    kind === 'model'
+      ? [['grain', 'one row per ...']]
+      : [
+          ['test', 'what must hold'],
+          ['model', 'schema.model'],
+        ];
   for (const [key, hint] of required) {
     if (!header.some((line) => line.startsWith(`${key}:`))) problems.push(`line 1: the header comment needs a "-- ${key}: ${hint}" line`);
   }

@@ -15,7 +15,10 @@ export interface BuildResult {
 }
 
 function quoteName(name: string): string {
-  return name.split('.').map((part) => `"${part}"`).join('.');
+  return name
+    .split('.')
+    .map((part) => `"${part}"`)
+    .join('.');
 }
 
 function relationKind(materialized: string): string {
@@ -39,7 +42,16 @@ async function recordModel(client: PoolClient, model: Model, order: number, unfi
             incremental_from = excluded.incremental_from, source_view = excluded.source_view,
             settings_fingerprint = case when $8 then null else elt.models.settings_fingerprint end,
             built_at = now()`,
-    [model.name, model.checksum, model.materialized, order, model.incrementalBy ?? null, model.incrementalFrom ?? null, model.sourceView ?? null, unfilled],
+    [
+      model.name,
+      model.checksum,
+      model.materialized,
+      order,
+      model.incrementalBy ?? null,
+      model.incrementalFrom ?? null,
+      model.sourceView ?? null,
+      unfilled,
+    ],
   );
 }
 
@@ -146,7 +158,10 @@ async function applyDescriptions(client: PoolClient, models: Model[]): Promise<v
     const present = columns.filter((row) => row.name === model.name);
     for (const column of model.columns) {
       if (!present.some((row) => row.column === column.name)) {
-        throw new EltError(`model ${model.name} (${model.path}): "-- column ${column.name}:" describes a column the model does not have`, ExitCode.modelFailed);
+        throw new EltError(
+          `model ${model.name} (${model.path}): "-- column ${column.name}:" describes a column the model does not have`,
+          ExitCode.modelFailed,
+        );
       }
     }
     for (const row of present) {
@@ -182,10 +197,7 @@ function resolveSelector(models: Model[], selector: string): string {
  * new version, and an object outside the models that depends on one makes the
  * build fail loudly instead of being dropped.
  */
-export async function buildModels(
-  pool: Pool,
-  options: { dir: string; log: Logger; full?: boolean; select?: string[] },
-): Promise<BuildResult> {
+export async function buildModels(pool: Pool, options: { dir: string; log: Logger; full?: boolean; select?: string[] }): Promise<BuildResult> {
   const models = readModels(options.dir);
   const selected = new Set((options.select ?? []).map((selector) => resolveSelector(models, selector)));
   return withLockedTransaction(pool, 'clickstream-elt:build', async (client) => {
@@ -196,8 +208,10 @@ export async function buildModels(
     // a folder that shares no model with the database is a mistyped path or another project's: drop nothing
     if (stored.length > 0 && removed.length === stored.length) {
       throw new EltError(
-        `the models folder ${options.dir} holds none of the ${stored.length} models this database has (${stored.map((row) => row.name).sort().join(', ')}): ` +
-          'for another pipeline use --project <dir> (a database of its own); nothing was dropped',
+        `the models folder ${options.dir} holds none of the ${stored.length} models this database has (${stored
+          .map((row) => row.name)
+          .sort()
+          .join(', ')}): ` + 'for another pipeline use --project <dir> (a database of its own); nothing was dropped',
         ExitCode.usage,
       );
     }

@@ -72,12 +72,16 @@ function genericTests(model: Model): DataTest[] {
 function singularTests(dir: string): DataTest[] {
   let files: string[];
   try {
-    files = readdirSync(join(dir, 'tests')).filter((file) => file.endsWith('.sql')).sort();
+    files = readdirSync(join(dir, 'tests'))
+      .filter((file) => file.endsWith('.sql'))
+      .sort();
   } catch {
     return [];
   }
   return files.map((file) => {
-    const sql = readFileSync(join(dir, 'tests', file), 'utf8').trim().replace(/;\s*$/, '');
+    const sql = readFileSync(join(dir, 'tests', file), 'utf8')
+      .trim()
+      .replace(/;\s*$/, '');
     const header = parseHeader(sql);
     return {
       name: basename(file, '.sql'),

@@ -74,10 +74,7 @@ export function freshnessState(ageMs: number | null, thresholds: Pick<FreshnessT
  * The thresholds: flags, else the project config's `freshness: { warnAfter, errorAfter, by }`
  * (`<projectDir>/elt.project.json`), else 26h / 50h, judged on the last load.
  */
-export function freshnessThresholds(
-  flags: { warnAfter?: string; errorAfter?: string; by?: string },
-  projectDir?: string,
-): FreshnessThresholds {
+export function freshnessThresholds(flags: { warnAfter?: string; errorAfter?: string; by?: string }, projectDir?: string): FreshnessThresholds {
   const config = projectDir ? readFreshnessConfig(projectDir) : {};
   const warnAfter = flags.warnAfter ?? config.warnAfter ?? DEFAULT_WARN_AFTER;
   const errorAfter = flags.errorAfter ?? config.errorAfter ?? DEFAULT_ERROR_AFTER;
@@ -86,7 +83,10 @@ export function freshnessThresholds(
   const warnAfterMs = parseDuration(warnAfter, '--warn-after');
   const errorAfterMs = parseDuration(errorAfter, '--error-after');
   if (warnAfterMs > errorAfterMs) {
-    throw new EltError(`--warn-after ${warnAfter} is longer than --error-after ${errorAfter}: a source would be an error before it is a warning`, ExitCode.usage);
+    throw new EltError(
+      `--warn-after ${warnAfter} is longer than --error-after ${errorAfter}: a source would be an error before it is a warning`,
+      ExitCode.usage,
+    );
   }
   return { warnAfter, errorAfter, warnAfterMs, errorAfterMs, by };
 }
@@ -103,7 +103,8 @@ function readFreshnessConfig(projectDir: string): { warnAfter?: string; errorAft
   }
   if (config.freshness === undefined) return {};
   const freshness = config.freshness as Record<string, unknown>;
-  if (typeof freshness !== 'object' || freshness === null) throw new EltError(`${file}: "freshness" must be { "warnAfter": "26h", "errorAfter": "50h" }`, ExitCode.usage);
+  if (typeof freshness !== 'object' || freshness === null)
+    throw new EltError(`${file}: "freshness" must be { "warnAfter": "26h", "errorAfter": "50h" }`, ExitCode.usage);
   const text = (key: string): string | undefined => {
     const value = freshness[key];
     if (value === undefined) return undefined;
@@ -176,7 +177,14 @@ export async function readFreshness(pool: Pool, modelsDir: string, thresholds: F
   const { rows: clock } = await pool.query<{ now: Date }>('select now() as now');
   const now = (clock[0] as { now: Date }).now;
   const eventTime = await findEventTime(pool, modelsDir);
-  const { rows } = await pool.query<{ source: string; stream: boolean; loads: string; rows: string | null; last_load_at: Date | null; failures_since: string }>(
+  const { rows } = await pool.query<{
+    source: string;
+    stream: boolean;
+    loads: string;
+    rows: string | null;
+    last_load_at: Date | null;
+    failures_since: string;
+  }>(
     `with loads as (select *, ${SOURCE_OF} as source from raw.loads),
           last_loaded as (select source, max(finished_at) filter (where status = 'loaded') as at from loads group by source)
      select loads.source,
@@ -236,7 +244,9 @@ export function formatFreshness(freshness: Freshness): string {
   const judged = thresholds.by === 'load' ? 'last load' : 'newest event';
   const lines = [
     `freshness at ${freshness.checkedAt}: by ${judged}, warn after ${thresholds.warnAfter}, error after ${thresholds.errorAfter}` +
-      (freshness.eventTime ? `; events: ${freshness.eventTime.relation}.${freshness.eventTime.column}` : '; events: no model with load_id and a timestamptz column'),
+      (freshness.eventTime
+        ? `; events: ${freshness.eventTime.relation}.${freshness.eventTime.column}`
+        : '; events: no model with load_id and a timestamptz column'),
     '',
   ];
   if (freshness.sources.length === 0) {

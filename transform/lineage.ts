@@ -40,7 +40,13 @@ export function formatLineageText(edges: LineageEdge[]): string {
   const layer = (name: string) => ['raw', 'elt', 'staging', 'intermediate', 'marts'].indexOf(name.split('.')[0] ?? '');
   models.sort((a, b) => layer(a) - layer(b) || a.localeCompare(b));
   return `${models
-    .map((model) => `${model} <- ${edges.filter((edge) => edge.model === model).map((edge) => edge.source).join(', ')}`)
+    .map(
+      (model) =>
+        `${model} <- ${edges
+          .filter((edge) => edge.model === model)
+          .map((edge) => edge.source)
+          .join(', ')}`,
+    )
     .join('\n')}\n`;
 }
 

@@ -90,9 +90,18 @@ function readModel(schema: string, path: string): Omit<Model, 'dependsOn'> {
     });
   const columns = named('column').map(({ name: column, text }) => ({ name: column, description: text }));
   const expectations = named('expect').map(({ name: label, text }) => ({ name: label, expression: text }));
-  const built = { materialized, uniqueKey, indexes, incrementalBy: incrementalBy ?? null, incrementalFrom: incrementalFrom ?? null, sql: sqlCode(sql) };
+  const built = {
+    materialized,
+    uniqueKey,
+    indexes,
+    incrementalBy: incrementalBy ?? null,
+    incrementalFrom: incrementalFrom ?? null,
+    sql: sqlCode(sql),
+  };
   const checksum = createHash('sha256').update(JSON.stringify(built)).digest('hex');
-  const legacyChecksum = createHash('sha256').update(`${materialized}\n${uniqueKey.join(',')}\n${sql}`).digest('hex');
+  const legacyChecksum = createHash('sha256')
+    .update(`${materialized}\n${uniqueKey.join(',')}\n${sql}`)
+    .digest('hex');
   return {
     name,
     schema,
@@ -140,10 +149,14 @@ function errorCode(err: unknown): unknown {
 /** The `.sql` files of one layer's folder; none when the layer has no folder. */
 function layerFiles(dir: string, schema: string): string[] {
   try {
-    return readdirSync(join(dir, schema)).filter((file) => file.endsWith('.sql')).sort();
+    return readdirSync(join(dir, schema))
+      .filter((file) => file.endsWith('.sql'))
+      .sort();
   } catch (err) {
     if (errorCode(err) === 'ENOENT' || errorCode(err) === 'ENOTDIR') return [];
-    throw new EltError(`models folder ${dir}: cannot read ${schema}/: ${err instanceof Error ? err.message : String(err)}`, ExitCode.usage, { cause: err });
+    throw new EltError(`models folder ${dir}: cannot read ${schema}/: ${err instanceof Error ? err.message : String(err)}`, ExitCode.usage, {
+      cause: err,
+    });
   }
 }
 
@@ -177,7 +190,11 @@ export function readModels(dir: string): Model[] {
   const names = new Set(models.map((model) => model.name));
   const reference = new RegExp(`\\b(${MODEL_SCHEMAS.join('|')})\\.([a-z_][a-z0-9_]*)\\b`, 'g');
   const withDependencies = models.map((model) => {
-    const referenced = [...sqlCode(model.sql).replace(/'(?:[^']|'')*'/g, "''").matchAll(reference)].map((match) => `${match[1]}.${match[2]}`);
+    const referenced = [
+      ...sqlCode(model.sql)
+        .replace(/'(?:[^']|'')*'/g, "''")
+        .matchAll(reference),
+    ].map((match) => `${match[1]}.${match[2]}`);
     for (const name of referenced) {
       if (!names.has(name)) throw new EltError(`model ${model.name} reads ${name}, which is not a model`, ExitCode.modelFailed);
     }

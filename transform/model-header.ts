@@ -98,7 +98,10 @@ export function settingsOf(header: Header, key: SettingKey): HeaderSetting[] {
 
 /** A comma-separated list of columns (`a, b`), empty when unset. */
 export function columnList(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((column) => column.trim()).filter(Boolean);
+  return (value ?? '')
+    .split(',')
+    .map((column) => column.trim())
+    .filter(Boolean);
 }
 
 /**
@@ -163,9 +166,41 @@ export function sqlCode(sql: string): string {
 
 /** Words of an expression that are SQL, not column names. */
 const SQL_WORDS = new Set([
-  'and', 'or', 'not', 'is', 'null', 'true', 'false', 'distinct', 'from', 'case', 'when', 'then', 'else', 'end',
-  'in', 'between', 'like', 'ilike', 'similar', 'to', 'any', 'all', 'some', 'array', 'as', 'cast', 'interval',
-  'unknown', 'collate', 'at', 'time', 'zone', 'isnull', 'notnull', 'exists',
+  'and',
+  'or',
+  'not',
+  'is',
+  'null',
+  'true',
+  'false',
+  'distinct',
+  'from',
+  'case',
+  'when',
+  'then',
+  'else',
+  'end',
+  'in',
+  'between',
+  'like',
+  'ilike',
+  'similar',
+  'to',
+  'any',
+  'all',
+  'some',
+  'array',
+  'as',
+  'cast',
+  'interval',
+  'unknown',
+  'collate',
+  'at',
+  'time',
+  'zone',
+  'isnull',
+  'notnull',
+  'exists',
 ]);
 
 /**
@@ -177,7 +212,9 @@ const SQL_WORDS = new Set([
  *     // ['ctr', 'article_views', 'card_views']
  */
 export function columnsOf(expression: string): string[] {
-  const code = sqlCode(expression).replace(/'(?:[^']|'')*'/g, ' ').replace(/"(?:[^"]|"")*"/g, ' ');
+  const code = sqlCode(expression)
+    .replace(/'(?:[^']|'')*'/g, ' ')
+    .replace(/"(?:[^"]|"")*"/g, ' ');
   const columns: string[] = [];
   for (const match of code.matchAll(/(::\s*)?\b([a-z_][a-z0-9_]*)\b(\s*\()?/gi)) {
     const word = (match[2] as string).toLowerCase();

@@ -44,14 +44,17 @@ export async function refreshMarts(
     [clock[0]?.now],
   );
   for (const entry of logged.filter((row) => row.how === 'incremental' || row.how === 'recomputed')) {
-    options.log.info(`${entry.how === 'incremental' ? 'brought' : 'recomputed'} ${entry.model} ${entry.how === 'incremental' ? 'up to date ' : ''}in ${Math.round(Number(entry.duration_ms))} ms`);
+    options.log.info(
+      `${entry.how === 'incremental' ? 'brought' : 'recomputed'} ${entry.model} ${entry.how === 'incremental' ? 'up to date ' : ''}in ${Math.round(Number(entry.duration_ms))} ms`,
+    );
   }
   const results: RefreshedMart[] = [];
   for (const mart of selected) {
     const entry = logged.find((row) => row.model === mart.name);
     const { rows: counted } = await pool.query<{ count: string }>(`select count(*) as count from ${mart.name}`);
     results.push({ name: mart.name, rows: Number(counted[0]?.count ?? 0), ms: Number(entry?.duration_ms ?? 0), refreshed: entry !== undefined });
-    if (entry) options.log.info(`refreshed ${mart.name} ${entry.how === 'concurrently' ? 'concurrently ' : ''}in ${Math.round(Number(entry.duration_ms))} ms`);
+    if (entry)
+      options.log.info(`refreshed ${mart.name} ${entry.how === 'concurrently' ? 'concurrently ' : ''}in ${Math.round(Number(entry.duration_ms))} ms`);
   }
   return results;
 }

@@ -59,7 +59,9 @@ export async function readStatus(pool: Pool, modelsDir: string): Promise<Status>
   const marts: MartStatus[] = [];
   for (const mart of readModels(modelsDir).filter((model) => model.materialized === 'materialized_view')) {
     const { rows: exists } = await pool.query<{ present: boolean }>('select to_regclass($1) is not null as present', [mart.name]);
-    const { rows: refreshed } = await pool.query<{ at: Date | null }>('select max(refreshed_at) as at from elt.refresh_log where model = $1', [mart.name]);
+    const { rows: refreshed } = await pool.query<{ at: Date | null }>('select max(refreshed_at) as at from elt.refresh_log where model = $1', [
+      mart.name,
+    ]);
     const lastRefresh = refreshed[0]?.at ?? null;
     const missing = exists[0]?.present !== true;
     const count = missing ? null : Number((await pool.query<{ n: string }>(`select count(*) as n from ${mart.name}`)).rows[0]?.n ?? 0);

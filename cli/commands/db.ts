@@ -18,7 +18,9 @@ async function serveDatabase(io: Io): Promise<ExitCodeValue> {
   await endPool(db.pool);
   const others = (await db.server?.stop()) ?? 0;
   // the server is shared: it stops when the last elt process using it ends
-  io.log.info(others > 0 ? `the embedded Postgres stays up for ${others} other elt process(es); it stops when the last one ends` : 'embedded Postgres stopped');
+  io.log.info(
+    others > 0 ? `the embedded Postgres stays up for ${others} other elt process(es); it stops when the last one ends` : 'embedded Postgres stopped',
+  );
   return ExitCode.ok;
 }
 

@@ -16,15 +16,23 @@ async function docs(options: Options, io: Io): Promise<ExitCodeValue> {
   const outDir = (options.out as string | undefined) || join(outputDir, 'docs');
   const chartPng = (options.chart as string | undefined) || join(outputDir, 'ctr_per_category.png');
   const thresholds = freshnessThresholds({}, options.project as string | undefined);
-  return withDatabase(io, async ({ pool }) => {
-    const { result: data } = await timed(io.log, 'docs', () => readDocs(pool, { modelsDir: project.modelsDir, thresholds, runTests: options['no-tests'] !== true }));
-    const site = writeDocsSite(data, { outDir, chartPng, title: `${project.name} docs` });
-    const failed = (data.tests ?? []).filter((test) => !test.passed).length;
-    io.log.info(`documented ${data.models.length} models${data.tests ? `, ${data.tests.length} data tests (${failed} failed)` : ''}, ${data.freshness.sources.length} sources${site.chart ? ', the CTR chart' : ''}`);
-    if (!site.chart) io.log.warn(`no chart at ${chartPng}: the site says so (run elt chart first to include it)`);
-    io.stdout.write(`${site.index}\n`);
-    return ExitCode.ok;
-  }, project.database);
+  return withDatabase(
+    io,
+    async ({ pool }) => {
+      const { result: data } = await timed(io.log, 'docs', () =>
+        readDocs(pool, { modelsDir: project.modelsDir, thresholds, runTests: options['no-tests'] !== true }),
+      );
+      const site = writeDocsSite(data, { outDir, chartPng, title: `${project.name} docs` });
+      const failed = (data.tests ?? []).filter((test) => !test.passed).length;
+      io.log.info(
+        `documented ${data.models.length} models${data.tests ? `, ${data.tests.length} data tests (${failed} failed)` : ''}, ${data.freshness.sources.length} sources${site.chart ? ', the CTR chart' : ''}`,
+      );
+      if (!site.chart) io.log.warn(`no chart at ${chartPng}: the site says so (run elt chart first to include it)`);
+      io.stdout.write(`${site.index}\n`);
+      return ExitCode.ok;
+    },
+    project.database,
+  );
 }
 
 export const docsCommand: Command = {

@@ -35,10 +35,14 @@ async function runPipelineCommand(command: PipelineCommand, options: Options, io
   const withLoad = command === 'run' || command === 'load';
   const project = projectOf(options, io.env);
   const loadOptions = withLoad ? loadOptionsOf(options, io.env) : DEFAULT_LOAD_OPTIONS;
-  const sources = options.source && options.project ? [{ location: sourceOf(options, io.env), format: project.sources[0]?.format ?? DEFAULT_FORMAT }] : project.sources;
+  const sources =
+    options.source && options.project
+      ? [{ location: sourceOf(options, io.env), format: project.sources[0]?.format ?? DEFAULT_FORMAT }]
+      : project.sources;
   if (withLoad && sources.length === 0) sourceOf(options, io.env); // throws: no source
   const objects: LakeObject[] = [];
-  if (withLoad) for (const source of sources) objects.push(...(await listObjects(source.location, s3SettingsOf(options, io.env), io.log, source.format)));
+  if (withLoad)
+    for (const source of sources) objects.push(...(await listObjects(source.location, s3SettingsOf(options, io.env), io.log, source.format)));
   const config: PipelineConfig = {
     command,
     project,
@@ -61,7 +65,9 @@ async function runPipelineCommand(command: PipelineCommand, options: Options, io
       io.stdout.write(formatReport(report));
       if (command === 'run') await writeRunOutputs(pool, report, config, io.log);
       // maxRSS is in kilobytes: the process's peak memory, the figure that must stay flat whatever the lake size
-      io.log.info(`${command} finished in ${formatMs(performance.now() - started)}, peak memory ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
+      io.log.info(
+        `${command} finished in ${formatMs(performance.now() - started)}, peak memory ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`,
+      );
       if ((report.load?.summary.failed ?? 0) > 0) return ExitCode.loadFailed;
       return report.tests?.results.some((result) => result.failures > 0) ? ExitCode.dataTestsFailed : ExitCode.ok;
     },
@@ -114,7 +120,11 @@ export const refreshCommand: Command = {
   summary: 'refresh the materialized marts (concurrently: readers are not blocked)',
   usage: 'elt refresh [mart ...] [options]',
   options: { ...MODEL_FLAGS, ...PROJECT_FLAG },
-  optionHelp: [...PROJECT_HELP, ...MODEL_HELP, 'mart ...                    only these marts, e.g. article_performance (default: all, in dependency order)'],
+  optionHelp: [
+    ...PROJECT_HELP,
+    ...MODEL_HELP,
+    'mart ...                    only these marts, e.g. article_performance (default: all, in dependency order)',
+  ],
   example: 'npm run elt -- refresh article_performance',
   positionals: true,
   run: (options, io, marts) => runPipelineCommand('refresh', options, io, marts),
@@ -129,13 +139,18 @@ export const testCommand: Command = {
   example: 'npm run elt -- test',
   run: (options, io) => {
     const project = projectOf(options, io.env);
-    return withDatabase(io, async ({ pool }) => {
-      const results = await runDataTests(pool, project.modelsDir);
-      io.stdout.write(formatDataTestResults(results));
-      const failed = results.filter((result) => result.failures > 0);
-      for (const result of failed) io.log.error(`data test ${result.test.name} failed on ${result.test.model}: ${result.error ?? `${result.failures} offending row(s)`}`);
-      return failed.length > 0 ? ExitCode.dataTestsFailed : ExitCode.ok;
-    }, project.database);
+    return withDatabase(
+      io,
+      async ({ pool }) => {
+        const results = await runDataTests(pool, project.modelsDir);
+        io.stdout.write(formatDataTestResults(results));
+        const failed = results.filter((result) => result.failures > 0);
+        for (const result of failed)
+          io.log.error(`data test ${result.test.name} failed on ${result.test.model}: ${result.error ?? `${result.failures} offending row(s)`}`);
+        return failed.length > 0 ? ExitCode.dataTestsFailed : ExitCode.ok;
+      },
+      project.database,
+    );
   },
 };
 

@@ -11,7 +11,8 @@ async function publish(options: Options, io: Io): Promise<ExitCodeValue> {
   const target = options.to as string | undefined;
   if (!target) throw new EltError('no target: pass --to nats://HOST:PORT/STREAM', ExitCode.usage);
   const format = (options.format as string | undefined) ?? 'tsv-lake';
-  if (!STREAM_FORMATS.includes(format as StreamFormat)) throw new EltError(`--format must be ${STREAM_FORMATS.join(' or ')}, not "${format}"`, ExitCode.usage);
+  if (!STREAM_FORMATS.includes(format as StreamFormat))
+    throw new EltError(`--format must be ${STREAM_FORMATS.join(' or ')}, not "${format}"`, ExitCode.usage);
   const report = await publishLake(sourceOf(options, io.env), target, {
     format: format as StreamFormat,
     createStream: options['create-stream'] === true,
@@ -28,7 +29,7 @@ async function publish(options: Options, io: Io): Promise<ExitCodeValue> {
 
 export const publishCommand: Command = {
   name: 'publish',
-  summary: 'publish a lake folder\'s lines (or an NDJSON folder\'s objects) to a NATS JetStream stream, one message per line',
+  summary: "publish a lake folder's lines (or an NDJSON folder's objects) to a NATS JetStream stream, one message per line",
   usage: 'elt publish --source <dir|file> --to nats://HOST:PORT/STREAM [--format tsv-lake|ndjson] [--create-stream]',
   options: { source: { type: 'string' }, to: { type: 'string' }, format: { type: 'string' }, 'create-stream': { type: 'boolean' } },
   optionHelp: [
@@ -39,6 +40,7 @@ export const publishCommand: Command = {
     'Each message carries the id <file name>:<line no> (Nats-Msg-Id): publishing the same files again within the',
     "stream's duplicate window stores nothing twice.",
   ],
-  example: 'npm run elt -- publish --source tests/fixtures/lake-sample --to nats://127.0.0.1:4222/CLICKS --create-stream   # a nats-server -js on port 4222',
+  example:
+    'npm run elt -- publish --source tests/fixtures/lake-sample --to nats://127.0.0.1:4222/CLICKS --create-stream   # a nats-server -js on port 4222',
   run: publish,
 };

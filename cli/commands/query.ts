@@ -24,12 +24,16 @@ export const queryCommand: Command = {
   run: async (options, io, positionals) => {
     const sql = positionals.join(' ') === '-' ? readFileSync(0, 'utf8') : positionals.join(' ');
     if (!sql.trim()) throw new EltError('no query: elt query "select ..."', ExitCode.usage);
-    return withDatabase(io, async ({ pool, url }) => {
-      const { columns, rows } = await runReadOnlyQuery(pool, url, sql);
-      if (options.json) io.stdout.write(formatJson(columns, rows));
-      else if (options.csv) io.stdout.write(formatCsv(columns, rows));
-      else io.stdout.write(formatTable(columns, rows));
-      return ExitCode.ok;
-    }, projectOf(options, io.env).database);
+    return withDatabase(
+      io,
+      async ({ pool, url }) => {
+        const { columns, rows } = await runReadOnlyQuery(pool, url, sql);
+        if (options.json) io.stdout.write(formatJson(columns, rows));
+        else if (options.csv) io.stdout.write(formatCsv(columns, rows));
+        else io.stdout.write(formatTable(columns, rows));
+        return ExitCode.ok;
+      },
+      projectOf(options, io.env).database,
+    );
   },
 };

@@ -17,7 +17,8 @@ import { projectOf } from '../project';
 /** The --format of a stream: the flag, else the project's first source's format when it is one a message can hold. */
 function streamFormatOf(options: Options, projectFormat: string | undefined): StreamFormat {
   const format = (options.format as string | undefined) ?? (STREAM_FORMATS.includes(projectFormat as StreamFormat) ? projectFormat : 'tsv-lake');
-  if (!STREAM_FORMATS.includes(format as StreamFormat)) throw new EltError(`--format must be ${STREAM_FORMATS.join(' or ')}, not "${format}"`, ExitCode.usage);
+  if (!STREAM_FORMATS.includes(format as StreamFormat))
+    throw new EltError(`--format must be ${STREAM_FORMATS.join(' or ')}, not "${format}"`, ExitCode.usage);
   return format as StreamFormat;
 }
 
@@ -45,7 +46,14 @@ async function stream(options: Options, io: Io): Promise<ExitCodeValue> {
   const positive = (n: number) => Number.isInteger(n) && n >= 1;
   const maxEvents = numberOption(options, io.env, 'max-events', 'ELT_STREAM_MAX_EVENTS', 5000, (n) => positive(n) && n <= 100_000);
   const maxWaitMs = numberOption(options, io.env, 'max-wait-ms', 'ELT_STREAM_MAX_WAIT_MS', 1000, (n) => positive(n) && n <= 600_000);
-  const refreshEverySeconds = numberOption(options, io.env, 'refresh-every-seconds', 'ELT_STREAM_REFRESH_EVERY_SECONDS', 10, (n) => n >= 0 && n <= 86_400);
+  const refreshEverySeconds = numberOption(
+    options,
+    io.env,
+    'refresh-every-seconds',
+    'ELT_STREAM_REFRESH_EVERY_SECONDS',
+    10,
+    (n) => n >= 0 && n <= 86_400,
+  );
   const settings = settingsOf(options, io.env, project);
   readModels(project.modelsDir); // a missing models folder is a usage error before anything is touched
 
@@ -100,7 +108,7 @@ export const streamCommand: Command = {
   },
   optionHelp: [
     '--source <nats-uri>         the stream: nats://HOST:PORT/STREAM [env ELT_STREAM_SOURCE]',
-    '--format <f>                a message is one lake data line (tsv-lake, the header\'s standard column order) or one JSON object (ndjson) [default: the project\'s, else tsv-lake]',
+    "--format <f>                a message is one lake data line (tsv-lake, the header's standard column order) or one JSON object (ndjson) [default: the project's, else tsv-lake]",
     '--max-events <n>            most messages in one batch (one transaction) [env ELT_STREAM_MAX_EVENTS, default 5000]',
     '--max-wait-ms <ms>          how long a fetch waits for a full batch (at least 1000) [env ELT_STREAM_MAX_WAIT_MS, default 1000]',
     '--refresh-every-seconds <s> refresh the marts this often while new batches commit [env ELT_STREAM_REFRESH_EVERY_SECONDS, default 10]',
@@ -108,7 +116,8 @@ export const streamCommand: Command = {
     ...PROJECT_HELP,
     ...MODEL_HELP,
   ],
-  example: 'npm run elt -- stream --source nats://127.0.0.1:4222/CLICKS --until-idle   # a nats-server -js on port 4222 with the stream CLICKS (see elt publish)',
+  example:
+    'npm run elt -- stream --source nats://127.0.0.1:4222/CLICKS --until-idle   # a nats-server -js on port 4222 with the stream CLICKS (see elt publish)',
   endsOnInterrupt: true,
   run: stream,
 };

@@ -14,7 +14,9 @@ async function upload(options: Options, io: Io): Promise<ExitCodeValue> {
     createBucket: options['create-bucket'] === true,
   });
   const bytes = uploaded.reduce((sum, object) => sum + object.bytes, 0);
-  io.stdout.write(`uploaded ${uploaded.length} files (${bytes.toLocaleString('en-US')} bytes) to ${target} in ${formatMs(performance.now() - started)}\n`);
+  io.stdout.write(
+    `uploaded ${uploaded.length} files (${bytes.toLocaleString('en-US')} bytes) to ${target} in ${formatMs(performance.now() - started)}\n`,
+  );
   return ExitCode.ok;
 }
 
@@ -29,6 +31,7 @@ export const uploadCommand: Command = {
     '--create-bucket             create the bucket when it does not exist',
     ...S3_HELP,
   ],
-  example: 'npm run elt -- upload --source tests/fixtures/lake-sample --to s3://lake/lake/ --endpoint-url http://127.0.0.1:9000 --create-bucket   # a MinIO on port 9000',
+  example:
+    'npm run elt -- upload --source tests/fixtures/lake-sample --to s3://lake/lake/ --endpoint-url http://127.0.0.1:9000 --create-bucket   # a MinIO on port 9000',
   run: upload,
 };

@@ -14,7 +14,9 @@ function packagedNativeDir(): string {
   try {
     entry = require.resolve(name);
   } catch {
-    throw new Error(`no embedded Postgres binaries for ${process.platform}-${process.arch} (npm package ${name} is not installed); set DATABASE_URL to a Postgres server instead`);
+    throw new Error(
+      `no embedded Postgres binaries for ${process.platform}-${process.arch} (npm package ${name} is not installed); set DATABASE_URL to a Postgres server instead`,
+    );
   }
   return join(dirname(entry), '..', 'native');
 }

@@ -70,7 +70,9 @@ class Keeper {
     }
     if (existsSync(dataDir)) {
       if (lstatSync(dataDir).isSymbolicLink()) return realpathSync(dataDir);
-      throw new Error(`the ${this.user.name} account cannot reach ${dataDir} (a folder inside a private home): move it to ${SHARED_HOME} and link it, or run elsewhere`);
+      throw new Error(
+        `the ${this.user.name} account cannot reach ${dataDir} (a folder inside a private home): move it to ${SHARED_HOME} and link it, or run elsewhere`,
+      );
     }
     const id = createHash('sha256').update(realpathSync(stateDir)).digest('hex').slice(0, 16);
     const shared = join(SHARED_HOME, 'clusters', id, 'pgdata');
@@ -146,11 +148,15 @@ class Keeper {
       const child = spawn(
         binaries.postgres,
         [
-          '-D', dataDir,
-          '-p', String(port),
-          '-c', 'listen_addresses=127.0.0.1',
+          '-D',
+          dataDir,
+          '-p',
+          String(port),
+          '-c',
+          'listen_addresses=127.0.0.1',
           // no Unix socket: the TCP port, behind a password only the owner can read, is the only way in
-          '-c', 'unix_socket_directories=',
+          '-c',
+          'unix_socket_directories=',
           ...this.options.postgresFlags,
         ],
         { uid: this.user?.uid, gid: this.user?.gid, stdio: ['ignore', logFd, logFd] },
@@ -171,7 +177,12 @@ class Keeper {
 
   logTail(lines: number): string {
     try {
-      return readFileSync(this.layout.logFile, 'utf8').trim().split('\n').filter((line) => !line.includes(' keeper[')).slice(-lines).join(' | ');
+      return readFileSync(this.layout.logFile, 'utf8')
+        .trim()
+        .split('\n')
+        .filter((line) => !line.includes(' keeper['))
+        .slice(-lines)
+        .join(' | ');
     } catch {
       return '';
     }
@@ -183,7 +194,9 @@ class Keeper {
     try {
       await client.connect();
     } catch {
-      throw new Error(`the cluster in ${this.layout.dataDir} was made with another password and ${this.layout.passwordFile} is missing; restore that file or remove ${this.layout.stateDir}`);
+      throw new Error(
+        `the cluster in ${this.layout.dataDir} was made with another password and ${this.layout.passwordFile} is missing; restore that file or remove ${this.layout.stateDir}`,
+      );
     }
     try {
       await client.query(`alter role ${SUPERUSER} password '${password.replaceAll("'", "''")}'`);
@@ -271,7 +284,11 @@ class Keeper {
       });
       if (!this.postmasterAlive()) {
         this.log('the server stopped on its own');
-        writeServerState(this.layout.stateFile, { status: 'failed', keeperPid: process.pid, error: `the server stopped unexpectedly: ${this.logTail(2)}` });
+        writeServerState(this.layout.stateFile, {
+          status: 'failed',
+          keeperPid: process.pid,
+          error: `the server stopped unexpectedly: ${this.logTail(2)}`,
+        });
         return;
       }
       if (await this.stopWhenUnused(terminate)) return;

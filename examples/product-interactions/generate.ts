@@ -241,7 +241,9 @@ if (require.main === module) {
     seed: values.seed === undefined ? undefined : Number(values.seed),
   });
   for (const file of sample.files) {
-    process.stdout.write(`${file.path}: ${file.records} records (${file.resent} re-sent, ${file.malformed} malformed, ${file.invalidTimestamps} invalid timestamp)\n`);
+    process.stdout.write(
+      `${file.path}: ${file.records} records (${file.resent} re-sent, ${file.malformed} malformed, ${file.invalidTimestamps} invalid timestamp)\n`,
+    );
   }
   process.stdout.write(`${sample.interactions} distinct valid interactions\n`);
 }

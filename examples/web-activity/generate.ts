@@ -83,8 +83,7 @@ function streamSeed(seed: number, stream: number, dayNumber: number): number {
   h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
   return (h ^ (h >>> 15)) >>> 0;
 }
-const hex = (r: Rand, digits: number): string =>
-  Array.from({ length: digits }, () => '0123456789abcdef'[Math.floor(r() * 16)]).join('');
+const hex = (r: Rand, digits: number): string => Array.from({ length: digits }, () => '0123456789abcdef'[Math.floor(r() * 16)]).join('');
 
 // ---------------------------------------------------------------- visitors and the shop
 
@@ -239,33 +238,67 @@ function session(r: Rand, visitor: Visitor, startMs: number): { ms: number; doc:
 const sessionStart = (r: Rand, dayStart: number): number =>
   r() < 0.12
     ? dayStart + Math.floor(r() * DAY_MS)
-    // most visits between 06:00 and midnight, busiest in the afternoon; late ones run into the next day
-    : dayStart + 6 * HOUR_MS + Math.floor(((r() + r()) / 2) * 18 * HOUR_MS);
+    : // most visits between 06:00 and midnight, busiest in the afternoon; late ones run into the next day
+      dayStart + 6 * HOUR_MS + Math.floor(((r() + r()) / 2) * 18 * HOUR_MS);
 
 const TIMESTAMP_BREAKS: ReadonlyArray<(d: Doc, day: string) => void> = [
-  (d) => { delete d.timestamp; },
-  (d) => { d.timestamp = String(d.timestamp).slice(0, 19).replace(' ', 'T'); }, // no offset
-  (d) => { d.timestamp = 'yesterday'; },
-  (d, day) => { d.timestamp = `${day.slice(0, 4)}-02-30T10:15:30Z`; }, // no such day
-  (d) => { d.timestamp = 1709288130; }, // epoch seconds, not text
+  (d) => {
+    delete d.timestamp;
+  },
+  (d) => {
+    d.timestamp = String(d.timestamp).slice(0, 19).replace(' ', 'T');
+  }, // no offset
+  (d) => {
+    d.timestamp = 'yesterday';
+  },
+  (d, day) => {
+    d.timestamp = `${day.slice(0, 4)}-02-30T10:15:30Z`;
+  }, // no such day
+  (d) => {
+    d.timestamp = 1709288130;
+  }, // epoch seconds, not text
 ];
 const URL_BREAKS: ReadonlyArray<(d: Doc) => void> = [
-  (d) => { d.url = 'not a url'; },
-  (d) => { d.url = 'shop.example.com/cart'; }, // no scheme
-  (d) => { d.url = 'https://'; }, // no host
-  (d) => { d.url = 'https://shop example.com/products/shoes'; }, // a space in the host
-  (d) => { delete d.url; },
+  (d) => {
+    d.url = 'not a url';
+  },
+  (d) => {
+    d.url = 'shop.example.com/cart';
+  }, // no scheme
+  (d) => {
+    d.url = 'https://';
+  }, // no host
+  (d) => {
+    d.url = 'https://shop example.com/products/shoes';
+  }, // a space in the host
+  (d) => {
+    delete d.url;
+  },
 ];
 const USER_BREAKS: ReadonlyArray<(d: Doc) => void> = [
-  (d) => { delete d.user_id; },
-  (d) => { d.user_id = null; },
-  (d) => { d.user_id = ''; },
+  (d) => {
+    delete d.user_id;
+  },
+  (d) => {
+    d.user_id = null;
+  },
+  (d) => {
+    d.user_id = '';
+  },
 ];
 const ACTION_BREAKS: ReadonlyArray<(d: Doc) => void> = [
-  (d) => { d.action = 'hover'; },
-  (d) => { delete d.action; },
-  (d) => { d.action = 'VIEW'; },
-  (d) => { d.action = 'checkout'; },
+  (d) => {
+    d.action = 'hover';
+  },
+  (d) => {
+    delete d.action;
+  },
+  (d) => {
+    d.action = 'VIEW';
+  },
+  (d) => {
+    d.action = 'checkout';
+  },
 ];
 
 const isoDay = (dayNumber: number): string => new Date(dayNumber * DAY_MS).toISOString().slice(0, 10);
@@ -285,7 +318,12 @@ function originDay(seed: number, dayNumber: number, eventsPerDay: number, people
       const ownDay = Math.floor(ms / DAY_MS);
       if (r() < LATE_RATE) {
         // arrives in the next day's file, some hours after that day began
-        entries.push({ arrivalMs: (ownDay + 1) * DAY_MS + Math.floor(r() * 8 * HOUR_MS), fileDay: ownDay + 1, line: JSON.stringify(d), kind: 'late' });
+        entries.push({
+          arrivalMs: (ownDay + 1) * DAY_MS + Math.floor(r() * 8 * HOUR_MS),
+          fileDay: ownDay + 1,
+          line: JSON.stringify(d),
+          kind: 'late',
+        });
       } else {
         entries.push({ arrivalMs: ms, fileDay: ownDay, line: JSON.stringify(d), kind: 'event' });
       }
@@ -305,7 +343,10 @@ function originDay(seed: number, dayNumber: number, eventsPerDay: number, people
     }
   };
   malformed(USER_BREAKS, QUARANTINE_REASONS.user);
-  malformed(TIMESTAMP_BREAKS.map((b) => (d: Doc) => b(d, day)), QUARANTINE_REASONS.timestamp);
+  malformed(
+    TIMESTAMP_BREAKS.map((b) => (d: Doc) => b(d, day)),
+    QUARANTINE_REASONS.timestamp,
+  );
   malformed(URL_BREAKS, QUARANTINE_REASONS.url);
   malformed(ACTION_BREAKS, QUARANTINE_REASONS.action);
   {
@@ -313,7 +354,13 @@ function originDay(seed: number, dayNumber: number, eventsPerDay: number, people
     const { ms, doc: d } = template();
     delete d.user_id;
     d.action = 'hover';
-    entries.push({ arrivalMs: ms, fileDay: dayNumber, line: JSON.stringify(d), kind: 'quarantined', reason: `${QUARANTINE_REASONS.user}; ${QUARANTINE_REASONS.action}` });
+    entries.push({
+      arrivalMs: ms,
+      fileDay: dayNumber,
+      line: JSON.stringify(d),
+      kind: 'quarantined',
+      reason: `${QUARANTINE_REASONS.user}; ${QUARANTINE_REASONS.action}`,
+    });
   }
   {
     // session_id is optional: still a well-formed event
@@ -360,7 +407,11 @@ export function generateWebActivity(options: WebActivityOptions): WebActivityFil
   const eventsPerDay = options.eventsPerDay ?? 300;
   const seed = options.seed ?? 42;
   const first = dayNumberOf(options.startDate ?? '2024-03-01');
-  for (const [name, value, min] of [['days', days, 1], ['eventsPerDay', eventsPerDay, 1], ['seed', seed, 0]] as const) {
+  for (const [name, value, min] of [
+    ['days', days, 1],
+    ['eventsPerDay', eventsPerDay, 1],
+    ['seed', seed, 0],
+  ] as const) {
     if (!Number.isInteger(value) || value < min) throw new RangeError(`${name} must be an integer of at least ${min}, not ${value}`);
   }
   const people = visitors(seed);
@@ -429,8 +480,12 @@ export function main(argv: string[]): number {
       strict: true,
       allowPositionals: false,
       options: {
-        out: { type: 'string' }, days: { type: 'string' }, 'events-per-day': { type: 'string' },
-        seed: { type: 'string' }, start: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        out: { type: 'string' },
+        days: { type: 'string' },
+        'events-per-day': { type: 'string' },
+        seed: { type: 'string' },
+        start: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
       },
     });
     if (values.help) {
@@ -454,7 +509,9 @@ export function main(argv: string[]): number {
   }
   for (const file of generateWebActivity(options)) {
     const quarantined = Object.values(file.quarantined).reduce((sum, count) => sum + count, 0);
-    process.stdout.write(`${file.path}\t${file.lines} lines\t${file.events} events (${file.lateEvents} late)\t${quarantined} malformed\t${file.notObjects} not an object\n`);
+    process.stdout.write(
+      `${file.path}\t${file.lines} lines\t${file.events} events (${file.lateEvents} late)\t${quarantined} malformed\t${file.notObjects} not an object\n`,
+    );
   }
   return 0;
 }

@@ -9,7 +9,10 @@ export function parseCsvHeader(record: Buffer): string[] {
   const checked = recordText(record);
   const parsed = 'text' in checked ? parseCsvRecord(checked.text.replace(BOM, '')) : undefined;
   if (!parsed || 'problem' in parsed || parsed.fields.some((name) => name === '') || new Set(parsed.fields).size !== parsed.fields.length) {
-    throw new EltError(`unexpected CSV header ${JSON.stringify(record.toString('utf8').slice(0, 200))}: expected distinct, non-empty column names`, ExitCode.loadFailed);
+    throw new EltError(
+      `unexpected CSV header ${JSON.stringify(record.toString('utf8').slice(0, 200))}: expected distinct, non-empty column names`,
+      ExitCode.loadFailed,
+    );
   }
   return parsed.fields;
 }

@@ -8,8 +8,7 @@
  * like `10000-01-01 00:00:00 +0000`. Every value accepted here is one that Postgres
  * parses as timestamptz to the same instant (a test checks this on a real server).
  */
-const TIMESTAMP =
-  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))? ?(?:Z|([+-])(\d{2})(?::?(\d{2}))?)$/;
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))? ?(?:Z|([+-])(\d{2})(?::?(\d{2}))?)$/;
 
 const DAY_SECONDS = 24 * 60 * 60;
 
@@ -45,9 +44,7 @@ function roundsUpToNextSecond(fraction: string | undefined): boolean {
 export function timestampProblem(value: string): string | undefined {
   const match = TIMESTAMP.exec(value);
   if (!match) {
-    return value === ''
-      ? 'TIMESTAMP is empty'
-      : `TIMESTAMP "${value.slice(0, 60)}" is not a date and time with a UTC offset`;
+    return value === '' ? 'TIMESTAMP is empty' : `TIMESTAMP "${value.slice(0, 60)}" is not a date and time with a UTC offset`;
   }
   const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
   const [fraction, sign, offsetHours, offsetMinutes] = [match[7], match[8], Number(match[9] ?? 0), Number(match[10] ?? 0)];

@@ -97,12 +97,16 @@ export function listLocalObjects(source: string, format: LakeFormat = DEFAULT_FO
   try {
     stats = statSync(path);
   } catch (err) {
-    if (isAccessDenied(err)) throw new EltError(`cannot read the lake source ${source}: permission denied`, ExitCode.sourceUnavailable, { cause: err });
+    if (isAccessDenied(err))
+      throw new EltError(`cannot read the lake source ${source}: permission denied`, ExitCode.sourceUnavailable, { cause: err });
     throw new EltError(`source not found: ${source} (give a directory of *.tsv / *.tsv.gz files, or one such file)`, ExitCode.usage);
   }
   if (stats.isFile()) return [localObject(path, stats, format)];
   if (!stats.isDirectory()) {
-    throw new EltError(`not a lake folder or file: ${source} is ${kindOf(stats)} (give a directory of ${patterns} files, or one such file)`, ExitCode.usage);
+    throw new EltError(
+      `not a lake folder or file: ${source} is ${kindOf(stats)} (give a directory of ${patterns} files, or one such file)`,
+      ExitCode.usage,
+    );
   }
   let names: string[];
   try {

@@ -1,17 +1,25 @@
 import { isErrorLike } from '../../core/errors';
 
 /** Network error codes that say "try again": the connection failed, not the request. */
-const TRANSIENT_CODES = new Set([
-  'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNREFUSED', 'EAI_AGAIN', 'ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_SOCKET',
-]);
+const TRANSIENT_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNREFUSED', 'EAI_AGAIN', 'ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_SOCKET']);
 /** S3 error names that say "slow down" or "our side failed". */
 const TRANSIENT_S3_NAMES = new Set([
-  'SlowDown', 'Throttling', 'ThrottlingException', 'RequestTimeout', 'RequestTimeTooSkewed', 'InternalError', 'ServiceUnavailable',
+  'SlowDown',
+  'Throttling',
+  'ThrottlingException',
+  'RequestTimeout',
+  'RequestTimeTooSkewed',
+  'InternalError',
+  'ServiceUnavailable',
 ]);
 
 /** An error raised because an object's bytes stopped short: always worth a retry. */
 export class TruncatedReadError extends Error {
-  constructor(readonly bytesRead: number, readonly expected: number, options?: { cause?: unknown }) {
+  constructor(
+    readonly bytesRead: number,
+    readonly expected: number,
+    options?: { cause?: unknown },
+  ) {
     super(`the connection ended after ${bytesRead} of ${expected} bytes`, options);
     this.name = 'TruncatedReadError';
   }

@@ -65,5 +65,4 @@ export class ToCopyRows extends Transform {
 }
 
 /** The COPY statement ToCopyRows feeds: `\x01` as quote, since it cannot occur in JSON text. */
-export const COPY_RAW_EVENTS_SQL =
-  "copy raw.raw_events (load_id, line_no, event) from stdin with (format csv, delimiter E'\\t', quote E'\\x01')";
+export const COPY_RAW_EVENTS_SQL = "copy raw.raw_events (load_id, line_no, event) from stdin with (format csv, delimiter E'\\t', quote E'\\x01')";

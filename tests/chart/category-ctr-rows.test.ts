@@ -75,7 +75,9 @@ describe(`a mart spanning more than ${MAX_CHART_DAYS} days`, () => {
 
 test(`more than ${MAX_CHART_CATEGORIES} categories: the ${MAX_CHART_CATEGORIES} with most displays are returned, the others counted as left out`, async () => {
   const count = MAX_CHART_CATEGORIES + 7;
-  const db = await martOf(Array.from({ length: count }, (_, index) => categoryDay(`c${String(index).padStart(2, '0')}`, '2019-02-15', 1 + (index % 3), 0)).flat());
+  const db = await martOf(
+    Array.from({ length: count }, (_, index) => categoryDay(`c${String(index).padStart(2, '0')}`, '2019-02-15', 1 + (index % 3), 0)).flat(),
+  );
   try {
     const all = await readCategoryCtr(db.pool);
     expect([all.rows.length, all.leftOut.categories]).toEqual([MAX_CHART_CATEGORIES, 7]);

@@ -130,7 +130,9 @@ describe('one far-future event (9999-12-31) among three days of 2019', () => {
     expect(result.code).toBe(ExitCode.ok);
     const svg = readFileSync(join(out, 'ctr_per_category.svg'), 'utf8');
     expect(svg).toContain('>Click-through rate per category, 2019-02-15 to 2019-02-17</text>');
-    expect(svg).toContain('>showing 2019-02-15..2019-02-17; 1 day with data left out (9999-12-31): at most 366 consecutive days are drawn, those with most displays</tspan>');
+    expect(svg).toContain(
+      '>showing 2019-02-15..2019-02-17; 1 day with data left out (9999-12-31): at most 366 consecutive days are drawn, those with most displays</tspan>',
+    );
     expect(result.warnings).toEqual([expect.stringContaining('1 day with data left out (9999-12-31)')]);
   });
 });

@@ -35,7 +35,7 @@ export function decodePng(png: Buffer): PngImage {
   }
   const channels = colourType === 6 ? 4 : 3;
   const chunks: Buffer[] = [];
-  for (let at = 8; at < png.length; ) {
+  for (let at = 8; at < png.length;) {
     const length = png.readUInt32BE(at);
     const type = png.toString('latin1', at + 4, at + 8);
     if (type === 'IDAT') chunks.push(png.subarray(at + 8, at + 8 + length));

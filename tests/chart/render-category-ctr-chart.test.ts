@@ -125,7 +125,10 @@ describe('without data', () => {
   test('the mart not built yet: "run elt run first", exit 2', async () => {
     const failure = renderCategoryCtrChart(bare.pool, { outDir: outDir() });
     await expect(failure).rejects.toBeInstanceOf(EltError);
-    await expect(failure).rejects.toMatchObject({ exitCode: ExitCode.usage, message: expect.stringMatching(/marts\.category_ctr_daily is not built yet .*run elt run first$/) });
+    await expect(failure).rejects.toMatchObject({
+      exitCode: ExitCode.usage,
+      message: expect.stringMatching(/marts\.category_ctr_daily is not built yet .*run elt run first$/),
+    });
   });
 
   test('the mart built but empty: "run elt run first", exit 2, no files written', async () => {

@@ -2,7 +2,10 @@ import { runCli } from '../helpers/run-cli';
 
 /** The one `elt: error` line on stderr (there must be exactly one, and no stack trace). */
 function oneErrorLine(stderr: string): string {
-  const lines = stderr.trim().split('\n').filter((line) => line.startsWith('elt: error'));
+  const lines = stderr
+    .trim()
+    .split('\n')
+    .filter((line) => line.startsWith('elt: error'));
   expect(lines).toHaveLength(1);
   expect(stderr).not.toMatch(/\n\s+at /);
   return lines[0] as string;

@@ -33,7 +33,9 @@ test('elt db keeps the embedded Postgres up, prints a psql URL on stdout, and st
     const client = new Client({ connectionString: url });
     await client.connect();
     // the server is migrated: the layers are there to look at
-    const { rows } = await client.query("select count(*)::int as n from information_schema.schemata where schema_name in ('raw', 'staging', 'marts')");
+    const { rows } = await client.query(
+      "select count(*)::int as n from information_schema.schemata where schema_name in ('raw', 'staging', 'marts')",
+    );
     await client.end();
     expect(rows).toEqual([{ n: 3 }]);
     expect(stderr).toMatch(/embedded Postgres is up: psql "postgres:\/\//);

@@ -91,15 +91,21 @@ test('the embedded server takes no fixed password: a neighbour who tries postgre
   }
 }, 90_000);
 
-(isRoot ? test : test.skip)('another local account cannot read the password or enter .elt (runs as root only)', () => {
-  const cwd = folder();
-  return runCli(['migrate'], { env, cwd }).then((result) => {
-    expect(result.code).toBe(0);
-    const asNobody = spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'cat', join(cwd, '.elt', 'password')], { encoding: 'utf8' });
-    expect(asNobody.status).not.toBe(0);
-    expect(asNobody.stderr).toMatch(/Permission denied/);
-  });
-}, 90_000);
+(isRoot ? test : test.skip)(
+  'another local account cannot read the password or enter .elt (runs as root only)',
+  () => {
+    const cwd = folder();
+    return runCli(['migrate'], { env, cwd }).then((result) => {
+      expect(result.code).toBe(0);
+      const asNobody = spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'cat', join(cwd, '.elt', 'password')], {
+        encoding: 'utf8',
+      });
+      expect(asNobody.status).not.toBe(0);
+      expect(asNobody.stderr).toMatch(/Permission denied/);
+    });
+  },
+  90_000,
+);
 
 test('a cluster made by an earlier version with the fixed password gets a random one at its first start', async () => {
   const cwd = folder();

@@ -16,7 +16,10 @@ const withDb = (): NodeJS.ProcessEnv => ({ ...process.env, DATABASE_URL: db.url 
 
 /** One line on stderr, no stack trace. */
 function expectOneLineError(stderr: string, pattern: RegExp): void {
-  const lines = stderr.trim().split('\n').filter((line) => line.startsWith('elt: error'));
+  const lines = stderr
+    .trim()
+    .split('\n')
+    .filter((line) => line.startsWith('elt: error'));
   expect(lines).toHaveLength(1);
   expect(lines[0]).toMatch(pattern);
   expect(stderr).not.toMatch(/\n\s+at /);
@@ -48,7 +51,10 @@ test('an unreachable database: one clear line naming it without its password, ex
   const env = { ...process.env, DATABASE_URL: `postgres://bob:secret@127.0.0.1:${port}/lake`, ELT_DB_WAIT_SECONDS: '1' };
   const result = await runCli(['migrate'], { env });
   expect(result.code).toBe(3);
-  expectOneLineError(result.stderr, new RegExp(`cannot connect to the database at postgres://bob:\\*\\*\\*@127.0.0.1:${port}/lake after \\d+ attempts in 1s: .*ECONNREFUSED`));
+  expectOneLineError(
+    result.stderr,
+    new RegExp(`cannot connect to the database at postgres://bob:\\*\\*\\*@127.0.0.1:${port}/lake after \\d+ attempts in 1s: .*ECONNREFUSED`),
+  );
   expect(result.stderr).not.toContain('secret');
 });
 
@@ -85,7 +91,10 @@ test.each(COMMANDS.map((command) => command.name))('elt %s --help shows usage an
 
 test('a lake file that fails to load makes the run exit 4 naming it, after loading the others', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'elt-badlake-'));
-  writeFileSync(join(dir, '2019-02-15.tsv'), 'TIMESTAMP\tMD5(SESSION_ID)\tEVENT_NAME\tMD5(USER_ID)\tATTRIBUTES\n2019-02-15 10:00:00 +0000\ts\tarticle_viewed\tu\t{"id":"a"}\n');
+  writeFileSync(
+    join(dir, '2019-02-15.tsv'),
+    'TIMESTAMP\tMD5(SESSION_ID)\tEVENT_NAME\tMD5(USER_ID)\tATTRIBUTES\n2019-02-15 10:00:00 +0000\ts\tarticle_viewed\tu\t{"id":"a"}\n',
+  );
   writeFileSync(join(dir, '2019-02-16.tsv.gz'), 'not gzip at all');
   const result = await runCli(['run', '--source', dir], { env: withDb() });
   expect(result.code).toBe(4);

@@ -63,7 +63,9 @@ test('--json gives each source its last load, newest event (from int_events) and
   await buildModels(db.pool, { dir: MODELS_DIR, log: silentLogger });
   await loadedAgo('file:///lake/a', '5 minutes');
   // a failed attempt after the last success is counted
-  await db.pool.query("insert into raw.loads (source_uri, content_id, status, error) values ('file:///lake/a/broken.tsv', 'x', 'failed', 'not a lake file')");
+  await db.pool.query(
+    "insert into raw.loads (source_uri, content_id, status, error) values ('file:///lake/a/broken.tsv', 'x', 'failed', 'not a lake file')",
+  );
 
   const result = await freshness('--json');
   expect(result.code).toBe(ExitCode.ok);
@@ -72,7 +74,9 @@ test('--json gives each source its last load, newest event (from int_events) and
     state: 'fresh',
     thresholds: { warnAfter: '26h', errorAfter: '50h', by: 'load' },
     eventTime: { relation: 'intermediate.int_events', column: 'event_at' },
-    sources: [{ source: 'file:///lake/a/', kind: 'lake', loads: 2, rows: 3, failuresSince: 1, newestEventAt: '2019-02-17T23:59:59.000Z', state: 'fresh' }],
+    sources: [
+      { source: 'file:///lake/a/', kind: 'lake', loads: 2, rows: 3, failuresSince: 1, newestEventAt: '2019-02-17T23:59:59.000Z', state: 'fresh' },
+    ],
   });
   const [source] = report.sources;
   expect(Date.parse(report.checkedAt) - Date.parse(source.lastLoadAt)).toBe(source.loadAgeMs);
@@ -94,7 +98,9 @@ test('a stream is one source under its own URI, however many batches it committe
   );
   const result = await freshness('--json');
   expect(result.code).toBe(ExitCode.ok);
-  expect(JSON.parse(result.stdout).sources).toMatchObject([{ source: 'nats://127.0.0.1:4222/CLICKS', kind: 'stream', loads: 2, rows: 15, newestEventAt: null }]);
+  expect(JSON.parse(result.stdout).sources).toMatchObject([
+    { source: 'nats://127.0.0.1:4222/CLICKS', kind: 'stream', loads: 2, rows: 15, newestEventAt: null },
+  ]);
 }, 60_000);
 
 test('nothing ever loaded, or a source whose every attempt failed, is stale (exit 9); a bad duration is a usage error (exit 2)', async () => {
@@ -104,7 +110,9 @@ test('nothing ever loaded, or a source whose every attempt failed, is stale (exi
   expect(result.stdout).toContain('no source has been loaded yet');
   expect(result.stderr).toContain('elt: error: no source has been loaded yet');
 
-  await db.pool.query("insert into raw.loads (source_uri, content_id, status, error, finished_at) values ('s3://bucket/clicks/x.tsv', 'x', 'failed', 'boom', now())");
+  await db.pool.query(
+    "insert into raw.loads (source_uri, content_id, status, error, finished_at) values ('s3://bucket/clicks/x.tsv', 'x', 'failed', 'boom', now())",
+  );
   result = await freshness();
   expect(result.code).toBe(ExitCode.stale);
   expect(result.stdout).toMatch(/^ERROR\s+never\s+never\s+0\s+s3:\/\/bucket\/clicks\/\n\s+1 failed attempt/m);

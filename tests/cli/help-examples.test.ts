@@ -30,15 +30,23 @@ function words(example: string): string[] {
 }
 
 test('every command but db, upload, stream and publish has an example, and the list above covers them all', () => {
-  expect(COMMANDS.map((command) => command.name).filter((name) => !['db', 'upload', 'stream', 'publish'].includes(name)).sort()).toEqual([...ORDER].sort());
+  expect(
+    COMMANDS.map((command) => command.name)
+      .filter((name) => !['db', 'upload', 'stream', 'publish'].includes(name))
+      .sort(),
+  ).toEqual([...ORDER].sort());
 });
 
-test.each(ORDER)('the example of elt %s works when pasted', async (name) => {
-  const command = COMMANDS.find((candidate) => candidate.name === name);
-  const argv = words(command?.example ?? '');
-  expect(argv.slice(0, 4)).toEqual(['npm', 'run', 'elt', '--']);
-  // examples writing files write into a temp folder instead of the checkout
-  const args = argv.slice(4).map((arg) => (arg === 'out' ? join(outDir, 'out') : arg.replace('/tmp/demo-lake', join(outDir, 'demo-lake'))));
-  const result = await runCli(args, { cwd: REPO_ROOT, env: { ...process.env, DATABASE_URL: db.url, ELT_OUTPUT_DIR: join(outDir, 'run') } });
-  expect([name, result.code, result.stderr.includes('elt: error')]).toEqual([name, 0, false]);
-}, 60_000);
+test.each(ORDER)(
+  'the example of elt %s works when pasted',
+  async (name) => {
+    const command = COMMANDS.find((candidate) => candidate.name === name);
+    const argv = words(command?.example ?? '');
+    expect(argv.slice(0, 4)).toEqual(['npm', 'run', 'elt', '--']);
+    // examples writing files write into a temp folder instead of the checkout
+    const args = argv.slice(4).map((arg) => (arg === 'out' ? join(outDir, 'out') : arg.replace('/tmp/demo-lake', join(outDir, 'demo-lake'))));
+    const result = await runCli(args, { cwd: REPO_ROOT, env: { ...process.env, DATABASE_URL: db.url, ELT_OUTPUT_DIR: join(outDir, 'run') } });
+    expect([name, result.code, result.stderr.includes('elt: error')]).toEqual([name, 0, false]);
+  },
+  60_000,
+);

@@ -32,7 +32,10 @@ async function expectEveryModelIntact(): Promise<void> {
 /** Exit 2 and one line `elt: error: ...` naming the folder, no stack trace. */
 function expectUsageError(result: { code: number | null; stderr: string }, folder: string, reason: RegExp): void {
   expect(result.code).toBe(2);
-  const lines = result.stderr.trim().split('\n').filter((line) => line.startsWith('elt: error'));
+  const lines = result.stderr
+    .trim()
+    .split('\n')
+    .filter((line) => line.startsWith('elt: error'));
   expect(lines).toHaveLength(1);
   expect(lines[0]).toContain(folder);
   expect(lines[0]).toMatch(reason);
@@ -54,7 +57,9 @@ test('run --models <an empty folder> is a usage error (exit 2) and drops no mode
   expectUsageError(result, empty, /holds no model/);
   await expectEveryModelIntact();
   // checked before anything was touched: the lake was not loaded either
-  expect((await db.pool.query("select to_regclass('raw.loads') is null or not exists (select from raw.loads) as untouched")).rows).toEqual([{ untouched: true }]);
+  expect((await db.pool.query("select to_regclass('raw.loads') is null or not exists (select from raw.loads) as untouched")).rows).toEqual([
+    { untouched: true },
+  ]);
 });
 
 test('build --models <a file, not a folder> is a usage error (exit 2) and drops no model', async () => {

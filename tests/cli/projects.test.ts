@@ -15,14 +15,34 @@ function writeProject(): string {
   mkdirSync(join(dir, 'models', 'staging'), { recursive: true });
   mkdirSync(join(dir, 'models', 'marts'), { recursive: true });
   writeFileSync(join(dir, 'elt.project.json'), JSON.stringify({ name: 'page_views', sources: [{ location: 'data/', format: 'ndjson' }] }));
-  writeFileSync(join(dir, 'data', '2024-03-01.ndjson'), ['{"page":"/a","user":"u1"}', '{"page":"/a","user":"u2"}', '{"page":"/b","user":"u1"}', 'not json'].join('\n'));
+  writeFileSync(
+    join(dir, 'data', '2024-03-01.ndjson'),
+    ['{"page":"/a","user":"u1"}', '{"page":"/a","user":"u2"}', '{"page":"/b","user":"u1"}', 'not json'].join('\n'),
+  );
   writeFileSync(
     join(dir, 'models', 'staging', 'stg_page_views.sql'),
-    ['-- grain: one row per page view', '-- materialized: view', 'with', 'final as (', "    select event ->> 'page' as page, event ->> 'user' as user_id from raw.raw_events", ')', 'select * from final'].join('\n'),
+    [
+      '-- grain: one row per page view',
+      '-- materialized: view',
+      'with',
+      'final as (',
+      "    select event ->> 'page' as page, event ->> 'user' as user_id from raw.raw_events",
+      ')',
+      'select * from final',
+    ].join('\n'),
   );
   writeFileSync(
     join(dir, 'models', 'marts', 'page_counts.sql'),
-    ['-- grain: one row per page', '-- materialized: materialized_view', '-- unique_key: page', 'with', 'final as (', '    select page, count(*) as views from staging.stg_page_views group by page', ')', 'select * from final'].join('\n'),
+    [
+      '-- grain: one row per page',
+      '-- materialized: materialized_view',
+      '-- unique_key: page',
+      'with',
+      'final as (',
+      '    select page, count(*) as views from staging.stg_page_views group by page',
+      ')',
+      'select * from final',
+    ].join('\n'),
   );
   return dir;
 }

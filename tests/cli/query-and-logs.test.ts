@@ -6,7 +6,9 @@ import { createTestDatabase, type TestDatabase } from '../helpers/test-database'
 let db: TestDatabase;
 beforeAll(async () => {
   db = await createTestDatabase();
-  const result = await runCli(['run', '--source', join(__dirname, '..', 'fixtures', 'lake-sample')], { env: { ...process.env, DATABASE_URL: db.url } });
+  const result = await runCli(['run', '--source', join(__dirname, '..', 'fixtures', 'lake-sample')], {
+    env: { ...process.env, DATABASE_URL: db.url },
+  });
   expect(result.code).toBe(0);
 }, 60_000);
 afterAll(() => db.drop());
@@ -14,7 +16,10 @@ afterAll(() => db.drop());
 const env = () => ({ ...process.env, DATABASE_URL: db.url });
 
 test('elt query prints an aligned table with dates as days and a row count', async () => {
-  const result = await runCli(['query', 'select category, date, card_views from marts.category_ctr_daily order by card_views desc, category limit 2'], { env: env() });
+  const result = await runCli(
+    ['query', 'select category, date, card_views from marts.category_ctr_daily order by card_views desc, category limit 2'],
+    { env: env() },
+  );
   expect(result.code).toBe(0);
   expect(result.stdout).toBe(
     [
@@ -61,7 +66,8 @@ test('--log-format json writes one JSON object per log line on stderr, and the s
   expect(result.code).toBe(0);
   const lines = result.stderr.split('\n').filter((line) => line.startsWith('{'));
   expect(lines.length).toBeGreaterThan(3);
-  for (const line of lines) expect(JSON.parse(line)).toEqual({ time: expect.any(String), level: expect.stringMatching(/^(info|warn|error)$/), message: expect.any(String) });
+  for (const line of lines)
+    expect(JSON.parse(line)).toEqual({ time: expect.any(String), level: expect.stringMatching(/^(info|warn|error)$/), message: expect.any(String) });
   expect(lines.map((line) => (JSON.parse(line) as { message: string }).message)).toContainEqual(expect.stringMatching(/^run finished in /));
   expect(result.stdout).toMatch(/^clickstream-elt summary/);
 });

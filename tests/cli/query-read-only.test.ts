@@ -72,7 +72,10 @@ describe('more than one statement is refused by Postgres itself (extended protoc
     ['commit, then delete', 'commit; delete from raw.raw_events where load_id = (select min(load_id) from raw.raw_events)'],
     ['select, commit, then create table', 'select 1; commit; create table public.x(i int)'],
     ['set transaction read write, then delete and commit', 'set transaction read write; delete from raw.raw_events; commit'],
-    ['set_config transaction_read_only off, then delete', "select set_config('transaction_read_only', 'off', false); delete from raw.raw_events; commit"],
+    [
+      'set_config transaction_read_only off, then delete',
+      "select set_config('transaction_read_only', 'off', false); delete from raw.raw_events; commit",
+    ],
     ['reset role, then delete and commit', 'reset role; commit; delete from raw.raw_events'],
   ])('%s changes nothing', async (_name, sql) => {
     const before = await state();
@@ -134,8 +137,14 @@ describe('a single hostile statement can neither change data nor run programs no
     try {
       const { rows } = await victim.query<{ pid: number }>('select pg_backend_pid() as pid');
       const pid = (rows[0] as { pid: number }).pid;
-      expectRefused(await query(`select pg_terminate_backend(${pid})`), /^elt: error: query failed: (permission denied to terminate process|must be a superuser to terminate superuser process)/);
-      expectRefused(await query(`select set_config('role', 'postgres', true), pg_terminate_backend(${pid})`), /^elt: error: query failed: permission denied/);
+      expectRefused(
+        await query(`select pg_terminate_backend(${pid})`),
+        /^elt: error: query failed: (permission denied to terminate process|must be a superuser to terminate superuser process)/,
+      );
+      expectRefused(
+        await query(`select set_config('role', 'postgres', true), pg_terminate_backend(${pid})`),
+        /^elt: error: query failed: permission denied/,
+      );
       expect((await victim.query('select 1 as alive')).rows).toEqual([{ alive: 1 }]);
     } finally {
       await victim.end().catch(() => undefined);
@@ -145,7 +154,10 @@ describe('a single hostile statement can neither change data nor run programs no
   test('a replication slot cannot be created, not even after set_config of role', async () => {
     const slot = `elt_attack_${suffix}`;
     try {
-      expectRefused(await query(`select set_config('role', 'postgres', true), pg_create_physical_replication_slot('${slot}')`), /^elt: error: query failed: permission denied/);
+      expectRefused(
+        await query(`select set_config('role', 'postgres', true), pg_create_physical_replication_slot('${slot}')`),
+        /^elt: error: query failed: permission denied/,
+      );
       expect((await db.pool.query('select count(*)::int as n from pg_replication_slots where slot_name = $1', [slot])).rows).toEqual([{ n: 0 }]);
     } finally {
       await db.pool.query('select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = $1', [slot]);
@@ -159,12 +171,18 @@ describe('a single hostile statement can neither change data nor run programs no
   });
 
   test('set_config of transaction_read_only cannot make the transaction writable', async () => {
-    expectRefused(await query("select set_config('transaction_read_only', 'off', false)"), /^elt: error: query failed: transaction read-write mode must be set before any query/);
+    expectRefused(
+      await query("select set_config('transaction_read_only', 'off', false)"),
+      /^elt: error: query failed: transaction read-write mode must be set before any query/,
+    );
   });
 
   test('a data-modifying statement is refused by the read-only transaction', async () => {
     const before = await state();
-    expectRefused(await query('with gone as (delete from raw.raw_events returning 1) select count(*) from gone'), /^elt: error: query failed: cannot execute \w+ in a read-only transaction/);
+    expectRefused(
+      await query('with gone as (delete from raw.raw_events returning 1) select count(*) from gone'),
+      /^elt: error: query failed: cannot execute \w+ in a read-only transaction/,
+    );
     expectRefused(await query('create table public.x(i int)'), /^elt: error: query failed: cannot execute CREATE TABLE in a read-only transaction/);
     expect(await state()).toEqual(before);
   });
@@ -172,7 +190,9 @@ describe('a single hostile statement can neither change data nor run programs no
 
 describe('who the statement runs as', () => {
   test('a superuser login runs it as a temporary login that can only read, dropped afterwards', async () => {
-    const result = await query('select session_user as login, (select rolsuper from pg_roles where rolname = session_user) as superuser, count(*) as raw_events from raw.raw_events');
+    const result = await query(
+      'select session_user as login, (select rolsuper from pg_roles where rolname = session_user) as superuser, count(*) as raw_events from raw.raw_events',
+    );
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const [header, line] = result.stdout.trimEnd().split('\n');
@@ -202,7 +222,10 @@ describe('who the statement runs as', () => {
 });
 
 test('- reads the query from standard input', async () => {
-  const child = spawn(process.execPath, [require.resolve('tsx/cli'), join(__dirname, '..', '..', 'cli', 'main.ts'), 'query', '-', '--csv'], { cwd, env: env() });
+  const child = spawn(process.execPath, [require.resolve('tsx/cli'), join(__dirname, '..', '..', 'cli', 'main.ts'), 'query', '-', '--csv'], {
+    cwd,
+    env: env(),
+  });
   let stdout = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stdin.end('select count(*) as raw_events\nfrom raw.raw_events\n');

@@ -18,7 +18,9 @@ function checkoutInPrivateHome(): { home: string; project: string } {
   const home = mkdtempSync(join(tmpdir(), 'elt-root-home-'));
   chmodSync(home, 0o700);
   const project = join(home, 'my projects', 'clickstream elt');
-  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: REPO, encoding: 'utf8' }).split('\0').filter(Boolean);
+  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: REPO, encoding: 'utf8' })
+    .split('\0')
+    .filter(Boolean);
   for (const file of files) {
     mkdirSync(dirname(join(project, file)), { recursive: true });
     try {
@@ -52,19 +54,27 @@ describe('as root in a 0700 home', () => {
     rmSync(shared, { recursive: true, force: true });
   });
 
-  rootOnly('npm start works, and a second npm start finds the first one\'s data', async () => {
-    const first = await runProcess('npm', ['start', '--silent'], { cwd: project, env });
-    expect(first.stderr).not.toMatch(/EACCES|\n\s+at /);
-    expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/marts\.article_performance\s+[1-9][\d,]* rows/);
-    const second = await runProcess('npm', ['start', '--silent'], { cwd: project, env });
-    expect(second.code).toBe(0);
-    expect(second.stdout).toMatch(/5 files: 0 loaded, 5 skipped/);
-  }, 240_000);
+  rootOnly(
+    "npm start works, and a second npm start finds the first one's data",
+    async () => {
+      const first = await runProcess('npm', ['start', '--silent'], { cwd: project, env });
+      expect(first.stderr).not.toMatch(/EACCES|\n\s+at /);
+      expect(first.code).toBe(0);
+      expect(first.stdout).toMatch(/marts\.article_performance\s+[1-9][\d,]* rows/);
+      const second = await runProcess('npm', ['start', '--silent'], { cwd: project, env });
+      expect(second.code).toBe(0);
+      expect(second.stdout).toMatch(/5 files: 0 loaded, 5 skipped/);
+    },
+    240_000,
+  );
 
-  rootOnly('npm test starts its Postgres there (one test file of the suite, run as the README says)', async () => {
-    const result = await runProcess('npm', ['test', '--silent', '--', 'tests/loader/timestamp.test.ts'], { cwd: project, env });
-    expect(result.stderr).toMatch(/Tests:\s+\d+ passed, \d+ total/);
-    expect(result.code).toBe(0);
-  }, 240_000);
+  rootOnly(
+    'npm test starts its Postgres there (one test file of the suite, run as the README says)',
+    async () => {
+      const result = await runProcess('npm', ['test', '--silent', '--', 'tests/loader/timestamp.test.ts'], { cwd: project, env });
+      expect(result.stderr).toMatch(/Tests:\s+\d+ passed, \d+ total/);
+      expect(result.code).toBe(0);
+    },
+    240_000,
+  );
 });

@@ -31,7 +31,9 @@ test('elt run on the sample exits 0 and prints a summary on stdout, logs on stde
 });
 
 test('sample: category_ctr_daily counts every display and the one click per category', async () => {
-  expect(await rows('select category, date::text, card_views::int, article_views::int, ctr::float8 from marts.category_ctr_daily order by category')).toEqual([
+  expect(
+    await rows('select category, date::text, card_views::int, article_views::int, ctr::float8 from marts.category_ctr_daily order by category'),
+  ).toEqual([
     { category: 'digital_life', date: '2019-02-15', card_views: 2, article_views: 1, ctr: 0.5 },
     { category: 'fashion_beauty_lifestyle', date: '2019-02-15', card_views: 9, article_views: 0, ctr: 0 },
     { category: 'money_business', date: '2019-02-15', card_views: 1, article_views: 0, ctr: 0 },
@@ -49,9 +51,33 @@ test('sample: articles displayed twice, the click without display, and escaped q
     await rows(`select article_id, title, category, card_views::int, article_views::int, cumulative_article_views::int, ctr::float8
                   from marts.article_performance where card_views <> 1 or article_views <> 0 order by article_id`),
   ).toEqual([
-    { article_id: '-gpe6V_-in4hYf8oM-twaQ', title: 'Die Smartphones mit der höchsten Strahlung', category: 'digital_life', card_views: 0, article_views: 1, cumulative_article_views: 1, ctr: null },
-    { article_id: '499d7a9e-adfa-4fa0-a398-d4babe40c63c', title: '"Gilets jaunes" : vers la fin des manifestations le samedi ?', category: 'news', card_views: 2, article_views: 0, cumulative_article_views: 0, ctr: 0 },
-    { article_id: 'tSRAqKkSm3ObxYX-ag_KDw', title: 'Quelle est l’origine des sirènes ?', category: 'music', card_views: 2, article_views: 0, cumulative_article_views: 0, ctr: 0 },
+    {
+      article_id: '-gpe6V_-in4hYf8oM-twaQ',
+      title: 'Die Smartphones mit der höchsten Strahlung',
+      category: 'digital_life',
+      card_views: 0,
+      article_views: 1,
+      cumulative_article_views: 1,
+      ctr: null,
+    },
+    {
+      article_id: '499d7a9e-adfa-4fa0-a398-d4babe40c63c',
+      title: '"Gilets jaunes" : vers la fin des manifestations le samedi ?',
+      category: 'news',
+      card_views: 2,
+      article_views: 0,
+      cumulative_article_views: 0,
+      ctr: 0,
+    },
+    {
+      article_id: 'tSRAqKkSm3ObxYX-ag_KDw',
+      title: 'Quelle est l’origine des sirènes ?',
+      category: 'music',
+      card_views: 2,
+      article_views: 0,
+      cumulative_article_views: 0,
+      ctr: 0,
+    },
   ]);
   expect(await rows('select count(*)::int as n, sum(card_views)::int as displays from marts.article_performance')).toEqual([{ n: 27, displays: 28 }]);
 });

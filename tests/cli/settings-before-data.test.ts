@@ -24,10 +24,14 @@ describe('every setting is checked before any data is touched', () => {
   ])('elt run %j: one line, exit 2, and nothing loaded', async (flags, message) => {
     const result = await runCli(['run', '--source', SAMPLE, ...flags], { env: withDb() });
     expect(result.code).toBe(2);
-    expect(result.stderr.trim().split('\n').filter((line) => line.startsWith('elt: error'))).toEqual([expect.stringMatching(message)]);
+    expect(
+      result.stderr
+        .trim()
+        .split('\n')
+        .filter((line) => line.startsWith('elt: error')),
+    ).toEqual([expect.stringMatching(message)]);
     expect(result.stdout).toBe('');
     const { rows } = await db.pool.query<{ migrated: string | null }>("select to_regclass('raw.loads')::text as migrated");
     if (rows[0]?.migrated) expect(await loads()).toEqual([]);
   });
 });
-

@@ -12,7 +12,9 @@ afterAll(() => db.drop());
 async function sessionsOfThisProcess(): Promise<number> {
   const observer = new Client({ connectionString: db.url });
   await observer.connect();
-  const { rows } = await observer.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where application_name = $1', [APPLICATION_NAME]);
+  const { rows } = await observer.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where application_name = $1', [
+    APPLICATION_NAME,
+  ]);
   await observer.end();
   return rows[0]?.n ?? -1;
 }

@@ -15,7 +15,9 @@ test('each jest project runs on the server it names: Debian Postgres 15 for post
 });
 
 test('a server older than Postgres 15 is refused with one line and exit 2; 15 and newer pass', () => {
-  expect(() => checkServerVersion(140011)).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringMatching(/runs Postgres 14; elt needs Postgres 15 or newer/) }));
+  expect(() => checkServerVersion(140011)).toThrow(
+    expect.objectContaining({ exitCode: 2, message: expect.stringMatching(/runs Postgres 14; elt needs Postgres 15 or newer/) }),
+  );
   expect(() => checkServerVersion(90624)).toThrow(/runs Postgres 9;/);
   expect(() => checkServerVersion(150018)).not.toThrow();
   expect(() => checkServerVersion(180004)).not.toThrow();

@@ -4,7 +4,9 @@ import { endpointFor, s3SettingsFromEnv } from '../../loader/sources/s3/s3-setti
 import { environmentOf, readComposeServices, REPO_ROOT, type ComposeService } from '../helpers/compose-file';
 
 const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
-const dockerignore = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8').split('\n').map((line) => line.trim());
+const dockerignore = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8')
+  .split('\n')
+  .map((line) => line.trim());
 const buildIncludes = (JSON.parse(readFileSync(join(REPO_ROOT, 'tsconfig.build.json'), 'utf8')) as { include: string[] }).include;
 
 test('the image builds every folder tsconfig.build.json compiles, and ships what the CLI reads at run time', () => {
@@ -41,7 +43,8 @@ test('out of the box the etl service reads the demo bucket from MinIO', () => {
 
 test('setting ELT_SOURCE to the real bucket and AWS credentials reads AWS S3, with MinIO unused', () => {
   const env = environmentOf(
-    readComposeServices({ ELT_SOURCE: 's3://upday-data-assignment/lake/', AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' }).etl as ComposeService,
+    readComposeServices({ ELT_SOURCE: 's3://upday-data-assignment/lake/', AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' })
+      .etl as ComposeService,
   );
   const settings = s3SettingsFromEnv(env);
   expect(env.ELT_SOURCE).toBe('s3://upday-data-assignment/lake/');

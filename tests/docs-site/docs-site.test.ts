@@ -53,7 +53,11 @@ test('the page names no URL to fetch: no http(s), no protocol-relative link, not
 
 test('the page documents every model, its columns (with their types) and the data tests with their results', async () => {
   const html = readFileSync(index, 'utf8');
-  const searchIndex = JSON.parse(/<script type="application\/json" id="search-index">([^]*?)<\/script>/.exec(html)?.[1] ?? 'null') as { kind: string; label: string; note: string }[];
+  const searchIndex = JSON.parse(/<script type="application\/json" id="search-index">([^]*?)<\/script>/.exec(html)?.[1] ?? 'null') as {
+    kind: string;
+    label: string;
+    note: string;
+  }[];
   const models = readModels(MODELS_DIR);
   expect(searchIndex.filter((entry) => entry.kind === 'model').map((entry) => entry.label)).toEqual(models.map((model) => model.name));
   const { rows: columns } = await db.pool.query<{ label: string; type: string }>(
@@ -67,8 +71,12 @@ test('the page documents every model, its columns (with their types) and the dat
   expect(indexed.sort((a, b) => a.label.localeCompare(b.label))).toEqual(columns.sort((a, b) => a.label.localeCompare(b.label)));
   expect(html).toContain('data-view="tests"');
   const testsView = /<section data-view="tests"[^]*?<\/section>/.exec(html)?.[0] ?? '';
-  expect([...testsView.matchAll(/<tr><td><code>([^<]*)<\/code>/g)].map((match) => match[1])).toEqual(readDataTests(MODELS_DIR).map((test) => test.name));
-  expect(testsView).toMatch(/marts_reconcile_with_staging<\/code><\/td><td>[^<]*<\/td><td>[^<]*<\/td><td><span class="badge pass">PASS<\/span><\/td><td>\d{4}-\d\d-\d\dT/);
+  expect([...testsView.matchAll(/<tr><td><code>([^<]*)<\/code>/g)].map((match) => match[1])).toEqual(
+    readDataTests(MODELS_DIR).map((test) => test.name),
+  );
+  expect(testsView).toMatch(
+    /marts_reconcile_with_staging<\/code><\/td><td>[^<]*<\/td><td>[^<]*<\/td><td><span class="badge pass">PASS<\/span><\/td><td>\d{4}-\d\d-\d\dT/,
+  );
   expect(html).toContain('<code>file://');
 });
 
@@ -77,70 +85,97 @@ if (!existsSync(CHROMIUM)) {
   process.stderr.write(`docs-site browser test skipped: ${CHROMIUM} not found (apt-get install chromium; .ci/run installs it)\n`);
 }
 
-withBrowser('in headless Chromium, from disk: search finds a model and a column, the model shows its columns and lineage graph, and nothing but file:// is requested', async () => {
-  const profile = mkdtempSync(join(tmpdir(), 'elt-chromium-'));
-  const context: BrowserContext = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-  const requested: string[] = [];
-  context.on('request', (request) => requested.push(request.url()));
-  try {
-    const page = context.pages()[0] ?? (await context.newPage());
-    const pageErrors: string[] = [];
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    await page.goto(pathToFileURL(index).href);
-    await page.locator('section[data-view="overview"] svg.lineage').waitFor();
+withBrowser(
+  'in headless Chromium, from disk: search finds a model and a column, the model shows its columns and lineage graph, and nothing but file:// is requested',
+  async () => {
+    const profile = mkdtempSync(join(tmpdir(), 'elt-chromium-'));
+    const context: BrowserContext = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+    });
+    const requested: string[] = [];
+    context.on('request', (request) => requested.push(request.url()));
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      const pageErrors: string[] = [];
+      page.on('pageerror', (err) => pageErrors.push(err.message));
+      await page.goto(pathToFileURL(index).href);
+      await page.locator('section[data-view="overview"] svg.lineage').waitFor();
 
-    // a model, through the search box
-    await page.fill('#search', 'user_perf');
-    const hit = page.locator('#search-results a', { hasText: /^marts\.user_performance/ }).first();
-    await hit.waitFor();
-    await hit.click();
-    const section = page.locator('section[data-view="model/marts.user_performance"]');
-    await section.waitFor({ state: 'visible' });
-    expect(await page.locator('main > section:visible').count()).toBe(1);
-    expect(await section.locator('h2').textContent()).toBe('marts.user_performance');
+      // a model, through the search box
+      await page.fill('#search', 'user_perf');
+      const hit = page.locator('#search-results a', { hasText: /^marts\.user_performance/ }).first();
+      await hit.waitFor();
+      await hit.click();
+      const section = page.locator('section[data-view="model/marts.user_performance"]');
+      await section.waitFor({ state: 'visible' });
+      expect(await page.locator('main > section:visible').count()).toBe(1);
+      expect(await section.locator('h2').textContent()).toBe('marts.user_performance');
 
-    const model = readModels(MODELS_DIR).find((candidate) => candidate.name === 'marts.user_performance');
-    const { rows: columns } = await db.pool.query<{ name: string }>(
-      "select attname as name from pg_attribute where attrelid = 'marts.user_performance'::regclass and attnum > 0 and not attisdropped order by attnum",
-    );
-    const rows = await section.locator('table.columns tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from((tr as unknown as { children: ArrayLike<{ textContent: string | null }> }).children, (td) => td.textContent)));
-    expect(rows.map((row) => row[0])).toEqual(columns.map((column) => column.name));
-    for (const described of model?.columns ?? []) expect(rows.find((row) => row[0] === described.name)?.[2]).toBe(described.description);
-    expect(rows.every((row) => (row[1] ?? '').length > 0)).toBe(true);
+      const model = readModels(MODELS_DIR).find((candidate) => candidate.name === 'marts.user_performance');
+      const { rows: columns } = await db.pool.query<{ name: string }>(
+        "select attname as name from pg_attribute where attrelid = 'marts.user_performance'::regclass and attnum > 0 and not attisdropped order by attnum",
+      );
+      const rows = await section
+        .locator('table.columns tbody tr')
+        .evaluateAll((trs) =>
+          trs.map((tr) => Array.from((tr as unknown as { children: ArrayLike<{ textContent: string | null }> }).children, (td) => td.textContent)),
+        );
+      expect(rows.map((row) => row[0])).toEqual(columns.map((column) => column.name));
+      for (const described of model?.columns ?? []) expect(rows.find((row) => row[0] === described.name)?.[2]).toBe(described.description);
+      expect(rows.every((row) => (row[1] ?? '').length > 0)).toBe(true);
 
-    const graph = section.locator('svg.lineage');
-    expect(await graph.isVisible()).toBe(true);
-    const nodes = await graph.locator('[data-node]').evaluateAll((elements) => elements.map((element) => element.getAttribute('data-node')));
-    expect(nodes).toEqual(expect.arrayContaining(['marts.user_performance', 'intermediate.int_sessions', 'intermediate.int_events', 'staging.stg_events', 'raw.raw_events']));
-    expect(nodes).not.toContain('marts.article_performance');
-    expect(await graph.locator('path.edge').count()).toBeGreaterThan(3);
-    expect(await graph.locator('rect.focus').count()).toBe(1);
+      const graph = section.locator('svg.lineage');
+      expect(await graph.isVisible()).toBe(true);
+      const nodes = await graph.locator('[data-node]').evaluateAll((elements) => elements.map((element) => element.getAttribute('data-node')));
+      expect(nodes).toEqual(
+        expect.arrayContaining([
+          'marts.user_performance',
+          'intermediate.int_sessions',
+          'intermediate.int_events',
+          'staging.stg_events',
+          'raw.raw_events',
+        ]),
+      );
+      expect(nodes).not.toContain('marts.article_performance');
+      expect(await graph.locator('path.edge').count()).toBeGreaterThan(3);
+      expect(await graph.locator('rect.focus').count()).toBe(1);
 
-    mkdirSync(join(REPO_ROOT, 'out'), { recursive: true });
-    await page.screenshot({ path: join(REPO_ROOT, 'out', 'docs-site-model.png'), fullPage: true });
+      mkdirSync(join(REPO_ROOT, 'out'), { recursive: true });
+      await page.screenshot({ path: join(REPO_ROOT, 'out', 'docs-site-model.png'), fullPage: true });
 
-    // a column, through the search box: its row is highlighted on its model's page
-    await page.fill('#search', 'avg_session');
-    await page.locator('#search-results a', { hasText: 'marts.user_performance.avg_session_length_seconds' }).click();
-    await page.locator('tr.highlight').waitFor();
-    expect(await page.locator('tr.highlight td').first().textContent()).toBe('avg_session_length_seconds');
+      // a column, through the search box: its row is highlighted on its model's page
+      await page.fill('#search', 'avg_session');
+      await page.locator('#search-results a', { hasText: 'marts.user_performance.avg_session_length_seconds' }).click();
+      await page.locator('tr.highlight').waitFor();
+      expect(await page.locator('tr.highlight td').first().textContent()).toBe('avg_session_length_seconds');
 
-    // a lineage box leads to that model's page
-    await graph.locator('a[data-node="intermediate.int_sessions"]').click();
-    await page.locator('section[data-view="model/intermediate.int_sessions"]').waitFor({ state: 'visible' });
+      // a lineage box leads to that model's page
+      await graph.locator('a[data-node="intermediate.int_sessions"]').click();
+      await page.locator('section[data-view="model/intermediate.int_sessions"]').waitFor({ state: 'visible' });
 
-    // the chart copied beside the page renders
-    await page.click('nav a[href="#chart"]');
-    await page.locator('img.chart').waitFor({ state: 'visible' });
-    expect(await page.locator('img.chart').evaluate((img) => (img as unknown as { complete: boolean; naturalWidth: number }).complete && (img as unknown as { naturalWidth: number }).naturalWidth)).toBe(1920);
-    await page.click('nav a[href="#sources"]');
-    expect(await page.locator('section[data-view="sources"] td .badge').first().textContent()).toBe('FRESH');
-    await page.screenshot({ path: join(REPO_ROOT, 'out', 'docs-site-sources.png') });
+      // the chart copied beside the page renders
+      await page.click('nav a[href="#chart"]');
+      await page.locator('img.chart').waitFor({ state: 'visible' });
+      expect(
+        await page
+          .locator('img.chart')
+          .evaluate(
+            (img) =>
+              (img as unknown as { complete: boolean; naturalWidth: number }).complete && (img as unknown as { naturalWidth: number }).naturalWidth,
+          ),
+      ).toBe(1920);
+      await page.click('nav a[href="#sources"]');
+      expect(await page.locator('section[data-view="sources"] td .badge').first().textContent()).toBe('FRESH');
+      await page.screenshot({ path: join(REPO_ROOT, 'out', 'docs-site-sources.png') });
 
-    expect(pageErrors).toEqual([]);
-    expect(requested.length).toBeGreaterThan(0);
-    expect(requested.filter((url) => !url.startsWith('file://'))).toEqual([]);
-  } finally {
-    await context.close();
-  }
-}, 60_000);
+      expect(pageErrors).toEqual([]);
+      expect(requested.length).toBeGreaterThan(0);
+      expect(requested.filter((url) => !url.startsWith('file://'))).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  },
+  60_000,
+);

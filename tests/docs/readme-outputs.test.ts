@@ -90,7 +90,14 @@ describe('the README shows what the commands print', () => {
 
   test('every marked block is one this test produces', () => {
     expect([...new Set(blocks.map((candidate) => candidate.what))].sort()).toEqual(
-      ['elt freshness, after npm start', 'elt lineage --mermaid', 'elt status, after npm start', 'elt test, with a broken invariant planted', 'npm run bench', 'npm start'].sort(),
+      [
+        'elt freshness, after npm start',
+        'elt lineage --mermaid',
+        'elt status, after npm start',
+        'elt test, with a broken invariant planted',
+        'npm run bench',
+        'npm start',
+      ].sort(),
     );
   });
 
@@ -127,10 +134,13 @@ describe('the README shows what the commands print', () => {
     writeFileSync(mart, planted);
     const scratch = await createTestDatabase();
     try {
-      const built = await runCli(['run', '--source', join(REPO, 'tests', 'fixtures', 'lake-sample'), '--models', models, '--output-dir', join(models, 'out')], {
-        env: { ...env(), DATABASE_URL: scratch.url },
-        cwd,
-      });
+      const built = await runCli(
+        ['run', '--source', join(REPO, 'tests', 'fixtures', 'lake-sample'), '--models', models, '--output-dir', join(models, 'out')],
+        {
+          env: { ...env(), DATABASE_URL: scratch.url },
+          cwd,
+        },
+      );
       expect(built.code).toBe(7);
       const result = await runCli(['test', '--models', models], { env: { ...env(), DATABASE_URL: scratch.url }, cwd });
       expect(result.code).toBe(7);
@@ -140,7 +150,7 @@ describe('the README shows what the commands print', () => {
     }
   }, 60_000);
 
-  test('npm run bench: the figures are the bench\'s own table (its header and its steps, in order)', () => {
+  test("npm run bench: the figures are the bench's own table (its header and its steps, in order)", () => {
     // the figures come from a bench run on the machine the README names; their shape is the bench's
     for (const table of blocks.filter((candidate) => candidate.what === 'npm run bench').map((candidate) => candidate.lines)) {
       expect((table[0] as string).trim().split(/\s{2,}/)[0]).toBe('step');

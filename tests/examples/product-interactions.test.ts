@@ -18,7 +18,11 @@ const DATA = path.join(EXAMPLE, 'data');
 const ANALYSES = path.join(EXAMPLE, 'analyses');
 
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'product-interactions-'));
-const csvFiles = (dir: string): string[] => fs.readdirSync(dir).filter((name) => name.endsWith('.csv')).sort();
+const csvFiles = (dir: string): string[] =>
+  fs
+    .readdirSync(dir)
+    .filter((name) => name.endsWith('.csv'))
+    .sort();
 
 // ---------------------------------------------------------------- fixtures as the CSV loader stores them
 
@@ -192,7 +196,9 @@ describe('generator', () => {
     expect(sample.files.slice(1).every((file) => file.resent > 0)).toBe(true);
     expect(sample.files.map((file) => file.malformed)).toEqual([0, 1, 1, 0, 0, 0]);
     expect(sample.files.map((file) => file.invalidTimestamps)).toEqual([0, 0, 0, 1, 0, 0]);
-    const text = csvFiles(DATA).map((name) => fs.readFileSync(path.join(DATA, name), 'utf8')).join('');
+    const text = csvFiles(DATA)
+      .map((name) => fs.readFileSync(path.join(DATA, name), 'utf8'))
+      .join('');
     expect(text.startsWith(`${HEADER}\n`)).toBe(true);
     expect(text).toContain(',"SKU 12,RED",');
     expect(text).toContain(',"Mug ""XL""",');
@@ -222,7 +228,10 @@ describe('generator', () => {
     expect(files.length).toBeGreaterThanOrEqual(10);
     for (const file of files) {
       const kind = path.basename(path.dirname(file)) === 'tests' ? 'test' : 'model';
-      expect({ file: path.relative(EXAMPLE, file), problems: lintModel(fs.readFileSync(file, 'utf8'), kind) }).toEqual({ file: path.relative(EXAMPLE, file), problems: [] });
+      expect({ file: path.relative(EXAMPLE, file), problems: lintModel(fs.readFileSync(file, 'utf8'), kind) }).toEqual({
+        file: path.relative(EXAMPLE, file),
+        problems: [],
+      });
     }
   });
 });
@@ -251,16 +260,58 @@ describe('models', () => {
         record('ix-4', 'u2', 'p2', 'purchase', '2024-03-32T09:00:00Z'),
       ]),
     ]);
-    expect(await query('select interaction_id, user_id, product_id, action, occurred_at, load_id, line_no, deliveries from intermediate.int_interactions order by interaction_id')).toEqual([
-      { interaction_id: 'ix-1', user_id: 'u1', product_id: 'p1', action: 'purchase', occurred_at: at('2024-03-01T09:59:00Z'), load_id: second, line_no: 2, deliveries: '2' },
-      { interaction_id: 'ix-2', user_id: 'u1', product_id: 'p1', action: 'add_to_cart', occurred_at: at('2024-03-01T10:05:00Z'), load_id: second, line_no: 3, deliveries: '2' },
-      { interaction_id: 'ix-3', user_id: 'u2', product_id: 'p3', action: 'view', occurred_at: at('2024-03-02T08:00:00Z'), load_id: second, line_no: 5, deliveries: '2' },
-      { interaction_id: 'ix-4', user_id: 'u2', product_id: 'p2', action: 'view', occurred_at: at('2024-03-02T09:00:00Z'), load_id: first, line_no: 4, deliveries: '1' },
+    expect(
+      await query(
+        'select interaction_id, user_id, product_id, action, occurred_at, load_id, line_no, deliveries from intermediate.int_interactions order by interaction_id',
+      ),
+    ).toEqual([
+      {
+        interaction_id: 'ix-1',
+        user_id: 'u1',
+        product_id: 'p1',
+        action: 'purchase',
+        occurred_at: at('2024-03-01T09:59:00Z'),
+        load_id: second,
+        line_no: 2,
+        deliveries: '2',
+      },
+      {
+        interaction_id: 'ix-2',
+        user_id: 'u1',
+        product_id: 'p1',
+        action: 'add_to_cart',
+        occurred_at: at('2024-03-01T10:05:00Z'),
+        load_id: second,
+        line_no: 3,
+        deliveries: '2',
+      },
+      {
+        interaction_id: 'ix-3',
+        user_id: 'u2',
+        product_id: 'p3',
+        action: 'view',
+        occurred_at: at('2024-03-02T08:00:00Z'),
+        load_id: second,
+        line_no: 5,
+        deliveries: '2',
+      },
+      {
+        interaction_id: 'ix-4',
+        user_id: 'u2',
+        product_id: 'p2',
+        action: 'view',
+        occurred_at: at('2024-03-02T09:00:00Z'),
+        load_id: first,
+        line_no: 4,
+        deliveries: '1',
+      },
     ]);
     expect(third).toBeDefined();
     // the marts see each interaction once
     expect(await query('select count(*)::int as n from marts.user_activity_ranked')).toEqual([{ n: 4 }]);
-    expect(await query('select sum(interactions)::int as n, sum(purchases)::int as purchases from marts.product_monthly_summary')).toEqual([{ n: 4, purchases: 1 }]);
+    expect(await query('select sum(interactions)::int as n, sum(purchases)::int as purchases from marts.product_monthly_summary')).toEqual([
+      { n: 4, purchases: 1 },
+    ]);
   });
 
   test('stg_interactions parses only ISO 8601 timestamps with an offset that Postgres accepts; invalid records get a reason and stay out of int_interactions', async () => {
@@ -294,8 +345,20 @@ describe('models', () => {
       { interaction_id: 'bad-now', action: 'view', occurred_utc: null, is_valid: false, invalid_reason: 'invalid timestamp' },
       { interaction_id: 'bad-empty', action: 'view', occurred_utc: null, is_valid: false, invalid_reason: 'missing timestamp' },
       { interaction_id: 'bad-user', action: 'view', occurred_utc: '2024-03-01T10:00:00.000000', is_valid: false, invalid_reason: 'missing user_id' },
-      { interaction_id: 'bad-action', action: 'wishlist', occurred_utc: '2024-03-01T10:00:00.000000', is_valid: false, invalid_reason: 'unknown action' },
-      { interaction_id: 'bad-no-product', action: 'view', occurred_utc: '2024-03-01T10:00:00.000000', is_valid: false, invalid_reason: 'missing product_id' },
+      {
+        interaction_id: 'bad-action',
+        action: 'wishlist',
+        occurred_utc: '2024-03-01T10:00:00.000000',
+        is_valid: false,
+        invalid_reason: 'unknown action',
+      },
+      {
+        interaction_id: 'bad-no-product',
+        action: 'view',
+        occurred_utc: '2024-03-01T10:00:00.000000',
+        is_valid: false,
+        invalid_reason: 'missing product_id',
+      },
     ]);
     expect(await query('select interaction_id from intermediate.int_interactions order by interaction_id')).toEqual([
       { interaction_id: 'ok-hh' },
@@ -321,7 +384,11 @@ describe('models', () => {
       // a re-sent interaction is ranked once
       fixtureFile([record('ix-5', 'u2', 'p1', 'view', '2024-03-01T09:00:00Z')]),
     ]);
-    expect(await query('select user_id, activity_rank, interaction_id, product_id, action, occurred_at from marts.user_activity_ranked order by user_id, activity_rank')).toEqual([
+    expect(
+      await query(
+        'select user_id, activity_rank, interaction_id, product_id, action, occurred_at from marts.user_activity_ranked order by user_id, activity_rank',
+      ),
+    ).toEqual([
       { user_id: 'u1', activity_rank: '1', interaction_id: 'ix-1', product_id: 'p1', action: 'review', occurred_at: at('2024-03-02T08:00:00Z') },
       { user_id: 'u1', activity_rank: '2', interaction_id: 'ix-10', product_id: 'p1', action: 'purchase', occurred_at: at('2024-03-01T12:00:00Z') },
       { user_id: 'u1', activity_rank: '3', interaction_id: 'ix-9', product_id: 'p1', action: 'add_to_cart', occurred_at: at('2024-03-01T12:00:00Z') },
@@ -473,25 +540,30 @@ describe('sample', () => {
     await loadSample();
     const results = await runDataTests(pool(), MODELS);
     expect(results.length).toBeGreaterThanOrEqual(10);
-    const failed = results.filter((result) => result.failures > 0).map((result) => ({ test: result.test.name, error: result.error, sample: result.sample }));
+    const failed = results
+      .filter((result) => result.failures > 0)
+      .map((result) => ({ test: result.test.name, error: result.error, sample: result.sample }));
     expect(failed).toEqual([]);
   });
 
   test('the sample gives int_interactions each valid interaction once, with the actions the generator wrote; the one invalid timestamp stays in staging', async () => {
     await loadSample();
     expect(await query('select count(*)::int as n from intermediate.int_interactions')).toEqual([{ n: expected.interactions }]);
-    const actions = await query<{ action: string; n: number }>('select action, count(*)::int as n from intermediate.int_interactions group by action order by action');
+    const actions = await query<{ action: string; n: number }>(
+      'select action, count(*)::int as n from intermediate.int_interactions group by action order by action',
+    );
     expect(Object.fromEntries(actions.map((row) => [row.action, row.n]))).toEqual(expected.actions);
     const resent = expected.files.reduce((sum, file) => sum + file.resent, 0);
     expect(await query('select count(*)::int as n from intermediate.int_interactions where deliveries > 1')).toEqual([{ n: resent }]);
-    expect(await query("select invalid_reason, count(*)::int as n from staging.stg_interactions where not is_valid group by invalid_reason")).toEqual([
-      { invalid_reason: 'invalid timestamp', n: 1 },
-    ]);
+    expect(await query('select invalid_reason, count(*)::int as n from staging.stg_interactions where not is_valid group by invalid_reason')).toEqual(
+      [{ invalid_reason: 'invalid timestamp', n: 1 }],
+    );
     // quoted product ids reach the models whole
-    expect(await query(`select product_id from marts.product_monthly_summary where product_id like '%,%' or product_id like '%"%' group by product_id order by product_id`)).toEqual([
-      { product_id: 'Mug "XL"' },
-      { product_id: 'SKU 12,RED' },
-    ]);
+    expect(
+      await query(
+        `select product_id from marts.product_monthly_summary where product_id like '%,%' or product_id like '%"%' group by product_id order by product_id`,
+      ),
+    ).toEqual([{ product_id: 'Mug "XL"' }, { product_id: 'SKU 12,RED' }]);
     expect(await query('select distinct month from marts.product_monthly_summary order by month')).toEqual([
       { month: '2024-03-01' },
       { month: '2024-04-01' },
@@ -507,7 +579,7 @@ describe('sample', () => {
     expect(failed).toEqual(['int_interactions_keeps_latest_valid_delivery']);
   });
 
-  test('a time-range query on int_interactions can use the occurred_at index, and one user\'s time range the (user_id, occurred_at) index', async () => {
+  test("a time-range query on int_interactions can use the occurred_at index, and one user's time range the (user_id, occurred_at) index", async () => {
     await loadSample();
     await pool().query('analyze intermediate.int_interactions');
     const indexes = await query<{ indexname: string; indexdef: string }>(

@@ -29,7 +29,10 @@ afterAll(() => {
   for (const dir of tmpDirs) rmSync(dir, { recursive: true, force: true });
 });
 const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
-const ndjsonFiles = (dir: string): string[] => readdirSync(dir).filter((name) => name.endsWith('.ndjson')).sort();
+const ndjsonFiles = (dir: string): string[] =>
+  readdirSync(dir)
+    .filter((name) => name.endsWith('.ndjson'))
+    .sort();
 const isJsonObject = (value: unknown): value is JsonObject => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /** The instant of a timestamp in one of the generator's forms (Z, ±HH:MM, ±HHMM, a space for the T), else NaN. */
@@ -159,14 +162,28 @@ describe('examples/web-activity/generate', () => {
         }
       });
       expect(parsed.filter((value) => !isJsonObject(value))).toHaveLength(1);
-      const instants = parsed.filter(isJsonObject).map((document) => instantOf(document.timestamp)).filter((ms) => !Number.isNaN(ms));
+      const instants = parsed
+        .filter(isJsonObject)
+        .map((document) => instantOf(document.timestamp))
+        .filter((ms) => !Number.isNaN(ms));
       expect(instants.some((ms, index) => index > 0 && ms < (instants[index - 1] as number))).toBe(true);
       expect(instants.some((ms) => new Date(ms).toISOString().slice(0, 10) < file.day)).toBe(true);
     }
     // across the three days, every variant of every malformed kind shows up
     const all = files.flatMap((file) => readFileSync(file.path, 'utf8').split('\n').filter(Boolean));
-    for (const fragment of ['"user_id":null', '"user_id":""', '"timestamp":"yesterday"', '"timestamp":1709288130', '-02-30T', '"url":"not a url"',
-      '"url":"https://"', '"url":"shop.example.com/cart"', '"action":"VIEW"', '"action":"hover"', '"action":"checkout"']) {
+    for (const fragment of [
+      '"user_id":null',
+      '"user_id":""',
+      '"timestamp":"yesterday"',
+      '"timestamp":1709288130',
+      '-02-30T',
+      '"url":"not a url"',
+      '"url":"https://"',
+      '"url":"shop.example.com/cart"',
+      '"action":"VIEW"',
+      '"action":"hover"',
+      '"action":"checkout"',
+    ]) {
       expect(all.some((line) => line.includes(fragment))).toBe(true);
     }
     expect(all.some((line) => line.startsWith('{') && !line.includes('"session_id"') && line.includes('"user_id":"u_'))).toBe(true);
@@ -185,8 +202,9 @@ describe('examples/web-activity/models', () => {
   test('every model and data test follows the house style (scripts/lint-models)', () => {
     for (const folder of ['staging', 'marts', 'tests']) {
       for (const file of readdirSync(join(MODELS_DIR, folder)).filter((name) => name.endsWith('.sql'))) {
-        expect([`${folder}/${file}`, lintModel(readFileSync(join(MODELS_DIR, folder, file), 'utf8'), folder === 'tests' ? 'test' : 'model')])
-          .toEqual([`${folder}/${file}`, []]);
+        expect([`${folder}/${file}`, lintModel(readFileSync(join(MODELS_DIR, folder, file), 'utf8'), folder === 'tests' ? 'test' : 'model')]).toEqual(
+          [`${folder}/${file}`, []],
+        );
       }
     }
   });
@@ -294,20 +312,35 @@ describe('staging.stg_quarantined_events', () => {
     const action = QUARANTINE_REASONS.action;
     const user = QUARANTINE_REASONS.user;
     const expected: [number, string][] = [
-      [2, user], [3, user],
-      [4, timestamp], [5, timestamp], [6, timestamp], [7, timestamp], [8, timestamp], [9, timestamp], [10, timestamp],
-      [11, url], [12, url], [13, url], [14, url], [15, url],
-      [16, action], [17, action], [18, action],
+      [2, user],
+      [3, user],
+      [4, timestamp],
+      [5, timestamp],
+      [6, timestamp],
+      [7, timestamp],
+      [8, timestamp],
+      [9, timestamp],
+      [10, timestamp],
+      [11, url],
+      [12, url],
+      [13, url],
+      [14, url],
+      [15, url],
+      [16, action],
+      [17, action],
+      [18, action],
       [19, `${user}; ${url}; ${action}`],
       [20, `${user}; ${timestamp}; ${url}; ${action}`],
     ];
     const { rows } = await db.pool().query('select line_no, source_uri, reason, event from staging.stg_quarantined_events order by line_no');
-    expect(rows).toEqual(expected.map(([lineNo, reason]) => ({
-      line_no: lineNo,
-      source_uri: expect.stringMatching(/^test:\/\/web-activity\/fixture-\d+\.ndjson$/),
-      reason,
-      event: documents[lineNo - 1],
-    })));
+    expect(rows).toEqual(
+      expected.map(([lineNo, reason]) => ({
+        line_no: lineNo,
+        source_uri: expect.stringMatching(/^test:\/\/web-activity\/fixture-\d+\.ndjson$/),
+        reason,
+        event: documents[lineNo - 1],
+      })),
+    );
     expect((await db.pool().query('select line_no from staging.stg_web_events')).rows).toEqual([{ line_no: 1 }]);
   });
 });
@@ -337,9 +370,7 @@ describe('marts.hourly_url_activity', () => {
         at('2024-03-01 11:59:59+00', 'u2', '/cart'),
       ],
     );
-    const { rows } = await db.pool().query(
-      'select * from marts.hourly_url_activity order by hour, url_level_1 collate "C", action collate "C"',
-    );
+    const { rows } = await db.pool().query('select * from marts.hourly_url_activity order by hour, url_level_1 collate "C", action collate "C"');
     expect(rows).toEqual([
       { hour: new Date('2024-03-01T09:00:00Z'), url_level_1: '/', action: 'view', activity_count: '1', unique_users: '1' },
       { hour: new Date('2024-03-01T10:00:00Z'), url_level_1: 'products', action: 'click', activity_count: '3', unique_users: '2' },
@@ -387,33 +418,37 @@ describe('the committed sample', () => {
     for (const name of ndjsonFiles(DATA_DIR)) {
       const documents: JsonObject[] = [];
       const lineNos: number[] = [];
-      readFileSync(join(DATA_DIR, name), 'utf8').split('\n').forEach((line, index) => {
-        if (line === '') return;
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(line);
-        } catch {
-          parsed = undefined;
-        }
-        if (isJsonObject(parsed)) {
-          documents.push(parsed);
-          lineNos.push(index + 1);
-        } else notObjects += 1;
-      });
+      readFileSync(join(DATA_DIR, name), 'utf8')
+        .split('\n')
+        .forEach((line, index) => {
+          if (line === '') return;
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(line);
+          } catch {
+            parsed = undefined;
+          }
+          if (isJsonObject(parsed)) {
+            documents.push(parsed);
+            lineNos.push(index + 1);
+          } else notObjects += 1;
+        });
       await insertDocuments(db.pool, documents, { uri: `file://${join(DATA_DIR, name)}`, lineNos });
     }
     await buildModels(db.pool, { dir: MODELS_DIR, log: silentLogger });
     await refreshMarts(db.pool, { dir: MODELS_DIR, log: silentLogger });
 
     const results = await runDataTests(db.pool, MODELS_DIR);
-    expect(results.map((result) => result.test.name)).toEqual(expect.arrayContaining([
-      'staging.stg_web_events.unique_key',
-      'staging.stg_quarantined_events.not_null',
-      'marts.hourly_url_activity.not_null',
-      'hourly_url_activity_reconciles_with_staging',
-      'hourly_url_activity_unique_users_within_count',
-      'web_events_each_raw_event_staged_or_quarantined',
-    ]));
+    expect(results.map((result) => result.test.name)).toEqual(
+      expect.arrayContaining([
+        'staging.stg_web_events.unique_key',
+        'staging.stg_quarantined_events.not_null',
+        'marts.hourly_url_activity.not_null',
+        'hourly_url_activity_reconciles_with_staging',
+        'hourly_url_activity_unique_users_within_count',
+        'web_events_each_raw_event_staged_or_quarantined',
+      ]),
+    );
     expect(results.filter((result) => result.failures > 0)).toEqual([]);
     expect(formatDataTestResults(results)).toMatch(/^\d+ passed, 0 failed$/m);
 
@@ -426,7 +461,9 @@ describe('the committed sample', () => {
     const count = async (sql: string): Promise<number> => Number((await db.pool.query<{ n: string }>(sql)).rows[0]?.n);
     expect(await count('select count(*) as n from staging.stg_web_events')).toBe(events);
     expect(await count('select sum(activity_count) as n from marts.hourly_url_activity')).toBe(events);
-    const { rows } = await db.pool.query<{ reason: string; n: string }>('select reason, count(*) as n from staging.stg_quarantined_events group by reason');
+    const { rows } = await db.pool.query<{ reason: string; n: string }>(
+      'select reason, count(*) as n from staging.stg_quarantined_events group by reason',
+    );
     expect(Object.fromEntries(rows.map((row) => [row.reason, Number(row.n)]))).toEqual(reasons);
     // the mart spans the late events of the day before the first file, and every action
     const { rows: span } = await db.pool.query<{ first_hour: Date; actions: string[] }>(

@@ -54,7 +54,14 @@ function rejection(line: string): string | null {
   return null;
 }
 
-interface Event { ts: number; session: string; name: string; user: string; attrs: Record<string, unknown>; raw: string }
+interface Event {
+  ts: number;
+  session: string;
+  name: string;
+  user: string;
+  attrs: Record<string, unknown>;
+  raw: string;
+}
 function events(file: string): Event[] {
   return dataLines(file)
     .filter((l) => l !== '' && rejection(l) === null)
@@ -73,8 +80,9 @@ describe('generator/generate-lake', () => {
     expect(a.map((f) => path.basename(f.path))).toEqual(['2019-02-15.tsv', '2019-02-16.tsv', '2019-02-17.tsv']);
     expect(b.map((f) => path.basename(f.path))).toEqual(a.map((f) => path.basename(f.path)));
     expect(b.map((f) => sha256(f.path))).toEqual(a.map((f) => sha256(f.path)));
-    expect(b.map(({ rows, malformedRows, bytes }) => ({ rows, malformedRows, bytes })))
-      .toEqual(a.map(({ rows, malformedRows, bytes }) => ({ rows, malformedRows, bytes })));
+    expect(b.map(({ rows, malformedRows, bytes }) => ({ rows, malformedRows, bytes }))).toEqual(
+      a.map(({ rows, malformedRows, bytes }) => ({ rows, malformedRows, bytes })),
+    );
   });
 
   test('a different seed writes different files', async () => {
@@ -120,11 +128,26 @@ describe('generator/generate-lake', () => {
 
   test('malformed=true: each file holds every rejected kind (4/6 fields; empty, date-only, now, 02-30, 25:00, no-offset timestamps; truncated, array, string JSON) and malformedRows counts them', async () => {
     const files = await generate({ malformed: true });
-    const kinds = ['fields4', 'fields6', 'tsEmpty', 'tsDateOnly', 'tsNow', 'tsNoSuchDay', 'tsHour25', 'tsNoOffset', 'jsonInvalid', 'jsonArray', 'jsonString'];
+    const kinds = [
+      'fields4',
+      'fields6',
+      'tsEmpty',
+      'tsDateOnly',
+      'tsNow',
+      'tsNoSuchDay',
+      'tsHour25',
+      'tsNoOffset',
+      'jsonInvalid',
+      'jsonArray',
+      'jsonString',
+    ];
     for (const f of files) {
       const lines = dataLines(f.path);
       expect(lines.filter((l) => l === '')).toHaveLength(1);
-      const rejected = lines.filter((l) => l !== '').map(rejection).filter((k): k is string => k !== null);
+      const rejected = lines
+        .filter((l) => l !== '')
+        .map(rejection)
+        .filter((k): k is string => k !== null);
       expect(new Set(rejected)).toEqual(new Set(kinds));
       expect(rejected).toHaveLength(f.malformedRows);
       expect(f.malformedRows).toBeLessThan(f.rows * 0.02);
@@ -134,7 +157,13 @@ describe('generator/generate-lake', () => {
   test('malformed rows are ~0.1% of a large file, still at least one of each kind', async () => {
     const [f] = await generate({ days: 1, eventsPerDay: 30000 });
     expect(f?.malformedRows).toBe(30);
-    expect(new Set(dataLines((f as LakeFile).path).filter((l) => l !== '').map(rejection)).size).toBe(12); // 11 kinds + null
+    expect(
+      new Set(
+        dataLines((f as LakeFile).path)
+          .filter((l) => l !== '')
+          .map(rejection),
+      ).size,
+    ).toBe(12); // 11 kinds + null
   });
 
   test('gzip=true writes .tsv.gz files that gunzip to the same bytes as the plain files with the same seed', async () => {

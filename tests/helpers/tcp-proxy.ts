@@ -130,7 +130,16 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
 
   const server = createServer((client) => {
     const upstream = connect(targetPort, '127.0.0.1');
-    const conn: Connection = { client, upstream, requestLine: '', header: Buffer.alloc(0), inBody: false, bodyBytes: 0, stalled: false, timers: new Set() };
+    const conn: Connection = {
+      client,
+      upstream,
+      requestLine: '',
+      header: Buffer.alloc(0),
+      inBody: false,
+      bodyBytes: 0,
+      stalled: false,
+      timers: new Set(),
+    };
     connections.add(conn);
     client.on('error', () => end(conn));
     upstream.on('error', () => end(conn));

@@ -16,7 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => db.drop());
 
-test("COPY storing fewer rows than were sent (a trigger drops one) fails the object with an error naming both counts; nothing of it stays loaded", async () => {
+test('COPY storing fewer rows than were sent (a trigger drops one) fails the object with an error naming both counts; nothing of it stays loaded', async () => {
   // a BEFORE trigger returning null makes COPY skip the row: its own count (CommandComplete's COPY n) says 2, we sent 3
   await db.pool.query(`
     create function raw.drop_line_3() returns trigger language plpgsql as $$
@@ -33,7 +33,9 @@ test("COPY storing fewer rows than were sent (a trigger drops one) fails the obj
     const result = await loadObject(db.pool, object!, { maxRejectRatio: 1 });
     expect(result.status).toBe('failed');
     expect(result.error).toMatch(/COPY stored 2 rows where 3 were sent/);
-    const { rows: ledger } = await db.pool.query<{ status: string; error: string }>('select status, error from raw.loads where source_uri = $1', [result.uri]);
+    const { rows: ledger } = await db.pool.query<{ status: string; error: string }>('select status, error from raw.loads where source_uri = $1', [
+      result.uri,
+    ]);
     expect(ledger).toEqual([{ status: 'failed', error: result.error }]);
     const { rows: events } = await db.pool.query('select 1 from raw.raw_events');
     expect(events).toHaveLength(0);

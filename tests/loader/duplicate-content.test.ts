@@ -17,7 +17,8 @@ import { createTestDatabase, type TestDatabase } from '../helpers/test-database'
 const HEADER = 'TIMESTAMP\tMD5(SESSION_ID)\tEVENT_NAME\tMD5(USER_ID)\tATTRIBUTES';
 function day(tag: string, rows: number): string {
   const lines = [HEADER];
-  for (let i = 0; i < rows; i += 1) lines.push(`2019-02-15 03:07:03.662 +0000\ts-${tag}-${i}\ttop_news_card_viewed\tu-${tag}\t{"id":"a-${tag}-${i}"}`);
+  for (let i = 0; i < rows; i += 1)
+    lines.push(`2019-02-15 03:07:03.662 +0000\ts-${tag}-${i}\ttop_news_card_viewed\tu-${tag}\t{"id":"a-${tag}-${i}"}`);
   return `${lines.join('\n')}\n`;
 }
 

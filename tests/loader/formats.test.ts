@@ -48,7 +48,12 @@ test.each([
 });
 
 test('file names choose the format, gzip included', () => {
-  expect([hasFormatExtension('a.csv.gz', 'csv'), hasFormatExtension('a.jsonl', 'ndjson'), hasFormatExtension('a.ndjson.gz', 'ndjson'), hasFormatExtension('a.tsv', 'csv')]).toEqual([true, true, true, false]);
+  expect([
+    hasFormatExtension('a.csv.gz', 'csv'),
+    hasFormatExtension('a.jsonl', 'ndjson'),
+    hasFormatExtension('a.ndjson.gz', 'ndjson'),
+    hasFormatExtension('a.tsv', 'csv'),
+  ]).toEqual([true, true, true, false]);
 });
 
 describe('loading CSV and NDJSON', () => {
@@ -75,7 +80,10 @@ describe('loading CSV and NDJSON', () => {
   }
 
   async function rejects(uri: string) {
-    const { rows } = await db.pool.query<{ line_no: number; reason: string }>('select line_no, reason from raw.rejected_rows where source_uri = $1 order by line_no', [uri]);
+    const { rows } = await db.pool.query<{ line_no: number; reason: string }>(
+      'select line_no, reason from raw.rejected_rows where source_uri = $1 order by line_no',
+      [uri],
+    );
     return rows;
   }
 
@@ -98,7 +106,9 @@ describe('loading CSV and NDJSON', () => {
   });
 
   test('each NDJSON line becomes its document as it is; a line that is not a JSON object is rejected with the reason', async () => {
-    const ndjson = ['{"user_id":"u1","url":"https://x.example/a?b=1","n":1}', '[1,2]', '{"broken"', '', '{"user_id":"u2","note":"\\"q\\" é"}'].join('\n');
+    const ndjson = ['{"user_id":"u1","url":"https://x.example/a?b=1","n":1}', '[1,2]', '{"broken"', '', '{"user_id":"u2","note":"\\"q\\" é"}'].join(
+      '\n',
+    );
     const result = await load('web.ndjson.gz', gzipSync(ndjson), 'ndjson');
     expect(result).toMatchObject({ status: 'loaded', rows: 2, rejects: 2 });
     expect(await documents(result.uri)).toEqual([

@@ -11,7 +11,9 @@ import { createTestDatabase, type TestDatabase } from '../helpers/test-database'
 
 const HEADER = 'TIMESTAMP\tMD5(SESSION_ID)\tEVENT_NAME\tMD5(USER_ID)\tATTRIBUTES';
 const rows = (tag: string, n: number) =>
-  Array.from({ length: n }, (_, i) => `2019-02-15 03:07:03.662 +0000\ts-${tag}-${i}\ttop_news_card_viewed\tu-${tag}\t{"id":"a-${tag}-${i}"}`).join('\n');
+  Array.from({ length: n }, (_, i) => `2019-02-15 03:07:03.662 +0000\ts-${tag}-${i}\ttop_news_card_viewed\tu-${tag}\t{"id":"a-${tag}-${i}"}`).join(
+    '\n',
+  );
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -48,7 +50,10 @@ function stalledSource(uri: string, tag: string): { object: LakeObject; reading:
 }
 
 async function ledger(uri: string) {
-  const { rows: found } = await db.pool.query<{ status: string; error: string | null }>('select status, error from raw.loads where source_uri = $1 order by load_id', [uri]);
+  const { rows: found } = await db.pool.query<{ status: string; error: string | null }>(
+    'select status, error from raw.loads where source_uri = $1 order by load_id',
+    [uri],
+  );
   return found;
 }
 

@@ -42,10 +42,13 @@ function file(name: string, content: string): LakeObject {
 }
 
 async function ledger(uri: string) {
-  const { rows } = await db.pool.query<{ load_id: string; status: string; row_count: string | null; error: string | null; backend_pid: number | null }>(
-    'select load_id, status, row_count, error, backend_pid from raw.loads where source_uri = $1 order by load_id',
-    [uri],
-  );
+  const { rows } = await db.pool.query<{
+    load_id: string;
+    status: string;
+    row_count: string | null;
+    error: string | null;
+    backend_pid: number | null;
+  }>('select load_id, status, row_count, error, backend_pid from raw.loads where source_uri = $1 order by load_id', [uri]);
   return rows;
 }
 
@@ -123,10 +126,7 @@ describe('the reject-ratio threshold', () => {
 
 test('two loadObject calls of the same object at once: one loads, the other is skipped, the rows are there once', async () => {
   const object = file('twice-at-once.tsv', lake('twice', 5000));
-  const results = await Promise.all([
-    loadObject(db.pool, object, { maxRejectRatio: 0.05 }),
-    loadObject(db.pool, object, { maxRejectRatio: 0.05 }),
-  ]);
+  const results = await Promise.all([loadObject(db.pool, object, { maxRejectRatio: 0.05 }), loadObject(db.pool, object, { maxRejectRatio: 0.05 })]);
   expect(results.map((r) => r.status).sort()).toEqual(['loaded', 'skipped']);
   expect(results.reduce((sum, r) => sum + r.rows, 0)).toBe(5000);
   expect(await rawRows(object.uri)).toBe(5000);

@@ -63,7 +63,10 @@ test('CRLF endings, blank lines and a missing final newline load every row with 
   const path = writeLake('crlf.tsv', `${HEADER}\r\n${TS}\ts1\te\tu1\t{}\r\n\r\n${TS}\ts2\te\tu2\t{"a": 1}`);
   const result = await load(path);
   expect(result).toMatchObject({ status: 'loaded', rows: 2, rejects: 0 });
-  expect((await eventsOf(result.uri)).map((e) => [e.line_no, e.event['MD5(SESSION_ID)']])).toEqual([[2, 's1'], [4, 's2']]);
+  expect((await eventsOf(result.uri)).map((e) => [e.line_no, e.event['MD5(SESSION_ID)']])).toEqual([
+    [2, 's1'],
+    [4, 's2'],
+  ]);
 });
 
 test('each reject reason lands in raw.rejected_rows with line number, raw text and reason, and good rows still load', async () => {

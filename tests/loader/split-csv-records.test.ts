@@ -115,7 +115,9 @@ test('loading a CSV file with a stray quote rejects that one line and loads the 
     const [object] = listLocalObjects(join(dir, 'stray.csv'), 'csv');
     const result = await loadObject(db.pool, object!, { maxRejectRatio: 1 });
     expect(result).toMatchObject({ status: 'loaded', rows: 2, rejects: 1 });
-    const { rows } = await db.pool.query<{ line_no: number; reason: string }>('select line_no, reason from raw.rejected_rows where source_uri = $1', [result.uri]);
+    const { rows } = await db.pool.query<{ line_no: number; reason: string }>('select line_no, reason from raw.rejected_rows where source_uri = $1', [
+      result.uri,
+    ]);
     expect(rows).toEqual([{ line_no: 2, reason: 'a quote inside the unquoted field 2' }]);
   } finally {
     await db.drop();

@@ -18,25 +18,41 @@ async function split(chunks: (string | Buffer)[], maxLineBytes?: number): Promis
 const texts = (lines: Line[]) => lines.map((line) => [line.no, line.bytes.toString()]);
 
 test('LF line endings: one line per row, numbered from 1', async () => {
-  expect(texts(await split(['a\nb\nc\n']))).toEqual([[1, 'a'], [2, 'b'], [3, 'c']]);
+  expect(texts(await split(['a\nb\nc\n']))).toEqual([
+    [1, 'a'],
+    [2, 'b'],
+    [3, 'c'],
+  ]);
 });
 
 test('CRLF line endings are stripped like LF', async () => {
-  expect(texts(await split(['a\r\nb\r\n']))).toEqual([[1, 'a'], [2, 'b']]);
+  expect(texts(await split(['a\r\nb\r\n']))).toEqual([
+    [1, 'a'],
+    [2, 'b'],
+  ]);
 });
 
 test('a last line without a line ending is kept', async () => {
-  expect(texts(await split(['a\nlast']))).toEqual([[1, 'a'], [2, 'last']]);
+  expect(texts(await split(['a\nlast']))).toEqual([
+    [1, 'a'],
+    [2, 'last'],
+  ]);
 });
 
 test('blank lines are skipped but still counted in line numbers', async () => {
-  expect(texts(await split(['a\n\n\r\nb\n']))).toEqual([[1, 'a'], [4, 'b']]);
+  expect(texts(await split(['a\n\n\r\nb\n']))).toEqual([
+    [1, 'a'],
+    [4, 'b'],
+  ]);
 });
 
 test('lines split across chunks, even inside a CRLF or a multi-byte character, are joined', async () => {
   const emoji = Buffer.from('x😀y\r\n');
   const chunks = [Buffer.from('he'), Buffer.from('llo\r'), Buffer.from('\nwor'), emoji.subarray(0, 3), emoji.subarray(3, 7), emoji.subarray(7)];
-  expect(texts(await split(chunks))).toEqual([[1, 'hello'], [2, 'worx😀y']]);
+  expect(texts(await split(chunks))).toEqual([
+    [1, 'hello'],
+    [2, 'worx😀y'],
+  ]);
 });
 
 test('a CR inside a line is kept: only the one before LF ends a line', async () => {

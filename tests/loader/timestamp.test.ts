@@ -91,7 +91,10 @@ describe('agreement with Postgres', () => {
       [ACCEPTED],
     );
     for (const row of rows) {
-      const iso = row.value.replace(' ', 'T').replace(/ ?([+-]\d{2})(\d{2})?$/, (_m, h: string, m?: string) => `${h}:${m ?? '00'}`).replace(' Z', 'Z');
+      const iso = row.value
+        .replace(' ', 'T')
+        .replace(/ ?([+-]\d{2})(\d{2})?$/, (_m, h: string, m?: string) => `${h}:${m ?? '00'}`)
+        .replace(' Z', 'Z');
       const js = Date.parse(iso.replace(/(\.\d{3})\d+/, '$1'));
       expect([row.value, Math.abs(Number(row.epoch_ms) - js) <= 1]).toEqual([row.value, true]);
     }
@@ -103,7 +106,10 @@ describe('agreement with Postgres', () => {
     for (const value of values) {
       const parsed = await db.pool
         .query<{ utc: string }>(`select to_char($1::timestamptz at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US AD') as utc`, [value])
-        .then((result) => result.rows[0]?.utc ?? null, () => null);
+        .then(
+          (result) => result.rows[0]?.utc ?? null,
+          () => null,
+        );
       rows.push({ value, utc: parsed });
     }
     return rows;

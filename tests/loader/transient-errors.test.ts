@@ -10,7 +10,10 @@ test.each([
   ['an S3 5xx', s3Error('InternalError', 500)],
   ['S3 throttling (SlowDown, 503)', s3Error('SlowDown', 503)],
   ['throttling by name only', Object.assign(new Error('rate exceeded'), { name: 'ThrottlingException' })],
-  ['a transient cause under a wrapping error', new Error('reading failed after 5 bytes', { cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) })],
+  [
+    'a transient cause under a wrapping error',
+    new Error('reading failed after 5 bytes', { cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) }),
+  ],
   ['an error from another realm (no Error prototype)', { message: 'aborted', code: 'ECONNRESET' }],
 ])('%s is transient: worth another attempt', (_case, err) => {
   expect(isTransientSourceError(err)).toBe(true);

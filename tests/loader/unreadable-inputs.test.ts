@@ -48,9 +48,15 @@ function lakeWithGoodDay(): { dir: string; good: string } {
  */
 function elt(args: string[], options: { unprivileged?: boolean; ms?: number } = {}): Promise<CliResult & { timedOut: boolean }> {
   const command = [process.execPath, require.resolve('tsx/cli'), CLI, ...args];
-  const [program, ...rest] = options.unprivileged && AS_ROOT ? ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', ...command] : command;
+  const [program, ...rest] =
+    options.unprivileged && AS_ROOT ? ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', ...command] : command;
   return new Promise((resolve, reject) => {
-    const child = spawn(program as string, rest, { cwd: root, env: { ...process.env, DATABASE_URL: db.url }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(program as string, rest, {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: db.url },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
@@ -135,8 +141,12 @@ test('a socket named sock.tsv and a symlink to a device named dev.tsv: each fail
     expect(result.timedOut).toBe(false);
     expect(result.code).toBe(4);
     expect(result.stdout).toMatch(/3 files: 1 loaded, 0 skipped, 2 failed/);
-    expect(await ledger(sock)).toEqual([expect.objectContaining({ status: 'failed', error: expect.stringMatching(/not a regular file \(a socket\)/) })]);
-    expect(await ledger(device)).toEqual([expect.objectContaining({ status: 'failed', error: expect.stringMatching(/not a regular file \(a character device\)/) })]);
+    expect(await ledger(sock)).toEqual([
+      expect.objectContaining({ status: 'failed', error: expect.stringMatching(/not a regular file \(a socket\)/) }),
+    ]);
+    expect(await ledger(device)).toEqual([
+      expect.objectContaining({ status: 'failed', error: expect.stringMatching(/not a regular file \(a character device\)/) }),
+    ]);
     expect(await ledger(good)).toEqual([expect.objectContaining({ status: 'loaded' })]);
   } finally {
     server.close();
@@ -178,7 +188,12 @@ test('DAY.TSV and x.Tsv.GZ (lake extensions in another case) are loaded like day
   const upper = join(dir, 'DAY.TSV');
   writeFileSync(upper, `${HEADER}\n2019-02-16 10:00:00 +0000\ts-upper\tarticle_viewed\tu-upper\t{"id":"a"}\n`);
   const gzipped = join(dir, 'x.Tsv.GZ');
-  writeFileSync(gzipped, gzipSync(`${HEADER}\n2019-02-17 10:00:00 +0000\ts-gz\tarticle_viewed\tu-gz\t{"id":"a"}\n2019-02-17 10:00:01 +0000\ts-gz\tarticle_viewed\tu-gz\t{"id":"b"}\n`));
+  writeFileSync(
+    gzipped,
+    gzipSync(
+      `${HEADER}\n2019-02-17 10:00:00 +0000\ts-gz\tarticle_viewed\tu-gz\t{"id":"a"}\n2019-02-17 10:00:01 +0000\ts-gz\tarticle_viewed\tu-gz\t{"id":"b"}\n`,
+    ),
+  );
   const result = await elt(['load', '--source', dir]);
   expect(result.code).toBe(0);
   expect(result.stdout).toMatch(/3 files: 3 loaded, 0 skipped, 0 failed; 4 rows/);

@@ -44,9 +44,7 @@ test('category_ctr_daily follows the reporting time zone setting after applySett
     { ts: '2019-02-15 10:00:00.000 +0000', session: 's1', event: 'article_viewed', user: 'u1', attributes: { id: 'a1', category: 'news' } },
     { ts: '2019-02-15 23:30:00.000 +0000', session: 's2', event: 'top_news_card_viewed', user: 'u1', attributes: { id: 'a1', category: 'news' } },
   ]);
-  expect(await mart()).toEqual([
-    { category: 'news', date: '2019-02-15', card_views: '1', article_views: '1', ctr: '1.00000000000000000000' },
-  ]);
+  expect(await mart()).toEqual([{ category: 'news', date: '2019-02-15', card_views: '1', article_views: '1', ctr: '1.00000000000000000000' }]);
   await models.reconfigure({ timeZone: 'Europe/Berlin' });
   expect(await mart()).toEqual([
     { category: 'news', date: '2019-02-15', card_views: '0', article_views: '1', ctr: null },

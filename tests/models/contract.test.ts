@@ -47,7 +47,10 @@ test('the reference accepts each accepted timestamp example at the contract inst
 test('the reference gives each row example of the contract its verdict and rule', () => {
   const verdicts = contract.rowExamples.map((example) => [example.line, rowVerdict(example.line)]);
   expect(verdicts).toEqual(
-    contract.rowExamples.map((example) => [example.line, example.verdict === 'rejected' ? { verdict: 'rejected', rule: example.rule } : { verdict: example.verdict }]),
+    contract.rowExamples.map((example) => [
+      example.line,
+      example.verdict === 'rejected' ? { verdict: 'rejected', rule: example.rule } : { verdict: example.verdict },
+    ]),
   );
 });
 
@@ -84,6 +87,8 @@ test('the loader accepts, rejects and skips exactly the row and timestamp exampl
   // line 1 is the header: example i is on line i + 2
   expect(lines.map(({ line }, index) => [line, verdictOf.get(index + 2) ?? 'skipped'])).toEqual(lines.map(({ line, verdict }) => [line, verdict]));
 
-  const stored = Object.fromEntries(events.filter((event) => event.ts in contract.timestampExamples.accepted).map((event) => [event.ts, event.instant]));
+  const stored = Object.fromEntries(
+    events.filter((event) => event.ts in contract.timestampExamples.accepted).map((event) => [event.ts, event.instant]),
+  );
   expect(stored).toEqual(contract.timestampExamples.accepted);
 });

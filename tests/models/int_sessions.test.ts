@@ -24,11 +24,56 @@ test('int_sessions splits at gaps over 30 minutes, keeps exactly 30 minutes toge
     { ts: '2019-02-15 10:10:00.000 +0000', session: 's-anon', event: 'app_opened', user: '', attributes: {} },
   ]);
   expect(await models.select('intermediate.int_sessions', ORDER)).toEqual([
-    { user_id: 'u1', session_id: 's-exact', session_number: 1, started_at: new Date('2019-02-15T12:00:00.000Z'), ended_at: new Date('2019-02-15T13:00:00.000Z'), session_date: '2019-02-15', length_seconds: '3600.000000', event_count: '3' },
-    { user_id: 'u1', session_id: 's-gap', session_number: 1, started_at: new Date('2019-02-15T10:00:00.000Z'), ended_at: new Date('2019-02-15T10:05:00.000Z'), session_date: '2019-02-15', length_seconds: '300.000000', event_count: '2' },
-    { user_id: 'u1', session_id: 's-gap', session_number: 2, started_at: new Date('2019-02-15T10:35:00.001Z'), ended_at: new Date('2019-02-15T10:35:00.001Z'), session_date: '2019-02-15', length_seconds: '0.000000', event_count: '1' },
-    { user_id: 'u1', session_id: 's-midnight', session_number: 1, started_at: new Date('2019-02-15T23:50:00.000Z'), ended_at: new Date('2019-02-16T00:10:30.000Z'), session_date: '2019-02-15', length_seconds: '1230.000000', event_count: '2' },
-    { user_id: 'u2', session_id: 's-gap', session_number: 1, started_at: new Date('2019-02-15T10:20:00.000Z'), ended_at: new Date('2019-02-15T10:20:00.000Z'), session_date: '2019-02-15', length_seconds: '0.000000', event_count: '1' },
+    {
+      user_id: 'u1',
+      session_id: 's-exact',
+      session_number: 1,
+      started_at: new Date('2019-02-15T12:00:00.000Z'),
+      ended_at: new Date('2019-02-15T13:00:00.000Z'),
+      session_date: '2019-02-15',
+      length_seconds: '3600.000000',
+      event_count: '3',
+    },
+    {
+      user_id: 'u1',
+      session_id: 's-gap',
+      session_number: 1,
+      started_at: new Date('2019-02-15T10:00:00.000Z'),
+      ended_at: new Date('2019-02-15T10:05:00.000Z'),
+      session_date: '2019-02-15',
+      length_seconds: '300.000000',
+      event_count: '2',
+    },
+    {
+      user_id: 'u1',
+      session_id: 's-gap',
+      session_number: 2,
+      started_at: new Date('2019-02-15T10:35:00.001Z'),
+      ended_at: new Date('2019-02-15T10:35:00.001Z'),
+      session_date: '2019-02-15',
+      length_seconds: '0.000000',
+      event_count: '1',
+    },
+    {
+      user_id: 'u1',
+      session_id: 's-midnight',
+      session_number: 1,
+      started_at: new Date('2019-02-15T23:50:00.000Z'),
+      ended_at: new Date('2019-02-16T00:10:30.000Z'),
+      session_date: '2019-02-15',
+      length_seconds: '1230.000000',
+      event_count: '2',
+    },
+    {
+      user_id: 'u2',
+      session_id: 's-gap',
+      session_number: 1,
+      started_at: new Date('2019-02-15T10:20:00.000Z'),
+      ended_at: new Date('2019-02-15T10:20:00.000Z'),
+      session_date: '2019-02-15',
+      length_seconds: '0.000000',
+      event_count: '1',
+    },
   ]);
 });
 
@@ -40,7 +85,16 @@ test('int_sessions orders events by instant, not by wall-clock text, when UTC of
     { ts: '2019-02-15 10:00:00.000 +0000', session: 's1', event: 'app_opened', user: 'u3', attributes: {} },
   ]);
   expect(await models.select('intermediate.int_sessions', ORDER)).toEqual([
-    { user_id: 'u3', session_id: 's1', session_number: 1, started_at: new Date('2019-02-15T10:00:00.000Z'), ended_at: new Date('2019-02-15T10:20:00.000Z'), session_date: '2019-02-15', length_seconds: '1200.000000', event_count: '3' },
+    {
+      user_id: 'u3',
+      session_id: 's1',
+      session_number: 1,
+      started_at: new Date('2019-02-15T10:00:00.000Z'),
+      ended_at: new Date('2019-02-15T10:20:00.000Z'),
+      session_date: '2019-02-15',
+      length_seconds: '1200.000000',
+      event_count: '3',
+    },
   ]);
 });
 
@@ -50,7 +104,16 @@ test('stg_sessions: a late event in the next day file starts the session on its 
     [{ ts: '2019-02-15 23:55:00.000 +0000', session: 's1', event: 'app_opened', user: 'u1', attributes: {} }],
   ]);
   expect(await models.select('intermediate.int_sessions', ORDER)).toEqual([
-    { user_id: 'u1', session_id: 's1', session_number: 1, started_at: new Date('2019-02-15T23:55:00.000Z'), ended_at: new Date('2019-02-16T00:10:00.000Z'), session_date: '2019-02-15', length_seconds: '900.000000', event_count: '2' },
+    {
+      user_id: 'u1',
+      session_id: 's1',
+      session_number: 1,
+      started_at: new Date('2019-02-15T23:55:00.000Z'),
+      ended_at: new Date('2019-02-16T00:10:00.000Z'),
+      session_date: '2019-02-15',
+      length_seconds: '900.000000',
+      event_count: '2',
+    },
   ]);
 });
 
@@ -62,13 +125,49 @@ test('int_sessions follows the session gap setting (10 minutes splits what 30 mi
     { ts: '2019-02-15 10:45:00.000 +0000', session: 's1', event: 'app_opened', user: 'u1', attributes: {} },
   ]);
   expect(await models.select('intermediate.int_sessions', ORDER)).toEqual([
-    { user_id: 'u1', session_id: 's1', session_number: 1, started_at: new Date('2019-02-15T10:00:00.000Z'), ended_at: new Date('2019-02-15T10:45:00.000Z'), session_date: '2019-02-15', length_seconds: '2700.000000', event_count: '4' },
+    {
+      user_id: 'u1',
+      session_id: 's1',
+      session_number: 1,
+      started_at: new Date('2019-02-15T10:00:00.000Z'),
+      ended_at: new Date('2019-02-15T10:45:00.000Z'),
+      session_date: '2019-02-15',
+      length_seconds: '2700.000000',
+      event_count: '4',
+    },
   ]);
   await models.reconfigure({ sessionGapMinutes: 10 });
   expect(await models.select('intermediate.int_sessions', ORDER)).toEqual([
-    { user_id: 'u1', session_id: 's1', session_number: 1, started_at: new Date('2019-02-15T10:00:00.000Z'), ended_at: new Date('2019-02-15T10:10:00.000Z'), session_date: '2019-02-15', length_seconds: '600.000000', event_count: '2' },
-    { user_id: 'u1', session_id: 's1', session_number: 2, started_at: new Date('2019-02-15T10:20:01.000Z'), ended_at: new Date('2019-02-15T10:20:01.000Z'), session_date: '2019-02-15', length_seconds: '0.000000', event_count: '1' },
-    { user_id: 'u1', session_id: 's1', session_number: 3, started_at: new Date('2019-02-15T10:45:00.000Z'), ended_at: new Date('2019-02-15T10:45:00.000Z'), session_date: '2019-02-15', length_seconds: '0.000000', event_count: '1' },
+    {
+      user_id: 'u1',
+      session_id: 's1',
+      session_number: 1,
+      started_at: new Date('2019-02-15T10:00:00.000Z'),
+      ended_at: new Date('2019-02-15T10:10:00.000Z'),
+      session_date: '2019-02-15',
+      length_seconds: '600.000000',
+      event_count: '2',
+    },
+    {
+      user_id: 'u1',
+      session_id: 's1',
+      session_number: 2,
+      started_at: new Date('2019-02-15T10:20:01.000Z'),
+      ended_at: new Date('2019-02-15T10:20:01.000Z'),
+      session_date: '2019-02-15',
+      length_seconds: '0.000000',
+      event_count: '1',
+    },
+    {
+      user_id: 'u1',
+      session_id: 's1',
+      session_number: 3,
+      started_at: new Date('2019-02-15T10:45:00.000Z'),
+      ended_at: new Date('2019-02-15T10:45:00.000Z'),
+      session_date: '2019-02-15',
+      length_seconds: '0.000000',
+      event_count: '1',
+    },
   ]);
 });
 

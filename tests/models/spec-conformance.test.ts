@@ -14,7 +14,12 @@ type Row = Record<string, unknown>;
 
 const MARTS = [
   { name: 'article_performance', key: ['article_id', 'date'], counts: ['card_views', 'article_views', 'cumulative_article_views'], ratios: ['ctr'] },
-  { name: 'user_performance', key: ['user_id', 'date'], counts: ['sessions', 'card_views', 'article_views'], ratios: ['avg_session_length_seconds', 'ctr'] },
+  {
+    name: 'user_performance',
+    key: ['user_id', 'date'],
+    counts: ['sessions', 'card_views', 'article_views'],
+    ratios: ['avg_session_length_seconds', 'ctr'],
+  },
   { name: 'category_ctr_daily', key: ['category', 'date'], counts: ['card_views', 'article_views'], ratios: ['ctr'] },
 ] as const;
 

@@ -21,9 +21,25 @@ test('user_performance counts sessions on the day they start, in full across mid
     { ts: '2019-02-15 09:01:00.000 +0000', session: 's7', event: 'article_viewed', user: '', attributes: { id: 'a1' } },
   ]);
   expect(await mart()).toEqual([
-    { user_id: 'u1', date: '2019-02-15', sessions: '3', avg_session_length_seconds: '1200.0000000000000000', card_views: '2', article_views: '1', ctr: '0.50000000000000000000' },
+    {
+      user_id: 'u1',
+      date: '2019-02-15',
+      sessions: '3',
+      avg_session_length_seconds: '1200.0000000000000000',
+      card_views: '2',
+      article_views: '1',
+      ctr: '0.50000000000000000000',
+    },
     { user_id: 'u1', date: '2019-02-16', sessions: '0', avg_session_length_seconds: null, card_views: '0', article_views: '2', ctr: null },
-    { user_id: 'u2', date: '2019-02-15', sessions: '1', avg_session_length_seconds: '300.0000000000000000', card_views: '0', article_views: '0', ctr: null },
+    {
+      user_id: 'u2',
+      date: '2019-02-15',
+      sessions: '1',
+      avg_session_length_seconds: '300.0000000000000000',
+      card_views: '0',
+      article_views: '0',
+      ctr: null,
+    },
   ]);
 });
 
@@ -38,8 +54,24 @@ test('user_performance counts displays and clicks without a usable article id; c
     { ts: '2019-02-15 10:00:00.000 +0000', session: 's2', event: 'article_viewed', user: 'u2', attributes: { id: 'a1' } },
   ]);
   expect(await mart()).toEqual([
-    { user_id: 'u1', date: '2019-02-15', sessions: '1', avg_session_length_seconds: '300.0000000000000000', card_views: '2', article_views: '4', ctr: '2.0000000000000000' },
-    { user_id: 'u2', date: '2019-02-15', sessions: '1', avg_session_length_seconds: '0.00000000000000000000', card_views: '0', article_views: '1', ctr: null },
+    {
+      user_id: 'u1',
+      date: '2019-02-15',
+      sessions: '1',
+      avg_session_length_seconds: '300.0000000000000000',
+      card_views: '2',
+      article_views: '4',
+      ctr: '2.0000000000000000',
+    },
+    {
+      user_id: 'u2',
+      date: '2019-02-15',
+      sessions: '1',
+      avg_session_length_seconds: '0.00000000000000000000',
+      card_views: '0',
+      article_views: '1',
+      ctr: null,
+    },
   ]);
 });
 
@@ -55,9 +87,33 @@ test('user_performance: a gap of exactly 30 minutes keeps one session, 30 minute
     { ts: '2019-02-15 12:10:00.000 +0000', session: 'sa', event: 'app_opened', user: 'u3', attributes: {} },
   ]);
   expect(await mart()).toEqual([
-    { user_id: 'u1', date: '2019-02-15', sessions: '1', avg_session_length_seconds: '1800.0000000000000000', card_views: '0', article_views: '0', ctr: null },
-    { user_id: 'u2', date: '2019-02-15', sessions: '2', avg_session_length_seconds: '0.00000000000000000000', card_views: '0', article_views: '0', ctr: null },
-    { user_id: 'u3', date: '2019-02-15', sessions: '2', avg_session_length_seconds: '300.0000000000000000', card_views: '0', article_views: '0', ctr: null },
+    {
+      user_id: 'u1',
+      date: '2019-02-15',
+      sessions: '1',
+      avg_session_length_seconds: '1800.0000000000000000',
+      card_views: '0',
+      article_views: '0',
+      ctr: null,
+    },
+    {
+      user_id: 'u2',
+      date: '2019-02-15',
+      sessions: '2',
+      avg_session_length_seconds: '0.00000000000000000000',
+      card_views: '0',
+      article_views: '0',
+      ctr: null,
+    },
+    {
+      user_id: 'u3',
+      date: '2019-02-15',
+      sessions: '2',
+      avg_session_length_seconds: '300.0000000000000000',
+      card_views: '0',
+      article_views: '0',
+      ctr: null,
+    },
   ]);
 });
 
@@ -68,11 +124,27 @@ test('user_performance follows the session gap setting after applySettings and r
     { ts: '2019-02-15 10:20:00.000 +0000', session: 's1', event: 'app_opened', user: 'u1', attributes: {} },
   ]);
   expect(await mart()).toEqual([
-    { user_id: 'u1', date: '2019-02-15', sessions: '1', avg_session_length_seconds: '1200.0000000000000000', card_views: '1', article_views: '1', ctr: '1.00000000000000000000' },
+    {
+      user_id: 'u1',
+      date: '2019-02-15',
+      sessions: '1',
+      avg_session_length_seconds: '1200.0000000000000000',
+      card_views: '1',
+      article_views: '1',
+      ctr: '1.00000000000000000000',
+    },
   ]);
   await models.reconfigure({ sessionGapMinutes: 10 });
   expect(await mart()).toEqual([
-    { user_id: 'u1', date: '2019-02-15', sessions: '2', avg_session_length_seconds: '150.0000000000000000', card_views: '1', article_views: '1', ctr: '1.00000000000000000000' },
+    {
+      user_id: 'u1',
+      date: '2019-02-15',
+      sessions: '2',
+      avg_session_length_seconds: '150.0000000000000000',
+      card_views: '1',
+      article_views: '1',
+      ctr: '1.00000000000000000000',
+    },
   ]);
 });
 
@@ -83,12 +155,36 @@ test('user_performance follows the reporting time zone setting after applySettin
     { ts: '2019-02-15 23:45:00.000 +0000', session: 's1', event: 'article_viewed', user: 'u1', attributes: { id: 'a2' } },
   ]);
   expect(await mart()).toEqual([
-    { user_id: 'u1', date: '2019-02-15', sessions: '2', avg_session_length_seconds: '450.0000000000000000', card_views: '2', article_views: '1', ctr: '0.50000000000000000000' },
+    {
+      user_id: 'u1',
+      date: '2019-02-15',
+      sessions: '2',
+      avg_session_length_seconds: '450.0000000000000000',
+      card_views: '2',
+      article_views: '1',
+      ctr: '0.50000000000000000000',
+    },
   ]);
   await models.reconfigure({ timeZone: 'Europe/Berlin' });
   expect(await mart()).toEqual([
-    { user_id: 'u1', date: '2019-02-15', sessions: '1', avg_session_length_seconds: '0.00000000000000000000', card_views: '1', article_views: '0', ctr: '0.00000000000000000000' },
-    { user_id: 'u1', date: '2019-02-16', sessions: '1', avg_session_length_seconds: '900.0000000000000000', card_views: '1', article_views: '1', ctr: '1.00000000000000000000' },
+    {
+      user_id: 'u1',
+      date: '2019-02-15',
+      sessions: '1',
+      avg_session_length_seconds: '0.00000000000000000000',
+      card_views: '1',
+      article_views: '0',
+      ctr: '0.00000000000000000000',
+    },
+    {
+      user_id: 'u1',
+      date: '2019-02-16',
+      sessions: '1',
+      avg_session_length_seconds: '900.0000000000000000',
+      card_views: '1',
+      article_views: '1',
+      ctr: '1.00000000000000000000',
+    },
   ]);
 });
 
@@ -103,7 +199,23 @@ test('user_performance compares timestamps with different offsets as instants an
     ],
   ]);
   expect(await mart()).toEqual([
-    { user_id: 'u1', date: '2019-02-15', sessions: '2', avg_session_length_seconds: '600.0000000000000000', card_views: '0', article_views: '1', ctr: null },
-    { user_id: 'u1', date: '2019-02-16', sessions: '0', avg_session_length_seconds: null, card_views: '1', article_views: '0', ctr: '0.00000000000000000000' },
+    {
+      user_id: 'u1',
+      date: '2019-02-15',
+      sessions: '2',
+      avg_session_length_seconds: '600.0000000000000000',
+      card_views: '0',
+      article_views: '1',
+      ctr: null,
+    },
+    {
+      user_id: 'u1',
+      date: '2019-02-16',
+      sessions: '0',
+      avg_session_length_seconds: null,
+      card_views: '1',
+      article_views: '0',
+      ctr: '0.00000000000000000000',
+    },
   ]);
 });

@@ -79,24 +79,42 @@ export function parseContract(markdown: string): Contract {
   check(isStringArray(lakeHeader) && lakeHeader.length > 0, 'lake-header', 'must list the column names');
 
   const vocabulary = get('vocabulary');
-  check(isObject(vocabulary) && isStringArray(vocabulary.display) && isStringArray(vocabulary.click), 'vocabulary', 'must list "display" and "click" event names');
+  check(
+    isObject(vocabulary) && isStringArray(vocabulary.display) && isStringArray(vocabulary.click),
+    'vocabulary',
+    'must list "display" and "click" event names',
+  );
 
   const defaults = get('defaults');
   check(
-    isObject(defaults) && typeof defaults.time_zone === 'string' && typeof defaults.session_gap_minutes === 'number' && defaults.session_gap_minutes > 0,
+    isObject(defaults) &&
+      typeof defaults.time_zone === 'string' &&
+      typeof defaults.session_gap_minutes === 'number' &&
+      defaults.session_gap_minutes > 0,
     'defaults',
     'must give "time_zone" and a positive "session_gap_minutes"',
   );
 
   const sessions = get('sessions');
-  check(isObject(sessions) && ['exceeds', 'reaches'].includes(sessions.new_session_when_gap as string), 'sessions', 'must say "new_session_when_gap": "exceeds" or "reaches"');
+  check(
+    isObject(sessions) && ['exceeds', 'reaches'].includes(sessions.new_session_when_gap as string),
+    'sessions',
+    'must say "new_session_when_gap": "exceeds" or "reaches"',
+  );
 
   const pick = get('title-and-category');
-  check(isObject(pick) && pick.pick === 'latest' && ['greatest', 'least'].includes(pick.ties as string), 'title-and-category', 'must say "pick": "latest" and "ties": "greatest" or "least"');
+  check(
+    isObject(pick) && pick.pick === 'latest' && ['greatest', 'least'].includes(pick.ties as string),
+    'title-and-category',
+    'must say "pick": "latest" and "ties": "greatest" or "least"',
+  );
 
   const timestamps = get('timestamp-examples');
   check(
-    isObject(timestamps) && isObject(timestamps.accepted) && Object.values(timestamps.accepted).every((v) => typeof v === 'string') && isStringArray(timestamps.rejected),
+    isObject(timestamps) &&
+      isObject(timestamps.accepted) &&
+      Object.values(timestamps.accepted).every((v) => typeof v === 'string') &&
+      isStringArray(timestamps.rejected),
     'timestamp-examples',
     'must map "accepted" texts to instants and list "rejected" texts',
   );

@@ -261,7 +261,10 @@ interface Seen {
 }
 
 /** The tie rule of block contract:title-and-category: the greatest (or least) value in code-unit order. */
-const tieWins = contract.titleAndCategory.ties === 'greatest' ? (value: string, current: string) => value > current : (value: string, current: string) => value < current;
+const tieWins =
+  contract.titleAndCategory.ties === 'greatest'
+    ? (value: string, current: string) => value > current
+    : (value: string, current: string) => value < current;
 
 function later(current: Seen | undefined, value: string | null, at: number): Seen | undefined {
   if (value === null) return current;
@@ -319,7 +322,8 @@ function articlePerformance(events: SpecEvent[]): ArticlePerformanceRow[] {
 }
 
 /** Block contract:sessions: a gap that exceeds (or reaches) the session gap starts a new session. */
-const startsSession = contract.sessions.new_session_when_gap === 'exceeds' ? (gap: number, limit: number) => gap > limit : (gap: number, limit: number) => gap >= limit;
+const startsSession =
+  contract.sessions.new_session_when_gap === 'exceeds' ? (gap: number, limit: number) => gap > limit : (gap: number, limit: number) => gap >= limit;
 
 /** A session: first and last instant of a run of one user's events of one session id. */
 interface Session {

@@ -134,7 +134,11 @@ export function randomLake(seed: number, options: { runs?: number; sessionGapMin
       events.push({ atMs, row });
       if (chance(0.1)) {
         // a twin at the same instant, same article, maybe another title or category: the tie rule decides
-        const twin: LakeRow = { ...row, event: pick([...DISPLAYS, 'article_viewed']), attributes: { ...row.attributes, title: pick(TITLES), category: pick(CATEGORIES) } };
+        const twin: LakeRow = {
+          ...row,
+          event: pick([...DISPLAYS, 'article_viewed']),
+          attributes: { ...row.attributes, title: pick(TITLES), category: pick(CATEGORIES) },
+        };
         events.push({ atMs, row: twin });
       }
     }

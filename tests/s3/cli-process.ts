@@ -55,10 +55,7 @@ export function startCli(args: string[], options: { env: NodeJS.ProcessEnv; cwd?
 }
 
 /** Runs `elt <args>` to its end, killing it if it takes longer than `timeoutMs`. */
-export async function runCliBounded(
-  args: string[],
-  options: { env: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number },
-): Promise<CliResult> {
+export async function runCliBounded(args: string[], options: { env: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number }): Promise<CliResult> {
   const cli = startCli(args, options);
   const timeoutMs = options.timeoutMs ?? 30_000;
   let timedOut = false;

@@ -53,7 +53,11 @@ beforeAll(async () => {
   start('no-objects', ['load', '--source', `s3://${BUCKET}/only-notes/`], env());
   start('unreachable', ['load', '--source', `s3://${BUCKET}/lake/`, '--endpoint-url', `http://127.0.0.1:${closedPorts.s3}`], env());
   start('malformed', ['load', '--source', 's3://Not_A_Bucket/lake/'], env());
-  start('db-down', ['run', '--source', `s3://${BUCKET}/nodb/`], env({ DATABASE_URL: `postgres://elt:secret@127.0.0.1:${closedPorts.db}/lake`, ELT_DB_WAIT_SECONDS: '1' }));
+  start(
+    'db-down',
+    ['run', '--source', `s3://${BUCKET}/nodb/`],
+    env({ DATABASE_URL: `postgres://elt:secret@127.0.0.1:${closedPorts.db}/lake`, ELT_DB_WAIT_SECONDS: '1' }),
+  );
   start('no-credentials', ['load', '--source', `s3://${BUCKET}/public/`], anonymousEnv());
   start('upload-no-bucket', ['upload', '--source', join(__dirname, '..', 'fixtures', 'lake-sample'), '--to', 's3://not-there-yet/lake/'], env());
   // settle them all, so no test waits on a rejection nobody handles
@@ -112,7 +116,10 @@ test('an unreachable endpoint (a closed port): one line naming the endpoint, exi
 test('a malformed S3 URI: one line saying what is expected, exit 2 (and every malformed form is a usage error)', async () => {
   const run = await result('malformed');
   expect(run.code).toBe(2);
-  expectOneLineError(run.stderr, /^elt: error: malformed S3 URI "s3:\/\/Not_A_Bucket\/lake\/": expected s3:\/\/<bucket>\/<prefix>, with a valid bucket name$/);
+  expectOneLineError(
+    run.stderr,
+    /^elt: error: malformed S3 URI "s3:\/\/Not_A_Bucket\/lake\/": expected s3:\/\/<bucket>\/<prefix>, with a valid bucket name$/,
+  );
   for (const uri of ['s3://', 's3:///lake/', 's3://ab/x', 's3://-bucket/x', `s3://${'a'.repeat(64)}/x`, 's3://bucket_name/x', 's3://Upper-Case/x']) {
     expect(() => parseS3Uri(uri)).toThrow(EltError);
     expect(() => parseS3Uri(uri)).toThrow(expect.objectContaining({ exitCode: 2 }));
@@ -173,10 +180,14 @@ test('a connection cut mid-body is retried: the object ends up loaded exactly on
   await s3.putObject(BUCKET, 'retry/2019-02-15.tsv', lakeText('cut', 2000));
   await s3.putObject(BUCKET, 'retry/2019-02-16.tsv', lakeText('calm', 10));
   proxy.cutOnce({ afterBodyBytes: 60_000, match: new RegExp(`^GET /${BUCKET}/retry/2019-02-15\\.tsv`) });
-  const result = await runCliBounded(['load', '--source', `s3://${BUCKET}/retry/`, '--endpoint-url', proxy.url, '--concurrency', '1'], { env: env() });
+  const result = await runCliBounded(['load', '--source', `s3://${BUCKET}/retry/`, '--endpoint-url', proxy.url, '--concurrency', '1'], {
+    env: env(),
+  });
   expect(proxy.cuts).toBe(1);
   expect(result.stderr).toMatch(
-    new RegExp(`elt: warning: \\[1/2\\] s3://${BUCKET}/retry/2019-02-15\\.tsv: reading failed after 60000 of \\d+ bytes: .*; retrying in 500 ms \\(attempt 2 of 4\\)`),
+    new RegExp(
+      `elt: warning: \\[1/2\\] s3://${BUCKET}/retry/2019-02-15\\.tsv: reading failed after 60000 of \\d+ bytes: .*; retrying in 500 ms \\(attempt 2 of 4\\)`,
+    ),
   );
   expect(result.code).toBe(0);
   expect(result.stdout).toMatch(/2 files: 2 loaded, 0 skipped, 0 failed; 2,010 rows, 0 rejected/);

@@ -97,12 +97,11 @@ test('two elt runs started at once on one database load each object exactly once
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     })();
-    const [a, b] = await Promise.all([
-      runCliBounded(args, { env, timeoutMs: 45_000 }),
-      runCliBounded(args, { env, timeoutMs: 45_000 }),
-    ]).finally(() => {
-      running = false;
-    });
+    const [a, b] = await Promise.all([runCliBounded(args, { env, timeoutMs: 45_000 }), runCliBounded(args, { env, timeoutMs: 45_000 })]).finally(
+      () => {
+        running = false;
+      },
+    );
     await watcher;
 
     expect([a.code, b.code]).toEqual([0, 0]);

@@ -65,10 +65,9 @@ test('an S3 command that fails (unreachable endpoint) prints only elt: lines: th
 });
 
 test('elt upload to S3 prints only elt: lines on stderr', async () => {
-  const run = await runCliBounded(
-    ['upload', '--source', join(__dirname, '..', 'fixtures', 'lake-sample'), '--to', `s3://${BUCKET}/uploaded/`],
-    { env: s3.env() },
-  );
+  const run = await runCliBounded(['upload', '--source', join(__dirname, '..', 'fixtures', 'lake-sample'), '--to', `s3://${BUCKET}/uploaded/`], {
+    env: s3.env(),
+  });
   expect(run.code).toBe(0);
   expect(foreignLines(run.stderr)).toEqual([]);
   expectAtMostOurNodeLine(run.stderr);

@@ -170,9 +170,7 @@ test('rejected rows over the ratio: the object is rolled back and marked failed 
       'line 21: TIMESTAMP "not-a-time" is not a date and time with a UTC offset',
   );
   const uri = `s3://${BUCKET}/ratio/b-bad.tsv`;
-  expect(await ledger(db.pool, uri)).toEqual([
-    expect.objectContaining({ status: 'failed', row_count: '18', reject_count: '2', error: bad?.error }),
-  ]);
+  expect(await ledger(db.pool, uri)).toEqual([expect.objectContaining({ status: 'failed', row_count: '18', reject_count: '2', error: bad?.error })]);
   expect((await rawRowsByUri(db.pool, `s3://${BUCKET}/ratio/`))[uri]).toBeUndefined();
   const rejects = await db.pool.query('select 1 from raw.rejected_rows where source_uri = $1', [uri]);
   expect(rejects.rowCount).toBe(0);
@@ -195,7 +193,9 @@ test('a Latin-1 (non-UTF-8) object: every row is rejected as not valid UTF-8, so
   await s3.putObject(BUCKET, 'odd-latin1/day.tsv', latin1);
   const result = await load(await only('odd-latin1/'));
   expect(result.status).toBe('failed');
-  expect(result.error).toBe('2 of 2 rows rejected (100.0%, over the 5% limit); first: line 2: line is not valid UTF-8; line 3: line is not valid UTF-8');
+  expect(result.error).toBe(
+    '2 of 2 rows rejected (100.0%, over the 5% limit); first: line 2: line is not valid UTF-8; line 3: line is not valid UTF-8',
+  );
   expect(await rawRowsByUri(db.pool, `s3://${BUCKET}/odd-latin1/`)).toEqual({});
 });
 

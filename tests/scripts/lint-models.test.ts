@@ -19,11 +19,15 @@ test('a model in house style has no problems', () => {
 });
 
 test('a missing grain line in the header is reported', () => {
-  expect(lintModel(GOOD.replace('-- grain: one row per thing\n', ''))).toEqual(['line 1: the header comment needs a "-- grain: one row per ..." line']);
+  expect(lintModel(GOOD.replace('-- grain: one row per thing\n', ''))).toEqual([
+    'line 1: the header comment needs a "-- grain: one row per ..." line',
+  ]);
 });
 
 test('an upper-case keyword is reported with its line, but not inside a string or comment', () => {
-  expect(lintModel(GOOD.replace('select id from raw.things', 'SELECT id from raw.things'))).toEqual(['line 6: keyword "SELECT" should be lower case']);
+  expect(lintModel(GOOD.replace('select id from raw.things', 'SELECT id from raw.things'))).toEqual([
+    'line 6: keyword "SELECT" should be lower case',
+  ]);
   expect(lintModel(GOOD.replace('select id from raw.things', "select 'SELECT' as id from raw.things -- FROM"))).toEqual([]);
 });
 
@@ -38,7 +42,9 @@ test('a model must end with select * from final', () => {
 });
 
 test('is distinct from and extract(... from ...) read columns, not relations', () => {
-  expect(lintModel(GOOD.replace('select id from things', 'select id from things where id is distinct from other_id and extract(epoch from stamp) > 0'))).toEqual([]);
+  expect(
+    lintModel(GOOD.replace('select id from things', 'select id from things where id is distinct from other_id and extract(epoch from stamp) > 0')),
+  ).toEqual([]);
 });
 
 test('a data test needs test and model header lines instead of a grain', () => {

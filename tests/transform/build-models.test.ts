@@ -39,7 +39,10 @@ function editModel(relativePath: string, edit: (sql: string) => string): void {
 test('models are ordered so every model comes after the models it reads', () => {
   const models = readModels(MODELS_DIR);
   expect(models.map((m) => m.name)).toEqual(ALL);
-  expect(models.find((m) => m.name === 'marts.user_performance')?.dependsOn.sort()).toEqual(['intermediate.int_sessions', 'intermediate.int_user_days_by_load']);
+  expect(models.find((m) => m.name === 'marts.user_performance')?.dependsOn.sort()).toEqual([
+    'intermediate.int_sessions',
+    'intermediate.int_user_days_by_load',
+  ]);
 });
 
 test('the first build creates every model; a second build with no edits creates none', async () => {
@@ -110,7 +113,9 @@ test('a view outside the models that reads a mart makes its rebuild fail loudly 
 test('a model with a SQL error fails naming the model and its file, and the previous build stays', async () => {
   await build();
   editModel('marts/user_performance.sql', (sql) => sql.replace('select * from final', 'select * from no_such_cte'));
-  await expect(build()).rejects.toThrow(/model marts\.user_performance \(.*user_performance\.sql\) failed to build: relation "no_such_cte" does not exist/);
+  await expect(build()).rejects.toThrow(
+    /model marts\.user_performance \(.*user_performance\.sql\) failed to build: relation "no_such_cte" does not exist/,
+  );
   expect((await db.pool.query("select to_regclass('marts.user_performance') is not null as present")).rows).toEqual([{ present: true }]);
 });
 

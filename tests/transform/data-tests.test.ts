@@ -59,8 +59,19 @@ test('a ctr computed wrongly fails the ctr test, naming the model and showing th
 test('a duplicated key fails the unique-key test of a view; a table or mart with duplicated keys refuses to build', async () => {
   writeFileSync(
     join(modelsDir, 'staging', 'stg_event_names.sql'),
-    ['-- stg_event_names: one row per event name (but the SQL forgets the distinct)', '-- grain: one row per event name', '-- materialized: view',
-      '-- unique_key: event_name', 'with', '', 'final as (', '    select event_name from staging.stg_events', ')', '', 'select * from final'].join('\n'),
+    [
+      '-- stg_event_names: one row per event name (but the SQL forgets the distinct)',
+      '-- grain: one row per event name',
+      '-- materialized: view',
+      '-- unique_key: event_name',
+      'with',
+      '',
+      'final as (',
+      '    select event_name from staging.stg_events',
+      ')',
+      '',
+      'select * from final',
+    ].join('\n'),
   );
   await buildModels(db.pool, { dir: modelsDir, log: silentLogger });
   const failed = (await runDataTests(db.pool, modelsDir)).filter((result) => result.failures > 0);

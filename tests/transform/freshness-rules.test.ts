@@ -21,7 +21,9 @@ describe('parseDuration', () => {
   });
 
   test.each(['', '26', 'h', '2 d', '-1h', '3y', '1h30', 'abc'])('refuses "%s" as a usage error naming the flag', (text) => {
-    expect(() => parseDuration(text, '--warn-after')).toThrow(expect.objectContaining({ exitCode: ExitCode.usage, message: expect.stringContaining('--warn-after') }));
+    expect(() => parseDuration(text, '--warn-after')).toThrow(
+      expect.objectContaining({ exitCode: ExitCode.usage, message: expect.stringContaining('--warn-after') }),
+    );
   });
 });
 
@@ -68,11 +70,17 @@ describe('freshnessThresholds', () => {
   test('the project config overrides the defaults and the flags override the config', () => {
     const dir = project({ warnAfter: '2h', errorAfter: '1d', by: 'event' });
     expect(freshnessThresholds({}, dir)).toMatchObject({ warnAfterMs: 2 * HOUR, errorAfterMs: 24 * HOUR, by: 'event' });
-    expect(freshnessThresholds({ warnAfter: '90m', by: 'load' }, dir)).toMatchObject({ warnAfterMs: 1.5 * HOUR, errorAfterMs: 24 * HOUR, by: 'load' });
+    expect(freshnessThresholds({ warnAfter: '90m', by: 'load' }, dir)).toMatchObject({
+      warnAfterMs: 1.5 * HOUR,
+      errorAfterMs: 24 * HOUR,
+      by: 'load',
+    });
   });
 
   test('a bad config value, a warning after the error, or an unknown --by is a usage error', () => {
-    expect(() => freshnessThresholds({}, project({ warnAfter: 26 }))).toThrow(expect.objectContaining({ exitCode: ExitCode.usage, message: expect.stringContaining('freshness.warnAfter') }));
+    expect(() => freshnessThresholds({}, project({ warnAfter: 26 }))).toThrow(
+      expect.objectContaining({ exitCode: ExitCode.usage, message: expect.stringContaining('freshness.warnAfter') }),
+    );
     expect(() => freshnessThresholds({ warnAfter: '3d', errorAfter: '2d' })).toThrow(expect.objectContaining({ exitCode: ExitCode.usage }));
     expect(() => freshnessThresholds({ by: 'arrival' })).toThrow(expect.objectContaining({ exitCode: ExitCode.usage }));
   });

@@ -82,7 +82,7 @@ test('after several incremental loads (a new day, a replaced day with late event
   expect(await marts(incremental)).toEqual(await fromScratch(lake, 'Asia/Kolkata'));
 }, 120_000);
 
-test('a refresh after one new load touches only that load\'s rows in the by-load tables, and only its sessions', async () => {
+test("a refresh after one new load touches only that load's rows in the by-load tables, and only its sessions", async () => {
   const db = await createTestDatabase({ migrated: true });
   try {
     const lake = mkdtempSync(join(tmpdir(), 'elt-incremental-touch-'));

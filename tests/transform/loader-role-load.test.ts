@@ -47,7 +47,9 @@ test('a login in the loader role is told that a pending migration needs the data
   for (const file of readdirSync(MIGRATIONS_DIR)) copyFileSync(join(MIGRATIONS_DIR, file), join(dir, file));
   writeFileSync(join(dir, '9999_later.sql'), 'create table raw.later (id int);');
   await expect(migrate(loader, { dir, log: silentLogger })).rejects.toThrow(
-    new RegExp(`^1 pending migration \\(9999_later\\.sql\\) needs the database owner: run elt migrate as the owner of ${new URL(db.url).pathname.slice(1)} \\(connected as ${loaderName}\\)$`),
+    new RegExp(
+      `^1 pending migration \\(9999_later\\.sql\\) needs the database owner: run elt migrate as the owner of ${new URL(db.url).pathname.slice(1)} \\(connected as ${loaderName}\\)$`,
+    ),
   );
 });
 

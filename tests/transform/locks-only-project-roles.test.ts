@@ -63,15 +63,14 @@ test('a login with no grants holding the old advisory keys stalls neither a refr
     await expect(lockedTransaction(client, `clickstream-elt:load:${object!.uri}`, async () => 'locked', 2)).rejects.toThrow(/permission denied/);
 
     await expect(within(15_000, 'elt refresh', refreshMarts(db.pool, { dir: MODELS_DIR, log: silentLogger }))).resolves.toHaveLength(3);
-    await expect(within(15_000, 'an analyst refresh', analyst.query('call elt.refresh_marts()')))
-      .resolves.toBeTruthy();
+    await expect(within(15_000, 'an analyst refresh', analyst.query('call elt.refresh_marts()'))).resolves.toBeTruthy();
     await expect(within(15_000, 'the load', loadObject(loader, object!, { maxRejectRatio: 0.05 }))).resolves.toMatchObject({ status: 'loaded' });
   } finally {
     client.release(true);
   }
 });
 
-test("the loader role takes its load locks, and cannot take the refresh or migrate lock", async () => {
+test('the loader role takes its load locks, and cannot take the refresh or migrate lock', async () => {
   const client = await loader.connect();
   try {
     await expect(lockedTransaction(client, 'clickstream-elt:load:file:///lake/x.tsv', async () => 'locked', 2)).resolves.toBe('locked');
@@ -97,7 +96,9 @@ test('a load lock held by another project session past the timeout fails with on
     await isHeld;
     const started = Date.now();
     const error = await lockedTransaction(waiter, 'clickstream-elt:load:file:///lake/busy.tsv', async () => 'locked', 1).catch((err: Error) => err);
-    expect(String((error as Error).message)).toMatch(/^waited 1 s for the lock clickstream-elt:load:file:\/\/\/lake\/busy\.tsv \(another elt process holds it\)/);
+    expect(String((error as Error).message)).toMatch(
+      /^waited 1 s for the lock clickstream-elt:load:file:\/\/\/lake\/busy\.tsv \(another elt process holds it\)/,
+    );
     expect(String((error as Error).message)).not.toContain('\n');
     expect(Date.now() - started).toBeLessThan(5000);
     release();

@@ -74,7 +74,9 @@ describe('roles and notices', () => {
       const warnings: string[] = [];
       const log = { ...silentLogger, warn: (message: string) => warnings.push(message) };
       const first = await migrate(owned.pool, { dir: MIGRATIONS_DIR, log });
-      expect(first.notices).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^cannot create role ${owned.roles.reader} \\(no CREATEROLE\\)`))]));
+      expect(first.notices).toEqual(
+        expect.arrayContaining([expect.stringMatching(new RegExp(`^cannot create role ${owned.roles.reader} \\(no CREATEROLE\\)`))]),
+      );
       expect(warnings).toEqual(first.notices);
       // IF [NOT] EXISTS chatter is not worth a warning
       expect(first.notices.filter((notice) => /skipping$/.test(notice))).toEqual([]);

@@ -25,7 +25,7 @@ test('the header is the leading comment block: settings by key, every other line
 });
 
 test('sqlCode drops comments and layout but keeps string literals, quoted names and dollar quotes as written', () => {
-  expect(sqlCode("select 1 -- one\n   as x /* a /* nested */ block */ from t")).toBe('select 1 as x from t');
+  expect(sqlCode('select 1 -- one\n   as x /* a /* nested */ block */ from t')).toBe('select 1 as x from t');
   expect(sqlCode("select '-- not a comment',  'it''s   here' as \"odd -- name\", $$ keep  -- this $$")).toBe(
     "select '-- not a comment', 'it''s   here' as \"odd -- name\", $$ keep  -- this $$",
   );

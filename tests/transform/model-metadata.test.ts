@@ -106,7 +106,8 @@ test('changing only a description changes the comment and rebuilds nothing', asy
   const before = await relations();
   editModel('intermediate/int_events.sql', (sql) => sql.replace('-- int_events: the typed events', '-- int_events: the events, typed'));
   editModel('marts/user_performance.sql', (sql) =>
-    sql.replace('-- column ctr: article_views / card_views; NULL without displays', '-- column ctr: clicks per display')
+    sql
+      .replace('-- column ctr: article_views / card_views; NULL without displays', '-- column ctr: clicks per display')
       .replace(/-- column sessions: [^\n]*\n(-- {2,}[^\n]*\n)*/, '')
       .replace(/-- column user_id: [^\n]*\n/, '-- column user_id: the user\n'),
   );
@@ -122,7 +123,9 @@ test('changing only a description changes the comment and rebuilds nothing', asy
 test('a -- column line naming a column the model lacks fails the build naming the model, and changes nothing', async () => {
   await build();
   editModel('marts/user_performance.sql', (sql) => sql.replace('-- column ctr:', '-- column click_rate:'));
-  await expect(build()).rejects.toThrow(/model marts\.user_performance \(.*user_performance\.sql\): "-- column click_rate:" describes a column the model does not have/);
+  await expect(build()).rejects.toThrow(
+    /model marts\.user_performance \(.*user_performance\.sql\): "-- column click_rate:" describes a column the model does not have/,
+  );
   expect(await columnComment('marts.user_performance', 'ctr')).toBe('article_views / card_views; NULL without displays');
 });
 
@@ -138,7 +141,9 @@ test('a database built by a version that checksummed the whole file is not rebui
   await build();
   // what earlier versions stored: sha256 of kind, key and the whole file
   for (const model of readModels(modelsDir)) {
-    const legacy = createHash('sha256').update(`${model.materialized}\n${model.uniqueKey.join(',')}\n${model.sql}`).digest('hex');
+    const legacy = createHash('sha256')
+      .update(`${model.materialized}\n${model.uniqueKey.join(',')}\n${model.sql}`)
+      .digest('hex');
     await db.pool.query('update elt.models set checksum = $2 where name = $1', [model.name, legacy]);
   }
   const before = await relations();

@@ -56,7 +56,10 @@ test('a database migrated by the code before db/procedures ends, after elt migra
   const infos: string[] = [];
   await migrate(old.pool, { dir: MIGRATIONS_DIR, log: { ...silentLogger, info: (message: string) => infos.push(message) } });
   expect(infos).toEqual(
-    expect.arrayContaining(['applying migration 0015_procedures_apart.sql', ...readdirSync(PROCEDURES_DIR).map((file) => `applying procedure file ${file}`)]),
+    expect.arrayContaining([
+      'applying migration 0015_procedures_apart.sql',
+      ...readdirSync(PROCEDURES_DIR).map((file) => `applying procedure file ${file}`),
+    ]),
   );
   expect((await old.pool.query('select source_view from elt.models')).rows).toEqual([{ source_view: 'intermediate.int_events__source' }]);
   await old.pool.query('delete from elt.models');
@@ -71,9 +74,14 @@ test('elt migrate re-applies exactly the procedure files whose text changed, and
   cpSync(PROCEDURES_DIR, procedures, { recursive: true });
   const db = await database();
   await migrate(db.pool, { dir: MIGRATIONS_DIR, log: silentLogger, proceduresDir: procedures });
-  const applied = async () => (await db.pool.query('select name, applied_at from elt.procedures order by name')).rows as { name: string; applied_at: Date }[];
+  const applied = async () =>
+    (await db.pool.query('select name, applied_at from elt.procedures order by name')).rows as { name: string; applied_at: Date }[];
   const first = await applied();
-  expect(first.map((row) => row.name)).toEqual(readdirSync(PROCEDURES_DIR).filter((file) => file.endsWith('.sql')).sort());
+  expect(first.map((row) => row.name)).toEqual(
+    readdirSync(PROCEDURES_DIR)
+      .filter((file) => file.endsWith('.sql'))
+      .sort(),
+  );
 
   const infos: string[] = [];
   const log = { ...silentLogger, info: (message: string) => infos.push(message) };
@@ -86,7 +94,9 @@ test('elt migrate re-applies exactly the procedure files whose text changed, and
   expect(infos).toEqual(['applying procedure file settings_fingerprint.sql']);
   expect((await db.pool.query('select elt.settings_fingerprint() as f')).rows[0].f).toMatch(/ \| /);
   const second = await applied();
-  expect(second.filter((row, index) => row.applied_at.getTime() !== first[index]?.applied_at.getTime()).map((row) => row.name)).toEqual(['settings_fingerprint.sql']);
+  expect(second.filter((row, index) => row.applied_at.getTime() !== first[index]?.applied_at.getTime()).map((row) => row.name)).toEqual([
+    'settings_fingerprint.sql',
+  ]);
 });
 
 test('a procedure file that fails names itself, and leaves the database as it was', async () => {

@@ -43,8 +43,13 @@ test("a reader of one project's database reads its marts, and can neither connec
 });
 
 test('the server-wide group roles of earlier versions (elt_reader, elt_analyst, elt_loader) open no project', async () => {
-  const groups = await first.pool.query<{ rolname: string }>("select rolname from pg_roles where rolname in ('elt_reader', 'elt_analyst', 'elt_loader')");
-  const old = await logins.create('oscar', groups.rows.map((row) => row.rolname));
+  const groups = await first.pool.query<{ rolname: string }>(
+    "select rolname from pg_roles where rolname in ('elt_reader', 'elt_analyst', 'elt_loader')",
+  );
+  const old = await logins.create(
+    'oscar',
+    groups.rows.map((row) => row.rolname),
+  );
   for (const db of [first, second]) {
     await db.pool.query(`grant connect on database "${databaseOf(db)}" to ${old}`);
     const pool = logins.pool(db.url, old);
@@ -55,6 +60,8 @@ test('the server-wide group roles of earlier versions (elt_reader, elt_analyst, 
 });
 
 test("each database names its roles after itself: elt.role_name('reader') is <database>_reader", async () => {
-  const { rows } = await first.pool.query("select elt.role_name('reader') as reader, elt.role_name('analyst') as analyst, elt.role_name('loader') as loader");
+  const { rows } = await first.pool.query(
+    "select elt.role_name('reader') as reader, elt.role_name('analyst') as analyst, elt.role_name('loader') as loader",
+  );
   expect(rows).toEqual([projectRoles(first.url)]);
 });

@@ -64,7 +64,9 @@ test('a mart dropped by hand is shown as missing, not fresh, in the table and th
     ['marts.category_ctr_daily', 0, false],
     ['marts.user_performance', null, true],
   ]);
-  const line = formatStatus(status).split('\n').find((text) => text.startsWith('marts.user_performance')) as string;
+  const line = formatStatus(status)
+    .split('\n')
+    .find((text) => text.startsWith('marts.user_performance')) as string;
   expect(line).toMatch(/MISSING: not in the database \(run elt build\)$/);
   expect(line).not.toMatch(/\byes\b/);
   const json = await runCli(['status', '--json'], { env: { ...process.env, DATABASE_URL: db.url } });
@@ -110,7 +112,9 @@ test('long object URIs and mart names do not push the status table out of line, 
   expect(objectRows.map((row) => row.slice(objectHeader.indexOf(' object') + 1))).toEqual(status.objects.map((object) => object.uri));
   expect(lines).toContain('    bad header');
   expect(lines[0]).toBe('lake objects: 3 (1 loaded, 1 failed, 1 unfinished); 12 rows, 0 rejected; last load 2026-01-01T00:00:00.000Z');
-  expect(formatStatus({ ...status, totals: { ...status.totals, duplicate: 2 } }).split('\n')[0]).toMatch(/\(1 loaded, 1 failed, 2 duplicate, 1 unfinished\)/);
+  expect(formatStatus({ ...status, totals: { ...status.totals, duplicate: 2 } }).split('\n')[0]).toMatch(
+    /\(1 loaded, 1 failed, 2 duplicate, 1 unfinished\)/,
+  );
 
   const martHeader = lines.find((line) => line.startsWith('mart ')) as string;
   const martRows = lines.filter((line) => line.startsWith('marts.'));

@@ -30,7 +30,9 @@ export function neighbourhood(edges: LineageEdge[], focus: string): LineageEdge[
   };
   const upstream = reach('source', 'model');
   const downstream = reach('model', 'source');
-  return edges.filter((edge) => (upstream.has(edge.model) && upstream.has(edge.source)) || (downstream.has(edge.source) && downstream.has(edge.model)));
+  return edges.filter(
+    (edge) => (upstream.has(edge.model) && upstream.has(edge.source)) || (downstream.has(edge.source) && downstream.has(edge.model)),
+  );
 }
 
 /**
@@ -39,7 +41,10 @@ export function neighbourhood(edges: LineageEdge[], focus: string): LineageEdge[
  * model links to its page (`href(name)`); `focus` is drawn highlighted. `id` names the
  * SVG and prefixes its marker's id (several graphs share one page).
  */
-export function lineageSvg(edges: LineageEdge[], options: { id: string; focus?: string; href: (name: string) => string | undefined; nodes?: string[] }): string {
+export function lineageSvg(
+  edges: LineageEdge[],
+  options: { id: string; focus?: string; href: (name: string) => string | undefined; nodes?: string[] },
+): string {
   const names = [...new Set([...(options.nodes ?? []), ...edges.flatMap((edge) => [edge.source, edge.model])])];
   const columns = [...new Set(names.map(layerOf))].sort((a, b) => a - b);
   const position = new Map<string, { x: number; y: number }>();

@@ -54,7 +54,10 @@ export interface DocsData {
 /** The `grain:` of a model's description (`grain: one row per ...; key: (...)`), else empty. */
 export function grainOf(description: string): string {
   const match = /(?:^|\n)\s*grain:\s*([^\n]*)/i.exec(description);
-  return (match?.[1] ?? '').replace(/;\s*key:.*$/i, '').replace(/[.;]\s*$/, '').trim();
+  return (match?.[1] ?? '')
+    .replace(/;\s*key:.*$/i, '')
+    .replace(/[.;]\s*$/, '')
+    .trim();
 }
 
 /** The columns of a relation in order, with their type and comment, read from pg_attribute. */
@@ -64,7 +67,12 @@ async function readColumns(pool: Pool, model: Model): Promise<{ built: boolean; 
     [model.name],
   );
   const oid = relation[0]?.oid ?? null;
-  if (oid === null) return { built: false, relationComment: null, columns: model.columns.map((column) => ({ name: column.name, type: '', description: column.description })) };
+  if (oid === null)
+    return {
+      built: false,
+      relationComment: null,
+      columns: model.columns.map((column) => ({ name: column.name, type: '', description: column.description })),
+    };
   const { rows } = await pool.query<{ name: string; type: string; comment: string | null }>(
     `select attname as name, format_type(atttypid, atttypmod) as type, col_description(attrelid, attnum) as comment
        from pg_attribute where attrelid = $1 and attnum > 0 and not attisdropped order by attnum`,
@@ -83,10 +91,7 @@ async function readColumns(pool: Pool, model: Model): Promise<{ built: boolean; 
  * catalog (types, comments, pg_depend lineage), the ledger (freshness) and, unless
  * `runTests` is false, the data tests, run now: their result and time are this run's.
  */
-export async function readDocs(
-  pool: Pool,
-  options: { modelsDir: string; thresholds: FreshnessThresholds; runTests: boolean },
-): Promise<DocsData> {
+export async function readDocs(pool: Pool, options: { modelsDir: string; thresholds: FreshnessThresholds; runTests: boolean }): Promise<DocsData> {
   const models = readModels(options.modelsDir);
   const edges = await readLineage(pool);
   const docsModels: DocsModel[] = [];

@@ -54,11 +54,14 @@ function modelSection(model: DocsModel, data: DocsData, modelNames: Set<string>)
   const graphEdges = neighbourhood(data.edges, model.name);
   const tests = (data.tests ?? []).filter((test) => test.model === model.name || test.model.split(/[\s,]+/).includes(model.name));
   const columns = model.columns
-    .map((column) => `<tr id="column-${h(model.name)}-${h(column.name)}"><td><code>${h(column.name)}</code></td><td><code>${h(column.type || '?')}</code></td><td>${h(column.description)}</td></tr>`)
+    .map(
+      (column) =>
+        `<tr id="column-${h(model.name)}-${h(column.name)}"><td><code>${h(column.name)}</code></td><td><code>${h(column.type || '?')}</code></td><td>${h(column.description)}</td></tr>`,
+    )
     .join('');
   return `<section data-view="model/${h(model.name)}" hidden>
 <h2>${h(model.name)}</h2>
-${model.built ? '' : '<p>' + badge('error', 'not in the database') + ' run <code>elt build</code>; the columns below are the header\'s</p>'}
+${model.built ? '' : '<p>' + badge('error', 'not in the database') + " run <code>elt build</code>; the columns below are the header's</p>"}
 <p class="description">${h(model.description)}</p>
 <dl class="facts">
 <dt>layer</dt><dd>${h(model.layer)}</dd>

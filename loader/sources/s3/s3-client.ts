@@ -18,9 +18,7 @@ function replaceSdkNodeNotice(log: Logger | undefined): void {
   const major = Number(process.versions.node.split('.')[0]);
   if (nodeNoticeGiven || !log || major >= SUPPORTED_NODE_MAJOR) return;
   nodeNoticeGiven = true;
-  log.warn(
-    `Node ${process.version} is past its end of life (the AWS SDK's releases from 2027 need Node ${SUPPORTED_NODE_MAJOR}); use Node 22 or 24`,
-  );
+  log.warn(`Node ${process.version} is past its end of life (the AWS SDK's releases from 2027 need Node ${SUPPORTED_NODE_MAJOR}); use Node 22 or 24`);
 }
 
 /**
@@ -37,8 +35,6 @@ export function createS3Client(settings: S3Settings, bucket: string, log?: Logge
     followRegionRedirects: true,
     maxAttempts: settings.maxAttempts ?? 3,
     ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
-    ...(settings.unsigned
-      ? { credentials: { accessKeyId: '', secretAccessKey: '' }, signer: { sign: async (request) => request } }
-      : {}),
+    ...(settings.unsigned ? { credentials: { accessKeyId: '', secretAccessKey: '' }, signer: { sign: async (request) => request } } : {}),
   });
 }

@@ -16,7 +16,10 @@ export interface S3Settings {
 
 /** `demo-lake=http://minio:9000,other=http://host:9000` → { 'demo-lake': 'http://minio:9000', ... } */
 function parseBucketEndpoints(value: string | undefined): Record<string, string> {
-  const pairs = (value ?? '').split(',').map((pair) => pair.trim()).filter(Boolean);
+  const pairs = (value ?? '')
+    .split(',')
+    .map((pair) => pair.trim())
+    .filter(Boolean);
   return Object.fromEntries(pairs.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
 }
 

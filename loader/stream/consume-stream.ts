@@ -95,7 +95,9 @@ export async function consumeStream(pool: Pool, source: StreamSource, options: C
     if (unrefreshed && performance.now() - lastRefresh >= options.refreshEveryMs) await refresh();
     if (performance.now() - lastProgress >= (options.progressEveryMs ?? 10_000)) {
       lastProgress = performance.now();
-      log.info(`${source.uri}: ${report.batches} batches, ${report.rows.toLocaleString('en-US')} events, ${report.rejects} rejected; position ${report.position}`);
+      log.info(
+        `${source.uri}: ${report.batches} batches, ${report.rows.toLocaleString('en-US')} events, ${report.rejects} rejected; position ${report.position}`,
+      );
     }
   }
   if (unrefreshed || options.untilIdle) await refresh();

@@ -48,7 +48,14 @@ export async function openNatsSource(uri: string, log: Logger): Promise<NatsSour
   const address = parseNatsUri(uri);
   let nc: NatsConnection;
   try {
-    nc = await connect({ servers: address.server, name: 'elt stream', timeout: CONNECT_TIMEOUT_MS, maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: false });
+    nc = await connect({
+      servers: address.server,
+      name: 'elt stream',
+      timeout: CONNECT_TIMEOUT_MS,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      waitOnFirstConnect: false,
+    });
   } catch (err) {
     throw unavailable(`cannot reach the NATS server ${address.server} (${address.uri}): ${describeError(err)}`, err);
   }
@@ -171,7 +178,6 @@ export class NatsSource implements StreamSource {
         signal?.removeEventListener('abort', onAbort);
       }
     } catch (err) {
-
       if (err instanceof EltError) throw err;
       // the broker restarting, the consumer lost with it, a pull cut off: read again from what we have
       this.mustSeek = true;

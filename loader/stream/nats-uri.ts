@@ -30,7 +30,10 @@ export function parseNatsUri(value: string): NatsStreamAddress {
   if (url.username || url.password) throw new EltError(`${url.protocol}//${url.host}: credentials in the URI are not supported`, ExitCode.usage);
   const stream = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (!url.hostname || !STREAM_NAME.test(stream) || url.search || url.hash) {
-    throw new EltError(`"${value}" names no stream: expected nats://HOST:PORT/STREAM (a stream name has no spaces, dots, slashes, * or >)`, ExitCode.usage);
+    throw new EltError(
+      `"${value}" names no stream: expected nats://HOST:PORT/STREAM (a stream name has no spaces, dots, slashes, * or >)`,
+      ExitCode.usage,
+    );
   }
   const port = url.port ? Number(url.port) : DEFAULT_PORT;
   const server = `${url.hostname}:${port}`;

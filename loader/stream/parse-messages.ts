@@ -47,7 +47,8 @@ export function parseMessages(loadId: string, messages: StreamMessage[], parser:
   let blank = 0;
   const rejects: RejectedRow[] = [];
   for (const message of messages) {
-    if (message.seq > MAX_POSITION) throw new Error(`stream sequence ${message.seq} is beyond ${MAX_POSITION}, the largest position raw.raw_events.line_no holds`);
+    if (message.seq > MAX_POSITION)
+      throw new Error(`stream sequence ${message.seq} is beyond ${MAX_POSITION}, the largest position raw.raw_events.line_no holds`);
     let body = message.data;
     if (body.at(-1) === 0x0a) body = body.subarray(0, body.at(-2) === 0x0d ? -2 : -1);
     if (isBlank(body)) {

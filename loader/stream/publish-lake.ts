@@ -55,7 +55,11 @@ async function* splitLines(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer>
  * The data lines of a lake file in the standard column order (LAKE_COLUMNS), with
  * their line numbers (the header is line 1); blank lines are left out.
  */
-async function* lakeLines(open: () => Promise<NodeJS.ReadableStream & AsyncIterable<Buffer>>, gzip: boolean, format: StreamFormat): AsyncGenerator<{ no: number; bytes: Buffer }> {
+async function* lakeLines(
+  open: () => Promise<NodeJS.ReadableStream & AsyncIterable<Buffer>>,
+  gzip: boolean,
+  format: StreamFormat,
+): AsyncGenerator<{ no: number; bytes: Buffer }> {
   const raw = await open();
   const input: AsyncIterable<Buffer> = gzip ? raw.pipe(createGunzip()) : raw;
   let no = 0;
@@ -63,8 +67,15 @@ async function* lakeLines(open: () => Promise<NodeJS.ReadableStream & AsyncItera
   for await (const bytes of splitLines(input)) {
     no += 1;
     if (format === 'tsv-lake' && no === 1) {
-      const columns = bytes.toString('utf8').replace(/^\uFEFF/, '').split('\t');
-      if (columns.join('\t') !== LAKE_COLUMNS.join('\t') && LAKE_COLUMNS.every((name) => columns.includes(name)) && columns.length === LAKE_COLUMNS.length) {
+      const columns = bytes
+        .toString('utf8')
+        .replace(/^\uFEFF/, '')
+        .split('\t');
+      if (
+        columns.join('\t') !== LAKE_COLUMNS.join('\t') &&
+        LAKE_COLUMNS.every((name) => columns.includes(name)) &&
+        columns.length === LAKE_COLUMNS.length
+      ) {
         order = LAKE_COLUMNS.map((name) => columns.indexOf(name));
       }
       continue;
@@ -80,7 +91,10 @@ async function* lakeLines(open: () => Promise<NodeJS.ReadableStream & AsyncItera
 function publishSubject(subjects: string[] | undefined, stream: string): string {
   const first = subjects?.[0];
   if (!first) throw new EltError(`the stream ${stream} has no subjects to publish on`, ExitCode.usage);
-  return first.split('.').map((token) => (token === '*' || token === '>' ? 'events' : token)).join('.');
+  return first
+    .split('.')
+    .map((token) => (token === '*' || token === '>' ? 'events' : token))
+    .join('.');
 }
 
 /**
@@ -95,7 +109,9 @@ export async function publishLake(source: string, target: string, options: Publi
   try {
     nc = await connect({ servers: address.server, name: 'elt publish', timeout: 3000 });
   } catch (err) {
-    throw new EltError(`cannot reach the NATS server ${address.server} (${address.uri}): ${describeError(err)}`, ExitCode.streamUnavailable, { cause: err });
+    throw new EltError(`cannot reach the NATS server ${address.server} (${address.uri}): ${describeError(err)}`, ExitCode.streamUnavailable, {
+      cause: err,
+    });
   }
   try {
     const jsm = await nc.jetstreamManager({ timeout: 3000 }).catch((err: unknown) => {
@@ -108,7 +124,11 @@ export async function publishLake(source: string, target: string, options: Publi
       const code = (err as { api_error?: { err_code?: number } }).api_error?.err_code;
       if (code !== STREAM_NOT_FOUND) throw err;
       if (!options.createStream) {
-        throw new EltError(`${address.uri}: the stream ${address.stream} does not exist (pass --create-stream to create it)`, ExitCode.streamUnavailable, { cause: err });
+        throw new EltError(
+          `${address.uri}: the stream ${address.stream} does not exist (pass --create-stream to create it)`,
+          ExitCode.streamUnavailable,
+          { cause: err },
+        );
       }
       subjects = [`${address.stream}.events`];
       await jsm.streams.add({ name: address.stream, subjects, duplicate_window: nanos(DUPLICATE_WINDOW_MS) });
@@ -143,7 +163,9 @@ async function publishObjects(
       pending.push(
         // the message id (Nats-Msg-Id): a re-send of this line within the duplicate window is dropped by the server
         js.publish(subject, line.bytes, { msgID: `${name}:${line.no}` }).then(settle, (err: unknown) => {
-          throw new EltError(`publishing ${name} line ${line.no} to ${subject} failed: ${describeError(err)}`, ExitCode.streamUnavailable, { cause: err });
+          throw new EltError(`publishing ${name} line ${line.no} to ${subject} failed: ${describeError(err)}`, ExitCode.streamUnavailable, {
+            cause: err,
+          });
         }),
       );
       if (pending.length >= IN_FLIGHT) await Promise.all(pending.splice(0, pending.length));

@@ -78,6 +78,14 @@ export async function commitBatch(
         where load_id = $1`,
       [loadId, parsed.rows, parsed.rejects.length, bytes, (performance.now() - started).toFixed(1)],
     );
-    return { loadId, firstSeq: first.seq, lastSeq: last.seq, rows: parsed.rows, rejects: parsed.rejects.length, alreadyCommitted: skipped, position: last.seq };
+    return {
+      loadId,
+      firstSeq: first.seq,
+      lastSeq: last.seq,
+      rows: parsed.rows,
+      rejects: parsed.rejects.length,
+      alreadyCommitted: skipped,
+      position: last.seq,
+    };
   });
 }

@@ -81,14 +81,19 @@ test('a re-send with the same message ids stores nothing twice; two consumers at
     const again = await runCli(['publish', '--source', lake, '--to', nats.url('TWICE')]);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain(`published 0 messages from 2 file(s)`);
-    expect(again.stdout).toContain(`${lines.length.toLocaleString('en-US')} already there (same message id), dropped by the server; last sequence ${lines.length}`);
+    expect(again.stdout).toContain(
+      `${lines.length.toLocaleString('en-US')} already there (same message id), dropped by the server; last sequence ${lines.length}`,
+    );
 
     // malformed messages, published by hand after the lake
     const bad: [Buffer, string][] = [
       [Buffer.from('2019-02-15 10:00:00\tsession\tarticle_viewed\tuser\t{"id":"a"}'), 'is not a date and time with a UTC offset'],
       [Buffer.from('only\ttwo'), 'expected 5 tab-separated fields, found 2'],
       [Buffer.from([0x32, 0x30, 0xff, 0xfe]), 'line is not valid UTF-8'],
-      [Buffer.from('2019-02-15T10:00:00.000Z\ts\tarticle_viewed\tu\t{"id":"a"}\n2019-02-15T10:00:00.000Z\ts\tarticle_viewed\tu\t{}'), 'message holds a line break'],
+      [
+        Buffer.from('2019-02-15T10:00:00.000Z\ts\tarticle_viewed\tu\t{"id":"a"}\n2019-02-15T10:00:00.000Z\ts\tarticle_viewed\tu\t{}'),
+        'message holds a line break',
+      ],
       [Buffer.from('2019-02-15T10:00:00.000Z\ts\tarticle_viewed\tu\t{not json'), 'ATTRIBUTES'],
     ];
     const nc = await connect({ servers: `127.0.0.1:${nats.port}` });
@@ -111,7 +116,9 @@ test('a re-send with the same message ids stores nothing twice; two consumers at
     expect(rejected.map((row) => row.line_no)).toEqual(bad.map((_, index) => lines.length + 1 + index));
     rejected.forEach((row, index) => expect(row.reason).toContain((bad[index] as [Buffer, string])[1]));
     expect(rejected[2]?.raw_bytes).toEqual(bad[2]?.[0]);
-    const { rows: extra } = await db.pool.query<{ n: string }>("select count(*) as n from raw.raw_events where event->>'MD5(USER_ID)' = 'user-extra'");
+    const { rows: extra } = await db.pool.query<{ n: string }>(
+      "select count(*) as n from raw.raw_events where event->>'MD5(USER_ID)' = 'user-extra'",
+    );
     expect(extra[0]?.n).toBe('1');
     // every lake line once (by content), whichever consumer committed it
     const { rows: counted } = await db.pool.query<{ events: string; rejects: string; dup: string }>(

@@ -105,10 +105,14 @@ test('a broker restart mid-stream: elt stream reconnects and goes on, every mess
     await waitFor(async () => (await batchCount(db.pool)) >= 1, 'a first batch');
     await nats.restart();
     expect((await runCli(['publish', '--source', after, '--to', nats.url('RESTART')])).code).toBe(0);
-    await waitFor(async () => {
-      const { rows } = await db.pool.query<{ n: string }>('select max(stream_last_seq) as n from raw.loads');
-      return Number(rows[0]?.n) >= lines.length;
-    }, 'every message after the restart', 40_000);
+    await waitFor(
+      async () => {
+        const { rows } = await db.pool.query<{ n: string }>('select max(stream_last_seq) as n from raw.loads');
+        return Number(rows[0]?.n) >= lines.length;
+      },
+      'every message after the restart',
+      40_000,
+    );
     consumer.child.kill('SIGTERM');
     const end = await consumer.exited;
     expect(end.code).toBe(0);

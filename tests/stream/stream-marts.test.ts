@@ -38,13 +38,19 @@ test('a lake published line by line and consumed with elt stream gives marts ide
 
     const [run, stream] = await Promise.all([
       runCli(['run', '--source', lake], { env: { ...process.env, DATABASE_URL: fileDb.url } }),
-      runCli(['stream', '--source', nats.url('MARTS'), '--until-idle', '--max-events', '500'], { env: { ...process.env, DATABASE_URL: streamDb.url } }),
+      runCli(['stream', '--source', nats.url('MARTS'), '--until-idle', '--max-events', '500'], {
+        env: { ...process.env, DATABASE_URL: streamDb.url },
+      }),
     ]);
     expect(run.code).toBe(0);
     expect(stream.stderr).not.toMatch(/error/);
     expect(stream.code).toBe(0);
     const accepted = files.reduce((sum, file) => sum + file.rows - file.malformedRows, 0);
-    expect(stream.stdout).toMatch(new RegExp(`${accepted.toLocaleString('en-US')} events loaded, ${(lines - accepted).toLocaleString('en-US')} rejected; position ${lines}, lag 0`));
+    expect(stream.stdout).toMatch(
+      new RegExp(
+        `${accepted.toLocaleString('en-US')} events loaded, ${(lines - accepted).toLocaleString('en-US')} rejected; position ${lines}, lag 0`,
+      ),
+    );
 
     for (const [relation, key] of [
       ['marts.article_performance', 'article_id, date'],
@@ -56,7 +62,8 @@ test('a lake published line by line and consumed with elt stream gives marts ide
       expect(await selectAll(streamDb.pool, relation, key)).toEqual(expected);
     }
     // every malformed line is a reject with its stream sequence and the loader's reason
-    const reasons = async (pool: Pool) => (await pool.query<{ reason: string }>('select reason from raw.rejected_rows order by reason')).rows.map((row) => row.reason);
+    const reasons = async (pool: Pool) =>
+      (await pool.query<{ reason: string }>('select reason from raw.rejected_rows order by reason')).rows.map((row) => row.reason);
     expect(await reasons(streamDb.pool)).toEqual(await reasons(fileDb.pool));
   } finally {
     await Promise.all([fileDb.drop(), streamDb.drop()]);

@@ -18,7 +18,11 @@ export interface RunningCli {
  * command in a child of its own, which a SIGKILL of the wrapper would leave running).
  */
 export function startCli(args: string[], env: NodeJS.ProcessEnv): RunningCli {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: join(__dirname, '..', '..'), env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    cwd: join(__dirname, '..', '..'),
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -40,7 +44,9 @@ export async function waitFor(condition: () => Promise<boolean>, what: string, t
 
 /** The committed stream batches in the ledger. */
 export async function batchCount(pool: Pool): Promise<number> {
-  const { rows } = await pool.query<{ n: string }>("select count(*) as n from raw.loads where stream_id is not null and status = 'loaded'").catch(() => ({ rows: [{ n: '0' }] }));
+  const { rows } = await pool
+    .query<{ n: string }>("select count(*) as n from raw.loads where stream_id is not null and status = 'loaded'")
+    .catch(() => ({ rows: [{ n: '0' }] }));
   return Number(rows[0]?.n ?? 0);
 }
 
@@ -48,7 +54,12 @@ export async function batchCount(pool: Pool): Promise<number> {
 export function dataLines(paths: string[]): string[] {
   return [...paths]
     .sort()
-    .flatMap((path) => readFileSync(path, 'utf8').split('\n').map((line) => line.replace(/\r$/, '')).slice(1))
+    .flatMap((path) =>
+      readFileSync(path, 'utf8')
+        .split('\n')
+        .map((line) => line.replace(/\r$/, ''))
+        .slice(1),
+    )
     .filter((line) => line.trim() !== '');
 }
 
@@ -69,7 +80,8 @@ export async function expectExactlyTheLines(pool: Pool, lines: string[]): Promis
   for (const row of events) {
     seen.set(row.seq, (seen.get(row.seq) ?? 0) + 1);
     const fields = (lines[row.seq - 1] ?? '').split('\t');
-    if (row.cols.join('\t') !== fields.slice(0, 4).join('\t') || !isDeepStrictEqual(JSON.parse(row.attributes), JSON.parse(fields[4] ?? 'null'))) wrong.push(`event ${row.seq}`);
+    if (row.cols.join('\t') !== fields.slice(0, 4).join('\t') || !isDeepStrictEqual(JSON.parse(row.attributes), JSON.parse(fields[4] ?? 'null')))
+      wrong.push(`event ${row.seq}`);
   }
   for (const row of rejects) {
     seen.set(row.seq, (seen.get(row.seq) ?? 0) + 1);
@@ -78,6 +90,11 @@ export async function expectExactlyTheLines(pool: Pool, lines: string[]): Promis
   const missing = lines.map((_, index) => index + 1).filter((seq) => !seen.has(seq));
   const doubled = [...seen].filter(([, count]) => count > 1).map(([seq]) => seq);
   const extra = [...seen.keys()].filter((seq) => seq < 1 || seq > lines.length);
-  expect({ missing: missing.slice(0, 5), doubled: doubled.slice(0, 5), extra: extra.slice(0, 5), wrong: wrong.slice(0, 5) }).toEqual({ missing: [], doubled: [], extra: [], wrong: [] });
+  expect({ missing: missing.slice(0, 5), doubled: doubled.slice(0, 5), extra: extra.slice(0, 5), wrong: wrong.slice(0, 5) }).toEqual({
+    missing: [],
+    doubled: [],
+    extra: [],
+    wrong: [],
+  });
   return [events.length, rejects.length];
 }

@@ -5,6 +5,19 @@
 -- materialized: incremental
 -- incremental_by: load_id
 -- unique_key: load_id, article_id, event_date
+-- column load_id: the load (raw.loads) whose events this row counts
+-- column article_id: the article id: ATTRIBUTES.id of the events (a non-empty string)
+-- column event_date: the day of the events, in the reporting time zone (elt.settings)
+-- column card_views: displays of the article that day in this load (may be 0: any event with the id gives a row)
+-- column article_views: clicks on the article that day in this load
+-- column title_at: the latest instant of the article's events that load and day (any event name) carrying a title;
+--     NULL when none does
+-- column title: the title of the event at title_at (several there: the greatest in byte order, collate "C");
+--     NULL when none
+-- column category_at: the latest instant of the article's events that load and day (any event name) carrying
+--     a category; NULL when none does
+-- column category: the category of the event at category_at (several there: the greatest, as for title);
+--     NULL when none
 with
 
 article_events as (

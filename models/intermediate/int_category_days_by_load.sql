@@ -3,6 +3,11 @@
 -- materialized: incremental
 -- incremental_by: load_id
 -- unique_key: load_id, category, event_date
+-- column load_id: the load (raw.loads) whose events this row counts
+-- column category: ATTRIBUTES.category of the display and click events (a non-empty string)
+-- column event_date: the day of the events, in the reporting time zone (elt.settings)
+-- column card_views: displays carrying that category that day in this load
+-- column article_views: clicks carrying that category that day in this load
 with
 
 category_events as (

@@ -12,6 +12,14 @@
 -- not_null: user_id, session_id, session_number, started_at, ended_at, session_date, length_seconds
 -- index: user_id, session_date
 -- index: session_id
+-- column user_id: MD5(USER_ID) of the session's events (a non-empty value: unidentified users form no session)
+-- column session_id: MD5(SESSION_ID) of the session's events, as written
+-- column session_number: 1 for the first session of this (user_id, session_id) pair, 2 for the next, ... in time order
+-- column started_at: the instant of the session's first event
+-- column ended_at: the instant of the session's last event
+-- column session_date: the session's day: the date of started_at in the reporting time zone (elt.settings)
+-- column length_seconds: ended_at - started_at in seconds, to the microsecond (0 for a session of one event)
+-- column event_count: the session's events (of any event name)
 with
 
 events as (

@@ -3,6 +3,12 @@
 -- materialized: incremental
 -- incremental_by: load_id
 -- unique_key: load_id, user_id, event_date
+-- column load_id: the load (raw.loads) whose events this row counts
+-- column user_id: MD5(USER_ID) of the events (a non-empty value)
+-- column event_date: the day of the events, in the reporting time zone (elt.settings)
+-- column events: the user's events that day in this load, of any event name
+-- column card_views: the user's displays that day in this load (with or without an article id)
+-- column article_views: the user's clicks that day in this load (with or without an article id)
 with
 
 user_events as (

@@ -11,6 +11,14 @@
 -- not_null: interaction_id, user_id, product_id, action, occurred_at, load_id, line_no, deliveries
 -- index: occurred_at
 -- index: user_id, occurred_at
+-- column interaction_id: the interaction's natural key (the CSV's interaction_id)
+-- column user_id: the user who interacted, as the latest valid delivery says
+-- column product_id: the product interacted with, as the latest valid delivery says
+-- column action: view, add_to_cart, purchase or review, as the latest valid delivery says
+-- column occurred_at: when the interaction happened, as the latest valid delivery says
+-- column load_id: the load (raw.loads) of the latest valid delivery: the greatest load_id among the valid copies
+-- column line_no: the line of that delivery in its file (the last valid copy within that load)
+-- column deliveries: how many valid copies of the interaction arrived, over all loads
 with
 
 staged_interactions as (

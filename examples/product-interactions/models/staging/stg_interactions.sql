@@ -9,6 +9,16 @@
 -- materialized: view
 -- unique_key: load_id, line_no
 -- not_null: load_id, line_no, is_valid
+-- column load_id: the load (raw.loads) that stored the record: one attempt to load one CSV file
+-- column line_no: the line of its file the record starts on, from 1 (the header counts)
+-- column interaction_id: the interaction_id field, trimmed; NULL when empty
+-- column user_id: the user_id field, trimmed; NULL when empty
+-- column product_id: the product_id field, trimmed; NULL when empty
+-- column action: the action field, trimmed and in lower case; NULL when empty (it may be an unknown action)
+-- column timestamp_text: the timestamp field, trimmed, as written
+-- column occurred_at: the instant timestamp_text denotes when it is ISO 8601 with an offset (see above), else NULL
+-- column is_valid: the record can be used: invalid_reason is NULL
+-- column invalid_reason: the first rule the record breaks ('missing user_id', 'unknown action', ...); NULL when valid
 with
 
 raw_events as (

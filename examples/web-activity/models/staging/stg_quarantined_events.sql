@@ -6,6 +6,11 @@
 -- materialized: view
 -- unique_key: load_id, line_no
 -- not_null: reason, event
+-- column load_id: the load (raw.loads) that stored the event: one attempt to load one NDJSON file
+-- column line_no: the event's line in that file, from 1
+-- column source_uri: the URI of the file the event came from (raw.loads.source_uri)
+-- column reason: every rule the event breaks, joined with '; ' in the order of stg_web_events_checked
+-- column event: the document as loaded (raw.raw_events.event)
 with
 
 checked_events as (

@@ -15,6 +15,18 @@
 -- materialized: view
 -- unique_key: load_id, line_no
 -- not_null: event, reasons
+-- column load_id: the load (raw.loads) that stored the document: one attempt to load one NDJSON file
+-- column line_no: the document's line in that file, from 1
+-- column event_at: the instant of the timestamp field, whatever its offset; NULL when missing or unparsable
+-- column user_id: the document's user_id when it is a non-empty JSON string, else NULL
+-- column session_id: the document's session_id when it is a non-empty JSON string, else NULL
+-- column action: the document's action when it is one of view, click, add_to_cart, purchase (case-sensitive), else NULL
+-- column url: the document's url when it is an absolute http(s) URL with a host, as written, else NULL
+-- column url_host: the URL's host, in lower case; NULL without a valid url
+-- column url_level_1: the first non-empty segment of the URL's path, as written; NULL when there is none
+-- column url_level_2: the second non-empty segment of the URL's path, as written; NULL when there is none
+-- column reasons: the rules the document breaks, in the order above; empty when it is well-formed
+-- column event: the document as loaded (raw.raw_events.event)
 with
 
 raw_events as (

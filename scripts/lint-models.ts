@@ -3,7 +3,7 @@
  * a header comment with the grain, lower-case keywords, every relation read from
  * either a CTE or a schema-qualified table (REFRESH runs with an empty search_path
  * since Postgres 17), lines of at most 120 characters, `select * from final` last, and
- * a `-- column <name>: ...` description for every column of a mart (what analysts read).
+ * a `-- column <name>: ...` description for every column of every model.
  *
  *   npx tsx scripts/lint-models.ts [models-dir ...]     # exit 1 and one line per problem
  */
@@ -126,12 +126,21 @@ export function finalColumns(sql: string): string[] {
   });
 }
 
-/** A mart is what analysts read: every column it selects needs a `-- column <name>: <text>` description. */
-export function lintMartColumns(sql: string): string[] {
+/**
+ * Every column a model selects needs a `-- column <name>: <text>` description: it becomes
+ * the column's comment, what `\d+`, BI tools and the next developer read (marts, and the
+ * staging and intermediate models they are built from). The columns are read from the
+ * `final` select list (finalColumns); a final that selects `*` (or `cte.*`) from another
+ * CTE names no columns there, so its descriptions are not checked (the build still fails a
+ * `-- column` line naming a column the relation lacks).
+ */
+export function lintColumnDescriptions(sql: string): string[] {
+  const columns = finalColumns(sql);
+  if (columns.some((column) => column.includes('*'))) return [];
   const described = new Set(settingsOf(parseHeader(sql), 'column').map((entry) => entry.name));
-  return finalColumns(sql)
+  return columns
     .filter((column) => !described.has(column))
-    .map((column) => `line 1: mart column "${column}" has no description (add "-- column ${column}: what it means" to the header)`);
+    .map((column) => `line 1: column "${column}" has no description (add "-- column ${column}: what it means" to the header)`);
 }
 
 function modelFiles(dir: string): string[] {
@@ -148,8 +157,8 @@ if (require.main === module) {
     const parts = path.split(sep);
     const kind = parts.includes('tests') ? 'test' : 'model';
     const sql = readFileSync(path, 'utf8');
-    const martProblems = kind === 'model' && parts.at(-2) === 'marts' ? lintMartColumns(sql) : [];
-    return [...lintModel(sql, kind), ...martProblems].map((problem) => `${relative(process.cwd(), path)}: ${problem}`);
+    const columnProblems = kind === 'model' ? lintColumnDescriptions(sql) : [];
+    return [...lintModel(sql, kind), ...columnProblems].map((problem) => `${relative(process.cwd(), path)}: ${problem}`);
   });
   for (const problem of problems) process.stderr.write(`${problem}\n`);
   process.stderr.write(problems.length ? `lint-models: ${problems.length} problem(s)\n` : `lint-models: models ok (${dirs.join(', ')})\n`);

@@ -1,4 +1,8 @@
-import { finalColumns, lintMartColumns, lintModel } from '../../scripts/lint-models';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { finalColumns, lintColumnDescriptions, lintModel } from '../../scripts/lint-models';
+
+const ROOT = join(__dirname, '..', '..');
 
 const GOOD = `-- a model
 -- grain: one row per thing
@@ -76,8 +80,29 @@ select * from final`;
   expect(finalColumns(sql)).toEqual(['a', 'b', 'running_c', 'e']);
 });
 
-test('a mart column without a "-- column" description is reported; described ones are not', () => {
-  const mart = GOOD.replace('-- grain: one row per thing', '-- grain: one row per thing\n-- column id: the thing');
-  expect(lintMartColumns(mart)).toEqual([]);
-  expect(lintMartColumns(GOOD)).toEqual(['line 1: mart column "id" has no description (add "-- column id: what it means" to the header)']);
+test('a column without a "-- column" description is reported, in any model; described ones are not', () => {
+  const described = GOOD.replace('-- grain: one row per thing', '-- grain: one row per thing\n-- column id: the thing');
+  expect(lintColumnDescriptions(described)).toEqual([]);
+  expect(lintColumnDescriptions(GOOD)).toEqual(['line 1: column "id" has no description (add "-- column id: what it means" to the header)']);
+});
+
+test('a final that selects * from another CTE names no columns: its descriptions are not checked', () => {
+  expect(lintColumnDescriptions(GOOD.replace('select id from things', 'select * from things'))).toEqual([]);
+  expect(lintColumnDescriptions(GOOD.replace('select id from things', 'select things.* from things'))).toEqual([]);
+});
+
+test('every column of every model in the repository (models/, examples/*/models/) has a description', () => {
+  const sqlFiles = (dir: string): string[] =>
+    readdirSync(dir).flatMap((name) => {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) return name === 'tests' ? [] : sqlFiles(path);
+      return name.endsWith('.sql') ? [path] : [];
+    });
+  const dirs = [join(ROOT, 'models'), ...readdirSync(join(ROOT, 'examples')).map((name) => join(ROOT, 'examples', name, 'models'))];
+  const files = dirs.filter((dir) => statSync(dir, { throwIfNoEntry: false })?.isDirectory()).flatMap(sqlFiles);
+  expect(files.length).toBeGreaterThanOrEqual(17);
+  const problems = files.flatMap((file) =>
+    lintColumnDescriptions(readFileSync(file, 'utf8')).map((problem) => `${relative(ROOT, file)}: ${problem}`),
+  );
+  expect(problems).toEqual([]);
 });

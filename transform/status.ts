@@ -1,4 +1,6 @@
 import type { Pool } from 'pg';
+import { formatTextTable } from '../core/text-table';
+import { formatFreshness, freshnessThresholds, readFreshness, type Freshness } from './freshness';
 import { readModels } from './model-catalog';
 
 export interface ObjectStatus {
@@ -21,16 +23,79 @@ export interface MartStatus {
   missing: boolean;
 }
 
+/** A message stream's place in the ledger (each committed batch is a load of its own). */
+export interface StreamStatus {
+  uri: string;
+  /** the stream and its creation time: what the position belongs to */
+  streamId: string;
+  /** the last stream sequence committed: the consumer resumes after it */
+  position: number;
+  /** messages in the stream past the position (the broker's last sequence minus it); null when the broker was not asked or did not answer */
+  lag: number | null;
+  batches: number;
+  rows: number;
+  rejects: number;
+  lastBatch: { firstSeq: number; lastSeq: number; rows: number; finishedAt: string | null };
+}
+
 export interface Status {
   objects: ObjectStatus[];
+  streams: StreamStatus[];
+  freshness: Freshness;
   totals: { loaded: number; failed: number; duplicate: number; unfinished: number; rows: number; rejects: number; lastLoadAt: string | null };
   marts: MartStatus[];
 }
 
 const iso = (value: Date | null): string | null => (value ? value.toISOString() : null);
 
-/** What `elt status` shows: the ledger (latest attempt per object), each mart's size and freshness. */
-export async function readStatus(pool: Pool, modelsDir: string): Promise<Status> {
+/** How far behind the ledger a stream is: asked of the broker (by the CLI, which knows how to reach it). */
+export type StreamLag = (uri: string, position: number) => Promise<number | null>;
+
+/** The streams' positions, batches and last batch, from the ledger; the lag from `lagOf` when given. */
+async function readStreams(pool: Pool, lagOf?: StreamLag): Promise<StreamStatus[]> {
+  const { rows } = await pool.query<{
+    stream_id: string;
+    uri: string;
+    position: string;
+    batches: string;
+    rows: string | null;
+    rejects: string | null;
+    last_first: string;
+    last_last: string;
+    last_rows: string | null;
+    last_at: Date | null;
+  }>(
+    `select s.stream_id, s.uri, s.position, s.batches, s.rows, s.rejects,
+            l.stream_first_seq as last_first, l.stream_last_seq as last_last, l.row_count as last_rows, l.finished_at as last_at
+       from (select stream_id, max(source_uri) as uri, max(stream_last_seq) as position, count(*) as batches,
+                    sum(row_count) as rows, sum(reject_count) as rejects
+               from raw.loads where stream_id is not null and status = 'loaded' group by stream_id) as s
+       join raw.loads as l on l.stream_id = s.stream_id and l.stream_last_seq = s.position and l.status = 'loaded'
+      order by s.uri, s.stream_id`,
+  );
+  const streams: StreamStatus[] = [];
+  for (const row of rows) {
+    const position = Number(row.position);
+    streams.push({
+      uri: row.uri,
+      streamId: row.stream_id,
+      position,
+      lag: lagOf ? await lagOf(row.uri, position).catch(() => null) : null,
+      batches: Number(row.batches),
+      rows: Number(row.rows ?? 0),
+      rejects: Number(row.rejects ?? 0),
+      lastBatch: { firstSeq: Number(row.last_first), lastSeq: Number(row.last_last), rows: Number(row.last_rows ?? 0), finishedAt: iso(row.last_at) },
+    });
+  }
+  return streams;
+}
+
+/**
+ * What `elt status` shows: the ledger (latest attempt per lake object; streams by
+ * their position), each mart's size and freshness, and each source's freshness
+ * (the figures of `elt freshness`, with its default thresholds).
+ */
+export async function readStatus(pool: Pool, modelsDir: string, options: { lagOf?: StreamLag } = {}): Promise<Status> {
   const { rows: latest } = await pool.query<{
     source_uri: string;
     status: string;
@@ -41,7 +106,7 @@ export async function readStatus(pool: Pool, modelsDir: string): Promise<Status>
   }>(
     `select distinct on (source_uri) source_uri, status, row_count, reject_count, finished_at, error
        from raw.loads
-      where status <> 'replaced'
+      where status <> 'replaced' and stream_id is null
       order by source_uri, load_id desc`,
   );
   const { rows: loaded } = await pool.query<{ rows: string | null; rejects: string | null; last_load_at: Date | null }>(
@@ -75,6 +140,8 @@ export async function readStatus(pool: Pool, modelsDir: string): Promise<Status>
   }
   return {
     objects,
+    streams: await readStreams(pool, options.lagOf),
+    freshness: await readFreshness(pool, modelsDir, freshnessThresholds({})),
     totals: {
       loaded: objects.filter((o) => o.status === 'loaded').length,
       failed: objects.filter((o) => o.status === 'failed').length,
@@ -128,5 +195,17 @@ export function formatStatus(status: Status): string {
       `${mart.name.padEnd(nameWidth)} ${String(mart.rows ?? 'missing').padStart(martRowsWidth)}  ${(mart.lastRefreshAt ?? 'never').padEnd(ISO_WIDTH + 2)} ${freshness(mart)}`,
     );
   }
+  if (status.streams.length > 0) {
+    const rows = status.streams.map((stream) => [
+      String(stream.position),
+      stream.lag === null ? 'unknown' : String(stream.lag),
+      String(stream.batches),
+      `${stream.lastBatch.firstSeq}..${stream.lastBatch.lastSeq}, ${stream.lastBatch.rows} rows, ${stream.lastBatch.finishedAt ?? '-'}`,
+      stream.uri,
+    ]);
+    const align = ['right', 'right', 'right', 'left', 'left'] as const;
+    lines.push('', formatTextTable(['position', 'lag', 'batches', 'last batch', 'stream'], rows, { align }).trimEnd());
+  }
+  lines.push('', formatFreshness(status.freshness).trimEnd());
   return `${lines.join('\n')}\n`;
 }

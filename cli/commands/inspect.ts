@@ -1,14 +1,32 @@
 import { formatLineageMermaid, formatLineageText, readLineage } from '../../transform/lineage';
 import { formatStatus, readStatus } from '../../transform/status';
-import type { Command } from '../command';
-import { ExitCode } from '../../core/errors';
+import type { Command, Io } from '../command';
+import { describeError, ExitCode } from '../../core/errors';
 import { PROJECT_FLAG, PROJECT_HELP } from '../options';
 import { projectOf } from '../project';
 import { withDatabase } from '../with-database';
 
+/** Messages in a stream past the ledger's position, asked of its broker; null when it does not answer. */
+async function streamLag(uri: string, position: number, io: Io): Promise<number | null> {
+  // the NATS client is loaded only when the ledger holds a stream
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy require, as for the S3 SDK
+  const { openNatsSource } = require('../../loader/stream/nats-source') as typeof import('../../loader/stream/nats-source');
+  try {
+    const source = await openNatsSource(uri, io.log);
+    try {
+      return Math.max(0, (await source.lastSequence()) - position);
+    } finally {
+      await source.close();
+    }
+  } catch (err) {
+    io.log.warn(`no lag for ${uri}: ${describeError(err)}`);
+    return null;
+  }
+}
+
 export const statusCommand: Command = {
   name: 'status',
-  summary: "show the ledger (loaded, failed, unfinished objects), each mart's rows, last refresh and staleness",
+  summary: "show the ledger (lake objects; streams: position, lag, last batch), each mart's rows and last refresh, and each source's freshness",
   usage: 'elt status [--json] [--project <dir>]',
   options: { json: { type: 'boolean' }, models: { type: 'string' }, ...PROJECT_FLAG },
   optionHelp: [
@@ -22,7 +40,7 @@ export const statusCommand: Command = {
     return withDatabase(
       io,
       async ({ pool }) => {
-        const status = await readStatus(pool, project.modelsDir);
+        const status = await readStatus(pool, project.modelsDir, { lagOf: (uri, position) => streamLag(uri, position, io) });
         io.stdout.write(options.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
         return ExitCode.ok;
       },

@@ -14,7 +14,7 @@ kept in ./.elt/ (so a second run finds the first run's data).
 
 Options: --help (also after a command), --version,
          --log-format human|json (logs on stderr; json: one object per line) [env ELT_LOG_FORMAT]
-Colours only on a terminal, never when NO_COLOR is set.
+Colours only on a terminal, never when NO_COLOR is set (non-empty).
 
 Environment:
   DATABASE_URL              postgres://user:password@host:port/db (default: embedded)
@@ -28,7 +28,9 @@ Environment:
 
 Exit codes: 0 ok, 1 unexpected error, 2 bad usage or input (path, URI, bucket),
 3 database unreachable, 4 a lake file failed to load, 5 a model failed to build
-or refresh, 6 the S3 endpoint is unreachable or refused access, 7 a data test failed.
+or refresh, 6 the S3 endpoint is unreachable or refused access, 7 a data test failed,
+8 the message stream is unreachable or missing, 9 a source is stale (elt freshness),
+130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
 
 Examples:
   npm run elt -- run --source tests/fixtures/lake-sample

@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEFAULT_FORMAT, isLakeFormat, type LakeFormat } from '../loader/formats';
 import { isS3Uri } from '../loader/sources/s3/s3-uri';
+import { isNatsUri, parseNatsUri } from '../loader/stream/nats-uri';
+import { STREAM_FORMATS, type StreamFormat } from '../loader/stream/parse-messages';
 import { describeError, EltError, ExitCode } from '../core/errors';
 import { projectRoot } from '../core/package-root';
 
@@ -12,6 +14,13 @@ export interface ProjectSource {
   format: LakeFormat;
 }
 
+/** A stream a project's events come from (a `nats://HOST:PORT/STREAM` source): `elt stream` consumes it, `elt run` does not. */
+export interface ProjectStream {
+  /** the normalized URI: nats://host:port/STREAM */
+  uri: string;
+  format: StreamFormat;
+}
+
 /**
  * A pipeline: its sources, its models and its settings. The clickstream pipeline
  * is the default project; `--project <dir>` runs another one, described by
@@ -20,7 +29,10 @@ export interface ProjectSource {
 export interface Project {
   name: string;
   modelsDir: string;
+  /** the file (and s3://) sources: what `elt run` and `elt load` list and load */
   sources: ProjectSource[];
+  /** the stream sources (nats://): what `elt stream` consumes (none when left out) */
+  streams?: ProjectStream[];
   timeZone?: string;
   sessionGapMinutes?: number;
   /** the database the embedded Postgres gives it (each project its own: their models would collide) */
@@ -51,11 +63,27 @@ export function readProject(dir: string): Project {
   const problem = (what: string) => new EltError(`${file}: ${what}`, ExitCode.usage);
   if (typeof config.name !== 'string' || !NAME.test(config.name)) throw problem('"name" must be a lower-case identifier, e.g. "web_activity"');
   if (!Array.isArray(config.sources) || config.sources.length === 0) throw problem('"sources" must list at least one { "location", "format" }');
-  const sources = config.sources.map((source: unknown, index) => {
+  const sources: ProjectSource[] = [];
+  const streams: ProjectStream[] = [];
+  config.sources.forEach((source: unknown, index) => {
     const { location, format } = (source ?? {}) as { location?: unknown; format?: unknown };
-    if (typeof location !== 'string' || location === '') throw problem(`sources[${index}].location must be a path or an s3:// URI`);
+    if (typeof location !== 'string' || location === '') throw problem(`sources[${index}].location must be a path, an s3:// or a nats:// URI`);
+    if (isNatsUri(location)) {
+      if (typeof format !== 'string' || !STREAM_FORMATS.includes(format as StreamFormat))
+        throw problem(
+          `sources[${index}].format must be ${STREAM_FORMATS.join(' or ')} for a stream (${location}): a message is one line or one object`,
+        );
+      let uri: string;
+      try {
+        uri = parseNatsUri(location).uri;
+      } catch (err) {
+        throw problem(`sources[${index}].location: ${describeError(err)}`);
+      }
+      streams.push({ uri, format: format as StreamFormat });
+      return;
+    }
     if (typeof format !== 'string' || !isLakeFormat(format)) throw problem(`sources[${index}].format must be tsv-lake, csv or ndjson`);
-    return { location: isS3Uri(location) ? location : resolve(dir, location), format };
+    sources.push({ location: isS3Uri(location) ? location : resolve(dir, location), format });
   });
   if (config.timeZone !== undefined && typeof config.timeZone !== 'string') throw problem('"timeZone" must be a time zone name');
   if (config.sessionGapMinutes !== undefined && typeof config.sessionGapMinutes !== 'number') throw problem('"sessionGapMinutes" must be a number');
@@ -63,6 +91,7 @@ export function readProject(dir: string): Project {
     name: config.name,
     modelsDir: join(resolve(dir), 'models'),
     sources,
+    streams,
     timeZone: config.timeZone,
     sessionGapMinutes: config.sessionGapMinutes,
     database: config.name,
@@ -75,6 +104,7 @@ export function clickstreamProject(options: { source?: string; modelsDir?: strin
     name: DEFAULT_PROJECT_NAME,
     modelsDir: options.modelsDir ?? join(projectRoot(), 'models'),
     sources: options.source ? [{ location: options.source, format: DEFAULT_FORMAT }] : [],
+    streams: [],
     database: 'postgres',
   };
 }

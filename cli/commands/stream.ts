@@ -5,6 +5,7 @@ import { openNatsSource } from '../../loader/stream/nats-source';
 import { parseNatsUri } from '../../loader/stream/nats-uri';
 import { STREAM_FORMATS, type StreamFormat } from '../../loader/stream/parse-messages';
 import { claimDatabase } from '../../pipeline/claim-database';
+import type { Project } from '../../pipeline/project';
 import { buildStep, migrateStep, settingsStep } from '../../pipeline/steps';
 import { readModels } from '../../transform/model-catalog';
 import { refreshMarts } from '../../transform/refresh-marts';
@@ -14,12 +15,36 @@ import { openDatabase } from '../database';
 import { MODEL_FLAGS, MODEL_HELP, migrationsDir, numberOption, PROJECT_FLAG, PROJECT_HELP, settingsOf } from '../options';
 import { projectOf } from '../project';
 
-/** The --format of a stream: the flag, else the project's first source's format when it is one a message can hold. */
-function streamFormatOf(options: Options, projectFormat: string | undefined): StreamFormat {
-  const format = (options.format as string | undefined) ?? (STREAM_FORMATS.includes(projectFormat as StreamFormat) ? projectFormat : 'tsv-lake');
+/**
+ * The stream to consume and its format: --source (or ELT_STREAM_SOURCE), else the project's one
+ * nats:// source. The format: --format, else the project's for that stream, else the project's
+ * first file source's when a message can hold it, else tsv-lake.
+ */
+function streamOf(options: Options, env: NodeJS.ProcessEnv, project: Project): { uri: string; format: StreamFormat } {
+  const streams = project.streams ?? [];
+  const given = (options.source as string | undefined) ?? env.ELT_STREAM_SOURCE;
+  let uri: string;
+  if (given) uri = parseNatsUri(given).uri;
+  else if (streams.length === 1 && streams[0]) uri = streams[0].uri;
+  else if (streams.length > 1)
+    throw new EltError(
+      `the project ${project.name} has ${streams.length} stream sources (${streams.map((s) => s.uri).join(', ')}): pass --source to pick one`,
+      ExitCode.usage,
+    );
+  else
+    throw new EltError(
+      `no stream: pass --source nats://HOST:PORT/STREAM${options.project ? ` or add a nats:// source to the project ${project.name}` : ''}`,
+      ExitCode.usage,
+    );
+  const fileFormat = project.sources[0]?.format;
+  const format =
+    (options.format as string | undefined) ??
+    streams.find((stream) => stream.uri === uri)?.format ??
+    streams[0]?.format ??
+    (STREAM_FORMATS.includes(fileFormat as StreamFormat) ? fileFormat : 'tsv-lake');
   if (!STREAM_FORMATS.includes(format as StreamFormat))
     throw new EltError(`--format must be ${STREAM_FORMATS.join(' or ')}, not "${format}"`, ExitCode.usage);
-  return format as StreamFormat;
+  return { uri, format: format as StreamFormat };
 }
 
 function formatConsumeReport(report: ConsumeReport, ms: number): string {
@@ -38,11 +63,8 @@ function formatConsumeReport(report: ConsumeReport, ms: number): string {
  */
 async function stream(options: Options, io: Io): Promise<ExitCodeValue> {
   const started = performance.now();
-  const uri = (options.source as string | undefined) ?? io.env.ELT_STREAM_SOURCE;
-  if (!uri) throw new EltError('no stream: pass --source nats://HOST:PORT/STREAM', ExitCode.usage);
-  parseNatsUri(uri);
   const project = projectOf({ ...options, source: undefined }, io.env);
-  const format = streamFormatOf(options, project.sources[0]?.format);
+  const { uri, format } = streamOf(options, io.env, project);
   const positive = (n: number) => Number.isInteger(n) && n >= 1;
   const maxEvents = numberOption(options, io.env, 'max-events', 'ELT_STREAM_MAX_EVENTS', 5000, (n) => positive(n) && n <= 100_000);
   const maxWaitMs = numberOption(options, io.env, 'max-wait-ms', 'ELT_STREAM_MAX_WAIT_MS', 1000, (n) => positive(n) && n <= 600_000);
@@ -95,7 +117,7 @@ async function stream(options: Options, io: Io): Promise<ExitCodeValue> {
 export const streamCommand: Command = {
   name: 'stream',
   summary: 'consume a NATS JetStream stream in micro-batches, exactly once, refreshing the marts every few seconds',
-  usage: 'elt stream --source nats://HOST:PORT/STREAM [--format tsv-lake|ndjson] [--until-idle] [options]',
+  usage: 'elt stream [--source nats://HOST:PORT/STREAM | --project <dir>] [--format tsv-lake|ndjson] [--until-idle] [options]',
   options: {
     source: { type: 'string' },
     format: { type: 'string' },
@@ -107,8 +129,8 @@ export const streamCommand: Command = {
     ...PROJECT_FLAG,
   },
   optionHelp: [
-    '--source <nats-uri>         the stream: nats://HOST:PORT/STREAM [env ELT_STREAM_SOURCE]',
-    "--format <f>                a message is one lake data line (tsv-lake, the header's standard column order) or one JSON object (ndjson) [default: the project's, else tsv-lake]",
+    "--source <nats-uri>         the stream: nats://HOST:PORT/STREAM [env ELT_STREAM_SOURCE, default: the project's nats:// source]",
+    "--format <f>                a message is one lake data line (tsv-lake, the header's standard column order) or one JSON object (ndjson) [default: the project's for the stream, else tsv-lake]",
     '--max-events <n>            most messages in one batch (one transaction) [env ELT_STREAM_MAX_EVENTS, default 5000]',
     '--max-wait-ms <ms>          how long a fetch waits for a full batch (at least 1000) [env ELT_STREAM_MAX_WAIT_MS, default 1000]',
     '--refresh-every-seconds <s> refresh the marts this often while new batches commit [env ELT_STREAM_REFRESH_EVERY_SECONDS, default 10]',

@@ -1,8 +1,9 @@
 import { EltError, ExitCode, type ExitCodeValue } from '../../core/errors';
-import { formatMs } from '../../core/log';
+import { formatMs, type Logger } from '../../core/log';
 import { consumeStream, type ConsumeReport } from '../../loader/stream/consume-stream';
 import { openNatsSource } from '../../loader/stream/nats-source';
 import { parseNatsUri } from '../../loader/stream/nats-uri';
+import { createStreamProgress } from '../../loader/stream/stream-progress';
 import { STREAM_FORMATS, type StreamFormat } from '../../loader/stream/parse-messages';
 import { claimDatabase } from '../../pipeline/claim-database';
 import type { Project } from '../../pipeline/project';
@@ -87,8 +88,12 @@ async function stream(options: Options, io: Io): Promise<ExitCodeValue> {
     await claimDatabase(db.pool, project);
     await settingsStep(db.pool, settings, io.log);
     await buildStep(db.pool, { modelsDir: project.modelsDir, full: false }, io.log);
-    const source = await openNatsSource(uri, io.log);
-    const onAbort = () => io.log.warn(`${uri}: stopping: committing the batch in hand and refreshing the marts`);
+    // the source logs (reconnects) through `log`, which becomes the progress line's once it is drawn
+    let log: Logger = io.log;
+    const source = await openNatsSource(uri, { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) });
+    const progress = createStreamProgress({ log: io.log, uri, lastSequence: () => source.lastSequence() });
+    log = progress.log;
+    const onAbort = () => log.warn(`${uri}: stopping: committing the batch in hand and refreshing the marts`);
     io.signal.addEventListener('abort', onAbort, { once: true });
     try {
       const report = await consumeStream(db.pool, source, {
@@ -98,14 +103,18 @@ async function stream(options: Options, io: Io): Promise<ExitCodeValue> {
         refreshEveryMs: refreshEverySeconds * 1000,
         untilIdle: options['until-idle'] === true,
         signal: io.signal,
-        log: io.log,
+        log,
         refresh: async () => {
-          await refreshMarts(db.pool, { dir: project.modelsDir, log: io.log });
+          await refreshMarts(db.pool, { dir: project.modelsDir, log });
         },
+        onProgress: progress.update,
+        progressEveryMs: progress.tty ? Infinity : undefined,
       });
+      progress.stop();
       io.stdout.write(formatConsumeReport(report, performance.now() - started));
       return ExitCode.ok;
     } finally {
+      progress.stop();
       io.signal.removeEventListener('abort', onAbort);
       await source.close();
     }

@@ -22,8 +22,10 @@ export interface ConsumeOptions {
   log: Logger;
   /** brings the incremental models and the marts up to date (elt.refresh_marts()) */
   refresh: () => Promise<void>;
-  /** how often a progress line is logged */
+  /** how often a progress line is logged (Infinity: never, as when a progress line is drawn on a terminal) */
   progressEveryMs?: number;
+  /** after each batch: the totals so far (for a progress line) */
+  onProgress?: (totals: { batches: number; rows: number; rejects: number; position: number }) => void;
 }
 
 export interface ConsumeReport {
@@ -80,6 +82,7 @@ export async function consumeStream(pool: Pool, source: StreamSource, options: C
         unrefreshed = true;
       }
       report.position = committed.position;
+      options.onProgress?.({ batches: report.batches, rows: report.rows, rejects: report.rejects, position: report.position });
       // another consumer is ahead: go on from where it is, not through what it loaded
       if (committed.position > batch.last) await source.seek(committed.position);
     } else if (batch.last > batch.after) {

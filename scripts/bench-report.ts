@@ -2,7 +2,7 @@
 import { formatMs } from '../core/log';
 import { formatTextTable } from '../core/text-table';
 
-export const STEP_IDS = ['baseline', 'load-c1', 'load-c2', 'build-full', 'refresh', 'incremental', 'full-run'] as const;
+export const STEP_IDS = ['baseline', 'load-c1', 'load-c2', 'build-full', 'refresh', 'incremental', 'full-run', 'stream', 'stream-latency'] as const;
 export type StepId = (typeof STEP_IDS)[number];
 
 export const STEP_LABELS: Readonly<Record<StepId, string>> = {
@@ -13,6 +13,8 @@ export const STEP_LABELS: Readonly<Record<StepId, string>> = {
   refresh: 'elt refresh',
   incremental: 'incremental: elt run +1 day',
   'full-run': 'full: elt run, fresh db',
+  stream: 'elt stream --until-idle',
+  'stream-latency': 'stream: publish to mart',
 };
 
 export interface StepResult {
@@ -41,6 +43,10 @@ export interface StepResult {
   phasesMs?: Record<string, number>;
   /** elt's per-model timings (`built <model> in`, `refreshed <mart> in`, ...), keyed `built marts.x`, `refreshed marts.x` */
   modelsMs?: Record<string, number>;
+  /** the stream latency step: publish to "visible in a mart" at a steady publish rate */
+  latency?: { publishRate: number; medianMs: number; p99Ms: number; refreshEveryMs: number; medianRefreshMs: number; refreshes: number };
+  /** the issue's goal for the step's figure, and whether it was met */
+  goal?: { figure: string; target: string; met: boolean };
 }
 
 const MIB = 1024 * 1024;
@@ -57,7 +63,7 @@ export function withThroughput(step: StepResult): StepResult {
 }
 
 /** What each step is compared with: loads with the psql baseline, the rest with a full run from scratch. */
-const REFERENCE: Readonly<Record<StepId, StepId>> = {
+const REFERENCE: Readonly<Partial<Record<StepId, StepId>>> = {
   baseline: 'baseline',
   'load-c1': 'baseline',
   'load-c2': 'baseline',
@@ -65,16 +71,46 @@ const REFERENCE: Readonly<Record<StepId, StepId>> = {
   refresh: 'full-run',
   incremental: 'full-run',
   'full-run': 'full-run',
+  stream: 'load-c1',
 };
 
 /** Sets each step's ratio to its reference step, when both ran. */
 export function withRatios(steps: StepResult[]): StepResult[] {
   return steps.map((step) => {
-    const reference = steps.find((other) => other.id === REFERENCE[step.id]);
+    const referenceId = REFERENCE[step.id];
+    const reference = referenceId && steps.find((other) => other.id === referenceId);
+    if (!reference) return step;
     if (step.status !== 'ok' || step.wallMs === undefined || reference?.status !== 'ok' || !reference.wallMs) return step;
     return { ...step, ratio: { vs: reference.id, value: Math.round((step.wallMs / reference.wallMs) * 1000) / 1000 } };
   });
 }
+
+/** The stream steps' goals: at least half the file loader's rows/s; a median latency within one refresh cadence plus the refresh time. */
+export function withGoals(steps: StepResult[]): StepResult[] {
+  const load = steps.find((step) => step.id === 'load-c1');
+  return steps.map((step) => {
+    if (step.status !== 'ok') return step;
+    if (step.id === 'stream' && step.rowsPerSec && load?.status === 'ok' && load.rowsPerSec) {
+      const ratio = step.rowsPerSec / load.rowsPerSec;
+      const goal = { figure: `${ratio.toFixed(2)}x the file loader's rows/s`, target: 'at least 0.50x', met: ratio >= 0.5 };
+      return { ...step, goal };
+    }
+    if (step.id === 'stream-latency' && step.latency) {
+      const { medianMs, p99Ms, publishRate, refreshEveryMs, medianRefreshMs } = step.latency;
+      const limit = refreshEveryMs + medianRefreshMs;
+      const goal = {
+        figure: `median ${formatMs(medianMs)}, p99 ${formatMs(p99Ms)} at ${grouped(publishRate)} events/s`,
+        target: `median within ${formatMs(refreshEveryMs)} + refresh ${formatMs(medianRefreshMs)} = ${formatMs(limit)}`,
+        met: medianMs <= limit,
+      };
+      return { ...step, goal };
+    }
+    return step;
+  });
+}
+
+const goalNote = (step: StepResult): string | undefined =>
+  step.goal && `${step.goal.figure} (goal: ${step.goal.target}: ${step.goal.met ? 'met' : 'NOT met'})`;
 
 const grouped = (value: number): string => Math.round(value).toLocaleString('en-US');
 
@@ -102,7 +138,7 @@ function cells(step: StepResult): string[] {
     ms(step.clientCpuMs),
     ms(step.serverCpuMs),
     step.ratio ? `${step.ratio.value.toFixed(2)}x ${step.ratio.vs}` : dash,
-    [phaseNote(step), step.note].filter((part) => part).join('; '),
+    [goalNote(step), phaseNote(step), step.note].filter((part) => part).join('; '),
   ];
 }
 

@@ -12,7 +12,7 @@ import type { RunReport } from '../pipeline/run-report';
 import { reapedChildrenCpuMs, watchPeakMemory } from './bench-proc';
 
 export const PROJECT_ROOT = resolve(__dirname, '..');
-const ELT_BIN = join(PROJECT_ROOT, 'bin', 'elt.js');
+export const ELT_BIN = join(PROJECT_ROOT, 'bin', 'elt.js');
 
 export interface ChildRun {
   code: number | null;
@@ -35,7 +35,7 @@ export function childEnv(databaseUrl: string): NodeJS.ProcessEnv {
 }
 
 /** The message of a JSON log line (a warning or an error says so), or the line itself when it is not one. */
-function messageOf(line: string): string {
+export function messageOf(line: string): string {
   try {
     const { level, message } = JSON.parse(line) as { level?: string; message?: unknown };
     if (typeof message === 'string') return level === 'info' ? message : `${level}: ${message}`;

@@ -15,6 +15,7 @@ import type { LakeFile } from '../generator/generate-lake';
 import type { LoadSummary } from '../loader/load-lake';
 import type { StepId, StepResult } from './bench-report';
 import { failureOf, readSummary, runChild, runElt } from './bench-run';
+import { streamLatency, streamSkipReason, streamThroughput } from './bench-stream';
 
 export type Figures = Omit<StepResult, 'id' | 'label' | 'status'>;
 
@@ -36,6 +37,10 @@ export interface BenchContext {
   serverCpu(): () => number | undefined;
   /** the database elt load --concurrency 2 loads, which the build, refresh and incremental steps go on with */
   main?: Database;
+  /** the stream latency step: how long it publishes, and the refresh cadence of elt stream */
+  stream: { seconds: number; refreshEverySeconds: number };
+  /** what elt stream --until-idle sustained (the latency step publishes at a fraction of it) */
+  streamRowsPerSec?: number;
   /** the baseline's copy of the lake files, without blank lines, and how many it left out */
   baseline?: { files: string[]; blankLines: number };
 }
@@ -44,6 +49,8 @@ export interface BenchStep {
   id: StepId;
   /** the step that must have succeeded first, and what is said when it did not */
   needs?: { step: StepId; note: string };
+  /** why the step cannot run on this machine (say, a server not installed), or undefined */
+  skip?: () => string | undefined;
   run(ctx: BenchContext): Promise<Figures>;
 }
 
@@ -258,4 +265,14 @@ export const STEPS: readonly BenchStep[] = [
       return figures;
     },
   },
+  {
+    id: 'stream',
+    skip: streamSkipReason,
+    run: async (ctx) => {
+      const figures = await streamThroughput(ctx);
+      ctx.streamRowsPerSec = figures.wallMs && figures.rows ? (figures.rows * 1000) / figures.wallMs : undefined;
+      return figures;
+    },
+  },
+  { id: 'stream-latency', skip: streamSkipReason, run: (ctx) => streamLatency(ctx, ctx.streamRowsPerSec) },
 ];

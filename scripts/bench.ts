@@ -7,6 +7,9 @@
  *   3. elt build --full and elt refresh, on the loaded database
  *   4. incremental  one more day dropped into the lake, `elt run` (loads that
  *                   file only, refreshes), next to `elt run` from scratch on all days
+ *   5. elt stream   the lake published to a loopback nats-server, consumed with
+ *                   --until-idle (events/s next to the file loader's rows/s), and the
+ *                   latency from publish to a mart at a steady publish rate
  * and prints one aligned table on stdout (logs on stderr) and writes the figures,
  * with the machine they ran on, to <out>/bench.json.
  * Database: DATABASE_URL (the role must be allowed to create databases), else one
@@ -24,7 +27,7 @@ import { startEmbeddedServer, type EmbeddedServer } from '../db/embedded-server'
 import { generateLake } from '../generator/generate-lake';
 import { describeMachine, type MachineInfo } from './bench-machine';
 import { localPostmaster, serverCpuMs } from './bench-proc';
-import { STEP_IDS, STEP_LABELS, formatTable, withRatios, withThroughput, type StepResult } from './bench-report';
+import { STEP_IDS, STEP_LABELS, formatTable, withGoals, withRatios, withThroughput, type StepResult } from './bench-report';
 import { prepareBaseline, STEPS, type BenchContext } from './bench-steps';
 
 export interface BenchOptions {
@@ -39,6 +42,9 @@ export interface BenchOptions {
   databaseUrl?: string;
   /** psql executable; null: skip the baseline */
   psql: string | null;
+  /** the stream latency step: seconds of steady publishing, and elt stream's refresh cadence */
+  streamSeconds: number;
+  refreshEverySeconds: number;
 }
 
 export interface BenchReport {
@@ -83,7 +89,9 @@ export const USAGE = `Usage: npm run bench -- [--events 1000000] [--days 10] [--
 
 Benchmarks the ELT on a generated lake: psql \\copy as the baseline, elt load
 (--concurrency 1 and 2), elt build --full, elt refresh, and an incremental day
-against a full run from scratch. Prints one table on stdout, logs on stderr, and
+against a full run from scratch; then, on a loopback nats-server (skipped when
+nats-server is not installed), elt stream --until-idle over the same events and the
+latency from publish to a mart at a steady rate. Prints one table on stdout, logs on stderr, and
 writes the figures and the machine description to <out>/bench.json.
 Database: DATABASE_URL (its role must be allowed to create databases; each step
 gets a database of its own, dropped at the end), else an embedded Postgres in a
@@ -94,6 +102,8 @@ temporary directory. The baseline needs psql on PATH (skipped otherwise).
   --out <dir>     where bench.json goes (default bench-results/)
   --keep          keep the generated lake (its path is logged)
   --seed <n>      generator seed (default 42)
+  --stream-seconds <n>         the stream latency step publishes this long (default 20)
+  --refresh-every-seconds <n>  elt stream's refresh cadence in that step (default 10, elt's own)
   -h, --help      this help
 
 Example: npm run bench -- --events 200000 --days 4 --out /tmp/bench`;
@@ -116,7 +126,9 @@ async function runSteps(ctx: BenchContext, settle: () => Promise<void>): Promise
   for (const step of STEPS) {
     const label = STEP_LABELS[step.id];
     let result: StepResult;
+    const skip = step.skip?.();
     if (step.id === 'baseline' && !ctx.psql) result = { id: step.id, label, status: 'skipped', note: 'psql not found on PATH' };
+    else if (skip) result = { id: step.id, label, status: 'skipped', note: skip };
     else if (step.needs && results.get(step.needs.step)?.status !== 'ok') result = { id: step.id, label, status: 'skipped', note: step.needs.note };
     else {
       ctx.log.info(`--- ${label}`);
@@ -134,7 +146,7 @@ async function runSteps(ctx: BenchContext, settle: () => Promise<void>): Promise
         : `${label}: ${result.status}: ${result.note ?? ''}`,
     );
   }
-  return withRatios(STEP_IDS.map((id) => results.get(id) ?? { id, label: STEP_LABELS[id], status: 'skipped', note: 'not reached' }));
+  return withGoals(withRatios(STEP_IDS.map((id) => results.get(id) ?? { id, label: STEP_LABELS[id], status: 'skipped', note: 'not reached' })));
 }
 
 export async function runBench(options: BenchOptions, log: Logger): Promise<BenchReport> {
@@ -232,6 +244,7 @@ export async function runBench(options: BenchOptions, log: Logger): Promise<Benc
       root,
       lake: { dir: lakeDir, files: lake, rows: sum('rows'), bytes: sum('bytes'), nextDay },
       psql: options.psql,
+      stream: { seconds: options.streamSeconds, refreshEverySeconds: options.refreshEverySeconds },
       createDatabase: async (tag) => {
         const name = `${prefix}_${tag}`;
         await adminClient.query(`create database ${name}`);
@@ -318,6 +331,8 @@ function parseFlags(argv: string[]) {
         out: { type: 'string' },
         keep: { type: 'boolean' },
         seed: { type: 'string' },
+        'stream-seconds': { type: 'string' },
+        'refresh-every-seconds': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -337,6 +352,8 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     seed: values.seed === undefined ? 42 : positiveInteger('seed', values.seed, 42),
     databaseUrl: env.DATABASE_URL || undefined,
     psql: null,
+    streamSeconds: positiveInteger('stream-seconds', values['stream-seconds'], 20),
+    refreshEverySeconds: positiveInteger('refresh-every-seconds', values['refresh-every-seconds'], 10),
   };
   if (options.days > options.events) throw new UsageError(`--events (${options.events}) must be at least --days (${options.days})`);
   return options;

@@ -11,6 +11,7 @@ import { serverUrl } from '../helpers/test-database';
 
 const SCRIPT = join(__dirname, '..', '..', 'scripts', 'bench.ts');
 const HAS_PSQL = spawnSync('psql', ['--version']).status === 0;
+const HAS_NATS = spawnSync(process.env.ELT_TEST_NATS_SERVER ?? 'nats-server', ['--version']).status === 0;
 
 interface Result {
   code: number | null;
@@ -29,7 +30,10 @@ describe('npm run bench', () => {
 
   beforeAll(async () => {
     // the benchmark makes (and drops) databases of its own on the test server
-    result = await runBench(['--events', '2000', '--days', '2', '--out', out], { ...process.env, DATABASE_URL: serverUrl() });
+    result = await runBench(['--events', '2000', '--days', '2', '--out', out, '--stream-seconds', '2', '--refresh-every-seconds', '1'], {
+      ...process.env,
+      DATABASE_URL: serverUrl(),
+    });
     const json = join(out, 'bench.json');
     if (result.code !== 0 || !existsSync(json)) throw new Error(`bench failed (exit ${result.code}):\n${result.stderr.slice(-3000)}`);
     report = JSON.parse(readFileSync(json, 'utf8')) as BenchReport;
@@ -42,6 +46,17 @@ describe('npm run bench', () => {
     for (const step of report.steps) {
       if (step.id === 'baseline' && !HAS_PSQL) {
         expect(step).toMatchObject({ status: 'skipped', note: expect.stringMatching(/psql/) });
+        continue;
+      }
+      if (step.id.startsWith('stream') && !HAS_NATS) {
+        expect(step).toMatchObject({ status: 'skipped', note: expect.stringMatching(/nats-server/) });
+        continue;
+      }
+      if (step.id === 'stream-latency') {
+        if (step.status !== 'ok') throw new Error(`${step.id}: ${step.status}: ${step.note ?? ''}`);
+        expect(step.latency?.medianMs).toBeGreaterThan(0);
+        expect(step.latency?.p99Ms).toBeGreaterThanOrEqual(step.latency?.medianMs ?? 0);
+        expect(step.goal?.target).toMatch(/^median within 1\.00 s \+ refresh/);
         continue;
       }
       const figures: Array<keyof StepResult> = ['wallMs', 'rows', 'bytes', 'rowsPerSec', 'mbPerSec', 'peakMb'];
@@ -67,6 +82,11 @@ describe('npm run bench', () => {
     expect(step('load-c1').phasesMs?.load).toBeGreaterThan(0);
     // the generator still writes one blank line per file, which the baseline's copy leaves out
     if (HAS_PSQL) expect(report.lake.blankLinesStripped).toBe(report.lake.files);
+    // the stream consumes the same events as the file load, next to the file loader's rows/s with its goal
+    if (HAS_NATS) {
+      expect(step('stream').rows).toBe(report.lake.rows + report.lake.nextDay.rows); // the lake folder holds the next day by then
+      expect(step('stream').goal).toMatchObject({ figure: expect.stringMatching(/x the file loader's rows\/s$/), target: 'at least 0.50x' });
+    }
   });
 
   test('the JSON describes the machine and the server', () => {

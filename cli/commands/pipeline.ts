@@ -6,7 +6,7 @@ import { DEFAULT_LOAD_OPTIONS } from '../../loader/load-lake';
 import { checkPipelineInput, runPipeline, writeRunOutputs, type PipelineCommand, type PipelineConfig } from '../../pipeline/run-pipeline';
 import { formatReport } from '../../pipeline/run-report';
 import { formatDataTestResults, runDataTests } from '../../transform/data-tests';
-import { ExitCode, type ExitCodeValue } from '../../core/errors';
+import { EltError, ExitCode, type ExitCodeValue } from '../../core/errors';
 import { formatMs, timed } from '../../core/log';
 import type { Command, Io, Options } from '../command';
 import {
@@ -39,6 +39,14 @@ async function runPipelineCommand(command: PipelineCommand, options: Options, io
     options.source && options.project
       ? [{ location: sourceOf(options, io.env), format: project.sources[0]?.format ?? DEFAULT_FORMAT }]
       : project.sources;
+  const streams = options.source ? [] : (project.streams ?? []);
+  if (withLoad && sources.length === 0 && streams.length > 0) {
+    throw new EltError(
+      `the project ${project.name} has only stream sources (${streams.map((stream) => stream.uri).join(', ')}): run elt stream --project <dir> to consume them`,
+      ExitCode.usage,
+    );
+  }
+  if (withLoad) for (const stream of streams) io.log.info(`${stream.uri}: a stream source, skipped: elt stream consumes it`);
   if (withLoad && sources.length === 0) sourceOf(options, io.env); // throws: no source
   const objects: LakeObject[] = [];
   if (withLoad)

@@ -11,7 +11,7 @@ import { connect, nanos } from 'nats';
 import { Client } from 'pg';
 import { formatMs, type Logger } from '../core/log';
 import { publishLake } from '../loader/stream/publish-lake';
-import { NATS_SERVER, startNatsServer } from '../tests/stream/nats-server';
+import { NATS_SERVER, startNatsServer } from './nats-server';
 import { childEnv, ELT_BIN, messageOf, PROJECT_ROOT, runElt } from './bench-run';
 import type { BenchContext, Figures } from './bench-steps';
 

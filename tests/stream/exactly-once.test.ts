@@ -5,7 +5,7 @@ import { connect } from 'nats';
 import { generateLake } from '../../generator/generate-lake';
 import { runCli } from '../helpers/run-cli';
 import { createTestDatabase } from '../helpers/test-database';
-import { startNatsServer, type NatsServer } from './nats-server';
+import { startNatsServer, type NatsServer } from '../../scripts/nats-server';
 import { batchCount, dataLines, expectExactlyTheLines, startCli, waitFor } from './stream-process';
 
 let nats: NatsServer;

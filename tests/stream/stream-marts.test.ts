@@ -5,7 +5,7 @@ import type { Pool } from 'pg';
 import { generateLake } from '../../generator/generate-lake';
 import { runCli } from '../helpers/run-cli';
 import { createTestDatabase } from '../helpers/test-database';
-import { startNatsServer, type NatsServer } from './nats-server';
+import { startNatsServer, type NatsServer } from '../../scripts/nats-server';
 
 let nats: NatsServer;
 const dirs: string[] = [];

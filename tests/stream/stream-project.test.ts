@@ -5,7 +5,7 @@ import type { Pool } from 'pg';
 import { readProject } from '../../pipeline/project';
 import { runCli } from '../helpers/run-cli';
 import { createTestDatabase } from '../helpers/test-database';
-import { startNatsServer, type NatsServer } from './nats-server';
+import { startNatsServer, type NatsServer } from '../../scripts/nats-server';
 
 const EXAMPLE = join(__dirname, '..', '..', 'examples', 'web-activity');
 const EXAMPLE_DATA = join(EXAMPLE, 'data');

@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../db/free-port';
+import { freePort } from '../db/free-port';
 
-/** Debian's nats-server (installed by .ci/run). */
+/** Debian's nats-server (installed by .ci/run): the tests and the benchmark start it. */
 export const NATS_SERVER = process.env.ELT_TEST_NATS_SERVER ?? 'nats-server';
 
 /** A real nats-server with JetStream on a free loopback port, its store in a temporary folder. */

@@ -1,28 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connect } from 'nats';
 import { generateLake } from '../../generator/generate-lake';
 import { runCli } from '../helpers/run-cli';
 import { createTestDatabase } from '../helpers/test-database';
-import { startNatsServer, type NatsServer } from '../../scripts/nats-server';
+import { withBroker } from './broker-fixture';
 import { batchCount, dataLines, expectExactlyTheLines, startCli, waitFor } from './stream-process';
 
-let nats: NatsServer;
-const dirs: string[] = [];
-beforeAll(async () => {
-  nats = await startNatsServer();
-});
-afterAll(async () => {
-  await nats.stop();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'elt-stream-once-'));
-  dirs.push(dir);
-  return dir;
-}
+const broker = withBroker('elt-stream-once-');
+const tempDir = broker.tempDir;
 
 test('SIGKILL of elt stream at random points of a 100,000-event stream, restarted each time, ends with exactly the published events and rejects', async () => {
   const lake = tempDir();
@@ -32,11 +16,11 @@ test('SIGKILL of elt stream at random points of a 100,000-event stream, restarte
   const db = await createTestDatabase();
   const env = { ...process.env, DATABASE_URL: db.url };
   try {
-    const published = await runCli(['publish', '--source', lake, '--to', nats.url('KILLS'), '--create-stream']);
+    const published = await runCli(['publish', '--source', lake, '--to', broker.nats.url('KILLS'), '--create-stream']);
     expect(published.code).toBe(0);
     let seen = 0;
     for (let kill = 0; kill < 4; kill += 1) {
-      const consumer = startCli(['stream', '--source', nats.url('KILLS'), '--max-events', '1000', '--refresh-every-seconds', '1'], env);
+      const consumer = startCli(['stream', '--source', broker.nats.url('KILLS'), '--max-events', '1000', '--refresh-every-seconds', '1'], env);
       // killed a random 0-300 ms after one to three more batches committed: mid-batch, mid-ack or mid-refresh
       const target = seen + 1 + Math.floor(Math.random() * 3);
       await waitFor(async () => (await batchCount(db.pool)) >= target || consumer.child.exitCode !== null, 'batches to commit');
@@ -47,7 +31,7 @@ test('SIGKILL of elt stream at random points of a 100,000-event stream, restarte
       seen = await batchCount(db.pool);
     }
     expect(seen).toBeLessThan(100); // the kills came before the stream was drained
-    const last = await runCli(['stream', '--source', nats.url('KILLS'), '--until-idle', '--max-events', '5000'], { env });
+    const last = await runCli(['stream', '--source', broker.nats.url('KILLS'), '--until-idle', '--max-events', '5000'], { env });
     expect(last.stderr).not.toMatch(/error/);
     expect(last.code).toBe(0);
     expect(last.stdout).toMatch(new RegExp(`position ${lines.length}, lag 0`));
@@ -76,9 +60,9 @@ test('a re-send with the same message ids stores nothing twice; two consumers at
   const db = await createTestDatabase();
   const env = { ...process.env, DATABASE_URL: db.url };
   try {
-    const first = await runCli(['publish', '--source', lake, '--to', nats.url('TWICE'), '--create-stream']);
+    const first = await runCli(['publish', '--source', lake, '--to', broker.nats.url('TWICE'), '--create-stream']);
     expect(first.code).toBe(0);
-    const again = await runCli(['publish', '--source', lake, '--to', nats.url('TWICE')]);
+    const again = await runCli(['publish', '--source', lake, '--to', broker.nats.url('TWICE')]);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain(`published 0 messages from 2 file(s)`);
     expect(again.stdout).toContain(
@@ -96,7 +80,7 @@ test('a re-send with the same message ids stores nothing twice; two consumers at
       ],
       [Buffer.from('2019-02-15T10:00:00.000Z\ts\tarticle_viewed\tu\t{not json'), 'ATTRIBUTES'],
     ];
-    const nc = await connect({ servers: `127.0.0.1:${nats.port}` });
+    const nc = await connect({ servers: `127.0.0.1:${broker.nats.port}` });
     const js = nc.jetstream();
     for (const [body] of bad) await js.publish('TWICE.events', body);
     const good = '2019-02-16T10:00:00.000Z\tsess-extra\tarticle_viewed\tuser-extra\t{"id":"x","title":"T","category":"C"}';
@@ -104,8 +88,8 @@ test('a re-send with the same message ids stores nothing twice; two consumers at
     await nc.drain();
 
     const [a, b] = await Promise.all([
-      runCli(['stream', '--source', nats.url('TWICE'), '--until-idle', '--max-events', '100'], { env }),
-      runCli(['stream', '--source', nats.url('TWICE'), '--until-idle', '--max-events', '100'], { env }),
+      runCli(['stream', '--source', broker.nats.url('TWICE'), '--until-idle', '--max-events', '100'], { env }),
+      runCli(['stream', '--source', broker.nats.url('TWICE'), '--until-idle', '--max-events', '100'], { env }),
     ]);
     expect([a.code, b.code, a.stderr + b.stderr]).toEqual([0, 0, expect.not.stringMatching(/error/)]);
     const all = [...lines, ...bad.map(([body]) => body.toString('utf8')), good];

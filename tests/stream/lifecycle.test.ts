@@ -1,28 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { freePort } from '../../db/free-port';
 import { generateLake } from '../../generator/generate-lake';
 import { runCli } from '../helpers/run-cli';
 import { createTestDatabase } from '../helpers/test-database';
-import { startNatsServer, type NatsServer } from '../../scripts/nats-server';
+import { withBroker } from './broker-fixture';
 import { batchCount, dataLines, expectExactlyTheLines, startCli, waitFor } from './stream-process';
 
-let nats: NatsServer;
-const dirs: string[] = [];
-beforeAll(async () => {
-  nats = await startNatsServer();
-});
-afterAll(async () => {
-  await nats.stop();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'elt-stream-life-'));
-  dirs.push(dir);
-  return dir;
-}
+const broker = withBroker('elt-stream-life-');
+const tempDir = broker.tempDir;
 
 test('elt stream: an unreachable broker or a missing stream is one line and exit 8, a malformed URI exit 2, an empty stream with --until-idle exit 0', async () => {
   const db = await createTestDatabase();
@@ -33,25 +17,25 @@ test('elt stream: an unreachable broker or a missing stream is one line and exit
     expect(nowhere.stderr).toMatch(/^elt: error: cannot reach the NATS server 127\.0\.0\.1:\d+ \(nats:\/\/127\.0\.0\.1:\d+\/CLICKS\): /m);
     expect(nowhere.stderr.split('\n').filter((line) => line.includes('error'))).toHaveLength(1);
 
-    const missing = await runCli(['stream', '--source', nats.url('NO_SUCH'), '--until-idle'], { env });
+    const missing = await runCli(['stream', '--source', broker.nats.url('NO_SUCH'), '--until-idle'], { env });
     expect(missing.code).toBe(8);
-    expect(missing.stderr).toContain(`elt: error: ${nats.url('NO_SUCH')}: the stream NO_SUCH does not exist on 127.0.0.1:${nats.port}`);
+    expect(missing.stderr).toContain(`elt: error: ${broker.nats.url('NO_SUCH')}: the stream NO_SUCH does not exist on 127.0.0.1:${broker.nats.port}`);
 
     const malformed = await runCli(['stream', '--source', 'nats://127.0.0.1:4222/', '--until-idle'], { env });
     expect(malformed.code).toBe(2);
     expect(malformed.stderr).toContain('names no stream');
 
-    const publishMissing = await runCli(['publish', '--source', 'tests/fixtures/lake-sample', '--to', nats.url('NOT_CREATED')]);
+    const publishMissing = await runCli(['publish', '--source', 'tests/fixtures/lake-sample', '--to', broker.nats.url('NOT_CREATED')]);
     expect(publishMissing.code).toBe(8);
     expect(publishMissing.stderr).toContain('pass --create-stream to create it');
 
     const empty = tempDir();
     const lake = await generateLake({ outDir: empty, days: 1, eventsPerDay: 10, seed: 1 });
     expect(lake).toHaveLength(1);
-    expect((await runCli(['publish', '--source', empty, '--to', nats.url('EMPTY_THEN'), '--create-stream'])).code).toBe(0);
-    const idle = await runCli(['stream', '--source', nats.url('EMPTY_THEN'), '--until-idle'], { env });
+    expect((await runCli(['publish', '--source', empty, '--to', broker.nats.url('EMPTY_THEN'), '--create-stream'])).code).toBe(0);
+    const idle = await runCli(['stream', '--source', broker.nats.url('EMPTY_THEN'), '--until-idle'], { env });
     expect(idle.code).toBe(0);
-    const again = await runCli(['stream', '--source', nats.url('EMPTY_THEN'), '--until-idle'], { env });
+    const again = await runCli(['stream', '--source', broker.nats.url('EMPTY_THEN'), '--until-idle'], { env });
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('0 batches, 0 events loaded');
   } finally {
@@ -66,8 +50,8 @@ test('SIGTERM mid-stream commits the batch in hand, refreshes the marts and exit
   const db = await createTestDatabase();
   const env = { ...process.env, DATABASE_URL: db.url };
   try {
-    expect((await runCli(['publish', '--source', lake, '--to', nats.url('TERM'), '--create-stream'])).code).toBe(0);
-    const consumer = startCli(['stream', '--source', nats.url('TERM'), '--max-events', '500', '--refresh-every-seconds', '600'], env);
+    expect((await runCli(['publish', '--source', lake, '--to', broker.nats.url('TERM'), '--create-stream'])).code).toBe(0);
+    const consumer = startCli(['stream', '--source', broker.nats.url('TERM'), '--max-events', '500', '--refresh-every-seconds', '600'], env);
     await waitFor(async () => (await batchCount(db.pool)) >= 2, 'two batches');
     consumer.child.kill('SIGTERM');
     const end = await consumer.exited;
@@ -84,7 +68,7 @@ test('SIGTERM mid-stream commits the batch in hand, refreshes the marts and exit
     expect(position).toBeLessThan(lines.length); // stopped mid-stream
     expect(Number(rows[0]?.loaded)).toBe(position); // every message up to the position, nothing after it
     expect(rows[0]?.refreshed).toBe(true);
-    const rest = await runCli(['stream', '--source', nats.url('TERM'), '--until-idle'], { env });
+    const rest = await runCli(['stream', '--source', broker.nats.url('TERM'), '--until-idle'], { env });
     expect(rest.code).toBe(0);
     await expectExactlyTheLines(db.pool, lines);
   } finally {
@@ -100,11 +84,11 @@ test('a broker restart mid-stream: elt stream reconnects and goes on, every mess
   const db = await createTestDatabase();
   const env = { ...process.env, DATABASE_URL: db.url };
   try {
-    expect((await runCli(['publish', '--source', before, '--to', nats.url('RESTART'), '--create-stream'])).code).toBe(0);
-    const consumer = startCli(['stream', '--source', nats.url('RESTART'), '--max-events', '500', '--refresh-every-seconds', '1'], env);
+    expect((await runCli(['publish', '--source', before, '--to', broker.nats.url('RESTART'), '--create-stream'])).code).toBe(0);
+    const consumer = startCli(['stream', '--source', broker.nats.url('RESTART'), '--max-events', '500', '--refresh-every-seconds', '1'], env);
     await waitFor(async () => (await batchCount(db.pool)) >= 1, 'a first batch');
-    await nats.restart();
-    expect((await runCli(['publish', '--source', after, '--to', nats.url('RESTART')])).code).toBe(0);
+    await broker.nats.restart();
+    expect((await runCli(['publish', '--source', after, '--to', broker.nats.url('RESTART')])).code).toBe(0);
     await waitFor(
       async () => {
         const { rows } = await db.pool.query<{ n: string }>('select max(stream_last_seq) as n from raw.loads');

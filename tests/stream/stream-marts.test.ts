@@ -1,27 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { generateLake } from '../../generator/generate-lake';
 import { runCli } from '../helpers/run-cli';
 import { createTestDatabase } from '../helpers/test-database';
-import { startNatsServer, type NatsServer } from '../../scripts/nats-server';
+import { withBroker } from './broker-fixture';
 
-let nats: NatsServer;
-const dirs: string[] = [];
-beforeAll(async () => {
-  nats = await startNatsServer();
-});
-afterAll(async () => {
-  await nats.stop();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'elt-stream-marts-'));
-  dirs.push(dir);
-  return dir;
-}
+const broker = withBroker('elt-stream-marts-');
+const tempDir = broker.tempDir;
 
 const selectAll = async (pool: Pool, relation: string, key: string) => (await pool.query(`select * from ${relation} order by ${key}`)).rows;
 
@@ -30,7 +14,7 @@ test('a lake published line by line and consumed with elt stream gives marts ide
   const files = await generateLake({ outDir: lake, days: 3, eventsPerDay: 400, seed: 16 });
   const [fileDb, streamDb] = await Promise.all([createTestDatabase(), createTestDatabase()]);
   try {
-    const published = await runCli(['publish', '--source', lake, '--to', nats.url('MARTS'), '--create-stream']);
+    const published = await runCli(['publish', '--source', lake, '--to', broker.nats.url('MARTS'), '--create-stream']);
     expect(published.stderr).not.toMatch(/error/);
     expect(published.code).toBe(0);
     const lines = files.reduce((sum, file) => sum + file.rows, 0);
@@ -38,7 +22,7 @@ test('a lake published line by line and consumed with elt stream gives marts ide
 
     const [run, stream] = await Promise.all([
       runCli(['run', '--source', lake], { env: { ...process.env, DATABASE_URL: fileDb.url } }),
-      runCli(['stream', '--source', nats.url('MARTS'), '--until-idle', '--max-events', '500'], {
+      runCli(['stream', '--source', broker.nats.url('MARTS'), '--until-idle', '--max-events', '500'], {
         env: { ...process.env, DATABASE_URL: streamDb.url },
       }),
     ]);

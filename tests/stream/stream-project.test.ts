@@ -1,30 +1,16 @@
-import { cpSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { readProject } from '../../pipeline/project';
 import { runCli } from '../helpers/run-cli';
 import { createTestDatabase } from '../helpers/test-database';
-import { startNatsServer, type NatsServer } from '../../scripts/nats-server';
+import { withBroker } from './broker-fixture';
 
 const EXAMPLE = join(__dirname, '..', '..', 'examples', 'web-activity');
 const EXAMPLE_DATA = join(EXAMPLE, 'data');
 
-let nats: NatsServer;
-const dirs: string[] = [];
-beforeAll(async () => {
-  nats = await startNatsServer();
-});
-afterAll(async () => {
-  await nats.stop();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'elt-stream-project-'));
-  dirs.push(dir);
-  return dir;
-}
+const broker = withBroker('elt-stream-project-');
+const tempDir = broker.tempDir;
 
 /** A copy of the web-activity project (its models linked) whose sources are `sources`. */
 function webActivityProject(sources: { location: string; format: string }[], withData = false): string {
@@ -55,7 +41,7 @@ test('a nats:// source in elt.project.json is a stream: its URI normalized, its 
 });
 
 test("elt stream --project consumes the project's nats:// source with its format and models; elt run --project loads only the file sources", async () => {
-  const stream = nats.url('WEB_PROJECT');
+  const stream = broker.nats.url('WEB_PROJECT');
   const published = await runCli(['publish', '--source', EXAMPLE_DATA, '--format', 'ndjson', '--to', stream, '--create-stream']);
   expect(published.stderr).not.toMatch(/error/);
   expect(published.code).toBe(0);
@@ -102,7 +88,7 @@ test("elt stream --project consumes the project's nats:// source with its format
 });
 
 test('the web-activity example runs from a stream as from files: published line by line, elt stream --project gives the hourly mart of elt run, row for row', async () => {
-  const stream = nats.url('WEB_ACTIVITY');
+  const stream = broker.nats.url('WEB_ACTIVITY');
   const published = await runCli(['publish', '--source', EXAMPLE_DATA, '--format', 'ndjson', '--to', stream, '--create-stream']);
   expect(published.stderr).not.toMatch(/error/);
   expect(published.code).toBe(0);

@@ -107,7 +107,7 @@ function rejectSummary(rejected: RejectedRow[]): string {
 /**
  * Loads one lake object into raw.raw_events. The attempt is recorded in the
  * ledger first (committed, so a killed process leaves a visible 'loading' row);
- * then, in one transaction under an advisory lock on the URI (and on its content
+ * then, in one transaction under a lock on the URI (a row of elt.locks; and on its content
  * ids): skip when the same content is already loaded, record a 'duplicate' when
  * it is loaded under another URI, else stream the object through COPY
  * (replacing an earlier load of the URI), write its rejected rows, and mark the

@@ -18,20 +18,9 @@ create policy load_locks on elt.locks
 
 -- Roles are server-wide and every project has its own database on one server: the roles
 -- that open a project are named after its database, <database>_reader, <database>_analyst,
--- <database>_loader (elt.role_name('reader') gives the name), so a reader of one project
+-- <database>_loader (elt.role_name('reader') gives the name: db/procedures/role_name.sql), so a reader of one project
 -- reads no other. The group roles elt_reader, elt_analyst and elt_loader of 0008 were
 -- granted in every database: here they lose all of it.
-create function elt.role_name(kind text) returns text
-language sql stable
-set search_path = pg_catalog, pg_temp
-as $$
-    select case
-        when octet_length(current_database()) + 1 + octet_length(kind) <= 63 then current_database() || '_' || kind
-        -- too long for a role name: a shortened database name and a hash of the whole one
-        else left(current_database(), 63 - 10 - length(kind)) || '_' || left(md5(current_database()), 8) || '_' || kind
-    end
-$$;
-
 do $$
 declare
     old text;
@@ -39,7 +28,7 @@ begin
     foreach old in array array['elt_loader', 'elt_reader', 'elt_analyst'] loop
         -- a database named "elt" has these as its own roles
         continue when not exists (select from pg_roles where rolname = old)
-            or old in (elt.role_name('loader'), elt.role_name('reader'), elt.role_name('analyst'));
+            or old = current_database() || substr(old, 4);
         execute format('revoke all on all tables in schema raw, marts from %I', old);
         execute format('revoke all on all sequences in schema raw from %I', old);
         execute format('revoke all on schema raw, marts, elt from %I', old);

@@ -1,3 +1,5 @@
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Pool, types } from 'pg';
 import { silentLogger } from '../../core/log';
@@ -51,3 +53,10 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
 
 export const MIGRATIONS_DIR = join(__dirname, '..', '..', 'migrations');
 export const MODELS_DIR = join(__dirname, '..', '..', 'models');
+
+/** A copy of the package's models folder in a fresh temporary folder, for a test to edit. */
+export function copyOfModels(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'elt-models-'));
+  cpSync(MODELS_DIR, dir, { recursive: true });
+  return dir;
+}

@@ -1,16 +1,5 @@
 import { createProgress } from '../../loader/progress';
-import type { Logger } from '../../core/log';
-
-function recorder(): { log: Logger; lines: string[] } {
-  const lines: string[] = [];
-  return { lines, log: { info: (m) => lines.push(`info ${m}`), warn: (m) => lines.push(`warn ${m}`), error: (m) => lines.push(`error ${m}`) } };
-}
-
-function fakeStream(isTTY: boolean): { stream: NodeJS.WriteStream; written: string[] } {
-  const written: string[] = [];
-  const stream = { isTTY, write: (text: string) => written.push(text) !== 0 } as unknown as NodeJS.WriteStream;
-  return { stream, written };
-}
+import { fakeStream, recorder } from '../helpers/recording-log';
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,16 +1,5 @@
-import type { Logger } from '../../core/log';
+import { fakeStream, recorder } from '../helpers/recording-log';
 import { createStreamProgress, formatStreamProgress } from '../../loader/stream/stream-progress';
-
-function recorder(): { log: Logger; lines: string[] } {
-  const lines: string[] = [];
-  return { lines, log: { info: (m) => lines.push(`info ${m}`), warn: (m) => lines.push(`warn ${m}`), error: (m) => lines.push(`error ${m}`) } };
-}
-
-function fakeStream(isTTY: boolean): { stream: NodeJS.WriteStream; written: string[] } {
-  const written: string[] = [];
-  const stream = { isTTY, write: (text: string) => written.push(text) !== 0 } as unknown as NodeJS.WriteStream;
-  return { stream, written };
-}
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const URI = 'nats://127.0.0.1:4222/CLICKS';

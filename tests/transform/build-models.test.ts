@@ -1,20 +1,18 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { silentLogger } from '../../core/log';
 import { buildModels } from '../../transform/build-models';
 import { readModels } from '../../transform/model-catalog';
 import { refreshMarts } from '../../transform/refresh-marts';
 import { insertRawEvents } from '../helpers/raw-events';
-import { createTestDatabase, MODELS_DIR, type TestDatabase } from '../helpers/test-database';
+import { copyOfModels, createTestDatabase, MODELS_DIR, type TestDatabase } from '../helpers/test-database';
 
 let db: TestDatabase;
 let modelsDir: string;
 
 beforeEach(async () => {
   db = await createTestDatabase({ migrated: true });
-  modelsDir = mkdtempSync(join(tmpdir(), 'elt-models-'));
-  cpSync(MODELS_DIR, modelsDir, { recursive: true });
+  modelsDir = copyOfModels();
 });
 afterEach(() => db.drop());
 

@@ -1,5 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { silentLogger } from '../../core/log';
 import { buildModels } from '../../transform/build-models';
@@ -7,7 +6,7 @@ import { formatDataTestResults, readDataTests, runDataTests } from '../../transf
 import { refreshMarts } from '../../transform/refresh-marts';
 import { insertRawEvents, type LakeRow } from '../helpers/raw-events';
 import { runCli } from '../helpers/run-cli';
-import { createTestDatabase, MODELS_DIR, type TestDatabase } from '../helpers/test-database';
+import { copyOfModels, createTestDatabase, MODELS_DIR, type TestDatabase } from '../helpers/test-database';
 
 const ROWS: LakeRow[] = [
   { ts: '2019-02-15 10:00:00 +0000', session: 's1', event: 'my_news_card_viewed', user: 'u1', attributes: { id: 'a1', category: 'news' } },
@@ -19,8 +18,7 @@ let db: TestDatabase;
 let modelsDir: string;
 beforeEach(async () => {
   db = await createTestDatabase({ migrated: true });
-  modelsDir = mkdtempSync(join(tmpdir(), 'elt-models-'));
-  cpSync(MODELS_DIR, modelsDir, { recursive: true });
+  modelsDir = copyOfModels();
   await insertRawEvents(db.pool, ROWS);
 });
 afterEach(() => db.drop());

@@ -4,11 +4,9 @@ import { silentLogger } from '../../core/log';
 import { lockedTransaction } from '../../db/locked-transaction';
 import { listLocalObjects } from '../../loader/sources/local-source';
 import { loadObject } from '../../loader/load-object';
-import { buildModels } from '../../transform/build-models';
 import { refreshMarts } from '../../transform/refresh-marts';
-import { insertRawEvents } from '../helpers/raw-events';
-import { createTestDatabase, MODELS_DIR, type TestDatabase } from '../helpers/test-database';
-import { createLogins, projectRoles } from './logins';
+import { MODELS_DIR, type TestDatabase } from '../helpers/test-database';
+import { createBuiltProjectDatabase, createLogins, projectRoles } from './logins';
 
 let db: TestDatabase;
 const logins = createLogins();
@@ -20,12 +18,7 @@ let hostileName: string;
 const LAKE_FILE = join(__dirname, '..', 'fixtures', 'lake-sample', '2019-02-15.tsv');
 
 beforeAll(async () => {
-  db = await createTestDatabase({ migrated: true });
-  roles = projectRoles(db.url);
-  await insertRawEvents(db.pool, [
-    { ts: '2019-02-15 10:00:00 +0000', session: 's', event: 'my_news_card_viewed', user: 'u', attributes: { id: 'a', category: 'news' } },
-  ]);
-  await buildModels(db.pool, { dir: MODELS_DIR, log: silentLogger });
+  ({ db, roles } = await createBuiltProjectDatabase());
   // a login with no grants in the project; it may connect (as PUBLIC may on a database nobody locked down)
   hostileName = await logins.create('mallory');
   await db.pool.query(`grant connect on database "${new URL(db.url).pathname.slice(1)}" to ${hostileName}`);
@@ -36,11 +29,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await logins.endPools();
-  await db.drop();
+  await db.drop(); // and the project's roles
   await logins.dropAll();
-  await logins.asAdmin(async (admin) => {
-    for (const role of Object.values(roles)) await admin.query(`drop role if exists "${role}"`);
-  });
 });
 
 /** `promise`, or a rejection naming `what` when it takes longer than `ms`. */

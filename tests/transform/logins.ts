@@ -1,5 +1,8 @@
 import { Client, Pool } from 'pg';
-import { serverUrl } from '../helpers/test-database';
+import { silentLogger } from '../../core/log';
+import { buildModels } from '../../transform/build-models';
+import { insertRawEvents } from '../helpers/raw-events';
+import { createTestDatabase, MODELS_DIR, serverUrl, type TestDatabase } from '../helpers/test-database';
 
 /** The group roles the migrations set up for one database: `<database>_reader` and so on. */
 export function projectRoles(databaseUrl: string): { reader: string; analyst: string; loader: string } {
@@ -64,4 +67,17 @@ export function createLogins() {
       });
     },
   };
+}
+
+/**
+ * A migrated test database holding one display event, with the models built: what the
+ * role tests log in to. Its drop() also drops the project's roles.
+ */
+export async function createBuiltProjectDatabase(): Promise<{ db: TestDatabase; roles: ReturnType<typeof projectRoles> }> {
+  const db = await createTestDatabase({ migrated: true });
+  await insertRawEvents(db.pool, [
+    { ts: '2019-02-15 10:00:00 +0000', session: 's', event: 'my_news_card_viewed', user: 'u', attributes: { id: 'a', category: 'news' } },
+  ]);
+  await buildModels(db.pool, { dir: MODELS_DIR, log: silentLogger });
+  return { db, roles: projectRoles(db.url) };
 }

@@ -1,20 +1,18 @@
-import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { silentLogger } from '../../core/log';
 import { buildModels } from '../../transform/build-models';
 import { readModels } from '../../transform/model-catalog';
 import { insertRawEvents } from '../helpers/raw-events';
-import { createTestDatabase, MODELS_DIR, type TestDatabase } from '../helpers/test-database';
+import { copyOfModels, createTestDatabase, type TestDatabase } from '../helpers/test-database';
 
 let db: TestDatabase;
 let modelsDir: string;
 
 beforeEach(async () => {
   db = await createTestDatabase({ migrated: true });
-  modelsDir = mkdtempSync(join(tmpdir(), 'elt-models-'));
-  cpSync(MODELS_DIR, modelsDir, { recursive: true });
+  modelsDir = copyOfModels();
   await insertRawEvents(db.pool, [
     { ts: '2019-02-15 10:00:00 +0000', session: 's', event: 'my_news_card_viewed', user: 'u', attributes: { id: 'a', category: 'news' } },
   ]);

@@ -7,8 +7,8 @@ import { loadObject } from '../../loader/load-object';
 import { buildModels } from '../../transform/build-models';
 import { refreshMarts } from '../../transform/refresh-marts';
 import { insertRawEvents } from '../helpers/raw-events';
-import { createTestDatabase, MIGRATIONS_DIR, MODELS_DIR, serverUrl, type TestDatabase } from '../helpers/test-database';
-import { createLogins, projectRoles } from './logins';
+import { MIGRATIONS_DIR, MODELS_DIR, serverUrl, type TestDatabase } from '../helpers/test-database';
+import { createBuiltProjectDatabase, createLogins, projectRoles } from './logins';
 
 let db: TestDatabase;
 const logins = createLogins();
@@ -18,12 +18,7 @@ let analyst: Pool;
 let loader: Pool;
 
 beforeAll(async () => {
-  db = await createTestDatabase({ migrated: true });
-  roles = projectRoles(db.url);
-  await insertRawEvents(db.pool, [
-    { ts: '2019-02-15 10:00:00 +0000', session: 's', event: 'my_news_card_viewed', user: 'u', attributes: { id: 'a', category: 'news' } },
-  ]);
-  await buildModels(db.pool, { dir: MODELS_DIR, log: silentLogger });
+  ({ db, roles } = await createBuiltProjectDatabase());
   reader = logins.pool(db.url, await logins.create('rita', [roles.reader]));
   analyst = logins.pool(db.url, await logins.create('anna', [roles.analyst]));
   loader = logins.pool(db.url, await logins.create('lars', [roles.loader]));
@@ -31,11 +26,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await logins.endPools();
-  await db.drop();
+  await db.drop(); // and the project's roles
   await logins.dropAll();
-  await logins.asAdmin(async (admin) => {
-    for (const role of Object.values(roles)) await admin.query(`drop role if exists "${role}"`);
-  });
 });
 
 const denied = /permission denied/;

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../core/log';
@@ -10,7 +10,7 @@ import { formatLineageMermaid, readLineage } from '../../transform/lineage';
 import { refreshMarts } from '../../transform/refresh-marts';
 import { formatStatus, readStatus, type Status } from '../../transform/status';
 import { runCli } from '../helpers/run-cli';
-import { createTestDatabase, MODELS_DIR, type TestDatabase } from '../helpers/test-database';
+import { copyOfModels, createTestDatabase, MODELS_DIR, type TestDatabase } from '../helpers/test-database';
 
 const HEADER = 'TIMESTAMP\tMD5(SESSION_ID)\tEVENT_NAME\tMD5(USER_ID)\tATTRIBUTES';
 let db: TestDatabase;
@@ -173,8 +173,7 @@ test('build --select int_sessions+ rebuilds exactly that model and its downstrea
 });
 
 test('an edited model file rebuilds exactly the expected models, and readers never see the mart missing', async () => {
-  const models = mkdtempSync(join(tmpdir(), 'elt-models-'));
-  cpSync(MODELS_DIR, models, { recursive: true });
+  const models = copyOfModels();
   await buildModels(db.pool, { dir: models, log: silentLogger });
   const path = join(models, 'staging', 'stg_events.sql');
   writeFileSync(path, readFileSync(path, 'utf8').replace('select * from final', 'select * from final where true'));

@@ -14,7 +14,11 @@ async function serveDatabase(io: Io): Promise<ExitCodeValue> {
   await migrate(db.pool, { dir: migrationsDir(), log: io.log });
   io.stdout.write(`${db.url}\n`);
   io.log.info(`embedded Postgres is up: psql "${db.url}"  (Ctrl-C to stop; the password is in .elt/password)`);
+  // a pending promise does not keep Node running; once the pool's idle clients close,
+  // only this timer does, until Ctrl-C
+  const keepAlive = setInterval(() => undefined, 1 << 30);
   await new Promise<void>((resolve) => io.signal.addEventListener('abort', () => resolve(), { once: true }));
+  clearInterval(keepAlive);
   await endPool(db.pool);
   const others = (await db.server?.stop()) ?? 0;
   // the server is shared: it stops when the last elt process using it ends

@@ -53,6 +53,19 @@ async function recordModel(client: PoolClient, model: Model, order: number, unfi
       unfilled,
     ],
   );
+  await client.query('delete from elt.model_inputs where model = $1', [model.name]);
+  for (const input of model.inputs) {
+    await client.query('insert into elt.model_inputs (model, upstream, upstream_column) values ($1, $2, $3)', [
+      model.name,
+      input.upstream,
+      input.column,
+    ]);
+  }
+}
+
+async function forgetModel(client: PoolClient, name: string): Promise<void> {
+  await client.query('delete from elt.model_inputs where model = $1', [name]);
+  await client.query('delete from elt.models where name = $1', [name]);
 }
 
 /**
@@ -66,6 +79,8 @@ async function createModel(client: PoolClient, model: Model, order: number): Pro
   const columns = (list: string[]) => list.map((column) => `"${column}"`).join(', ');
   if (model.materialized === 'incremental') {
     const source = quoteName(model.sourceView as string);
+    // left behind when its table was dropped by hand
+    await client.query(`drop view if exists ${source}`);
     await client.query(`create view ${source} as\n${model.sql}`);
     await client.query(`create table ${name} as select * from ${source} with no data`);
     await recordModel(client, model, order, true);
@@ -123,7 +138,7 @@ function modelStorage(client: PoolClient, models: Model[], forced: Set<string>):
       await recordModel(client, model, models.indexOf(model));
     },
     unlogMigration: async ({ name }) => {
-      await client.query('delete from elt.models where name = $1', [name]);
+      await forgetModel(client, name);
     },
   };
 }
@@ -266,7 +281,7 @@ export async function buildModels(pool: Pool, options: { dir: string; log: Logge
       }
     }
     for (const row of removed) {
-      await client.query('delete from elt.models where name = $1', [row.name]);
+      await forgetModel(client, row.name);
       options.log.warn(`dropped model ${row.name}: it is no longer in ${options.dir}`);
     }
 

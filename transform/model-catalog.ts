@@ -20,8 +20,14 @@ export interface Model {
   notNull: string[];
   /** incremental models: `load_id` (rows per load) or the one column whose changed values are recomputed */
   incrementalBy?: string;
-  /** incremental by key: the by-load model whose changed rows name the keys to recompute */
+  /** incremental by key: the header's `incremental_from` as written (see `inputs`) */
   incrementalFrom?: string;
+  /**
+   * incremental by key: the upstream incremental models whose changed rows name the keys
+   * to recompute, each with the upstream column that holds the key (header
+   * `-- incremental_from: a.b (event_date), c.d`; a bare name: the column is incremental_by)
+   */
+  inputs: { upstream: string; column: string }[];
   /** extra indexes (header lines `-- index: a, b`), each a list of columns */
   indexes: string[][];
   /** incremental models: the view holding the model's query, which its table is filled from */
@@ -53,10 +59,32 @@ export interface Model {
 export const SOURCE_VIEW_SUFFIX = '__source';
 export const sourceViewOf = (model: string): string => `${model}${SOURCE_VIEW_SUFFIX}`;
 
+/**
+ * What `elt refresh` brings up to date and reports, and `elt status` lists: every
+ * materialized view (of any layer) and the incremental tables of the marts layer.
+ */
+export const isRefreshTarget = (model: Model): boolean =>
+  model.materialized === 'materialized_view' || (model.schema === 'marts' && model.materialized === 'incremental');
+
 /** Layers in build order; a model may only read from its own layer or earlier ones. */
 export const MODEL_SCHEMAS = ['staging', 'intermediate', 'marts'] as const;
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+const INPUT = /^([a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*)(?:\s*\(\s*([a-z_][a-z0-9_]*)\s*\))?$/;
+
+/** `a.b (col), c.d`: each upstream model, with the column of its rows that holds this model's key (default: the key's own name). */
+function parseInputs(name: string, text: string, incrementalBy: string): { upstream: string; column: string }[] {
+  return text.split(',').map((part) => {
+    const match = INPUT.exec(part.trim());
+    if (!match) {
+      throw new EltError(
+        `model ${name}: incremental_from "${part.trim()}" is not "<schema>.<model>" or "<schema>.<model> (<its key column>)"`,
+        ExitCode.modelFailed,
+      );
+    }
+    return { upstream: match[1] as string, column: match[2] ?? incrementalBy };
+  });
+}
 
 function readModel(schema: string, path: string): Omit<Model, 'dependsOn'> {
   const relation = basename(path, '.sql');
@@ -79,6 +107,7 @@ function readModel(schema: string, path: string): Omit<Model, 'dependsOn'> {
   if (incrementalBy !== undefined && incrementalBy !== 'load_id' && !incrementalFrom) {
     throw new EltError(`model ${name}: incremental_by ${incrementalBy} needs "-- incremental_from: <by-load model>"`, ExitCode.modelFailed);
   }
+  const inputs = incrementalFrom ? parseInputs(name, incrementalFrom, incrementalBy as string) : [];
   const indexes = settingsOf(header, 'index').map((line) => columnList(line.value));
   const notNull = [...new Set([...uniqueKey, ...columnList(setting(header, 'not_null'))])];
   const named = (key: 'column' | 'expect') =>
@@ -113,6 +142,7 @@ function readModel(schema: string, path: string): Omit<Model, 'dependsOn'> {
     notNull,
     incrementalBy,
     incrementalFrom,
+    inputs,
     indexes,
     ...(materialized === 'incremental' ? { sourceView: sourceViewOf(name) } : {}),
     description: header.description,

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { EltError, ExitCode } from '../core/errors';
 import type { Logger } from '../core/log';
-import { readModels } from './model-catalog';
+import { isRefreshTarget, readModels } from './model-catalog';
 
 export interface RefreshedMart {
   name: string;
@@ -12,7 +12,7 @@ export interface RefreshedMart {
 }
 
 /**
- * Refreshes the materialized models through `call elt.refresh_marts(...)`, the
+ * Brings the marts up to date through `call elt.refresh_marts(...)`, the
  * same procedure an analyst calls: build order, CONCURRENTLY once populated
  * (readers are never blocked), serialized with other refreshes and builds on the
  * refresh lock (a row of elt.locks, which only the project's roles can take; the
@@ -24,13 +24,16 @@ export async function refreshMarts(
   pool: Pool,
   options: { dir: string; log: Logger; alreadyFresh?: Set<string>; only?: string[] },
 ): Promise<RefreshedMart[]> {
-  const marts = readModels(options.dir).filter((model) => model.materialized === 'materialized_view');
+  const marts = readModels(options.dir).filter(isRefreshTarget);
   const known = new Set(marts.map((mart) => mart.name));
   for (const name of options.only ?? []) {
     if (!known.has(name)) throw new EltError(`no mart named ${name} (marts: ${[...known].join(', ')})`, ExitCode.usage);
   }
   const selected = marts.filter((mart) => !options.only || options.only.includes(mart.name));
-  const toRefresh = selected.filter((mart) => !options.alreadyFresh?.has(mart.name)).map((mart) => mart.name);
+  // the incremental marts are brought up to date with the other incremental models, by key
+  const toRefresh = selected
+    .filter((mart) => mart.materialized === 'materialized_view' && !options.alreadyFresh?.has(mart.name))
+    .map((mart) => mart.name);
   const { rows: clock } = await pool.query<{ now: Date }>('select clock_timestamp() as now');
   try {
     // even with no mart to refresh, the call brings the incremental models up to date
@@ -53,7 +56,7 @@ export async function refreshMarts(
     const entry = logged.find((row) => row.model === mart.name);
     const { rows: counted } = await pool.query<{ count: string }>(`select count(*) as count from ${mart.name}`);
     results.push({ name: mart.name, rows: Number(counted[0]?.count ?? 0), ms: Number(entry?.duration_ms ?? 0), refreshed: entry !== undefined });
-    if (entry)
+    if (entry && mart.materialized === 'materialized_view')
       options.log.info(`refreshed ${mart.name} ${entry.how === 'concurrently' ? 'concurrently ' : ''}in ${Math.round(Number(entry.duration_ms))} ms`);
   }
   return results;

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { formatTextTable } from '../core/text-table';
 import { formatFreshness, freshnessThresholds, readFreshness, type Freshness } from './freshness';
-import { readModels } from './model-catalog';
+import { isRefreshTarget, readModels } from './model-catalog';
 
 export interface ObjectStatus {
   uri: string;
@@ -122,7 +122,7 @@ export async function readStatus(pool: Pool, modelsDir: string, options: { lagOf
   }));
   const lastLoadAt = loaded[0]?.last_load_at ?? null;
   const marts: MartStatus[] = [];
-  for (const mart of readModels(modelsDir).filter((model) => model.materialized === 'materialized_view')) {
+  for (const mart of readModels(modelsDir).filter(isRefreshTarget)) {
     const { rows: exists } = await pool.query<{ present: boolean }>('select to_regclass($1) is not null as present', [mart.name]);
     const { rows: refreshed } = await pool.query<{ at: Date | null }>('select max(refreshed_at) as at from elt.refresh_log where model = $1', [
       mart.name,

@@ -2,14 +2,49 @@
 -- tables that follow new data instead of recomputing all history. Two kinds:
 --   by load:  rows carry load_id; new loads' rows are inserted, the rows of loads no
 --             longer loaded (replaced) deleted; elt.folded_loads says which loads it holds;
---   by key:   rows are recomputed for the key values (e.g. session_id) that the changed
---             rows of an upstream by-load model (incremental_from) carry.
+--   by key:   rows are recomputed for the key values (a session id, an article id, a day)
+--             that the changed rows of its inputs carry (elt.model_inputs: upstream
+--             incremental models of either kind, each with the column holding the key).
 -- A model's query is the view elt.models.source_view (named by the build), which its
 -- table is filled from. elt.models.settings_fingerprint holds the settings the table
 -- was computed with: NULL (never filled: the build's first fill) or other settings
 -- make the next apply compute it in full. `elt build` fills a new table with
 -- elt.apply_increment(model) and elt.refresh_marts() calls elt.apply_increments():
--- one path for the first fill and every later one.
+-- one path for the first fill and every later one. The keys a change touches wait in
+-- a temporary table per by-key model (changed_keys_<md5 of its name>, dropped at
+-- commit) until that model is applied, in build order, in the same transaction.
+
+-- remember, for the by-key models that read upstream_model, the keys its rows matching
+-- predicate ($1: keys) carry: called before the rows are deleted and after new ones are in
+create or replace procedure elt.note_changed_keys(upstream_model text, predicate text, keys text[])
+language plpgsql
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    input record;
+    target text;
+begin
+    for input in
+        select i.model, i.upstream_column
+        from elt.model_inputs as i
+        join elt.models as d on d.name = i.model
+        where i.upstream = upstream_model and d.materialized = 'incremental'
+    loop
+        target := 'changed_keys_' || md5(input.model);
+        if to_regclass('pg_temp.' || quote_ident(target)) is null then
+            execute format(
+                'create temp table %I on commit drop as select %I as key from %s where false',
+                target, input.upstream_column, upstream_model
+            );
+        end if;
+        execute format(
+            'insert into %I select distinct %I from %s where ' || predicate,
+            target, input.upstream_column, upstream_model
+        ) using keys;
+    end loop;
+end;
+$$;
 
 -- one model, brought up to date (or computed in full, see above)
 create or replace procedure elt.apply_increment(model_name text)
@@ -19,15 +54,16 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
     model record;
-    dependent record;
     fingerprint text := elt.settings_fingerprint();
-    new_loads bigint[];
-    gone_loads bigint[];
+    new_loads text[];
+    gone_loads text[];
     changed text[];
+    changed_table text;
+    key_predicate text;
     rebuild boolean;
     started timestamptz := clock_timestamp();
 begin
-    select m.name, m.source_view as source, m.incremental_by, m.incremental_from, m.settings_fingerprint
+    select m.name, m.source_view as source, m.incremental_by, m.settings_fingerprint
     into model
     from elt.models as m
     where m.name = model_name and m.materialized = 'incremental';
@@ -35,62 +71,59 @@ begin
         raise exception 'no incremental model named %', model_name;
     end if;
     rebuild := model.settings_fingerprint is distinct from fingerprint;
+    if rebuild then
+        -- every key changes: the by-key models built from this one are recomputed in full
+        update elt.models as d set settings_fingerprint = 'recompute: ' || model.name
+        where d.settings_fingerprint is not null
+            and d.name in (select i.model from elt.model_inputs as i where i.upstream = model.name);
+    end if;
     if model.incremental_by = 'load_id' then
         if rebuild then
             execute format('truncate %s', model.name);
             delete from elt.folded_loads as f where f.model = model.name;
-            -- every key changes: the by-key models built from this one are recomputed in full
-            update elt.models as d set settings_fingerprint = 'recompute: ' || model.name
-            where d.incremental_from = model.name and d.settings_fingerprint is not null;
         end if;
         new_loads := array(
-            select l.load_id from raw.loads as l
+            select l.load_id::text from raw.loads as l
             where l.status = 'loaded'
                 and not exists (select from elt.folded_loads as f where f.model = model.name and f.load_id = l.load_id)
         );
         gone_loads := array(
-            select f.load_id from elt.folded_loads as f
+            select f.load_id::text from elt.folded_loads as f
             where f.model = model.name
                 and not exists (select from raw.loads as l where l.load_id = f.load_id and l.status = 'loaded')
         );
-        -- remember which keys the change touches, for the by-key models built from this one
-        for dependent in
-            select d.name, d.incremental_by from elt.models as d
-            where d.materialized = 'incremental' and d.incremental_from = model.name and not rebuild
-        loop
-            if to_regclass('pg_temp.' || quote_ident('changed_keys_' || md5(dependent.name))) is not null then
-                execute format('drop table %I', 'changed_keys_' || md5(dependent.name));
-            end if;
-            execute format(
-                'create temp table %I on commit drop as select distinct %I as key from %s where load_id = any($1)',
-                'changed_keys_' || md5(dependent.name), dependent.incremental_by, model.name
-            ) using gone_loads;
-        end loop;
-        execute format('delete from %s where load_id = any($1)', model.name) using gone_loads;
-        execute format('insert into %s select * from %s as m where m.load_id = any($1)', model.name, model.source)
+        if not rebuild then
+            call elt.note_changed_keys(model.name, 'load_id = any($1::bigint[])', gone_loads);
+        end if;
+        execute format('delete from %s where load_id = any($1::bigint[])', model.name) using gone_loads;
+        execute format('insert into %s select * from %s as m where m.load_id = any($1::bigint[])', model.name, model.source)
             using new_loads;
-        for dependent in
-            select d.name, d.incremental_by from elt.models as d
-            where d.materialized = 'incremental' and d.incremental_from = model.name and not rebuild
-        loop
-            execute format(
-                'insert into %I select distinct %I from %s where load_id = any($1)',
-                'changed_keys_' || md5(dependent.name), dependent.incremental_by, model.name
-            ) using new_loads;
-        end loop;
-        delete from elt.folded_loads as f where f.model = model.name and f.load_id = any(gone_loads);
-        insert into elt.folded_loads (model, load_id) select model.name, unnest(new_loads);
+        if not rebuild then
+            call elt.note_changed_keys(model.name, 'load_id = any($1::bigint[])', new_loads);
+        end if;
+        delete from elt.folded_loads as f where f.model = model.name and f.load_id = any(gone_loads::bigint[]);
+        insert into elt.folded_loads (model, load_id) select model.name, unnest(new_loads::bigint[]);
     else
+        changed_table := 'changed_keys_' || md5(model.name);
         if rebuild then
-            execute format('truncate %s', model.name);
+            -- rows, not truncate: a reader of the table (an analyst on a mart) is never blocked
+            execute format('delete from %s', model.name);
             execute format('insert into %s select * from %s', model.name, model.source);
-        elsif to_regclass('pg_temp.' || quote_ident('changed_keys_' || md5(model.name))) is not null then
-            execute format('select array(select key::text from %I)', 'changed_keys_' || md5(model.name)) into changed;
-            execute format('delete from %s where %I::text = any($1)', model.name, model.incremental_by) using changed;
-            execute format(
-                'insert into %s select * from %s as m where m.%I::text = any($1)',
-                model.name, model.source, model.incremental_by
-            ) using changed;
+        elsif to_regclass('pg_temp.' || quote_ident(changed_table)) is not null then
+            execute format('select array(select distinct key::text from %I where key is not null)', changed_table) into changed;
+            -- the keys compared as the table's own type, so the filter reaches into the query's groups and windows
+            select format('%I = any($1::%s[])', a.attname, format_type(a.atttypid, a.atttypmod))
+            into key_predicate
+            from pg_attribute as a
+            where a.attrelid = model.name::regclass and a.attname = model.incremental_by and not a.attisdropped;
+            call elt.note_changed_keys(model.name, key_predicate, changed);
+            execute format('delete from %s where ' || key_predicate, model.name) using changed;
+            execute format('insert into %s select * from %s as m where m.' || key_predicate, model.name, model.source)
+                using changed;
+            call elt.note_changed_keys(model.name, key_predicate, changed);
+        end if;
+        if to_regclass('pg_temp.' || quote_ident(changed_table)) is not null then
+            execute format('drop table %I', changed_table);
         end if;
     end if;
     update elt.models as m set settings_fingerprint = fingerprint where m.name = model.name;
@@ -124,5 +157,6 @@ begin
 end;
 $$;
 
+revoke execute on procedure elt.note_changed_keys(text, text, text[]) from public;
 revoke execute on procedure elt.apply_increment(text) from public;
 revoke execute on procedure elt.apply_increments(text[]) from public;

@@ -2,6 +2,7 @@
 -- grain: one row per load, category and day; key: (load_id, category, event_date).
 -- materialized: incremental
 -- incremental_by: load_id
+-- index: event_date
 -- unique_key: load_id, category, event_date
 -- column load_id: the load (raw.loads) whose events this row counts
 -- column category: ATTRIBUTES.category of the display and click events (a non-empty string)

@@ -12,6 +12,7 @@
 -- not_null: user_id, session_id, session_number, started_at, ended_at, session_date, length_seconds
 -- index: user_id, session_date
 -- index: session_id
+-- index: session_date
 -- column user_id: MD5(USER_ID) of the session's events (a non-empty value: unidentified users form no session)
 -- column session_id: MD5(SESSION_ID) of the session's events, as written
 -- column session_number: 1 for the first session of this (user_id, session_id) pair, 2 for the next, ... in time order

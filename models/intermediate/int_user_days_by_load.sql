@@ -2,6 +2,7 @@
 -- grain: one row per load, user and day; key: (load_id, user_id, event_date).
 -- materialized: incremental
 -- incremental_by: load_id
+-- index: event_date
 -- unique_key: load_id, user_id, event_date
 -- column load_id: the load (raw.loads) whose events this row counts
 -- column user_id: MD5(USER_ID) of the events (a non-empty value)

@@ -3,7 +3,9 @@
 -- event type) that has one; ties go to the greatest value in byte order (collate "C"),
 -- so the pick never depends on load order or on the database's collation.
 -- grain: one row per article and day with a display or click; key: (article_id, date).
--- materialized: materialized_view
+-- materialized: incremental
+-- incremental_by: article_id
+-- incremental_from: intermediate.int_article_days_by_load
 -- unique_key: article_id, date
 -- not_null: article_id, date, card_views, article_views, cumulative_article_views
 -- column article_id: ATTRIBUTES.id of the article's display and click events (a non-empty string)

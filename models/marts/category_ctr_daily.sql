@@ -2,7 +2,9 @@
 -- feeds the CTR-per-category chart. Counts display and click events whose
 -- ATTRIBUTES.category is a non-empty string (an article id is not required).
 -- grain: one row per category and day; key: (category, date).
--- materialized: materialized_view
+-- materialized: incremental
+-- incremental_by: date
+-- incremental_from: intermediate.int_category_days_by_load (event_date)
 -- unique_key: category, date
 -- not_null: category, date, card_views, article_views
 -- column category: ATTRIBUTES.category of the display and click events (a non-empty string)

@@ -2,7 +2,9 @@
 -- sessions counts the sessions that start that day (int_sessions); a day with
 -- events but no session start has 0 sessions and a NULL average.
 -- grain: one row per identified user and day with an event; key: (user_id, date).
--- materialized: materialized_view
+-- materialized: incremental
+-- incremental_by: date
+-- incremental_from: intermediate.int_user_days_by_load (event_date), intermediate.int_sessions (session_date)
 -- unique_key: user_id, date
 -- not_null: user_id, date, sessions, card_views, article_views
 -- column user_id: MD5(USER_ID) of the events (a non-empty value)
@@ -35,43 +37,55 @@ user_sessions as (
     from intermediate.int_sessions
 ),
 
-daily_events as (
+-- the day's events and the sessions that start that day, stacked and grouped by user and
+-- day in one step, so that a filter on date reaches both inputs (an incremental refresh
+-- recomputes only the days its loads touched)
+user_day_parts as (
     select
         user_id,
         event_date as date,
-        sum(card_views)::bigint as card_views,
-        sum(article_views)::bigint as article_views
+        card_views,
+        article_views,
+        false as is_session,
+        null::numeric as length_seconds
     from user_days_by_load
-    group by
-        user_id,
-        event_date
-),
-
-daily_sessions as (
+    union all
     select
         user_id,
         session_date as date,
-        count(*) as sessions,
-        avg(length_seconds) as avg_session_length_seconds
+        null as card_views,
+        null as article_views,
+        true as is_session,
+        length_seconds
     from user_sessions
+),
+
+user_days as (
+    select
+        user_id,
+        date,
+        count(*) filter (where is_session) as sessions,
+        avg(length_seconds) as avg_session_length_seconds,
+        sum(card_views)::bigint as card_views,
+        sum(article_views)::bigint as article_views,
+        bool_or(not is_session) as has_events
+    from user_day_parts
     group by
         user_id,
-        session_date
+        date
 ),
 
 final as (
     select
-        daily_events.user_id,
-        daily_events.date,
-        coalesce(daily_sessions.sessions, 0) as sessions,
-        daily_sessions.avg_session_length_seconds,
-        daily_events.card_views,
-        daily_events.article_views,
-        daily_events.article_views::numeric / nullif(daily_events.card_views, 0) as ctr
-    from daily_events
-    left join daily_sessions
-        on daily_events.user_id = daily_sessions.user_id
-        and daily_events.date = daily_sessions.date
+        user_id,
+        date,
+        sessions,
+        avg_session_length_seconds,
+        card_views,
+        article_views,
+        article_views::numeric / nullif(card_views, 0) as ctr
+    from user_days
+    where has_events
 )
 
 select * from final

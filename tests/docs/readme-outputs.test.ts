@@ -129,7 +129,7 @@ describe('the README shows what the commands print', () => {
     cpSync(MODELS_DIR, models, { recursive: true });
     const mart = join(models, 'marts', 'user_performance.sql');
     const sql = readFileSync(mart, 'utf8');
-    const planted = sql.replace('coalesce(daily_sessions.sessions, 0) as sessions', '-1 as sessions');
+    const planted = sql.replace('count(*) filter (where is_session) as sessions', '-1 as sessions');
     expect(planted).not.toBe(sql);
     writeFileSync(mart, planted);
     const scratch = await createTestDatabase();

@@ -70,7 +70,7 @@ test('editing a mart rebuilds only that mart, and the new SQL is what the mart n
 
 test('a model dropped by hand is rebuilt, with its downstream', async () => {
   await build();
-  await db.pool.query('drop materialized view marts.user_performance');
+  await db.pool.query('drop table marts.user_performance');
   expect((await build()).built).toEqual(['marts.user_performance']);
 });
 

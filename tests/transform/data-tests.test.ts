@@ -89,7 +89,7 @@ test('a mart that is stale (raw data arrived after its refresh) fails the reconc
 });
 
 test('elt test exits 7 and names the failed test and its model on a planted broken invariant', async () => {
-  plant('marts/user_performance.sql', 'coalesce(daily_sessions.sessions, 0) as sessions', '-1 as sessions');
+  plant('marts/user_performance.sql', 'count(*) filter (where is_session) as sessions', '-1 as sessions');
   await buildModels(db.pool, { dir: modelsDir, log: silentLogger });
   const result = await runCli(['test', '--models', modelsDir], { env: { ...process.env, DATABASE_URL: db.url } });
   expect(result.code).toBe(7);

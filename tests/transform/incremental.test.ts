@@ -41,16 +41,18 @@ async function marts(db: TestDatabase) {
 }
 
 /** A database built from scratch on exactly the files of `dir`. */
-async function fromScratch(dir: string, timeZone?: string) {
-  await scratch.pool.query('drop schema if exists intermediate, marts cascade; truncate raw.raw_events, raw.loads, elt.models, elt.folded_loads');
+async function fromScratch(dir: string, timeZone?: string, sessionGapMinutes?: number) {
+  await scratch.pool.query(
+    'drop schema if exists intermediate, marts cascade; truncate raw.raw_events, raw.loads, elt.models, elt.model_inputs, elt.folded_loads',
+  );
   await scratch.pool.query('create schema intermediate; create schema marts');
-  await applySettings(scratch.pool, { timeZone: timeZone ?? 'UTC' });
+  await applySettings(scratch.pool, { timeZone: timeZone ?? 'UTC', sessionGapMinutes: sessionGapMinutes ?? 30 });
   await load(scratch, dir);
   await buildModels(scratch.pool, { dir: MODELS_DIR, log: silentLogger, full: true });
   return marts(scratch);
 }
 
-test('after several incremental loads (a new day, a replaced day with late events, a time zone change) the marts equal a build from scratch', async () => {
+test('after several incremental loads (a new day, a replaced day with late events, a time zone and a session gap change) the marts equal a build from scratch', async () => {
   const lake = mkdtempSync(join(tmpdir(), 'elt-incremental-lake-'));
   const day = (n: number) => `2019-02-${15 + n}.tsv`;
   for (const n of [0, 1, 2]) copyFileSync(join(generated, day(n)), join(lake, day(n)));
@@ -64,10 +66,17 @@ test('after several incremental loads (a new day, a replaced day with late event
   await refreshMarts(incremental.pool, { dir: MODELS_DIR, log: silentLogger });
   expect(await marts(incremental)).toEqual(await fromScratch(lake));
 
-  // an old day's file is replaced by a version with two more late events for the first day
+  // an old day's file is replaced by a version with late events for the first day: a new
+  // article, and a click on an article that has later days (its later cumulative sums move)
+  const { rows: lasting } = await incremental.pool.query<{ article_id: string }>(
+    "select article_id from marts.article_performance where date = '2019-02-15' and article_id in " +
+      "(select article_id from marts.article_performance where date > '2019-02-15') order by article_id limit 1",
+  );
+  expect(lasting).toHaveLength(1);
   const late = [
     `2019-02-15 23:59:59.000 +0000\tlate-session\tarticle_viewed\tlate-user\t{"id": "late-article", "category": "news", "title": "Late"}`,
     `2019-02-15 10:00:00.000 +0000\tlate-session\tmy_news_card_viewed\tlate-user\t{"id": "late-article", "category": "news"}`,
+    `2019-02-15 11:00:00.000 +0000\tlate-session\tarticle_viewed\tlate-user\t{"id": "${lasting[0]?.article_id}"}`,
   ];
   appendFileSync(join(lake, day(1)), `${late.join('\n')}\n`);
   await load(incremental, lake);
@@ -80,9 +89,14 @@ test('after several incremental loads (a new day, a replaced day with late event
   await applySettings(incremental.pool, { timeZone: 'Asia/Kolkata' });
   await refreshMarts(incremental.pool, { dir: MODELS_DIR, log: silentLogger });
   expect(await marts(incremental)).toEqual(await fromScratch(lake, 'Asia/Kolkata'));
+
+  // a shorter session gap splits sessions: the sessions, then the user days, are recomputed
+  await applySettings(incremental.pool, { sessionGapMinutes: 5 });
+  await refreshMarts(incremental.pool, { dir: MODELS_DIR, log: silentLogger });
+  expect(await marts(incremental)).toEqual(await fromScratch(lake, 'Asia/Kolkata', 5));
 }, 120_000);
 
-test("a refresh after one new load touches only that load's rows in the by-load tables, and only its sessions", async () => {
+test("a refresh after one new load touches only that load's rows in the by-load tables, only its sessions, and only the mart rows of its articles and days", async () => {
   const db = await createTestDatabase({ migrated: true });
   try {
     const lake = mkdtempSync(join(tmpdir(), 'elt-incremental-touch-'));
@@ -93,6 +107,12 @@ test("a refresh after one new load touches only that load's rows in the by-load 
     const versions = async (table: string) =>
       (await db.pool.query<{ version: string }>(`select xmin::text as version from ${table}`)).rows.map((row) => row.version);
     const before = { days: await versions('intermediate.int_user_days_by_load'), sessions: await versions('intermediate.int_sessions') };
+    const martRows = async () => ({
+      articles: await versions('marts.article_performance'),
+      users: await versions('marts.user_performance'),
+      categories: await versions('marts.category_ctr_daily'),
+    });
+    const martsBefore = await martRows();
 
     writeFileSync(
       join(lake, '2019-02-17.tsv'),
@@ -106,6 +126,20 @@ test("a refresh after one new load touches only that load's rows in the by-load 
     expect(after.days).toHaveLength(before.days.length + 1);
     expect(after.sessions.filter((version) => before.sessions.includes(version))).toHaveLength(before.sessions.length);
     expect(after.sessions).toHaveLength(before.sessions.length + 1);
+    // the marts: only the new article, the new user's new day and the new day's category row are written
+    const martsAfter = await martRows();
+    for (const mart of ['articles', 'users', 'categories'] as const) {
+      expect(martsAfter[mart].filter((version) => martsBefore[mart].includes(version))).toHaveLength(martsBefore[mart].length);
+    }
+    expect(martsAfter.articles).toHaveLength(martsBefore.articles.length + 1);
+    expect(martsAfter.users).toHaveLength(martsBefore.users.length + 1);
+    // and they were brought up to date by key, not recomputed and diffed whole
+    const { rows: hows } = await db.pool.query("select model, how from elt.refresh_log where model like 'marts.%' and how <> 'built' order by model");
+    expect(hows).toEqual([
+      { model: 'marts.article_performance', how: 'incremental' },
+      { model: 'marts.category_ctr_daily', how: 'incremental' },
+      { model: 'marts.user_performance', how: 'incremental' },
+    ]);
   } finally {
     await db.drop();
   }

@@ -124,9 +124,18 @@ test("the build's first fill of an incremental model is the engine's (elt.apply_
        from elt.models as m where m.materialized = 'incremental' order by m.build_order`,
   );
   expect(rows).toEqual(
-    ['int_events', 'int_article_days_by_load', 'int_category_days_by_load', 'int_sessions', 'int_user_days_by_load'].map((model) => ({
-      name: `intermediate.${model}`,
-      source_view: `intermediate.${model}__source`,
+    [
+      'intermediate.int_events',
+      'intermediate.int_article_days_by_load',
+      'intermediate.int_category_days_by_load',
+      'intermediate.int_sessions',
+      'intermediate.int_user_days_by_load',
+      'marts.article_performance',
+      'marts.category_ctr_daily',
+      'marts.user_performance',
+    ].map((model) => ({
+      name: model,
+      source_view: `${model}__source`,
       current: true,
       built: true,
     })),

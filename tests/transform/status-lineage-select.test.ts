@@ -57,7 +57,7 @@ test('status lists the latest attempt per object and flags marts refreshed befor
 
 test('a mart dropped by hand is shown as missing, not fresh, in the table and the JSON', async () => {
   await buildModels(db.pool, { dir: MODELS_DIR, log: silentLogger });
-  await db.pool.query('drop materialized view marts.user_performance');
+  await db.pool.query('drop table marts.user_performance');
   const status = await readStatus(db.pool, MODELS_DIR);
   expect(status.marts.map((m) => [m.name, m.rows, m.missing])).toEqual([
     ['marts.article_performance', 0, false],

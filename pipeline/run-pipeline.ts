@@ -53,6 +53,8 @@ export async function runPipeline(pool: Pool, config: PipelineConfig, log: Logge
   report.migrations = await migrateStep(pool, config.migrationsDir, log);
   await claimDatabase(pool, project);
   signal.throwIfAborted();
+  // the server's clock: what this run loads finishes after it (the run's data tests look at those rows)
+  const runStartedAt = (await pool.query<{ now: Date }>('select clock_timestamp() as now')).rows[0]?.now as Date;
   if (withLoad) report.load = await loadStep(pool, config.objects, log, { ...config.loadOptions, signal });
   signal.throwIfAborted();
   if (withModels) await settingsStep(pool, config.settings, log);
@@ -67,7 +69,7 @@ export async function runPipeline(pool: Pool, config: PipelineConfig, log: Logge
     report.refresh = await refreshStep(pool, { modelsDir: project.modelsDir, alreadyFresh: fresh, only }, log);
   }
   signal.throwIfAborted();
-  if (command === 'run') report.tests = await testStep(pool, project.modelsDir, log);
+  if (command === 'run') report.tests = await testStep(pool, project.modelsDir, runStartedAt, log);
   signal.throwIfAborted();
   report.totalMs = performance.now() - started;
   return report;

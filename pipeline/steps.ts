@@ -63,9 +63,18 @@ export async function refreshStep(
   return { marts: result, ms };
 }
 
-/** The data tests that do not re-read every raw event: a run's cost follows new data (`elt test` runs them all). */
-export async function testStep(pool: Pool, modelsDir: string, log: Logger): Promise<Required<RunReport>['tests']> {
-  const { result, ms } = await timed(log, 'test', () => runDataTests(pool, modelsDir, { skipRawScans: true }));
+/**
+ * The data tests that do not re-read every raw event, and on the by-load tables only the
+ * rows of this run's loads, unless this run built or recomputed a model (its rows are all
+ * new then): a run's cost follows new data (`elt test` runs them all, on all rows).
+ */
+export async function testStep(pool: Pool, modelsDir: string, runStartedAt: Date, log: Logger): Promise<Required<RunReport>['tests']> {
+  const { rows } = await pool.query<{ rebuilt: boolean }>(
+    "select exists (select from elt.refresh_log where refreshed_at >= $1 and how in ('built', 'recomputed')) as rebuilt",
+    [runStartedAt],
+  );
+  const loadsSince = rows[0]?.rebuilt === true ? undefined : runStartedAt;
+  const { result, ms } = await timed(log, 'test', () => runDataTests(pool, modelsDir, { skipRawScans: true, loadsSince }));
   return { results: result, ms };
 }
 

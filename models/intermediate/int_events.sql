@@ -7,6 +7,7 @@
 -- unique_key: load_id, line_no
 -- not_null: load_id, line_no, event_at, event_date, event_name
 -- index: session_id, user_id, event_at
+-- index: load_id, event_at
 -- column load_id: the load (raw.loads) that stored the event: one attempt to load one lake object
 -- column line_no: the event's line in that object, from 1 (header and blank lines count); for a stream batch,
 --     the message's stream sequence

@@ -96,3 +96,23 @@ test('elt test exits 7 and names the failed test and its model on a planted brok
   expect(result.stdout).toMatch(/^FAIL {2}user_performance_sessions_consistent +marts\.user_performance: /m);
   expect(result.stderr).toMatch(/elt: error: data test user_performance_sessions_consistent failed on marts\.user_performance: 2 offending row\(s\)/);
 });
+
+test("with loadsSince (what elt run passes) a by-load table's tests read only the rows of loads finished since then; without it (elt test) every row", async () => {
+  await buildModels(db.pool, { dir: MODELS_DIR, log: silentLogger });
+  // an old load's row broken by hand, then a new load
+  await db.pool.query('update intermediate.int_events set event_name = null where line_no = 2 and load_id = (select min(load_id) from raw.loads)');
+  await db.pool.query("update raw.loads set finished_at = now() - interval '1 hour'");
+  const since = (await db.pool.query<{ now: Date }>('select clock_timestamp() as now')).rows[0]?.now as Date;
+  await insertRawEvents(db.pool, [{ ts: '2019-02-17 10:00:00 +0000', session: 's3', event: 'article_viewed', user: 'u3', attributes: { id: 'a2' } }]);
+  await db.pool.query('update raw.loads set finished_at = clock_timestamp() where finished_at is null or finished_at >= $1', [since]);
+  await refreshMarts(db.pool, { dir: MODELS_DIR, log: silentLogger });
+  const failuresOf = async (options: { loadsSince?: Date }) =>
+    (await runDataTests(db.pool, MODELS_DIR, { skipRawScans: true, ...options }))
+      .filter((result) => result.test.name === 'intermediate.int_events.not_null')
+      .map((result) => result.failures);
+  expect(await failuresOf({ loadsSince: since })).toEqual([0]);
+  expect(await failuresOf({})).toEqual([1]);
+  // a broken row of the new load is caught either way
+  await db.pool.query('update intermediate.int_events set event_name = null where load_id = (select max(load_id) from raw.loads)');
+  expect(await failuresOf({ loadsSince: since })).toEqual([1]);
+});

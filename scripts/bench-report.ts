@@ -2,7 +2,21 @@
 import { formatMs } from '../core/log';
 import { formatTextTable } from '../core/text-table';
 
-export const STEP_IDS = ['baseline', 'load-c1', 'load-c2', 'build-full', 'refresh', 'incremental', 'full-run', 'stream', 'stream-latency'] as const;
+export const STEP_IDS = [
+  'baseline',
+  'load-c1',
+  'load-c2',
+  'build-full',
+  'refresh',
+  'incremental',
+  'full-run',
+  'history-baseline',
+  'history-full',
+  'history-long',
+  'history-short',
+  'stream',
+  'stream-latency',
+] as const;
 export type StepId = (typeof STEP_IDS)[number];
 
 export const STEP_LABELS: Readonly<Record<StepId, string>> = {
@@ -13,6 +27,10 @@ export const STEP_LABELS: Readonly<Record<StepId, string>> = {
   refresh: 'elt refresh',
   incremental: 'incremental: elt run +1 day',
   'full-run': 'full: elt run, fresh db',
+  'history-baseline': 'history: psql \\copy of',
+  'history-full': 'history: elt run, fresh db,',
+  'history-long': 'history: +1 day on',
+  'history-short': 'history: +1 day on',
   stream: 'elt stream --until-idle',
   'stream-latency': 'stream: publish to mart',
 };
@@ -71,6 +89,10 @@ const REFERENCE: Readonly<Partial<Record<StepId, StepId>>> = {
   refresh: 'full-run',
   incremental: 'full-run',
   'full-run': 'full-run',
+  'history-baseline': 'history-baseline',
+  'history-full': 'history-baseline',
+  'history-long': 'history-short',
+  'history-short': 'history-short',
   stream: 'load-c1',
 };
 

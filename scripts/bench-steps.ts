@@ -13,6 +13,7 @@ import { Client } from 'pg';
 import type { Logger } from '../core/log';
 import type { LakeFile } from '../generator/generate-lake';
 import type { LoadSummary } from '../loader/load-lake';
+import type { History } from './bench-history';
 import type { StepId, StepResult } from './bench-report';
 import { failureOf, readSummary, runChild, runElt } from './bench-run';
 import { streamLatency, streamSkipReason, streamThroughput } from './bench-stream';
@@ -43,6 +44,8 @@ export interface BenchContext {
   streamRowsPerSec?: number;
   /** the baseline's copy of the lake files, without blank lines, and how many it left out */
   baseline?: { files: string[]; blankLines: number };
+  /** the history-scaling steps' lakes (undefined: those steps are skipped) */
+  history?: History;
 }
 
 export interface BenchStep {
@@ -50,7 +53,9 @@ export interface BenchStep {
   /** the step that must have succeeded first, and what is said when it did not */
   needs?: { step: StepId; note: string };
   /** why the step cannot run on this machine (say, a server not installed), or undefined */
-  skip?: () => string | undefined;
+  skip?: (ctx: BenchContext) => string | undefined;
+  /** what the step's label says after its STEP_LABELS prefix (say, how many days) */
+  labelSuffix?: (ctx: BenchContext) => string;
   run(ctx: BenchContext): Promise<Figures>;
 }
 
@@ -89,20 +94,24 @@ export class StripBlankLines extends Transform {
   }
 }
 
-/** The baseline's input: the lake files without blank lines (CSV COPY rejects them, elt skips them), streamed, not timed. */
-export async function prepareBaseline(ctx: BenchContext): Promise<void> {
-  const dir = join(ctx.root, 'baseline-input');
+/** Copies of lake files without blank lines (CSV COPY rejects them, elt skips them) into `dir`, streamed, not timed. */
+export async function withoutBlankLines(files: readonly LakeFile[], dir: string): Promise<{ files: string[]; blankLines: number }> {
   await mkdir(dir, { recursive: true });
-  const baseline = { files: [] as string[], blankLines: 0 };
-  for (const file of ctx.lake.files) {
+  const copies = { files: [] as string[], blankLines: 0 };
+  for (const file of files) {
     const target = join(dir, basename(file.path));
     const strip = new StripBlankLines();
     await pipeline(createReadStream(file.path, { highWaterMark: 1024 * 1024 }), strip, createWriteStream(target));
-    baseline.blankLines += strip.blankLines;
-    baseline.files.push(target);
+    copies.blankLines += strip.blankLines;
+    copies.files.push(target);
   }
-  ctx.baseline = baseline;
-  ctx.log.info(`baseline input: ${baseline.blankLines} blank line(s) left out (CSV COPY rejects them, elt skips them)`);
+  return copies;
+}
+
+/** The baseline's input: the lake files without blank lines. */
+export async function prepareBaseline(ctx: BenchContext): Promise<void> {
+  ctx.baseline = await withoutBlankLines(ctx.lake.files, join(ctx.root, 'baseline-input'));
+  ctx.log.info(`baseline input: ${ctx.baseline.blankLines} blank line(s) left out (CSV COPY rejects them, elt skips them)`);
 }
 
 async function query<T>(url: string, sql: string): Promise<T> {
@@ -116,7 +125,13 @@ async function query<T>(url: string, sql: string): Promise<T> {
 }
 
 /** One elt run on `db`: its figures, over `rows` and `bytes` of the lake. */
-async function eltFigures(ctx: BenchContext, args: string[], db: Database, label: string, covers: { rows: number; bytes: number }): Promise<Figures> {
+export async function eltFigures(
+  ctx: BenchContext,
+  args: string[],
+  db: Database,
+  label: string,
+  covers: { rows: number; bytes: number },
+): Promise<Figures> {
   const cpu = ctx.serverCpu();
   const run = await runElt(args, db.url, ctx.log, label);
   return {
@@ -132,7 +147,7 @@ async function eltFigures(ctx: BenchContext, args: string[], db: Database, label
 }
 
 /** What a load should have done against what it did; a note when it skipped files. */
-function checkLoad(
+export function checkLoad(
   done: Pick<LoadSummary, 'loaded' | 'skipped' | 'failed' | 'rows' | 'rejects'>,
   expected: { files: number; rows: number },
 ): string | undefined {
@@ -179,14 +194,15 @@ async function runStep(
   return { ...figures, note: checkLoad(load, expected) };
 }
 
-async function baseline(ctx: BenchContext): Promise<Figures> {
-  const { lake, psql } = ctx;
-  if (!psql || !ctx.baseline) throw new Error('no psql');
-  const db = await ctx.createDatabase('baseline');
+/** `psql \copy` of each file (one psql process a file) into a plain five-column table of a database of its own, dropped after. */
+export async function psqlCopy(ctx: BenchContext, files: string[], covers: { rows: number; bytes: number }, tag: string): Promise<Figures> {
+  const { psql } = ctx;
+  if (!psql) throw new Error('no psql');
+  const db = await ctx.createDatabase(tag);
   await query(db.url, `create table ${BASELINE_TABLE} (ts timestamptz, session_id text, event_name text, user_id text, attributes jsonb)`);
   const cpu = ctx.serverCpu();
   const figures = { wallMs: 0, clientCpuMs: 0 as number | undefined, peakMb: 0 };
-  for (const file of ctx.baseline.files) {
+  for (const file of files) {
     const copy = `\\copy ${BASELINE_TABLE} from '${file.replaceAll("'", "''")}' ${BASELINE_COPY_OPTIONS}`;
     const run = await runChild(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db.url, '-c', copy], {
       databaseUrl: db.url,
@@ -201,15 +217,20 @@ async function baseline(ctx: BenchContext): Promise<Figures> {
   const serverCpuMs = cpu();
   const copied = Number((await query<{ count: string }>(db.url, `select count(*) as count from ${BASELINE_TABLE}`)).count);
   await ctx.dropDatabase(db.name);
-  if (copied !== lake.rows) throw new Error(`psql copied ${copied} rows, the lake has ${lake.rows}`);
+  if (copied !== covers.rows) throw new Error(`psql copied ${copied} rows, the lake has ${covers.rows}`);
   return {
     ...figures,
     peakMb: figures.peakMb || undefined,
-    rows: lake.rows,
-    bytes: lake.bytes,
+    rows: covers.rows,
+    bytes: covers.bytes,
     serverCpuMs,
-    note: `${lake.files.length} psql processes, one per file`,
+    note: `${files.length} psql processes, one per file`,
   };
+}
+
+function baseline(ctx: BenchContext): Promise<Figures> {
+  if (!ctx.baseline) throw new Error('no baseline input');
+  return psqlCopy(ctx, ctx.baseline.files, ctx.lake, 'baseline');
 }
 
 const LOADED = { step: 'load-c2', note: 'needs the database elt load --concurrency 2 loaded' } as const;

@@ -7,11 +7,14 @@
  *   3. elt build --full and elt refresh, on the loaded database
  *   4. incremental  one more day dropped into the lake, `elt run` (loads that
  *                   file only, refreshes), next to `elt run` from scratch on all days
- *   5. elt stream   the lake published to a loopback nats-server, consumed with
+ *   5. history      the same day size on a short and a long history (10 and 60 days of
+ *                   20,000 events): +1 day on each, a full run of the long one, and
+ *                   psql \copy of the long one's files (bench-history.ts)
+ *   6. elt stream   the lake published to a loopback nats-server, consumed with
  *                   --until-idle (events/s next to the file loader's rows/s), and the
  *                   latency from publish to a mart at a steady publish rate
- * and prints one aligned table on stdout (logs on stderr) and writes the figures,
- * with the machine they ran on, to <out>/bench.json.
+ * and prints one aligned table on stdout, then the goals with their figures (logs on
+ * stderr), and writes the figures, the goals and the machine to <out>/bench.json.
  * Database: DATABASE_URL (the role must be allowed to create databases), else one
  * embedded Postgres in a temporary directory, stopped at the end.
  */
@@ -25,6 +28,8 @@ import { formatMs, type Logger } from '../core/log';
 import { redactUrl } from '../db/connect';
 import { startEmbeddedServer, type EmbeddedServer } from '../db/embedded-server';
 import { generateLake } from '../generator/generate-lake';
+import { benchGoals, formatGoals, type Goal } from './bench-goals';
+import { HISTORY_STEPS, prepareHistory, type HistoryOptions } from './bench-history';
 import { describeMachine, type MachineInfo } from './bench-machine';
 import { localPostmaster, serverCpuMs } from './bench-proc';
 import { STEP_IDS, STEP_LABELS, formatTable, withGoals, withRatios, withThroughput, type StepResult } from './bench-report';
@@ -45,6 +50,8 @@ export interface BenchOptions {
   /** the stream latency step: seconds of steady publishing, and elt stream's refresh cadence */
   streamSeconds: number;
   refreshEverySeconds: number;
+  /** the history-scaling steps; undefined: skipped */
+  history?: Omit<HistoryOptions, 'seed' | 'startDate'>;
 }
 
 export interface BenchReport {
@@ -69,7 +76,10 @@ export interface BenchReport {
     blankLinesStripped: number;
     nextDay: { file: string; rows: number; bytes: number };
   };
+  /** the history steps' lakes: the same day size at two lengths */
+  history: { shortDays: number; longDays: number; eventsPerDay: number; repeats: number; longRows: number; longBytes: number } | null;
   steps: StepResult[];
+  goals: Goal[];
 }
 
 const START_DATE = '2019-02-15';
@@ -89,10 +99,13 @@ export const USAGE = `Usage: npm run bench -- [--events 1000000] [--days 10] [--
 
 Benchmarks the ELT on a generated lake: psql \\copy as the baseline, elt load
 (--concurrency 1 and 2), elt build --full, elt refresh, and an incremental day
-against a full run from scratch; then, on a loopback nats-server (skipped when
+against a full run from scratch; then the same day size on a short and a long
+history (+1 day on each, a full run of the long one next to psql \\copy of it);
+then, on a loopback nats-server (skipped when
 nats-server is not installed), elt stream --until-idle over the same events and the
-latency from publish to a mart at a steady rate. Prints one table on stdout, logs on stderr, and
-writes the figures and the machine description to <out>/bench.json.
+latency from publish to a mart at a steady rate. Prints one table on stdout, then
+each goal beside its figure (met or MISSED), logs on stderr, and writes the figures,
+the goals and the machine description to <out>/bench.json.
 Database: DATABASE_URL (its role must be allowed to create databases; each step
 gets a database of its own, dropped at the end), else an embedded Postgres in a
 temporary directory. The baseline needs psql on PATH (skipped otherwise).
@@ -104,6 +117,9 @@ temporary directory. The baseline needs psql on PATH (skipped otherwise).
   --seed <n>      generator seed (default 42)
   --stream-seconds <n>         the stream latency step publishes this long (default 20)
   --refresh-every-seconds <n>  elt stream's refresh cadence in that step (default 10, elt's own)
+  --history-days <short>,<long>  the history steps' lengths (default 10,60; off: skip them)
+  --history-events-per-day <n>   their day size (default 20000)
+  --history-repeats <n>          +1 day runs on each, the median is reported (default 3)
   -h, --help      this help
 
 Example: npm run bench -- --events 200000 --days 4 --out /tmp/bench`;
@@ -123,10 +139,11 @@ const nextDate = (date: string, days: number): string => new Date(Date.parse(`${
 /** Runs the steps in order; a step that fails is recorded and the benchmark goes on (the steps that need it are skipped). */
 async function runSteps(ctx: BenchContext, settle: () => Promise<void>): Promise<StepResult[]> {
   const results = new Map<string, StepResult>();
-  for (const step of STEPS) {
-    const label = STEP_LABELS[step.id];
+  const steps = [...STEPS, ...HISTORY_STEPS].sort((a, b) => STEP_IDS.indexOf(a.id) - STEP_IDS.indexOf(b.id));
+  for (const step of steps) {
     let result: StepResult;
-    const skip = step.skip?.();
+    const skip = step.id.startsWith('history') && !ctx.history ? 'skipped by --history-days off' : step.skip?.(ctx);
+    const label = `${STEP_LABELS[step.id]}${skip ? '' : (step.labelSuffix?.(ctx) ?? '')}`;
     if (step.id === 'baseline' && !ctx.psql) result = { id: step.id, label, status: 'skipped', note: 'psql not found on PATH' };
     else if (skip) result = { id: step.id, label, status: 'skipped', note: skip };
     else if (step.needs && results.get(step.needs.step)?.status !== 'ok') result = { id: step.id, label, status: 'skipped', note: step.needs.note };
@@ -268,6 +285,7 @@ export async function runBench(options: BenchOptions, log: Logger): Promise<Benc
       `lake: ${lake.length} files, ${ctx.lake.rows.toLocaleString('en-US')} rows, ${(ctx.lake.bytes / 1024 / 1024).toFixed(1)} MB, in ${formatMs(performance.now() - generateStarted)}`,
     );
     if (options.psql) await prepareBaseline(ctx);
+    if (options.history) ctx.history = await prepareHistory(ctx, { ...options.history, seed: options.seed, startDate: START_DATE });
 
     // ------------------------------------------------------------ steps (a checkpoint first writes what earlier steps left dirty, so it is not charged to the next one)
     const steps = await runSteps(ctx, () =>
@@ -297,7 +315,18 @@ export async function runBench(options: BenchOptions, log: Logger): Promise<Benc
         blankLinesStripped: ctx.baseline?.blankLines ?? 0,
         nextDay: { file: join(lakeDir, basename(nextDay.path)), rows: nextDay.rows, bytes: nextDay.bytes },
       },
+      history: ctx.history
+        ? {
+            shortDays: ctx.history.short.days,
+            longDays: ctx.history.long.days,
+            eventsPerDay: ctx.history.options.eventsPerDay,
+            repeats: ctx.history.options.repeats,
+            longRows: ctx.history.long.rows,
+            longBytes: ctx.history.long.bytes,
+          }
+        : null,
       steps,
+      goals: benchGoals(steps),
     };
   } finally {
     process.off('SIGINT', onSignal);
@@ -333,12 +362,32 @@ function parseFlags(argv: string[]) {
         seed: { type: 'string' },
         'stream-seconds': { type: 'string' },
         'refresh-every-seconds': { type: 'string' },
+        'history-days': { type: 'string' },
+        'history-events-per-day': { type: 'string' },
+        'history-repeats': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
   } catch (err) {
     throw new UsageError(describe(err)); // parseArgs throws TypeErrors for unknown flags and missing values
   }
+}
+
+/** --history-days short,long (or off), the day size and the repeats. */
+function historyOptions(days: string | undefined, eventsPerDay: string | undefined, repeats: string | undefined): BenchOptions['history'] {
+  if (days === 'off') return undefined;
+  const [short, long, ...rest] = (days ?? '10,60').split(',');
+  if (short === undefined || long === undefined || rest.length > 0)
+    throw new UsageError(`--history-days must be <short>,<long> (say 10,60) or off, got '${days}'`);
+  const shortDays = positiveInteger('history-days', short, 10);
+  const longDays = positiveInteger('history-days', long, 60);
+  if (longDays <= shortDays) throw new UsageError(`--history-days: the long history (${longDays}) must be longer than the short one (${shortDays})`);
+  return {
+    shortDays,
+    longDays,
+    eventsPerDay: positiveInteger('history-events-per-day', eventsPerDay, 20_000),
+    repeats: positiveInteger('history-repeats', repeats, 3),
+  };
 }
 
 export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchOptions | undefined {
@@ -354,6 +403,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     psql: null,
     streamSeconds: positiveInteger('stream-seconds', values['stream-seconds'], 20),
     refreshEverySeconds: positiveInteger('refresh-every-seconds', values['refresh-every-seconds'], 10),
+    history: historyOptions(values['history-days'], values['history-events-per-day'], values['history-repeats']),
   };
   if (options.days > options.events) throw new UsageError(`--events (${options.events}) must be at least --days (${options.days})`);
   return options;
@@ -390,6 +440,7 @@ export async function main(argv: string[]): Promise<number> {
   const jsonPath = join(options.outDir, 'bench.json');
   await writeFile(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(formatTable(report.steps));
+  process.stdout.write(`\n${formatGoals(report.goals)}`);
   log.info(`figures written to ${jsonPath}; the benchmark took ${formatMs(report.totalMs)}`);
   finished = true;
   return report.steps.some((step) => step.status === 'failed') ? 1 : 0;

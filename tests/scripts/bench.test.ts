@@ -30,21 +30,22 @@ describe('npm run bench', () => {
 
   beforeAll(async () => {
     // the benchmark makes (and drops) databases of its own on the test server
-    result = await runBench(['--events', '2000', '--days', '2', '--out', out, '--stream-seconds', '2', '--refresh-every-seconds', '1'], {
+    const history = ['--history-days', '2,3', '--history-events-per-day', '300', '--history-repeats', '2'];
+    result = await runBench(['--events', '2000', '--days', '2', '--out', out, '--stream-seconds', '2', '--refresh-every-seconds', '1', ...history], {
       ...process.env,
       DATABASE_URL: serverUrl(),
     });
     const json = join(out, 'bench.json');
     if (result.code !== 0 || !existsSync(json)) throw new Error(`bench failed (exit ${result.code}):\n${result.stderr.slice(-3000)}`);
     report = JSON.parse(readFileSync(json, 'utf8')) as BenchReport;
-  }, 90_000);
+  }, 150_000);
 
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
   test('every step ran and has positive figures', () => {
     expect(report.steps.map((step) => step.id)).toEqual([...STEP_IDS]);
     for (const step of report.steps) {
-      if (step.id === 'baseline' && !HAS_PSQL) {
+      if ((step.id === 'baseline' || step.id === 'history-baseline') && !HAS_PSQL) {
         expect(step).toMatchObject({ status: 'skipped', note: expect.stringMatching(/psql/) });
         continue;
       }
@@ -89,6 +90,36 @@ describe('npm run bench', () => {
     }
   });
 
+  test('the history steps add a day to a short and a long history of the same day size, next to a full run of the long one and psql \\copy of it', () => {
+    const step = (id: string): StepResult => report.steps.find((s) => s.id === id) as StepResult;
+    expect(report.history).toMatchObject({ shortDays: 2, longDays: 3, eventsPerDay: 300, repeats: 2 });
+    expect(step('history-short').label).toBe('history: +1 day on 2 days');
+    expect(step('history-long').label).toBe('history: +1 day on 3 days');
+    for (const id of ['history-short', 'history-long']) {
+      expect(step(id).note).toMatch(/^median of 2 \(\S+ m?s, \S+ m?s\), each 1 new file of/);
+      expect(step(id).phasesMs?.load).toBeGreaterThan(0);
+    }
+    expect(step('history-long').ratio?.vs).toBe('history-short');
+    expect(step('history-full').rows).toBe(report.history?.longRows);
+    if (HAS_PSQL) expect(step('history-full').ratio?.vs).toBe('history-baseline');
+    // each goal of issue 15 beside its figure, in the JSON and on stdout
+    const goals = Object.fromEntries(report.goals.map((goal) => [goal.goal, goal]));
+    expect(goals['+1 day on the long history / on the short one']).toMatchObject({
+      target: '<= 1.25',
+      value: step('history-long').ratio?.value,
+      met: expect.any(Boolean),
+    });
+    expect(goals['+1 day / full run, on the long history']?.value).toBeCloseTo(
+      (step('history-long').wallMs ?? 0) / (step('history-full').wallMs ?? 1),
+      2,
+    );
+    expect(goals['peak RSS of any elt command']).toMatchObject({ target: '<= 150 MB', value: expect.any(Number) });
+    expect(goals['loader client CPU per event (elt load --concurrency 2)']?.value).toBeGreaterThan(0);
+    if (HAS_PSQL) expect(goals['full elt run / psql \\copy, the long history']?.met).toEqual(expect.any(Boolean));
+    expect(result.stdout).toMatch(/^goal +figure +target +result +detail$/m);
+    expect(result.stdout).toMatch(/^\+1 day on the long history \/ on the short one +\d\.\d+ \(.*\) +<= 1\.25 +(met|MISSED) /m);
+  });
+
   test('the JSON describes the machine and the server', () => {
     expect(report.machine).toMatchObject({ cores: expect.any(Number), memoryBytes: expect.any(Number), node: process.version });
     expect(report.machine.cpuModel.length).toBeGreaterThan(0);
@@ -97,8 +128,8 @@ describe('npm run bench', () => {
     expect(Number.isNaN(Date.parse(report.date))).toBe(false);
   });
 
-  test('stdout is one table listing every step', () => {
-    const lines = result.stdout.trimEnd().split('\n');
+  test('stdout is one table listing every step, then the goals', () => {
+    const lines = result.stdout.trimEnd().split('\n\n')[0]?.split('\n') ?? [];
     expect(lines[0]).toMatch(/^step\s+wall\s+rows\/s\s+MB\/s\s+peak MB/);
     expect(lines[1]).toMatch(/^[- ]+$/);
     expect(lines).toHaveLength(2 + STEP_IDS.length);

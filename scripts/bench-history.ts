@@ -1,0 +1,161 @@
+/**
+ * The history-scaling steps of `npm run bench`: does a day's run cost the same on a
+ * short and a long history, and how close is a full run of the long history to
+ * Postgres's own ingest of the same bytes? One generated pool of days (the same day
+ * size throughout) gives two lakes, the first `short` and the first `long` days, and
+ * the days after each, which are added one at a time:
+ *   history-baseline  psql \copy of the long lake's files
+ *   history-full      elt run of the long lake on a fresh database
+ *   history-long      on that database, `elt run` after each next day (median of the repeats)
+ *   history-short     the same on the short lake (its first full run is not timed)
+ */
+import { copyFile, link, mkdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { formatMs } from '../core/log';
+import { generateLake, type LakeFile } from '../generator/generate-lake';
+import { readSummary } from './bench-run';
+import { checkLoad, eltFigures, psqlCopy, withoutBlankLines, type BenchContext, type BenchStep, type Database, type Figures } from './bench-steps';
+
+export interface HistoryOptions {
+  shortDays: number;
+  longDays: number;
+  eventsPerDay: number;
+  /** +1 day runs per history length; the median is reported */
+  repeats: number;
+  seed: number;
+  startDate: string;
+}
+
+export interface HistoryLake {
+  days: number;
+  dir: string;
+  files: LakeFile[];
+  rows: number;
+  bytes: number;
+  /** the days after the lake's last, added one per +1 day run */
+  next: LakeFile[];
+}
+
+export interface History {
+  options: HistoryOptions;
+  short: HistoryLake;
+  long: HistoryLake;
+  /** the long lake without blank lines, for psql's CSV COPY */
+  baselineFiles: string[];
+  /** the database history-full built, which history-long goes on with */
+  longDatabase?: Database;
+}
+
+const total = (files: LakeFile[], key: 'rows' | 'bytes'): number => files.reduce((sum, file) => sum + file[key], 0);
+
+/** A lake folder of hard links (copies where linking fails) to the pool's first `days` files. */
+async function lakeOf(pool: LakeFile[], days: number, repeats: number, dir: string): Promise<HistoryLake> {
+  await mkdir(dir, { recursive: true });
+  const files = pool.slice(0, days);
+  for (const file of files) await link(file.path, join(dir, basename(file.path))).catch(() => copyFile(file.path, join(dir, basename(file.path))));
+  return { days, dir, files, rows: total(files, 'rows'), bytes: total(files, 'bytes'), next: pool.slice(days, days + repeats) };
+}
+
+/** Generates the pool of days once (long + repeats days), then the two lakes and the baseline's input. */
+export async function prepareHistory(ctx: BenchContext, options: HistoryOptions): Promise<History> {
+  const root = join(ctx.root, 'history');
+  const started = performance.now();
+  const pool = await generateLake({
+    outDir: join(root, 'pool'),
+    days: options.longDays + options.repeats,
+    eventsPerDay: options.eventsPerDay,
+    seed: options.seed,
+    malformed: false,
+    startDate: options.startDate,
+  });
+  const short = await lakeOf(pool, options.shortDays, options.repeats, join(root, `lake-${options.shortDays}`));
+  const long = await lakeOf(pool, options.longDays, options.repeats, join(root, `lake-${options.longDays}`));
+  const baselineFiles = ctx.psql ? (await withoutBlankLines(long.files, join(root, 'baseline-input'))).files : [];
+  ctx.log.info(
+    `history lakes: ${options.shortDays} and ${options.longDays} days of ~${options.eventsPerDay.toLocaleString('en-US')} events (${long.rows.toLocaleString('en-US')} rows), ${options.repeats} next day(s) each, in ${formatMs(performance.now() - started)}`,
+  );
+  return { options, short, long, baselineFiles };
+}
+
+const historyOf = (ctx: BenchContext): History => {
+  if (!ctx.history) throw new Error('no history lakes');
+  return ctx.history;
+};
+
+/** `elt run` on `db` over `lake`'s folder: all its files, or the one just added. */
+async function runLake(
+  ctx: BenchContext,
+  db: Database,
+  lake: HistoryLake,
+  label: string,
+  expected: { files: number; rows: number; bytes: number },
+): Promise<Figures> {
+  const outputDir = join(ctx.root, 'history', `out-${label.replaceAll(/\W+/g, '-')}`);
+  const figures = await eltFigures(ctx, ['run', '--source', lake.dir, '--output-dir', outputDir], db, label, expected);
+  const load = readSummary(outputDir).load?.summary;
+  if (!load) throw new Error(`no load in ${join(outputDir, 'summary.json')}`);
+  return { ...figures, note: checkLoad(load, expected) };
+}
+
+/** Adds the lake's next days one at a time, `elt run` after each: the median run's figures, with every wall time in the note. */
+async function plusOneDay(ctx: BenchContext, db: Database, lake: HistoryLake): Promise<Figures> {
+  const runs: Figures[] = [];
+  for (const [index, day] of lake.next.entries()) {
+    await link(day.path, join(lake.dir, basename(day.path))).catch(() => copyFile(day.path, join(lake.dir, basename(day.path))));
+    const figures = await runLake(ctx, db, lake, `run +1 day on ${lake.days + index} days`, { files: 1, rows: day.rows, bytes: day.bytes });
+    runs.push(figures);
+  }
+  const sorted = [...runs].sort((a, b) => (a.wallMs ?? 0) - (b.wallMs ?? 0));
+  const median = sorted[Math.floor((sorted.length - 1) / 2)];
+  if (!median) throw new Error('no next day to add');
+  const walls = runs.map((run) => formatMs(run.wallMs ?? 0)).join(', ');
+  return { ...median, note: `median of ${runs.length} (${walls}), each 1 new file of ~${lake.next[0]?.rows.toLocaleString('en-US')} rows` };
+}
+
+const days = (lake: 'short' | 'long') => (ctx: BenchContext) => ` ${ctx.history?.[lake].days ?? '?'} days`;
+
+export const HISTORY_STEPS: readonly BenchStep[] = [
+  {
+    id: 'history-baseline',
+    labelSuffix: days('long'),
+    skip: (ctx) => (ctx.psql ? undefined : 'psql not found on PATH'),
+    run: (ctx) => {
+      const { long, baselineFiles } = historyOf(ctx);
+      return psqlCopy(ctx, baselineFiles, long, 'history_baseline');
+    },
+  },
+  {
+    id: 'history-full',
+    labelSuffix: days('long'),
+    run: async (ctx) => {
+      const history = historyOf(ctx);
+      history.longDatabase = await ctx.createDatabase('history_long');
+      const { long } = history;
+      return runLake(ctx, history.longDatabase, long, `run ${long.days} days`, { files: long.files.length, rows: long.rows, bytes: long.bytes });
+    },
+  },
+  {
+    id: 'history-long',
+    labelSuffix: days('long'),
+    needs: { step: 'history-full', note: 'needs the database of the long history' },
+    run: async (ctx) => {
+      const history = historyOf(ctx);
+      if (!history.longDatabase) throw new Error('no database of the long history');
+      const figures = await plusOneDay(ctx, history.longDatabase, history.long);
+      await ctx.dropDatabase(history.longDatabase.name);
+      return figures;
+    },
+  },
+  {
+    id: 'history-short',
+    labelSuffix: days('short'),
+    run: async (ctx) => {
+      const { short } = historyOf(ctx);
+      const db = await ctx.createDatabase('history_short');
+      await runLake(ctx, db, short, `run ${short.days} days`, { files: short.files.length, rows: short.rows, bytes: short.bytes });
+      const figures = await plusOneDay(ctx, db, short);
+      await ctx.dropDatabase(db.name);
+      return figures;
+    },
+  },
+];

@@ -13,8 +13,10 @@ export interface RefreshedMart {
 
 /**
  * Brings the marts up to date through `call elt.refresh_marts(...)`, the
- * same procedure an analyst calls: build order, CONCURRENTLY once populated
- * (readers are never blocked), serialized with other refreshes and builds on the
+ * same procedure an analyst calls: the incremental marts by key (every one of
+ * them, whatever `only` says: they share their inputs' changed keys), a project's
+ * materialized views in build order, CONCURRENTLY once populated (readers are
+ * never blocked either way), serialized with other refreshes and builds on the
  * refresh lock (a row of elt.locks, which only the project's roles can take; the
  * procedure fails with a line naming it after lock_timeout, 120 s when unset).
  * `only` limits it to some marts; marts in `alreadyFresh` (built moments ago) are

@@ -1,7 +1,8 @@
 -- elt.refresh_marts(only_models): what `elt refresh` runs, and what an analyst may `call`:
--- brings the incremental models up to date (elt.apply_increments()), then refreshes the
--- materialized models in build order, CONCURRENTLY once populated (readers are never
--- blocked), plainly while still empty. SECURITY DEFINER with a pinned search_path:
+-- brings the incremental models up to date (elt.apply_increments()), the marts among
+-- them by key, then refreshes a project's materialized-view models (only_models, or all)
+-- in build order, CONCURRENTLY once populated (readers are never blocked), plainly while
+-- still empty. SECURITY DEFINER with a pinned search_path:
 -- analysts refresh without owning the marts (elt.apply_grants() grants them EXECUTE).
 -- The refresh lock is the row clickstream-elt:refresh of elt.locks, waited for at most
 -- the caller's lock_timeout (120 s when none is set), with a message naming it.

@@ -46,6 +46,12 @@ test('an analyst reads the marts and refreshes them through the procedure only (
   await expect(analyst.query('call elt.refresh_marts()')).resolves.toBeTruthy();
   await expect(analyst.query('refresh materialized view marts.article_performance')).rejects.toThrow(/must be owner|permission denied/);
   await expect(analyst.query('refresh materialized view concurrently marts.article_performance')).rejects.toThrow(/must be owner|permission denied/);
+  // the marts are tables kept by the procedure: an analyst cannot write them, and even their owner cannot refresh one
+  await expect(analyst.query('delete from marts.article_performance')).rejects.toThrow(denied);
+  await expect(analyst.query("insert into marts.category_ctr_daily (category, date) values ('x', '2019-02-15')")).rejects.toThrow(denied);
+  await expect(db.pool.query('refresh materialized view marts.article_performance')).rejects.toThrow(
+    /"article_performance" is not a materialized view/,
+  );
   await expect(analyst.query('select * from raw.raw_events')).rejects.toThrow(denied);
   await expect(analyst.query('delete from raw.raw_events')).rejects.toThrow(denied);
 });
@@ -63,8 +69,23 @@ test('a mart rebuilt by elt build keeps its grants for readers', async () => {
   await expect(reader.query('select count(*) from marts.category_ctr_daily')).resolves.toBeTruthy();
 });
 
-/** Runs `refresh` while a reader sits in a long select on a mart: neither may wait for the other. */
+/** Runs `refresh` while a reader sits in a long select on a mart: neither may wait for the other, and the refresh did change the mart. */
 async function refreshDuringLongSelect(refresh: () => Promise<unknown>): Promise<void> {
+  // a new card view of an article and day the mart has: the refresh rewrites that row
+  const { rows } = await db.pool.query<{ article_id: string; date: string; card_views: string }>(
+    'select article_id, date::text as date, card_views from marts.article_performance order by article_id, date limit 1',
+  );
+  const target = rows[0];
+  if (!target) throw new Error('the mart is empty');
+  await insertRawEvents(db.pool, [
+    {
+      ts: `${target.date} 12:00:00 +0000`,
+      session: `s-${Date.now()}`,
+      event: 'my_news_card_viewed',
+      user: 'late',
+      attributes: { id: target.article_id },
+    },
+  ]);
   const client = await reader.connect();
   try {
     // the reader sits inside a transaction that has read the mart (and holds its lock)
@@ -82,6 +103,11 @@ async function refreshDuringLongSelect(refresh: () => Promise<unknown>): Promise
   } finally {
     client.release();
   }
+  const { rows: after } = await db.pool.query<{ card_views: string }>(
+    'select card_views from marts.article_performance where article_id = $1 and date = $2',
+    [target.article_id, target.date],
+  );
+  expect(Number(after[0]?.card_views)).toBe(Number(target.card_views) + 1);
 }
 
 test('a refresh does not block a reader holding a long select on a mart, and the reader is not blocked either', async () => {

@@ -1,34 +1,30 @@
-/** a JSON \u0000 escape (preceded by an even number of backslashes): jsonb cannot store it */
-const NUL_ESCAPE = /(?<!\\)(?:\\\\)*\\u0000/i;
-/** a JSON escape of a UTF-16 surrogate: must come in valid pairs for jsonb */
-const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+import { MAX_DEPTH, MAX_NUMBER_DIGITS, scanJsonObject } from './json-scan';
 
-function hasLoneSurrogate(value: unknown): boolean {
-  if (typeof value === 'string') return !value.isWellFormed();
-  if (Array.isArray(value)) return value.some(hasLoneSurrogate);
-  if (value !== null && typeof value === 'object') {
-    return Object.entries(value).some(([key, inner]) => !key.isWellFormed() || hasLoneSurrogate(inner));
-  }
-  return false;
+/** A piece of the text for a reason: at most 40 characters, JSON-quoted. */
+function quoted(text: string): string {
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}...` : text);
 }
 
 /**
  * Why `text` is not a JSON object that Postgres jsonb can store, or undefined when
- * it is. `what` names the text in the reason (e.g. ATTRIBUTES, the line).
+ * it is (docs/contract.md, rules 3 and 4). `what` names the text in the reason
+ * (e.g. ATTRIBUTES, the line).
  */
 export function jsonObjectProblem(text: string, what: string): string | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    return `${what} is not valid JSON (${err instanceof Error ? err.message : String(err)})`;
+  const scan = scanJsonObject(text);
+  if (scan === undefined) return undefined;
+  switch (scan.problem) {
+    case 'invalid':
+      return `${what} is not valid JSON (${scan.at >= text.length ? 'it ends too soon' : `unexpected ${quoted(text.slice(scan.at, scan.at + 1))} at position ${scan.at}`})`;
+    case 'too-deep':
+      return `${what} nests arrays and objects more than ${MAX_DEPTH} deep (at position ${scan.at})`;
+    case 'not-object':
+      return `${what} is JSON but not an object (${scan.kind})`;
+    case 'nul-escape':
+      return `${what} contains \\u0000, which Postgres jsonb cannot store`;
+    case 'lone-surrogate':
+      return `${what} contains an unpaired UTF-16 surrogate escape`;
+    case 'long-number':
+      return `${what} has the number ${quoted(scan.number)}, over ${MAX_NUMBER_DIGITS} digits written out or an exponent beyond ±${MAX_NUMBER_DIGITS}`;
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    return `${what} is JSON but not an object (${parsed === null ? 'null' : Array.isArray(parsed) ? 'array' : typeof parsed})`;
-  }
-  if (NUL_ESCAPE.test(text)) return `${what} contains \\u0000, which Postgres jsonb cannot store`;
-  if (SURROGATE_ESCAPE.test(text) && hasLoneSurrogate(parsed)) {
-    return `${what} contains an unpaired UTF-16 surrogate escape`;
-  }
-  return undefined;
 }

@@ -183,6 +183,33 @@ function hasUnpairedSurrogate(value: unknown): boolean {
   return false;
 }
 
+/** The numbers of a JSON text, as written: its strings blanked out first, so "1e5" inside one is no number. */
+function jsonNumbers(text: string): string[] {
+  const outsideStrings = text.replaceAll(/"(?:[^"\\]|\\.)*"/g, '""');
+  return outsideStrings.match(/-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g) ?? [];
+}
+
+/** How deep a JSON text nests arrays and objects (counted with its strings blanked out). */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (const char of text.replaceAll(/"(?:[^"\\]|\\.)*"/g, '""')) {
+    if (char === '[' || char === '{') deepest = Math.max(deepest, (depth += 1));
+    else if (char === ']' || char === '}') depth -= 1;
+  }
+  return deepest;
+}
+
+/** Digits before and after the decimal point of a JSON number written out in full (leading zeros dropped, trailing ones kept). */
+function writtenOutDigits(number: string): { before: number; after: number } {
+  const [, integer = '', fraction = '', exponent = '0'] = /^-?(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(number) ?? [];
+  const digits = integer + fraction;
+  const point = integer.length + Number(exponent);
+  const leadingZeros = digits.length - digits.replace(/^0+/, '').length;
+  const before = leadingZeros === digits.length ? 0 : Math.max(0, point - leadingZeros);
+  return { before, after: Math.max(0, fraction.length - Number(exponent)) };
+}
+
 export type RowVerdict = { verdict: 'accepted' | 'skipped' } | { verdict: 'rejected'; rule: 'fields' | 'timestamp' | 'attributes' | 'storable' };
 
 /**
@@ -203,8 +230,17 @@ export function rowVerdict(line: string, header: readonly string[] = contract.la
   } catch {
     return { verdict: 'rejected', rule: 'attributes' };
   }
-  if (attributes === null || typeof attributes !== 'object' || Array.isArray(attributes)) return { verdict: 'rejected', rule: 'attributes' };
-  if (NUL_ESCAPE.test(field('ATTRIBUTES')) || hasUnpairedSurrogate(attributes)) return { verdict: 'rejected', rule: 'storable' };
+  if (attributes === null || typeof attributes !== 'object' || Array.isArray(attributes) || nestingDepth(field('ATTRIBUTES')) > 1000) {
+    return { verdict: 'rejected', rule: 'attributes' };
+  }
+  // every string as written, keys and values (a duplicated key's first value is gone once parsed, but Postgres reads it too)
+  const strings = (field('ATTRIBUTES').match(/"(?:[^"\\]|\\.)*"/g) ?? []).map((text) => JSON.parse(text) as string);
+  if (NUL_ESCAPE.test(field('ATTRIBUTES')) || strings.some(hasUnpairedSurrogate)) return { verdict: 'rejected', rule: 'storable' };
+  const tooLong = jsonNumbers(field('ATTRIBUTES')).some((number) => {
+    const { before, after } = writtenOutDigits(number);
+    return before > 1000 || after > 1000 || Math.abs(Number(/[eE]([+-]?\d+)$/.exec(number)?.[1] ?? 0)) > 1000;
+  });
+  if (tooLong) return { verdict: 'rejected', rule: 'storable' };
   return { verdict: 'accepted' };
 }
 

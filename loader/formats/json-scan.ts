@@ -1,0 +1,279 @@
+/**
+ * One pass over a JSON text, building nothing: is it a JSON object that Postgres
+ * jsonb stores as written (docs/contract.md, rules 3 and 4)? The loader asks this
+ * of every row, so it reads the text once, char by char, in memory that does not
+ * grow with the text (a fixed stack of MAX_DEPTH levels), instead of JSON.parse
+ * building every value only to throw it away. A test holds it to JSON.parse and
+ * the contract's checks on generated and mutated texts.
+ */
+
+/** Why a text is not stored: the first of the contract's rules that holds. */
+export type JsonScanProblem =
+  | { problem: 'invalid'; at: number }
+  | { problem: 'too-deep'; at: number }
+  | { problem: 'not-object'; kind: 'array' | 'string' | 'number' | 'boolean' | 'null' }
+  | { problem: 'nul-escape' }
+  | { problem: 'lone-surrogate' }
+  | { problem: 'long-number'; number: string };
+
+/** A number may have at most this many digits before, and as many after, the decimal point when written out in full, and an exponent within ± this. */
+export const MAX_NUMBER_DIGITS = 1000;
+/** Arrays and objects may nest this deep (Postgres' parser runs out of stack at a depth its settings decide). */
+export const MAX_DEPTH = 1000;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const MINUS = 0x2d;
+const PLUS = 0x2b;
+const DOT = 0x2e;
+const ZERO = 0x30;
+const NINE = 0x39;
+
+/** characters a string may hold as they are, and that say nothing about surrogates (sticky: matched from lastIndex; always matches, maybe empty) */
+// eslint-disable-next-line no-control-regex -- the run must stop at a raw control character, which JSON forbids in a string
+const PLAIN_RUN = /[^"\\\u0000-\u001f\ud800-\udfff]*/y;
+
+/** the closer of each open container, shared by every scan (a scan runs to its end synchronously) */
+const CLOSERS = new Uint8Array(MAX_DEPTH);
+
+const isDigit = (code: number): boolean => code >= ZERO && code <= NINE;
+const isHighSurrogate = (unit: number): boolean => unit >= 0xd800 && unit <= 0xdbff;
+const isLowSurrogate = (unit: number): boolean => unit >= 0xdc00 && unit <= 0xdfff;
+
+function hexValue(code: number): number {
+  if (code >= ZERO && code <= NINE) return code - ZERO;
+  const lower = code | 0x20;
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
+}
+
+/** What a scan found besides the syntax: each rule-4 problem, the first long number's span, and where it stopped. */
+interface ScanState {
+  pos: number;
+  nulEscape: boolean;
+  loneSurrogate: boolean;
+  longNumber: [number, number] | undefined;
+  tooDeep: boolean;
+}
+
+const isWhitespace = (code: number): boolean => code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
+
+function skipWhitespace(text: string, pos: number): number {
+  while (isWhitespace(text.charCodeAt(pos))) pos += 1;
+  return pos;
+}
+
+/** A string from its opening quote at `pos`: the position after its closing quote, or -1 when it is not valid JSON. */
+function scanString(text: string, pos: number, state: ScanState): number {
+  pos += 1;
+  let pendingHigh = false;
+  for (;;) {
+    if (!pendingHigh) {
+      // the run of characters that need no look (most of a string), in one step of the regex engine
+      PLAIN_RUN.lastIndex = pos;
+      PLAIN_RUN.test(text);
+      pos = PLAIN_RUN.lastIndex;
+    }
+    const code = text.charCodeAt(pos);
+    if (code === QUOTE) break;
+    if (!(code >= 0x20)) return -1; // a control character, or the end of the text (NaN)
+    let unit = code;
+    if (code === BACKSLASH) {
+      const escaped = text.charCodeAt(pos + 1);
+      if (escaped === 0x75 /* u */) {
+        unit = 0;
+        for (let i = 2; i < 6; i += 1) {
+          const digit = hexValue(text.charCodeAt(pos + i));
+          if (digit < 0) return -1;
+          unit = unit * 16 + digit;
+        }
+        if (unit === 0) state.nulEscape = true;
+        pos += 6;
+      } else if (
+        escaped === QUOTE ||
+        escaped === BACKSLASH ||
+        escaped === 0x2f /* / */ ||
+        escaped === 0x62 /* b */ ||
+        escaped === 0x66 /* f */ ||
+        escaped === 0x6e /* n */ ||
+        escaped === 0x72 /* r */ ||
+        escaped === 0x74 /* t */
+      ) {
+        pos += 2;
+      } else return -1;
+    } else pos += 1;
+    // the string's code units after unescaping must pair every surrogate
+    if (pendingHigh !== isLowSurrogate(unit)) state.loneSurrogate = true;
+    pendingHigh = !pendingHigh && isHighSurrogate(unit);
+  }
+  if (pendingHigh) state.loneSurrogate = true;
+  return pos + 1;
+}
+
+function skipDigits(text: string, pos: number): number {
+  while (isDigit(text.charCodeAt(pos))) pos += 1;
+  return pos;
+}
+
+/**
+ * A number at `pos`: the position after it, or -1 when it is not valid JSON. Notes the
+ * first one beyond MAX_NUMBER_DIGITS (digits before or after its point written out, or its exponent).
+ */
+function scanNumber(text: string, start: number, state: ScanState): number {
+  let pos = text.charCodeAt(start) === MINUS ? start + 1 : start;
+  const integerStart = pos;
+  if (text.charCodeAt(pos) === ZERO) pos += 1;
+  else {
+    pos = skipDigits(text, pos);
+    if (pos === integerStart) return -1;
+  }
+  const integerDigits = pos - integerStart;
+  let leadingZeros = 0;
+  while (leadingZeros < integerDigits && text.charCodeAt(integerStart + leadingZeros) === ZERO) leadingZeros += 1;
+  let fractionDigits = 0;
+  if (text.charCodeAt(pos) === DOT) {
+    const fractionStart = pos + 1;
+    pos = skipDigits(text, fractionStart);
+    fractionDigits = pos - fractionStart;
+    if (fractionDigits === 0) return -1;
+    if (leadingZeros === integerDigits) {
+      while (leadingZeros < integerDigits + fractionDigits && text.charCodeAt(fractionStart + leadingZeros - integerDigits) === ZERO)
+        leadingZeros += 1;
+    }
+  }
+  let exponent = 0;
+  const e = text.charCodeAt(pos);
+  if (e === 0x65 || e === 0x45) {
+    pos += 1;
+    const sign = text.charCodeAt(pos);
+    if (sign === MINUS || sign === PLUS) pos += 1;
+    const exponentStart = pos;
+    pos = skipDigits(text, pos);
+    if (pos === exponentStart) return -1;
+    // a long exponent only grows past the bound: its value as a double is enough
+    exponent = Number(text.slice(exponentStart, pos)) * (sign === MINUS ? -1 : 1);
+  }
+  if (state.longNumber === undefined) {
+    const allZeros = leadingZeros === integerDigits + fractionDigits;
+    const before = allZeros ? 0 : Math.max(0, integerDigits + exponent - leadingZeros);
+    const after = Math.max(0, fractionDigits - exponent);
+    if (before > MAX_NUMBER_DIGITS || after > MAX_NUMBER_DIGITS || Math.abs(exponent) > MAX_NUMBER_DIGITS) state.longNumber = [start, pos];
+  }
+  return pos;
+}
+
+/** A scalar value at `pos` (a container is opened by the caller): the position after it, or -1 when it is not valid JSON. */
+function scanScalar(text: string, pos: number, state: ScanState): number {
+  const code = text.charCodeAt(pos);
+  if (code === QUOTE) return scanString(text, pos, state);
+  if (code === MINUS || isDigit(code)) return scanNumber(text, pos, state);
+  if (code === 0x74) return text.startsWith('true', pos) ? pos + 4 : -1;
+  if (code === 0x66) return text.startsWith('false', pos) ? pos + 5 : -1;
+  if (code === 0x6e) return text.startsWith('null', pos) ? pos + 4 : -1;
+  return -1;
+}
+
+/** A member's key and its colon at `pos`: the position of its value, or -1. */
+function scanKey(text: string, pos: number, state: ScanState): number {
+  if (text.charCodeAt(pos) !== QUOTE) return -1;
+  pos = scanString(text, pos, state);
+  if (pos < 0) return -1;
+  pos = skipWhitespace(text, pos);
+  if (text.charCodeAt(pos) !== COLON) return -1;
+  return skipWhitespace(text, pos + 1);
+}
+
+/**
+ * The whole text as one JSON value, nested containers kept on a fixed stack (no
+ * recursion); true when it is valid JSON nested at most MAX_DEPTH deep. state.pos
+ * says where it stopped.
+ */
+function scanDocument(text: string, state: ScanState): boolean {
+  const closers = CLOSERS;
+  let depth = 0;
+  let pos = skipWhitespace(text, 0);
+  for (;;) {
+    // at a value
+    const code = text.charCodeAt(pos);
+    if (code === OPEN_BRACE || code === OPEN_BRACKET) {
+      if (depth === MAX_DEPTH) {
+        state.tooDeep = true;
+        break;
+      }
+      pos = skipWhitespace(text, pos + 1);
+      const closer = code === OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET;
+      if (text.charCodeAt(pos) === closer) pos += 1;
+      else {
+        closers[depth] = closer;
+        depth += 1;
+        if (closer === CLOSE_BRACE) {
+          const value = scanKey(text, pos, state);
+          if (value < 0) break;
+          pos = value;
+        }
+        continue;
+      }
+    } else {
+      const after = scanScalar(text, pos, state);
+      if (after < 0) break;
+      pos = after;
+    }
+    // after a value: close what ends here, then a comma leads to the next value
+    for (;;) {
+      pos = skipWhitespace(text, pos);
+      if (depth === 0) {
+        state.pos = pos;
+        return pos === text.length;
+      }
+      const closer = closers[depth - 1] as number;
+      const next = text.charCodeAt(pos);
+      if (next === closer) {
+        depth -= 1;
+        pos += 1;
+        continue;
+      }
+      if (next !== COMMA) {
+        state.pos = pos;
+        return false;
+      }
+      pos = skipWhitespace(text, pos + 1);
+      if (closer === CLOSE_BRACE) {
+        const value = scanKey(text, pos, state);
+        if (value < 0) {
+          state.pos = pos;
+          return false;
+        }
+        pos = value;
+      }
+      break;
+    }
+  }
+  state.pos = pos;
+  return false;
+}
+
+function kindOf(code: number): 'array' | 'string' | 'number' | 'boolean' | 'null' {
+  if (code === OPEN_BRACKET) return 'array';
+  if (code === QUOTE) return 'string';
+  if (code === 0x74 || code === 0x66) return 'boolean';
+  return code === 0x6e ? 'null' : 'number';
+}
+
+/** Undefined when `text` is a JSON object jsonb stores as written; else the first of the contract's rules it breaks, and where. */
+export function scanJsonObject(text: string): JsonScanProblem | undefined {
+  const scanner: ScanState = { pos: 0, nulEscape: false, loneSurrogate: false, longNumber: undefined, tooDeep: false };
+  if (!scanDocument(text, scanner)) return { problem: scanner.tooDeep ? 'too-deep' : 'invalid', at: scanner.pos };
+  let first = 0;
+  while (text.charCodeAt(first) === 0x20 || text.charCodeAt(first) === 0x09 || text.charCodeAt(first) === 0x0a || text.charCodeAt(first) === 0x0d)
+    first += 1;
+  if (text.charCodeAt(first) !== OPEN_BRACE) return { problem: 'not-object', kind: kindOf(text.charCodeAt(first)) };
+  if (scanner.nulEscape) return { problem: 'nul-escape' };
+  if (scanner.loneSurrogate) return { problem: 'lone-surrogate' };
+  if (scanner.longNumber) return { problem: 'long-number', number: text.slice(...scanner.longNumber) };
+  return undefined;
+}

@@ -1,5 +1,6 @@
 import { jsonObjectProblem } from '../../loader/formats/json-document';
 import { MAX_DEPTH, scanJsonObject } from '../../loader/formats/json-scan';
+import { createTestDatabase } from '../helpers/test-database';
 import { rowVerdict } from '../reference/metrics-reference';
 
 // The reference reads the contract's rules from its prose, with JSON.parse: the scanner must give every text its verdict and rule.
@@ -120,6 +121,22 @@ test(`arrays and objects nest ${MAX_DEPTH} deep at most, and a deeper text is re
   const started = performance.now();
   expect(scanJsonObject(`{"a":${'['.repeat(8_000_000)}`)).toMatchObject({ problem: 'too-deep' });
   expect(performance.now() - started).toBeLessThan(1000);
+});
+
+test(`Postgres stores what the scanner accepts at its bounds: ${MAX_DEPTH} levels, 1000-digit numbers, a paired surrogate escape`, async () => {
+  const db = await createTestDatabase();
+  try {
+    const texts = [
+      `{"a":${'['.repeat(MAX_DEPTH - 1)}${']'.repeat(MAX_DEPTH - 1)}}`,
+      '{"n": 1e999, "m": -0.5e-999, "z": 0e1000}',
+      '{"e": "\\ud83d\\ude00"}',
+    ];
+    for (const text of texts) expect(scanJsonObject(text)).toBeUndefined();
+    const { rows } = await db.pool.query<{ ok: boolean }>('select t::jsonb is not null as ok from unnest($1::text[]) as t', [texts]);
+    expect(rows).toEqual(texts.map(() => ({ ok: true })));
+  } finally {
+    await db.drop();
+  }
 });
 
 test.each([

@@ -1,5 +1,6 @@
 import { EltError, ExitCode } from '../../core/errors';
-import { headerFirst, type ParsedRow } from '../stages/parse-records';
+import type { ByteWriter } from '../stages/byte-writer';
+import { headerFirst } from '../stages/parse-records';
 import { parseCsvRecord, SplitCsvRecords } from './csv-records';
 import type { LakeFormatDefinition } from './format';
 import { BOM, recordText } from './record-text';
@@ -18,18 +19,18 @@ export function parseCsvHeader(record: Buffer): string[] {
 }
 
 /**
- * One CSV record (a record of a file, or a message body) as its event document:
- * an object of the header's `columns` and the record's strings, or why it is rejected.
+ * One CSV record (a record of a file, or a message body) as its event document,
+ * written to `out`: an object of the header's `columns` and the record's strings;
+ * or why it is rejected.
  */
-export function parseCsvRow(record: Buffer, columns: string[]): ParsedRow {
+export function parseCsvRow(record: Buffer, out: ByteWriter, columns: string[]): string | undefined {
   const checked = recordText(record);
-  if ('reason' in checked) return { ok: false, reason: checked.reason };
+  if ('reason' in checked) return checked.reason;
   const parsed = parseCsvRecord(checked.text);
-  if ('problem' in parsed) return { ok: false, reason: parsed.problem };
-  if (parsed.fields.length !== columns.length) {
-    return { ok: false, reason: `expected ${columns.length} comma-separated fields, found ${parsed.fields.length}` };
-  }
-  return { ok: true, json: JSON.stringify(Object.fromEntries(columns.map((name, index) => [name, parsed.fields[index]]))) };
+  if ('problem' in parsed) return parsed.problem;
+  if (parsed.fields.length !== columns.length) return `expected ${columns.length} comma-separated fields, found ${parsed.fields.length}`;
+  out.utf8(JSON.stringify(Object.fromEntries(columns.map((name, index) => [name, parsed.fields[index]]))));
+  return undefined;
 }
 
 /** RFC 4180 CSV with a header (*.csv): records may span lines (a quoted field with a line end). */

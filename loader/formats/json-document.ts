@@ -6,18 +6,20 @@ function quoted(text: string): string {
 }
 
 /**
- * Why `text` is not a JSON object that Postgres jsonb can store, or undefined when
+ * Why `json` (its UTF-8 bytes, or a string) is not a JSON object that Postgres jsonb can store, or undefined when
  * it is (docs/contract.md, rules 3 and 4). `what` names the text in the reason
  * (e.g. ATTRIBUTES, the line).
  */
-export function jsonObjectProblem(text: string, what: string): string | undefined {
-  const scan = scanJsonObject(text);
+export function jsonObjectProblem(json: Uint8Array | string, what: string): string | undefined {
+  const bytes = typeof json === 'string' ? Buffer.from(json, 'utf8') : json;
+  const scan = scanJsonObject(bytes);
   if (scan === undefined) return undefined;
+  const text = (from: number, to: number) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8', from, to);
   switch (scan.problem) {
     case 'invalid':
-      return `${what} is not valid JSON (${scan.at >= text.length ? 'it ends too soon' : `unexpected ${quoted(text.slice(scan.at, scan.at + 1))} at position ${scan.at}`})`;
+      return `${what} is not valid JSON (${scan.at >= bytes.length ? 'it ends too soon' : `unexpected ${quoted(text(scan.at, scan.at + 1))} at byte ${scan.at}`})`;
     case 'too-deep':
-      return `${what} nests arrays and objects more than ${MAX_DEPTH} deep (at position ${scan.at})`;
+      return `${what} nests arrays and objects more than ${MAX_DEPTH} deep (at byte ${scan.at})`;
     case 'not-object':
       return `${what} is JSON but not an object (${scan.kind})`;
     case 'nul-escape':

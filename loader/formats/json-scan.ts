@@ -1,10 +1,12 @@
 /**
- * One pass over a JSON text, building nothing: is it a JSON object that Postgres
- * jsonb stores as written (docs/contract.md, rules 3 and 4)? The loader asks this
- * of every row, so it reads the text once, char by char, in memory that does not
- * grow with the text (a fixed stack of MAX_DEPTH levels), instead of JSON.parse
- * building every value only to throw it away. A test holds it to JSON.parse and
- * the contract's checks on generated and mutated texts.
+ * One pass over a JSON text's UTF-8 bytes, building nothing: is it a JSON object
+ * that Postgres jsonb stores as written (docs/contract.md, rules 3 and 4)? The
+ * loader asks this of every row, so it reads the bytes of the line once, never
+ * decoding them to a string, in memory that does not grow with the text (a fixed
+ * stack of MAX_DEPTH levels), instead of JSON.parse building every value only to
+ * throw it away. The bytes must be valid UTF-8 (recordProblem checks that first), so
+ * every byte from 0x80 up is part of a character a string may hold as it is. A test
+ * holds it to JSON.parse and the contract's checks on generated and mutated texts.
  */
 
 /** Why a text is not stored: the first of the contract's rules that holds. */
@@ -36,11 +38,11 @@ const ZERO = 0x30;
 const NINE = 0x39;
 
 /** characters a string may hold as they are, and that say nothing about surrogates (sticky: matched from lastIndex; always matches, maybe empty) */
-// eslint-disable-next-line no-control-regex -- the run must stop at a raw control character, which JSON forbids in a string
-const PLAIN_RUN = /[^"\\\u0000-\u001f\ud800-\udfff]*/y;
-
 /** the closer of each open container, shared by every scan (a scan runs to its end synchronously) */
 const CLOSERS = new Uint8Array(MAX_DEPTH);
+
+/** The byte at `pos`, -1 past the end (it matches no test below). */
+const at = (bytes: Uint8Array, pos: number): number => bytes[pos] ?? -1;
 
 const isDigit = (code: number): boolean => code >= ZERO && code <= NINE;
 const isHighSurrogate = (unit: number): boolean => unit >= 0xd800 && unit <= 0xdbff;
@@ -63,32 +65,30 @@ interface ScanState {
 
 const isWhitespace = (code: number): boolean => code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
 
-function skipWhitespace(text: string, pos: number): number {
-  while (isWhitespace(text.charCodeAt(pos))) pos += 1;
+function skipWhitespace(bytes: Uint8Array, pos: number): number {
+  while (isWhitespace(at(bytes, pos))) pos += 1;
   return pos;
 }
 
 /** A string from its opening quote at `pos`: the position after its closing quote, or -1 when it is not valid JSON. */
-function scanString(text: string, pos: number, state: ScanState): number {
+function scanString(bytes: Uint8Array, pos: number, state: ScanState): number {
   pos += 1;
   let pendingHigh = false;
   for (;;) {
+    let code = at(bytes, pos);
     if (!pendingHigh) {
-      // the run of characters that need no look (most of a string), in one step of the regex engine
-      PLAIN_RUN.lastIndex = pos;
-      PLAIN_RUN.test(text);
-      pos = PLAIN_RUN.lastIndex;
+      // the run of bytes that need no look: most of a string (UTF-8 past 0x7f is a character as it is)
+      while (code >= 0x20 && code !== QUOTE && code !== BACKSLASH) code = at(bytes, (pos += 1));
     }
-    const code = text.charCodeAt(pos);
     if (code === QUOTE) break;
-    if (!(code >= 0x20)) return -1; // a control character, or the end of the text (NaN)
+    if (code < 0x20) return -1; // a control character, or the end of the text (-1)
     let unit = code;
     if (code === BACKSLASH) {
-      const escaped = text.charCodeAt(pos + 1);
+      const escaped = at(bytes, pos + 1);
       if (escaped === 0x75 /* u */) {
         unit = 0;
         for (let i = 2; i < 6; i += 1) {
-          const digit = hexValue(text.charCodeAt(pos + i));
+          const digit = hexValue(at(bytes, pos + i));
           if (digit < 0) return -1;
           unit = unit * 16 + digit;
         }
@@ -107,7 +107,8 @@ function scanString(text: string, pos: number, state: ScanState): number {
         pos += 2;
       } else return -1;
     } else pos += 1;
-    // the string's code units after unescaping must pair every surrogate
+    // the string's UTF-16 code units after unescaping must pair every surrogate: only
+    // escapes can write one alone (a raw character is valid UTF-8, never a surrogate)
     if (pendingHigh !== isLowSurrogate(unit)) state.loneSurrogate = true;
     pendingHigh = !pendingHigh && isHighSurrogate(unit);
   }
@@ -115,8 +116,8 @@ function scanString(text: string, pos: number, state: ScanState): number {
   return pos + 1;
 }
 
-function skipDigits(text: string, pos: number): number {
-  while (isDigit(text.charCodeAt(pos))) pos += 1;
+function skipDigits(bytes: Uint8Array, pos: number): number {
+  while (isDigit(at(bytes, pos))) pos += 1;
   return pos;
 }
 
@@ -124,39 +125,39 @@ function skipDigits(text: string, pos: number): number {
  * A number at `pos`: the position after it, or -1 when it is not valid JSON. Notes the
  * first one beyond MAX_NUMBER_DIGITS (digits before or after its point written out, or its exponent).
  */
-function scanNumber(text: string, start: number, state: ScanState): number {
-  let pos = text.charCodeAt(start) === MINUS ? start + 1 : start;
+function scanNumber(bytes: Uint8Array, start: number, state: ScanState): number {
+  let pos = at(bytes, start) === MINUS ? start + 1 : start;
   const integerStart = pos;
-  if (text.charCodeAt(pos) === ZERO) pos += 1;
+  if (at(bytes, pos) === ZERO) pos += 1;
   else {
-    pos = skipDigits(text, pos);
+    pos = skipDigits(bytes, pos);
     if (pos === integerStart) return -1;
   }
   const integerDigits = pos - integerStart;
   let leadingZeros = 0;
-  while (leadingZeros < integerDigits && text.charCodeAt(integerStart + leadingZeros) === ZERO) leadingZeros += 1;
+  while (leadingZeros < integerDigits && at(bytes, integerStart + leadingZeros) === ZERO) leadingZeros += 1;
   let fractionDigits = 0;
-  if (text.charCodeAt(pos) === DOT) {
+  if (at(bytes, pos) === DOT) {
     const fractionStart = pos + 1;
-    pos = skipDigits(text, fractionStart);
+    pos = skipDigits(bytes, fractionStart);
     fractionDigits = pos - fractionStart;
     if (fractionDigits === 0) return -1;
     if (leadingZeros === integerDigits) {
-      while (leadingZeros < integerDigits + fractionDigits && text.charCodeAt(fractionStart + leadingZeros - integerDigits) === ZERO)
-        leadingZeros += 1;
+      while (leadingZeros < integerDigits + fractionDigits && at(bytes, fractionStart + leadingZeros - integerDigits) === ZERO) leadingZeros += 1;
     }
   }
   let exponent = 0;
-  const e = text.charCodeAt(pos);
+  const e = at(bytes, pos);
   if (e === 0x65 || e === 0x45) {
     pos += 1;
-    const sign = text.charCodeAt(pos);
+    const sign = at(bytes, pos);
     if (sign === MINUS || sign === PLUS) pos += 1;
     const exponentStart = pos;
-    pos = skipDigits(text, pos);
+    pos = skipDigits(bytes, pos);
     if (pos === exponentStart) return -1;
-    // a long exponent only grows past the bound: its value as a double is enough
-    exponent = Number(text.slice(exponentStart, pos)) * (sign === MINUS ? -1 : 1);
+    // its value, held once it is past any bound (a long exponent only grows)
+    for (let digit = exponentStart; digit < pos && exponent < 1e9; digit += 1) exponent = exponent * 10 + (at(bytes, digit) - ZERO);
+    if (sign === MINUS) exponent = -exponent;
   }
   if (state.longNumber === undefined) {
     const allZeros = leadingZeros === integerDigits + fractionDigits;
@@ -167,25 +168,35 @@ function scanNumber(text: string, start: number, state: ScanState): number {
   return pos;
 }
 
+const TRUE = Buffer.from('true');
+const FALSE = Buffer.from('false');
+const NULL = Buffer.from('null');
+
+/** The literal `word` at `pos`: the position after it, or -1. */
+function literal(bytes: Uint8Array, pos: number, word: Uint8Array): number {
+  for (let i = 0; i < word.length; i += 1) if (at(bytes, pos + i) !== word[i]) return -1;
+  return pos + word.length;
+}
+
 /** A scalar value at `pos` (a container is opened by the caller): the position after it, or -1 when it is not valid JSON. */
-function scanScalar(text: string, pos: number, state: ScanState): number {
-  const code = text.charCodeAt(pos);
-  if (code === QUOTE) return scanString(text, pos, state);
-  if (code === MINUS || isDigit(code)) return scanNumber(text, pos, state);
-  if (code === 0x74) return text.startsWith('true', pos) ? pos + 4 : -1;
-  if (code === 0x66) return text.startsWith('false', pos) ? pos + 5 : -1;
-  if (code === 0x6e) return text.startsWith('null', pos) ? pos + 4 : -1;
+function scanScalar(bytes: Uint8Array, pos: number, state: ScanState): number {
+  const code = at(bytes, pos);
+  if (code === QUOTE) return scanString(bytes, pos, state);
+  if (code === MINUS || isDigit(code)) return scanNumber(bytes, pos, state);
+  if (code === 0x74) return literal(bytes, pos, TRUE);
+  if (code === 0x66) return literal(bytes, pos, FALSE);
+  if (code === 0x6e) return literal(bytes, pos, NULL);
   return -1;
 }
 
 /** A member's key and its colon at `pos`: the position of its value, or -1. */
-function scanKey(text: string, pos: number, state: ScanState): number {
-  if (text.charCodeAt(pos) !== QUOTE) return -1;
-  pos = scanString(text, pos, state);
+function scanKey(bytes: Uint8Array, pos: number, state: ScanState): number {
+  if (at(bytes, pos) !== QUOTE) return -1;
+  pos = scanString(bytes, pos, state);
   if (pos < 0) return -1;
-  pos = skipWhitespace(text, pos);
-  if (text.charCodeAt(pos) !== COLON) return -1;
-  return skipWhitespace(text, pos + 1);
+  pos = skipWhitespace(bytes, pos);
+  if (at(bytes, pos) !== COLON) return -1;
+  return skipWhitespace(bytes, pos + 1);
 }
 
 /**
@@ -193,45 +204,45 @@ function scanKey(text: string, pos: number, state: ScanState): number {
  * recursion); true when it is valid JSON nested at most MAX_DEPTH deep. state.pos
  * says where it stopped.
  */
-function scanDocument(text: string, state: ScanState): boolean {
+function scanDocument(bytes: Uint8Array, state: ScanState): boolean {
   const closers = CLOSERS;
   let depth = 0;
-  let pos = skipWhitespace(text, 0);
+  let pos = skipWhitespace(bytes, 0);
   for (;;) {
     // at a value
-    const code = text.charCodeAt(pos);
+    const code = at(bytes, pos);
     if (code === OPEN_BRACE || code === OPEN_BRACKET) {
       if (depth === MAX_DEPTH) {
         state.tooDeep = true;
         break;
       }
-      pos = skipWhitespace(text, pos + 1);
+      pos = skipWhitespace(bytes, pos + 1);
       const closer = code === OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET;
-      if (text.charCodeAt(pos) === closer) pos += 1;
+      if (at(bytes, pos) === closer) pos += 1;
       else {
         closers[depth] = closer;
         depth += 1;
         if (closer === CLOSE_BRACE) {
-          const value = scanKey(text, pos, state);
+          const value = scanKey(bytes, pos, state);
           if (value < 0) break;
           pos = value;
         }
         continue;
       }
     } else {
-      const after = scanScalar(text, pos, state);
+      const after = scanScalar(bytes, pos, state);
       if (after < 0) break;
       pos = after;
     }
     // after a value: close what ends here, then a comma leads to the next value
     for (;;) {
-      pos = skipWhitespace(text, pos);
+      pos = skipWhitespace(bytes, pos);
       if (depth === 0) {
         state.pos = pos;
-        return pos === text.length;
+        return pos === bytes.length;
       }
       const closer = closers[depth - 1] as number;
-      const next = text.charCodeAt(pos);
+      const next = at(bytes, pos);
       if (next === closer) {
         depth -= 1;
         pos += 1;
@@ -241,9 +252,9 @@ function scanDocument(text: string, state: ScanState): boolean {
         state.pos = pos;
         return false;
       }
-      pos = skipWhitespace(text, pos + 1);
+      pos = skipWhitespace(bytes, pos + 1);
       if (closer === CLOSE_BRACE) {
-        const value = scanKey(text, pos, state);
+        const value = scanKey(bytes, pos, state);
         if (value < 0) {
           state.pos = pos;
           return false;
@@ -265,15 +276,15 @@ function kindOf(code: number): 'array' | 'string' | 'number' | 'boolean' | 'null
 }
 
 /** Undefined when `text` is a JSON object jsonb stores as written; else the first of the contract's rules it breaks, and where. */
-export function scanJsonObject(text: string): JsonScanProblem | undefined {
+export function scanJsonObject(bytes: Uint8Array): JsonScanProblem | undefined {
   const scanner: ScanState = { pos: 0, nulEscape: false, loneSurrogate: false, longNumber: undefined, tooDeep: false };
-  if (!scanDocument(text, scanner)) return { problem: scanner.tooDeep ? 'too-deep' : 'invalid', at: scanner.pos };
+  if (!scanDocument(bytes, scanner)) return { problem: scanner.tooDeep ? 'too-deep' : 'invalid', at: scanner.pos };
   let first = 0;
-  while (text.charCodeAt(first) === 0x20 || text.charCodeAt(first) === 0x09 || text.charCodeAt(first) === 0x0a || text.charCodeAt(first) === 0x0d)
-    first += 1;
-  if (text.charCodeAt(first) !== OPEN_BRACE) return { problem: 'not-object', kind: kindOf(text.charCodeAt(first)) };
+  while (at(bytes, first) === 0x20 || at(bytes, first) === 0x09 || at(bytes, first) === 0x0a || at(bytes, first) === 0x0d) first += 1;
+  if (at(bytes, first) !== OPEN_BRACE) return { problem: 'not-object', kind: kindOf(at(bytes, first)) };
   if (scanner.nulEscape) return { problem: 'nul-escape' };
   if (scanner.loneSurrogate) return { problem: 'lone-surrogate' };
-  if (scanner.longNumber) return { problem: 'long-number', number: text.slice(...scanner.longNumber) };
+  if (scanner.longNumber)
+    return { problem: 'long-number', number: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8', ...scanner.longNumber) };
   return undefined;
 }

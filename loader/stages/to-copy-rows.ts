@@ -1,5 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import type { RecordParser } from './parse-records';
+import { ByteWriter } from './byte-writer';
 import type { Line } from './record-buffer';
 
 /** A data row docs/contract.md rejects, with where it was and why. */
@@ -9,13 +10,16 @@ export interface RejectedRow {
   reason: string;
 }
 
+const LF = 0x0a;
+
 /** How many bytes of an over-long line are kept in the rejects table. */
 const KEPT_BYTES_OF_LONG_LINE = 4096;
 
 /**
  * Turns batches of lines into COPY input for raw.raw_events
  * (`load_id <TAB> line_no <TAB> event-json <LF>`, CSV format with a quote byte
- * that never occurs, so the JSON needs no escaping). The parser of the object's
+ * that never occurs, so the JSON needs no escaping), as bytes: a batch's rows are
+ * written into one buffer, pushed whole. The parser of the object's
  * format reads the header (when it has one) and turns each record into its
  * event document; rejected rows go to `onReject` and never reach COPY.
  */
@@ -31,9 +35,11 @@ export class ToCopyRows extends Transform {
     super({ writableObjectMode: true });
   }
 
+  private readonly out = new ByteWriter();
+
   override _transform(batch: Line[], _encoding: BufferEncoding, callback: TransformCallback): void {
     try {
-      let out = '';
+      const { out } = this;
       for (const line of batch) {
         if (this.parser.wantsHeader()) {
           this.parser.header(line.bytes);
@@ -43,15 +49,18 @@ export class ToCopyRows extends Transform {
           this.reject(line.no, line.bytes.subarray(0, KEPT_BYTES_OF_LONG_LINE), `line is ${line.truncatedFrom} bytes long, over the limit`);
           continue;
         }
-        const parsed = this.parser.parse(line.bytes);
-        if (parsed.ok) {
-          out += `${this.loadId}\t${line.no}\t${parsed.json}\n`;
+        const mark = out.length;
+        out.ascii(`${this.loadId}\t${line.no}\t`);
+        const reason = this.parser.parse(line.bytes, out);
+        if (reason === undefined) {
+          out.byte(LF);
           this.rows += 1;
         } else {
-          this.reject(line.no, line.bytes, parsed.reason);
+          out.length = mark;
+          this.reject(line.no, line.bytes, reason);
         }
       }
-      if (out.length > 0) this.push(out, 'utf8');
+      if (out.length > 0) this.push(out.take());
       callback();
     } catch (err) {
       callback(err instanceof Error ? err : new Error(String(err)));

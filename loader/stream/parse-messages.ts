@@ -1,5 +1,6 @@
 import { formatDefinition } from '../formats';
 import { LAKE_COLUMNS } from '../formats/tsv-lake';
+import { ByteWriter } from '../stages/byte-writer';
 import type { RecordParser } from '../stages/parse-records';
 import { isBlank } from '../stages/record-buffer';
 import type { RejectedRow } from '../stages/to-copy-rows';
@@ -10,9 +11,7 @@ export type StreamFormat = 'tsv-lake' | 'ndjson';
 export const STREAM_FORMATS: readonly StreamFormat[] = ['tsv-lake', 'ndjson'];
 
 /** A message's body is one record of its format, checked as a file's row is (the loader's own parser). */
-export interface MessageParser {
-  parse(body: Buffer): ReturnType<RecordParser['parse']>;
-}
+export type MessageParser = Pick<RecordParser, 'parse'>;
 
 /**
  * The loader's record parser of `format`. A tsv-lake message is a data line in the
@@ -26,7 +25,8 @@ export function messageParserFor(format: StreamFormat): MessageParser {
 
 /** Rows for COPY (`load_id TAB seq TAB event-json LF`, as ToCopyRows writes them) and the rejects. */
 export interface ParsedMessages {
-  copyText: string;
+  /** COPY input (empty when no message is a row) */
+  copyData: Buffer;
   rows: number;
   rejects: RejectedRow[];
   /** blank messages: skipped, as a file's blank lines are */
@@ -42,7 +42,7 @@ const MAX_POSITION = 2 ** 31 - 1;
  * message and is rejected, like every row the format's rules reject.
  */
 export function parseMessages(loadId: string, messages: StreamMessage[], parser: MessageParser): ParsedMessages {
-  let copyText = '';
+  const out = new ByteWriter(16 * 1024);
   let rows = 0;
   let blank = 0;
   const rejects: RejectedRow[] = [];
@@ -59,13 +59,16 @@ export function parseMessages(loadId: string, messages: StreamMessage[], parser:
       rejects.push({ lineNo: message.seq, bytes: Buffer.from(body), reason: 'message holds a line break: one event per message' });
       continue;
     }
-    const parsed = parser.parse(body);
-    if (parsed.ok) {
-      copyText += `${loadId}\t${message.seq}\t${parsed.json}\n`;
+    const mark = out.length;
+    out.ascii(`${loadId}\t${message.seq}\t`);
+    const reason = parser.parse(body, out);
+    if (reason === undefined) {
+      out.ascii('\n');
       rows += 1;
     } else {
-      rejects.push({ lineNo: message.seq, bytes: Buffer.from(body), reason: parsed.reason });
+      out.length = mark;
+      rejects.push({ lineNo: message.seq, bytes: Buffer.from(body), reason });
     }
   }
-  return { copyText, rows, rejects, blank };
+  return { copyData: out.take(), rows, rejects, blank };
 }

@@ -69,7 +69,7 @@ export async function commitBatch(
     );
     const loadId = (inserted[0] as { load_id: string }).load_id;
     const parsed = parseMessages(loadId, fresh, parser);
-    if (parsed.copyText.length > 0) await pipeline(Readable.from([parsed.copyText]), client.query(copyFrom(COPY_RAW_EVENTS_SQL)));
+    if (parsed.copyData.length > 0) await pipeline(Readable.from([parsed.copyData]), client.query(copyFrom(COPY_RAW_EVENTS_SQL)));
     await insertRejects(client, loadId, stream.uri, parsed.rejects);
     const bytes = fresh.reduce((sum, message) => sum + message.data.length, 0);
     await client.query(

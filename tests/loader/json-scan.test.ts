@@ -1,7 +1,9 @@
 import { jsonObjectProblem } from '../../loader/formats/json-document';
-import { MAX_DEPTH, scanJsonObject } from '../../loader/formats/json-scan';
+import { MAX_DEPTH, scanJsonObject as scanBytes } from '../../loader/formats/json-scan';
 import { createTestDatabase } from '../helpers/test-database';
 import { rowVerdict } from '../reference/metrics-reference';
+
+const scanJsonObject = (text: string) => scanBytes(Buffer.from(text, 'utf8'));
 
 // The reference reads the contract's rules from its prose, with JSON.parse: the scanner must give every text its verdict and rule.
 const TS = '2019-02-15 03:07:03.662 +0000';
@@ -98,6 +100,8 @@ test('the scanner gives 20,000 generated and mutated texts the verdict and rule 
     const text = generate(next, 0);
     texts.push(text, mutate(next, next() < 0.5 ? `{"a":${text}}` : text));
   }
+  // a line's text is valid UTF-8, so never a lone raw surrogate (a mutation may split the pair of an emoji)
+  texts.splice(0, texts.length, ...texts.filter((text) => text.isWellFormed()));
   const disagreements = texts.filter((text) => JSON.stringify(scannerVerdict(text)) !== JSON.stringify(verdictOf(text)));
   expect(disagreements).toEqual([]);
   // the corpus reaches every rule
@@ -141,12 +145,12 @@ test(`Postgres stores what the scanner accepts at its bounds: ${MAX_DEPTH} level
 
 test.each([
   ['{"a": 1', /^ATTRIBUTES is not valid JSON \(it ends too soon\)$/],
-  ['{"a": 01}', /^ATTRIBUTES is not valid JSON \(unexpected "1" at position 7\)$/],
-  ['{"a": [1,]}', /^ATTRIBUTES is not valid JSON \(unexpected "]" at position 9\)$/],
+  ['{"a": 01}', /^ATTRIBUTES is not valid JSON \(unexpected "1" at byte 7\)$/],
+  ['{"a": [1,]}', /^ATTRIBUTES is not valid JSON \(unexpected "]" at byte 9\)$/],
   ['[1, 2]', /^ATTRIBUTES is JSON but not an object \(array\)$/],
   ['{"n": 1e200000}', /^ATTRIBUTES has the number "1e200000", over 1000 digits written out or an exponent beyond ±1000$/],
   ['{"n": 0.1e-1000}', /^ATTRIBUTES has the number "0.1e-1000"/],
-  [`{"a":${'['.repeat(2000)}`, /^ATTRIBUTES nests arrays and objects more than 1000 deep \(at position 1004\)$/],
+  [`{"a":${'['.repeat(2000)}`, /^ATTRIBUTES nests arrays and objects more than 1000 deep \(at byte 1004\)$/],
 ])('the reason for %s says what is wrong and where', (text, reason) => {
   expect(jsonObjectProblem(text, 'ATTRIBUTES')).toMatch(reason);
 });

@@ -1,4 +1,5 @@
 import { parseHeader, parseRow, type Header } from '../../loader/formats/tsv-lake';
+import { parsedRow } from '../../loader/stages/parse-records';
 
 const HEADER_LINE = 'TIMESTAMP\tMD5(SESSION_ID)\tEVENT_NAME\tMD5(USER_ID)\tATTRIBUTES';
 const header: Header = parseHeader(Buffer.from(HEADER_LINE));
@@ -9,13 +10,13 @@ function row(...fields: string[]): Buffer {
 }
 
 function reasonOf(bytes: Buffer): string {
-  const parsed = parseRow(bytes, header);
+  const parsed = parsedRow(parseRow, bytes, header);
   if (parsed.ok) throw new Error('expected a reject');
   return parsed.reason;
 }
 
 test('a valid row becomes one JSON object keyed by the header, ATTRIBUTES nested', () => {
-  const parsed = parseRow(row(TS, 's1', 'article_viewed', 'u1', '{"id": "a1", "n": 1}'), header);
+  const parsed = parsedRow(parseRow, row(TS, 's1', 'article_viewed', 'u1', '{"id": "a1", "n": 1}'), header);
   expect(parsed.ok && JSON.parse(parsed.json)).toEqual({
     TIMESTAMP: TS,
     'MD5(SESSION_ID)': 's1',
@@ -27,13 +28,13 @@ test('a valid row becomes one JSON object keyed by the header, ATTRIBUTES nested
 
 test('ATTRIBUTES text is embedded verbatim: escapes are neither re-escaped nor unescaped', () => {
   const attributes = '{"title": "a \\"quoted\\" \\\\ back\\nslash \\u00e9 é 😀"}';
-  const parsed = parseRow(row(TS, 's', 'e', 'u', attributes), header);
+  const parsed = parsedRow(parseRow, row(TS, 's', 'e', 'u', attributes), header);
   expect(parsed.ok && parsed.json.endsWith(`"ATTRIBUTES":${attributes}}`)).toBe(true);
 });
 
 test('the header may list the five columns in another order', () => {
   const reordered = parseHeader(Buffer.from('MD5(USER_ID)\tATTRIBUTES\tTIMESTAMP\tEVENT_NAME\tMD5(SESSION_ID)'));
-  const parsed = parseRow(row('u1', '{}', TS, 'e', 's1'), reordered);
+  const parsed = parsedRow(parseRow, row('u1', '{}', TS, 'e', 's1'), reordered);
   expect(parsed.ok && JSON.parse(parsed.json)).toMatchObject({ TIMESTAMP: TS, 'MD5(USER_ID)': 'u1', ATTRIBUTES: {} });
 });
 
@@ -79,7 +80,7 @@ test('reject: \\u0000 in ATTRIBUTES, which jsonb cannot store', () => {
 });
 
 test('an escaped backslash followed by u0000 is plain text, not a NUL escape', () => {
-  expect(parseRow(row(TS, 's', 'e', 'u', '{"t": "a\\\\u0000b"}'), header).ok).toBe(true);
+  expect(parsedRow(parseRow, row(TS, 's', 'e', 'u', '{"t": "a\\\\u0000b"}'), header).ok).toBe(true);
 });
 
 test('reject: an unpaired surrogate escape, which jsonb cannot store', () => {
@@ -87,7 +88,7 @@ test('reject: an unpaired surrogate escape, which jsonb cannot store', () => {
 });
 
 test('a paired surrogate escape (an emoji) is accepted', () => {
-  expect(parseRow(row(TS, 's', 'e', 'u', '{"t": "\\ud83d\\ude00"}'), header).ok).toBe(true);
+  expect(parsedRow(parseRow, row(TS, 's', 'e', 'u', '{"t": "\\ud83d\\ude00"}'), header).ok).toBe(true);
 });
 
 test('reject: bytes that are not UTF-8', () => {
@@ -99,13 +100,13 @@ test('reject: a NUL byte in the line', () => {
 });
 
 test('a raw CR inside ATTRIBUTES whitespace is kept out of the COPY row', () => {
-  const parsed = parseRow(row(TS, 's', 'e', 'u', '{"a": 1,\r "b": 2}'), header);
+  const parsed = parsedRow(parseRow, row(TS, 's', 'e', 'u', '{"a": 1,\r "b": 2}'), header);
   expect(parsed.ok && parsed.json.includes('\r')).toBe(false);
   expect(parsed.ok && JSON.parse(parsed.json).ATTRIBUTES).toEqual({ a: 1, b: 2 });
 });
 
 test('control characters and quotes in the other fields are JSON-escaped', () => {
-  const parsed = parseRow(row(TS, 'se"ss\rion', 'e\u0001', 'u', '{}'), header);
+  const parsed = parsedRow(parseRow, row(TS, 'se"ss\rion', 'e\u0001', 'u', '{}'), header);
   expect(parsed.ok && JSON.parse(parsed.json)).toMatchObject({ 'MD5(SESSION_ID)': 'se"ss\rion', EVENT_NAME: 'e\u0001' });
   expect(parsed.ok && ['\r', '\u0001', '\t'].some((c) => parsed.json.includes(c))).toBe(false);
 });

@@ -1,4 +1,4 @@
-import { timestampProblem } from '../../loader/formats/timestamp';
+import { epochDay, timestampProblem } from '../../loader/formats/timestamp';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 
 const ACCEPTED = [
@@ -61,6 +61,22 @@ const BOUNDARY_REJECTED: [string, string][] = [
   ['9999-12-31 23:59:59.9999995 +0000', 'a fraction Postgres rounds up to 10000-01-01'],
   ['9999-12-31 23:59:59.999999999Z', 'a fraction Postgres rounds up to 10000-01-01'],
 ];
+
+test('epochDay agrees with Date.UTC on every day of years 1 to 10000', () => {
+  const disagreements: string[] = [];
+  const date = new Date(0);
+  for (let year = 1; year <= 10000; year += 1) {
+    for (let month = 1; month <= 12; month += 1) {
+      for (const day of [1, 15, 28, 29, 30, 31]) {
+        date.setUTCFullYear(year, month - 1, day); // years 0-99 too, unlike Date.UTC's two-digit years
+        date.setUTCHours(0, 0, 0, 0);
+        if (date.getUTCMonth() !== month - 1) continue; // not a day of that month
+        if (epochDay(year, month, day) !== date.getTime() / 86_400_000) disagreements.push(`${year}-${month}-${day}`);
+      }
+    }
+  }
+  expect(disagreements).toEqual([]);
+});
 
 test.each(ACCEPTED)('accepts the explicit timestamp with offset %s', (value) => {
   expect(timestampProblem(value)).toBeUndefined();

@@ -1,7 +1,6 @@
 import { EltError, ExitCode, type ExitCodeValue } from '../../core/errors';
 import { formatMs } from '../../core/log';
 import { STREAM_FORMATS, type StreamFormat } from '../../loader/stream/parse-messages';
-import { publishLake } from '../../loader/stream/publish-lake';
 import type { Command, Io, Options } from '../command';
 import { sourceOf } from '../options';
 
@@ -13,6 +12,8 @@ async function publish(options: Options, io: Io): Promise<ExitCodeValue> {
   const format = (options.format as string | undefined) ?? 'tsv-lake';
   if (!STREAM_FORMATS.includes(format as StreamFormat))
     throw new EltError(`--format must be ${STREAM_FORMATS.join(' or ')}, not "${format}"`, ExitCode.usage);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy require: only this command and elt stream load the NATS client
+  const { publishLake } = require('../../loader/stream/publish-lake') as typeof import('../../loader/stream/publish-lake');
   const report = await publishLake(sourceOf(options, io.env), target, {
     format: format as StreamFormat,
     createStream: options['create-stream'] === true,

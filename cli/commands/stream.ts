@@ -1,7 +1,6 @@
 import { EltError, ExitCode, type ExitCodeValue } from '../../core/errors';
 import { formatMs, type Logger } from '../../core/log';
 import { consumeStream, type ConsumeReport } from '../../loader/stream/consume-stream';
-import { openNatsSource } from '../../loader/stream/nats-source';
 import { parseNatsUri } from '../../loader/stream/nats-uri';
 import { createStreamProgress } from '../../loader/stream/stream-progress';
 import { STREAM_FORMATS, type StreamFormat } from '../../loader/stream/parse-messages';
@@ -90,6 +89,9 @@ async function stream(options: Options, io: Io): Promise<ExitCodeValue> {
     await buildStep(db.pool, { modelsDir: project.modelsDir, full: false }, io.log);
     // the source logs (reconnects) through `log`, which becomes the progress line's once it is drawn
     let log: Logger = io.log;
+    // the NATS client is loaded only by the commands that talk to a broker (every other command starts without it)
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy require, as for the S3 SDK
+    const { openNatsSource } = require('../../loader/stream/nats-source') as typeof import('../../loader/stream/nats-source');
     const source = await openNatsSource(uri, { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) });
     const progress = createStreamProgress({ log: io.log, uri, lastSequence: () => source.lastSequence() });
     log = progress.log;

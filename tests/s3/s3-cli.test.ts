@@ -135,7 +135,8 @@ test('the database unreachable after the bounded wait (ELT_DB_WAIT_SECONDS=1), w
     new RegExp(`cannot connect to the database at postgres://elt:\\*\\*\\*@127.0.0.1:${closedPorts.db}/lake after \\d+ attempts in 1s`),
   );
   expect(run.stderr).not.toContain('secret');
-  expect(run.ms).toBeLessThan(20_000);
+  // no hang (the message above says the wait was the 1 s asked for); generous, as every case's elt runs at once
+  expect(run.ms).toBeLessThan(40_000);
 });
 
 test('no credentials at all: one line saying how to give them, exit 6; --no-sign-request then reads the bucket anonymously', async () => {

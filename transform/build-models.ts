@@ -4,7 +4,7 @@ import { EltError, ExitCode } from '../core/errors';
 import type { Logger } from '../core/log';
 import { alsoLock, withLockedTransaction } from '../db/locked-transaction';
 import { uniqueIndexColumns } from '../db/citus';
-import { distributeModel, modelPlacements } from './distribute';
+import { distributeModel, misplacedModels, modelPlacements } from './distribute';
 import { MODEL_SCHEMAS, readModels, withDownstream, type Model } from './model-catalog';
 
 export interface BuildResult {
@@ -239,6 +239,8 @@ export async function buildModels(pool: Pool, options: { dir: string; log: Logge
       );
     }
     const forced = new Set(options.full ? models.map((model) => model.name) : selected);
+    // on Citus, a table not yet laid out as transform/distribute.ts says is rebuilt so
+    for (const name of await misplacedModels(client, models, placements)) forced.add(name);
     const umzug = new Umzug({
       migrations: models.map((model, order) => ({
         name: model.name,

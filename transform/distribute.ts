@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import { hasCitus, placeTable, type Placement } from '../db/citus';
+import { currentPlacement, hasCitus, placeTable, type Placement } from '../db/citus';
 import type { Model } from './model-catalog';
 
 /**
@@ -54,4 +54,23 @@ export async function distributeModel(
   if (placement === undefined || model.materialized !== 'incremental' || !(await hasCitus(client))) return undefined;
   await placeTable(client, model.name, placement);
   return placement.column;
+}
+
+/**
+ * The models whose table is laid out otherwise than `modelPlacements` says: on a Citus
+ * database, a table that should be distributed and is a plain table (a single-node
+ * database moved to a cluster), or the other way round. The build rebuilds them (with
+ * what is downstream), so their unique index and their rows follow the layout. None
+ * without Citus.
+ */
+export async function misplacedModels(client: PoolClient, models: Model[], placements: ReturnType<typeof modelPlacements>): Promise<string[]> {
+  if (!(await hasCitus(client))) return [];
+  const misplaced: string[] = [];
+  for (const model of models.filter((candidate) => candidate.materialized === 'incremental')) {
+    const { rows } = await client.query<{ exists: boolean }>('select to_regclass($1) is not null as exists', [model.name]);
+    if (!rows[0]?.exists) continue;
+    const distributed = (await currentPlacement(client, model.name)) === 'distributed';
+    if (distributed !== placements.has(model.name)) misplaced.push(model.name);
+  }
+  return misplaced;
 }

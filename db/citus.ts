@@ -104,3 +104,24 @@ export async function applyCitusLayout(client: PoolClient, log: Logger): Promise
 export function uniqueIndexColumns(uniqueKey: string[], column: string | undefined): string[] {
   return column === undefined || uniqueKey.includes(column) ? uniqueKey : [...uniqueKey, column];
 }
+
+/**
+ * On Citus the coordinator opens its own connections to the workers as the session's
+ * role. For a login with a password (elt query's temporary reader), the coordinator must
+ * know that password: it goes into pg_dist_authinfo (superusers only), and out again with
+ * `forgetLoginOnWorkers`. A login with `connection limit 1` may hold one connection on
+ * each node, so its queries use one connection per worker: the session options returned
+ * say so. Without Citus: nothing is done, undefined is returned.
+ */
+export async function allowLoginOnWorkers(client: PoolClient, role: string, password: string): Promise<string | undefined> {
+  if (!(await hasCitus(client))) return undefined;
+  await client.query('delete from pg_dist_authinfo where rolename = $1', [role]);
+  await client.query('insert into pg_dist_authinfo (nodeid, rolename, authinfo) values (0, $1, $2)', [role, `password=${password}`]);
+  return '-c citus.max_adaptive_executor_pool_size=1';
+}
+
+/** Removes what `allowLoginOnWorkers` recorded for `role` (nothing without Citus). */
+export async function forgetLoginOnWorkers(client: PoolClient, role: string): Promise<void> {
+  if (!(await hasCitus(client))) return;
+  await client.query('delete from pg_dist_authinfo where rolename = $1', [role]);
+}

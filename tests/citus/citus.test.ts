@@ -2,7 +2,9 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
+import { spawnSync } from 'node:child_process';
 import { generateLake } from '../../generator/generate-lake';
+import { NATS_SERVER, startNatsServer } from '../../scripts/nats-server';
 import { runCli } from '../helpers/run-cli';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 import { killAll, startCli, waitFor } from '../s3/cli-process';
@@ -22,6 +24,9 @@ const MARTS = [
 ] as const;
 
 const day = (n: number) => `2019-02-${15 + n}.tsv`;
+
+/** elt stream needs a nats-server (Debian's, or ELT_TEST_NATS_SERVER). */
+const hasNatsServer = spawnSync(NATS_SERVER, ['--version']).status === 0;
 
 describeCitus(CITUS_URL ? 'Citus' : 'Citus (skipped: ELT_TEST_CITUS_URL not set)', () => {
   jest.setTimeout(180_000);
@@ -258,4 +263,22 @@ describeCitus(CITUS_URL ? 'Citus' : 'Citus (skipped: ELT_TEST_CITUS_URL not set)
     ]);
     expect(citusRaw).toBe(singleRaw);
   });
+
+  (hasNatsServer ? test : test.skip)(
+    `elt stream on Citus gives the marts of elt run of the same files on one node${hasNatsServer ? '' : ' (skipped: no nats-server)'}`,
+    async () => {
+      const nats = await startNatsServer();
+      try {
+        const lake = lakeOf([0, 1, 2]);
+        const published = await elt(single.url, ['publish', '--source', lake, '--to', nats.url('CITUS'), '--create-stream']);
+        expect(published.stdout).toMatch(/published/);
+        const stream = await elt(CITUS_URL as string, ['stream', '--source', nats.url('CITUS'), '--until-idle', '--max-events', '500']);
+        expect(stream.stdout).toMatch(/lag 0/);
+        await elt(single.url, ['run', '--source', lake, '--output-dir', mkdtempSync(join(tmpdir(), 'elt-single-out-'))]);
+        expect(await marts(citus)).toEqual(await marts(single.pool));
+      } finally {
+        await nats.stop();
+      }
+    },
+  );
 });

@@ -1,4 +1,4 @@
-import type { PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { describeError, EltError, ExitCode } from '../core/errors';
 import type { Logger } from '../core/log';
 
@@ -35,13 +35,13 @@ export const MIGRATED_PLACEMENTS: ReadonlyArray<{ table: string; placement: Plac
 ];
 
 /** True when the connected database has the citus extension. */
-export async function hasCitus(client: PoolClient): Promise<boolean> {
+export async function hasCitus(client: Pool | PoolClient): Promise<boolean> {
   const { rows } = await client.query<{ citus: boolean }>("select exists (select from pg_extension where extname = 'citus') as citus");
   return rows[0]?.citus === true;
 }
 
-/** How `table` is laid out now: 'distributed', 'reference', or undefined (a plain table on the coordinator). */
-export async function currentPlacement(client: PoolClient, table: string): Promise<'distributed' | 'reference' | undefined> {
+/** How `table` is laid out now: 'distributed', 'reference', or undefined (a plain table on the coordinator, or no Citus). */
+export async function currentPlacement(client: Pool | PoolClient, table: string): Promise<'distributed' | 'reference' | undefined> {
   const { rows } = await client.query<{ method: string }>('select partmethod as method from pg_dist_partition where logicalrelid = to_regclass($1)', [
     table,
   ]);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { generateLake } from '../../generator/generate-lake';
 import { NATS_SERVER, startNatsServer } from '../../scripts/nats-server';
 import { runCli } from '../helpers/run-cli';
@@ -106,7 +107,7 @@ describeCitus(CITUS_URL ? 'Citus' : 'Citus (skipped: ELT_TEST_CITUS_URL not set)
     expect(nodes[0]?.nodes).toBeGreaterThanOrEqual(2);
   });
 
-  test("the project's roles made by elt migrate on Citus exist on every worker, and a reader login reads the marts there", async () => {
+  test("the project's roles made by elt migrate on Citus exist on every worker; a loader login (its password in pg_dist_authinfo) runs elt load, a reader login elt query, as on one node", async () => {
     await elt(CITUS_URL as string, ['run', '--source', lakeOf([0]), '--output-dir', mkdtempSync(join(tmpdir(), 'elt-citus-out-'))]);
     const { rows: names } = await citus.query<{ reader: string; analyst: string; loader: string }>(
       "select elt.role_name('reader') as reader, elt.role_name('analyst') as analyst, elt.role_name('loader') as loader",
@@ -116,6 +117,32 @@ describeCitus(CITUS_URL ? 'Citus' : 'Citus (skipped: ELT_TEST_CITUS_URL not set)
       `select result from run_command_on_workers($$select count(*) from pg_roles where rolname in ('${roles.reader}', '${roles.analyst}', '${roles.loader}')$$)`,
     );
     expect(rows.map((row) => row.result)).toEqual(rows.map(() => '3'));
+
+    const suffix = randomBytes(4).toString('hex');
+    const password = randomBytes(16).toString('hex');
+    const logins = { loader: `citus_test_loader_${suffix}`, reader: `citus_test_reader_${suffix}` };
+    const urlOf = (login: string) => {
+      const url = new URL(CITUS_URL as string);
+      url.username = login;
+      url.password = password;
+      return url.toString();
+    };
+    try {
+      for (const [kind, login] of Object.entries(logins)) {
+        await citus.query(`create role ${login} login password '${password}' in role "${roles[kind as 'loader' | 'reader']}"`);
+      }
+      // the coordinator logs in to the workers as the loader too (COPY into the shards)
+      await citus.query("insert into pg_dist_authinfo (nodeid, rolename, authinfo) values (0, $1, 'password=' || $2)", [logins.loader, password]);
+      const loaded = await elt(urlOf(logins.loader), ['load', '--source', lakeOf([1])]);
+      expect(loaded.stdout).toMatch(/1 files: 1 loaded/);
+      const { rows: raw } = await citus.query<{ n: number }>('select count(distinct load_id)::int as n from raw.raw_events');
+      expect(raw[0]?.n).toBe(2);
+      const query = await elt(urlOf(logins.reader), ['query', 'select count(*) > 0 as has_rows from marts.article_performance', '--csv']);
+      expect(query.stdout).toMatch(/^has_rows\s+t(rue)?\s*$/);
+    } finally {
+      await citus.query('delete from pg_dist_authinfo where rolename = any($1)', [Object.values(logins)]);
+      for (const login of Object.values(logins)) await citus.query(`drop role if exists ${login}`);
+    }
   });
 
   test('a full elt run on Citus gives the marts of a single-node run on the same lake', async () => {

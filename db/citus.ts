@@ -59,7 +59,11 @@ export async function currentPlacement(client: Pool | PoolClient, table: string)
 export async function placeTable(client: PoolClient, table: string, placement: Placement): Promise<boolean> {
   if ((await currentPlacement(client, table)) !== undefined) return false;
   try {
-    const { rows } = await client.query<{ has_rows: boolean }>(`select exists (select from ${table}) as has_rows`);
+    const { rows } = await client.query<{ has_rows: boolean; messages: string }>(
+      `select exists (select from ${table}) as has_rows, current_setting('client_min_messages') as messages`,
+    );
+    // Citus' notices while it copies rows ("Copying data from local table...") are no news: elt logs what it did
+    await client.query("select set_config('client_min_messages', 'warning', true)");
     if (placement.kind === 'reference') {
       await client.query('select create_reference_table($1)', [table]);
     } else {
@@ -70,6 +74,7 @@ export async function placeTable(client: PoolClient, table: string, placement: P
       ]);
     }
     if (rows[0]?.has_rows) await client.query('select truncate_local_data_after_distributing_table($1)', [table]);
+    await client.query("select set_config('client_min_messages', $1, true)", [rows[0]?.messages ?? 'notice']);
   } catch (err) {
     const how = placement.kind === 'reference' ? 'a reference table' : `distributed on ${placement.column}`;
     throw new EltError(`cannot make ${table} ${how} on Citus: ${describeError(err)}`, ExitCode.unexpected, { cause: err });

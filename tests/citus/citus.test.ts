@@ -308,4 +308,68 @@ describeCitus(CITUS_URL ? 'Citus' : 'Citus (skipped: ELT_TEST_CITUS_URL not set)
       }
     },
   );
+
+  test('a single-node database moved to Citus (create extension citus, workers added) is distributed by the next elt run, keeping its ledger and marts, loading nothing again', async () => {
+    const name = `elt_citus_moved_${randomBytes(4).toString('hex')}`;
+    const { rows: workers } = await citus.query<{ port: number; host: string }>(
+      "select nodename as host, nodeport as port from pg_dist_node where noderole = 'primary' and groupid <> 0 order by nodeport",
+    );
+    const nodeUrl = (host: string, port: number, database: string) => {
+      const url = new URL(CITUS_URL as string);
+      url.hostname = host;
+      url.port = String(port);
+      url.pathname = `/${database}`;
+      return url.toString();
+    };
+    const coordinator = new URL(CITUS_URL as string);
+    const onNode = async (url: string, sql: string[]) => {
+      const client = new Client({ connectionString: url });
+      await client.connect();
+      try {
+        for (const statement of sql) await client.query(statement);
+      } finally {
+        await client.end();
+      }
+    };
+    const movedUrl = nodeUrl(coordinator.hostname, Number(coordinator.port), name);
+    await onNode(CITUS_URL as string, [`create database ${name}`]);
+    try {
+      const lake = lakeOf([0, 1]);
+      // one Postgres: the database has no citus extension yet
+      await elt(movedUrl, ['run', '--source', lake, '--output-dir', mkdtempSync(join(tmpdir(), 'elt-citus-out-'))]);
+      const moved = new Pool({ connectionString: movedUrl, max: 2 });
+      try {
+        const before = await marts(moved);
+        expect((await moved.query('select count(*)::int as n from pg_extension where extname = $1', ['citus'])).rows[0]).toEqual({ n: 0 });
+        // what a user does to move it: the database and the extension on the workers, then the extension and the workers here
+        for (const worker of workers) {
+          await onNode(nodeUrl(worker.host, worker.port, 'postgres'), [`create database ${name}`]);
+          await onNode(nodeUrl(worker.host, worker.port, name), ['create extension citus']);
+        }
+        await onNode(movedUrl, [
+          'create extension citus',
+          `select citus_set_coordinator_host('${coordinator.hostname}', ${Number(coordinator.port)})`,
+          ...workers.map((worker) => `select citus_add_node('${worker.host}', ${worker.port})`),
+        ]);
+        const run = await elt(movedUrl, ['run', '--source', lake, '--output-dir', mkdtempSync(join(tmpdir(), 'elt-citus-out-'))]);
+        expect(run.stdout).toMatch(/2 files: 0 loaded, 2 skipped, 0 failed/);
+        const { rows } = await moved.query<{ table: string }>(
+          "select logicalrelid::text as table from pg_dist_partition where partmethod = 'h' order by 1",
+        );
+        expect(rows.map((row) => row.table)).toEqual(['intermediate.int_events', 'intermediate.int_sessions', 'raw.raw_events', 'raw.rejected_rows']);
+        expect(await marts(moved)).toEqual(before);
+        const { rows: all } = await moved.query<{ n: number }>('select count(*)::int as n from raw.raw_events');
+        expect(all[0]?.n).toBeGreaterThan(0);
+        const { rows: ledger } = await moved.query<{ status: string; n: number }>('select status, count(*)::int as n from raw.loads group by status');
+        expect(ledger).toEqual([{ status: 'loaded', n: 2 }]);
+      } finally {
+        await moved.end();
+      }
+    } finally {
+      for (const worker of workers) {
+        await onNode(nodeUrl(worker.host, worker.port, 'postgres'), [`drop database if exists ${name} with (force)`]).catch(() => undefined);
+      }
+      await onNode(CITUS_URL as string, [`drop database if exists ${name} with (force)`]);
+    }
+  });
 });

@@ -42,6 +42,7 @@ export async function hasCitus(client: Pool | PoolClient): Promise<boolean> {
 
 /** How `table` is laid out now: 'distributed', 'reference', or undefined (a plain table on the coordinator, or no Citus). */
 export async function currentPlacement(client: Pool | PoolClient, table: string): Promise<'distributed' | 'reference' | undefined> {
+  if (!(await hasCitus(client))) return undefined;
   const { rows } = await client.query<{ method: string }>('select partmethod as method from pg_dist_partition where logicalrelid = to_regclass($1)', [
     table,
   ]);

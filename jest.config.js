@@ -28,6 +28,11 @@ if (!withPostgres15 && !process.env.DATABASE_URL) {
   process.stderr.write(`jest: Postgres 15 tests skipped: ${POSTGRES_15_BIN}/postgres not found (apt-get install postgresql-15)\n`);
 }
 
+// tests/citus/ needs a Citus coordinator (not a Debian package: CI has none)
+if (!process.env.ELT_TEST_CITUS_URL) {
+  process.stderr.write('jest: Citus tests skipped: ELT_TEST_CITUS_URL not set (a database on a Citus coordinator; see README "Scaling out")\n');
+}
+
 /** @type {import('jest').Config} */
 module.exports = {
   globalSetup: '<rootDir>/tests/setup/global-setup.mjs',

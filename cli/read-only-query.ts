@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client, type Pool, type PoolClient, type QueryArrayConfig } from 'pg';
 import { describeError, EltError, ExitCode } from '../core/errors';
+import { allowLoginOnWorkers, forgetLoginOnWorkers } from '../db/citus';
 
 /** The columns (in order, names as the server gave them, repeats included) and the rows by position. */
 export interface QueryRows {
@@ -67,6 +68,7 @@ async function runStatement(client: Client | PoolClient, sql: string, role?: str
 async function runAsTemporaryReader(admin: PoolClient, url: string, sql: string): Promise<QueryRows> {
   const name = `elt_query_${randomBytes(8).toString('hex')}`;
   const password = randomBytes(24).toString('hex');
+  let options: string | undefined;
   try {
     // the leftovers of runs that were killed before they could drop theirs
     const { rows: stale } = await admin.query<{ name: string }>(
@@ -84,6 +86,8 @@ async function runAsTemporaryReader(admin: PoolClient, url: string, sql: string)
     await admin
       .query(`select format('grant connect on database %I to %I', current_database(), $1::text) as statement`, [name])
       .then((granted) => admin.query((granted.rows[0] as { statement: string }).statement));
+    // on Citus, the coordinator logs in to the workers as this login too
+    options = await allowLoginOnWorkers(admin, name, password);
   } catch (err) {
     throw new EltError(`elt query cannot create its temporary read-only login: ${describeError(err)}`, ExitCode.database, { cause: err });
   }
@@ -91,7 +95,7 @@ async function runAsTemporaryReader(admin: PoolClient, url: string, sql: string)
     const login = new URL(url);
     login.username = name;
     login.password = password;
-    const client = new Client({ connectionString: login.toString(), connectionTimeoutMillis: 5000 });
+    const client = new Client({ connectionString: login.toString(), connectionTimeoutMillis: 5000, ...(options ? { options } : {}) });
     client.on('error', () => undefined);
     try {
       await client.connect();
@@ -114,6 +118,7 @@ async function runAsTemporaryReader(admin: PoolClient, url: string, sql: string)
 
 /** Drops a temporary login with the privilege it holds on this database (a role with privileges cannot be dropped). */
 async function dropLogin(admin: PoolClient, name: string): Promise<void> {
+  await forgetLoginOnWorkers(admin, name).catch(() => undefined);
   await admin.query(`drop owned by ${name}`).catch(() => undefined);
   await admin.query(`drop role if exists ${name}`).catch(() => undefined);
 }

@@ -4,6 +4,7 @@ import type { Pool, PoolClient } from 'pg';
 import { Umzug, type UmzugStorage } from 'umzug';
 import { EltError, ExitCode } from '../core/errors';
 import type { Logger } from '../core/log';
+import { applyCitusLayout } from './citus';
 import { alsoLock, withLockedTransaction } from './locked-transaction';
 import { applyProcedures } from './procedures';
 
@@ -185,6 +186,8 @@ export async function migrate(
           options.log.info(`applying procedure file ${name}`);
         });
         current = '';
+        // on a Citus cluster, what grows with history is distributed (db/citus.ts); elsewhere nothing
+        await applyCitusLayout(client, options.log);
         const { rows: grants } = await client.query<{ may: boolean }>(
           "select case when to_regprocedure('elt.apply_grants()') is null then false else has_function_privilege(to_regprocedure('elt.apply_grants()'), 'execute') end as may",
         );

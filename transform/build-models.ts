@@ -3,6 +3,8 @@ import { Umzug, type UmzugStorage } from 'umzug';
 import { EltError, ExitCode } from '../core/errors';
 import type { Logger } from '../core/log';
 import { alsoLock, withLockedTransaction } from '../db/locked-transaction';
+import { uniqueIndexColumns } from '../db/citus';
+import { distributeModel, misplacedModels, modelPlacements } from './distribute';
 import { MODEL_SCHEMAS, readModels, withDownstream, type Model } from './model-catalog';
 
 export interface BuildResult {
@@ -74,22 +76,27 @@ async function forgetModel(client: PoolClient, name: string): Promise<void> {
  * its table is created empty and filled by the engine itself (`call elt.apply_increment`,
  * the path every later refresh takes), before its indexes are built.
  */
-async function createModel(client: PoolClient, model: Model, order: number): Promise<void> {
+async function createModel(client: PoolClient, model: Model, order: number, placements: ReturnType<typeof modelPlacements>): Promise<void> {
   const name = quoteName(model.name);
   const columns = (list: string[]) => list.map((column) => `"${column}"`).join(', ');
+  // on Citus, the tables that grow with history are spread over the workers (transform/distribute.ts)
+  let distributedOn: string | undefined;
   if (model.materialized === 'incremental') {
     const source = quoteName(model.sourceView as string);
     // left behind when its table was dropped by hand
     await client.query(`drop view if exists ${source}`);
     await client.query(`create view ${source} as\n${model.sql}`);
     await client.query(`create table ${name} as select * from ${source} with no data`);
+    distributedOn = await distributeModel(client, model, placements.get(model.name));
     await recordModel(client, model, order, true);
     await client.query('call elt.apply_increment($1)', [model.name]);
   } else {
     await client.query(`create ${relationKind(model.materialized)} ${name} as\n${model.sql}`);
   }
   if (model.materialized !== 'view') {
-    await client.query(`create unique index "${model.relation}_unique_key" on ${name} (${columns(model.uniqueKey)})`);
+    await client.query(
+      `create unique index "${model.relation}_unique_key" on ${name} (${columns(uniqueIndexColumns(model.uniqueKey, distributedOn))})`,
+    );
   }
   for (const [position, index] of model.indexes.entries()) {
     await client.query(`create index "${model.relation}_index_${position + 1}" on ${name} (${columns(index)})`);
@@ -215,6 +222,7 @@ function resolveSelector(models: Model[], selector: string): string {
 export async function buildModels(pool: Pool, options: { dir: string; log: Logger; full?: boolean; select?: string[] }): Promise<BuildResult> {
   const models = readModels(options.dir);
   const selected = new Set((options.select ?? []).map((selector) => resolveSelector(models, selector)));
+  const placements = modelPlacements(models);
   return withLockedTransaction(pool, 'clickstream-elt:build', async (client) => {
     // a refresh folds new loads into the incremental models: never during a build
     await alsoLock(client, 'clickstream-elt:refresh');
@@ -231,6 +239,8 @@ export async function buildModels(pool: Pool, options: { dir: string; log: Logge
       );
     }
     const forced = new Set(options.full ? models.map((model) => model.name) : selected);
+    // on Citus, a table not yet laid out as transform/distribute.ts says is rebuilt so
+    for (const name of await misplacedModels(client, models, placements)) forced.add(name);
     const umzug = new Umzug({
       migrations: models.map((model, order) => ({
         name: model.name,
@@ -238,7 +248,7 @@ export async function buildModels(pool: Pool, options: { dir: string; log: Logge
         up: async () => {
           const started = performance.now();
           try {
-            await createModel(client, model, order);
+            await createModel(client, model, order, placements);
           } catch (err) {
             const message = err instanceof Error ? err.message : String(err);
             throw new EltError(`model ${model.name} (${model.path}) failed to build: ${message}`, ExitCode.modelFailed, { cause: err });

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Pool } from 'pg';
 import { describeError, EltError, ExitCode } from '../core/errors';
+import { currentPlacement } from '../db/citus';
 import { readModels } from './model-catalog';
 
 /**
@@ -173,6 +174,21 @@ const iso = (value: Date | null): string | null => (value ? value.toISOString() 
 const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
 /** Each source's freshness, read from the ledger (raw.loads) and the newest event of its loaded rows. */
+/**
+ * The newest event of a source's loads when the events are a table distributed over Citus
+ * workers, which the lateral join with the coordinator's ledger cannot reach load by load:
+ * the loads first, then one query over the shards (each probes its (load_id, time) index).
+ */
+async function newestEventOnShards(pool: Pool, eventTime: { relation: string; column: string }, source: string) {
+  const { rows: loads } = await pool.query<{ load_id: string }>(`select load_id from raw.loads where status = 'loaded' and ${SOURCE_OF} = $1`, [
+    source,
+  ]);
+  return pool.query<{ at: Date | null }>(
+    `select max(events.${quoteIdent(eventTime.column)}) as at from ${eventTime.relation} as events where events.load_id = any($1::bigint[])`,
+    [loads.map((load) => load.load_id)],
+  );
+}
+
 export async function readFreshness(pool: Pool, modelsDir: string, thresholds: FreshnessThresholds): Promise<Freshness> {
   const { rows: clock } = await pool.query<{ now: Date }>('select now() as now');
   const now = (clock[0] as { now: Date }).now;
@@ -201,9 +217,12 @@ export async function readFreshness(pool: Pool, modelsDir: string, thresholds: F
   for (const row of rows) {
     let newest: Date | null = null;
     if (eventTime) {
-      const { rows: events } = await pool.query<{ at: Date | null }>(
-        // load by load: with an index on (load_id, <event time>) each is one probe, whatever the history
-        `select max(newest.at) as at
+      const onShards = (await currentPlacement(pool, eventTime.relation)) === 'distributed';
+      const { rows: events } = onShards
+        ? await newestEventOnShards(pool, eventTime, row.source)
+        : await pool.query<{ at: Date | null }>(
+            // load by load: with an index on (load_id, <event time>) each is one probe, whatever the history
+            `select max(newest.at) as at
            from raw.loads
           cross join lateral (
                 select max(events.${quoteIdent(eventTime.column)}) as at
@@ -211,8 +230,8 @@ export async function readFreshness(pool: Pool, modelsDir: string, thresholds: F
                  where events.load_id = loads.load_id
                ) as newest
           where loads.status = 'loaded' and ${SOURCE_OF} = $1`,
-        [row.source],
-      );
+            [row.source],
+          );
       newest = events[0]?.at ?? null;
     }
     const lastLoad = row.last_load_at;

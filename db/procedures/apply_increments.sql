@@ -60,6 +60,7 @@ declare
     changed text[];
     changed_table text;
     key_predicate text;
+    input_predicates jsonb;
     rebuild boolean;
     started timestamptz := clock_timestamp();
 begin
@@ -96,8 +97,13 @@ begin
             call elt.note_changed_keys(model.name, 'load_id = any($1::bigint[])', gone_loads);
         end if;
         execute format('delete from %s where load_id = any($1::bigint[])', model.name) using gone_loads;
-        execute format('insert into %s select * from %s as m where m.load_id = any($1::bigint[])', model.name, model.source)
-            using new_loads;
+        if rebuild then
+            execute format('insert into %s select * from %s as m where m.load_id = any($1::bigint[])', model.name, model.source)
+                using new_loads;
+        elsif cardinality(new_loads) > 0 then
+            -- the same insert, also on Citus (db/procedures/insert_from_source.sql)
+            call elt.insert_from_source(model.name, model.source, 'load_id = any($1::bigint[])', new_loads, null);
+        end if;
         if not rebuild then
             call elt.note_changed_keys(model.name, 'load_id = any($1::bigint[])', new_loads);
         end if;
@@ -118,8 +124,13 @@ begin
             where a.attrelid = model.name::regclass and a.attname = model.incremental_by and not a.attisdropped;
             call elt.note_changed_keys(model.name, key_predicate, changed);
             execute format('delete from %s where ' || key_predicate, model.name) using changed;
-            execute format('insert into %s select * from %s as m where m.' || key_predicate, model.name, model.source)
-                using changed;
+            -- the same insert, also on Citus: the inputs' rows holding the keys (db/procedures/insert_from_source.sql)
+            select coalesce(jsonb_object_agg(i.upstream, format('%I = any($1::%s[])', a.attname, format_type(a.atttypid, a.atttypmod))), '{}')
+            into input_predicates
+            from elt.model_inputs as i
+            join pg_attribute as a on a.attrelid = to_regclass(i.upstream) and a.attname = i.upstream_column and not a.attisdropped
+            where i.model = model.name;
+            call elt.insert_from_source(model.name, model.source, key_predicate, changed, input_predicates);
             call elt.note_changed_keys(model.name, key_predicate, changed);
         end if;
         if to_regclass('pg_temp.' || quote_ident(changed_table)) is not null then

@@ -173,7 +173,6 @@ async function findEventTime(pool: Pool, modelsDir: string): Promise<{ relation:
 const iso = (value: Date | null): string | null => (value ? value.toISOString() : null);
 const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
-/** Each source's freshness, read from the ledger (raw.loads) and the newest event of its loaded rows. */
 /**
  * The newest event of a source's loads when the events are a table distributed over Citus
  * workers, which the lateral join with the coordinator's ledger cannot reach load by load:
@@ -189,6 +188,7 @@ async function newestEventOnShards(pool: Pool, eventTime: { relation: string; co
   );
 }
 
+/** Each source's freshness, read from the ledger (raw.loads) and the newest event of its loaded rows. */
 export async function readFreshness(pool: Pool, modelsDir: string, thresholds: FreshnessThresholds): Promise<Freshness> {
   const { rows: clock } = await pool.query<{ now: Date }>('select now() as now');
   const now = (clock[0] as { now: Date }).now;

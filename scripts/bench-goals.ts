@@ -85,7 +85,7 @@ export function benchGoals(steps: StepResult[]): Goal[] {
     peak?.peakMb !== undefined
       ? {
           goal: 'peak RSS of any elt command',
-          figure: `${peak.peakMb} MB`,
+          figure: `${Math.round(peak.peakMb)} MB`,
           value: peak.peakMb,
           target: '<= 150 MB',
           met: peak.peakMb <= 150,

@@ -263,7 +263,7 @@ export const STEPS: readonly BenchStep[] = [
     needs: { step: 'build-full', note: 'needs the built models' },
     run: async (ctx) => ({
       ...(await eltFigures(ctx, ['refresh'], mainOf(ctx), 'refresh', ctx.lake)),
-      note: 'concurrently (the marts are populated)',
+      note: 'no load since the build: a refresh with nothing to fold in',
     }),
   },
   {

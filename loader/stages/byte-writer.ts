@@ -1,6 +1,5 @@
-const TAB = 0x09;
-const LF = 0x0a;
-const CR = 0x0d;
+/** tab, LF, CR */
+const CONTROL_WHITESPACE = [0x09, 0x0a, 0x0d];
 const SPACE = 0x20;
 
 /**
@@ -57,10 +56,9 @@ export class ByteWriter {
     const from = this.length;
     this.bytes(source, start, end);
     if (!controlWhitespace) return;
-    const { buffer } = this;
-    for (let pos = from; pos < this.length; pos += 1) {
-      const byte = buffer[pos] as number;
-      if (byte === TAB || byte === LF || byte === CR) buffer[pos] = SPACE;
+    const written = this.buffer.subarray(from, this.length);
+    for (const control of CONTROL_WHITESPACE) {
+      for (let pos = written.indexOf(control); pos !== -1; pos = written.indexOf(control, pos + 1)) written[pos] = SPACE;
     }
   }
 

@@ -14,7 +14,7 @@ import type { TestDatabase } from './test-database';
  * raw.raw_events and raw.rejected_rows hold, by line (or stream sequence).
  */
 
-/** Writes `content` as `dir/name` and loads it as a file of `format`, every share of rejects allowed unless told. */
+/** Writes `content` as `dir/name` and loads it as a file of `format` (content loaded before under another name too), every share of rejects allowed unless told. */
 export async function loadFile(
   db: TestDatabase,
   dir: string,
@@ -26,7 +26,7 @@ export async function loadFile(
   writeFileSync(join(dir, name), content);
   const [object] = listLocalObjects(join(dir, name), format);
   if (!object) throw new Error(`${name} is not listed as ${format}`);
-  return loadObject(db.pool, object, { maxRejectRatio });
+  return loadObject(db.pool, object, { maxRejectRatio, allowDuplicates: true });
 }
 
 let streams = 0;

@@ -8,7 +8,8 @@ import { BOM, recordText } from './record-text';
 /** The column names of a CSV header record; throws an EltError unless they are distinct and non-empty. */
 export function parseCsvHeader(record: Buffer): string[] {
   const checked = recordText(record);
-  const parsed = 'text' in checked ? parseCsvRecord(checked.text.replace(BOM, '')) : undefined;
+  // a byte order mark starts the file, if any: one anywhere else is a character of a name
+  const parsed = 'text' in checked ? parseCsvRecord(checked.text.startsWith(BOM) ? checked.text.slice(BOM.length) : checked.text) : undefined;
   if (!parsed || 'problem' in parsed || parsed.fields.some((name) => name === '') || new Set(parsed.fields).size !== parsed.fields.length) {
     throw new EltError(
       `unexpected CSV header ${JSON.stringify(record.toString('utf8').slice(0, 200))}: expected distinct, non-empty column names`,

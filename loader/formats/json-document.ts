@@ -1,4 +1,5 @@
-import { MAX_DEPTH, MAX_NUMBER_DIGITS, scanJsonObject } from './json-scan';
+import type { ByteWriter } from '../stages/byte-writer';
+import { MAX_DEPTH, MAX_NUMBER_DIGITS, scanJsonObject, type JsonScanProblem, type ScannedJson } from './json-scan';
 
 /** A piece of the text for a reason: at most 40 characters, JSON-quoted. */
 function quoted(text: string): string {
@@ -13,7 +14,28 @@ function quoted(text: string): string {
 export function jsonObjectProblem(json: Uint8Array | string, what: string): string | undefined {
   const bytes = typeof json === 'string' ? Buffer.from(json, 'utf8') : json;
   const scan = scanJsonObject(bytes);
-  if (scan === undefined) return undefined;
+  return scan === undefined ? undefined : describeProblem(scan, bytes, what);
+}
+
+/** What a scan of the text that starts at `source[start]` saw (reused: parsing is synchronous). */
+const scanned: ScannedJson = { controlWhitespace: false };
+
+/**
+ * Writes the JSON object `source[start..end)` to `out` as COPY input, its meaning
+ * unchanged, and returns undefined; or returns why jsonb would not store it as written
+ * (jsonObjectProblem), having written nothing. One scan both checks the text and
+ * says whether it holds a tab, LF or CR as whitespace, which out.json then writes
+ * as spaces; a text without them (the common case) is copied as it is.
+ */
+export function writeJsonObject(source: Buffer, start: number, end: number, what: string, out: ByteWriter): string | undefined {
+  const bytes = source.subarray(start, end);
+  const scan = scanJsonObject(bytes, scanned);
+  if (scan !== undefined) return describeProblem(scan, bytes, what);
+  out.json(source, start, end, scanned.controlWhitespace);
+  return undefined;
+}
+
+function describeProblem(scan: JsonScanProblem, bytes: Uint8Array, what: string): string {
   const text = (from: number, to: number) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8', from, to);
   switch (scan.problem) {
     case 'invalid':

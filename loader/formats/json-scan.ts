@@ -61,13 +61,20 @@ interface ScanState {
   loneSurrogate: boolean;
   longNumber: [number, number] | undefined;
   tooDeep: boolean;
+  /** a tab, LF or CR stood as whitespace (a string holds none of them raw) */
+  controlWhitespace: boolean;
 }
 
-const isWhitespace = (code: number): boolean => code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
-
-function skipWhitespace(bytes: Uint8Array, pos: number): number {
-  while (isWhitespace(at(bytes, pos))) pos += 1;
-  return pos;
+/** Past JSON whitespace from `pos`; notes in `state` when it held a tab, LF or CR, not only spaces. */
+function skipWhitespace(bytes: Uint8Array, pos: number, state: ScanState): number {
+  for (;;) {
+    const code = at(bytes, pos);
+    if (code === 0x20) pos += 1;
+    else if (code === 0x09 || code === 0x0a || code === 0x0d) {
+      state.controlWhitespace = true;
+      pos += 1;
+    } else return pos;
+  }
 }
 
 /** A string from its opening quote at `pos`: the position after its closing quote, or -1 when it is not valid JSON. */
@@ -194,9 +201,9 @@ function scanKey(bytes: Uint8Array, pos: number, state: ScanState): number {
   if (at(bytes, pos) !== QUOTE) return -1;
   pos = scanString(bytes, pos, state);
   if (pos < 0) return -1;
-  pos = skipWhitespace(bytes, pos);
+  pos = skipWhitespace(bytes, pos, state);
   if (at(bytes, pos) !== COLON) return -1;
-  return skipWhitespace(bytes, pos + 1);
+  return skipWhitespace(bytes, pos + 1, state);
 }
 
 /**
@@ -207,7 +214,7 @@ function scanKey(bytes: Uint8Array, pos: number, state: ScanState): number {
 function scanDocument(bytes: Uint8Array, state: ScanState): boolean {
   const closers = CLOSERS;
   let depth = 0;
-  let pos = skipWhitespace(bytes, 0);
+  let pos = skipWhitespace(bytes, 0, state);
   for (;;) {
     // at a value
     const code = at(bytes, pos);
@@ -216,7 +223,7 @@ function scanDocument(bytes: Uint8Array, state: ScanState): boolean {
         state.tooDeep = true;
         break;
       }
-      pos = skipWhitespace(bytes, pos + 1);
+      pos = skipWhitespace(bytes, pos + 1, state);
       const closer = code === OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET;
       if (at(bytes, pos) === closer) pos += 1;
       else {
@@ -236,7 +243,7 @@ function scanDocument(bytes: Uint8Array, state: ScanState): boolean {
     }
     // after a value: close what ends here, then a comma leads to the next value
     for (;;) {
-      pos = skipWhitespace(bytes, pos);
+      pos = skipWhitespace(bytes, pos, state);
       if (depth === 0) {
         state.pos = pos;
         return pos === bytes.length;
@@ -252,7 +259,7 @@ function scanDocument(bytes: Uint8Array, state: ScanState): boolean {
         state.pos = pos;
         return false;
       }
-      pos = skipWhitespace(bytes, pos + 1);
+      pos = skipWhitespace(bytes, pos + 1, state);
       if (closer === CLOSE_BRACE) {
         const value = scanKey(bytes, pos, state);
         if (value < 0) {
@@ -275,10 +282,25 @@ function kindOf(code: number): 'array' | 'string' | 'number' | 'boolean' | 'null
   return code === 0x6e ? 'null' : 'number';
 }
 
-/** Undefined when `text` is a JSON object jsonb stores as written; else the first of the contract's rules it breaks, and where. */
-export function scanJsonObject(bytes: Uint8Array): JsonScanProblem | undefined {
-  const scanner: ScanState = { pos: 0, nulEscape: false, loneSurrogate: false, longNumber: undefined, tooDeep: false };
-  if (!scanDocument(bytes, scanner)) return { problem: scanner.tooDeep ? 'too-deep' : 'invalid', at: scanner.pos };
+/** What the writer of an accepted text needs to know of it, found by the same scan. */
+export interface ScannedJson {
+  /**
+   * true when a tab, LF or CR stands in it as whitespace: the only place a valid
+   * text can hold one of those bytes raw (or any byte below 0x20), and each would end
+   * a field or a row of COPY's input
+   */
+  controlWhitespace: boolean;
+}
+
+/**
+ * Undefined when `text` is a JSON object jsonb stores as written; else the first of the
+ * contract's rules it breaks, and where. `scanned`, when given, is told what the scan saw.
+ */
+export function scanJsonObject(bytes: Uint8Array, scanned?: ScannedJson): JsonScanProblem | undefined {
+  const scanner: ScanState = { pos: 0, nulEscape: false, loneSurrogate: false, longNumber: undefined, tooDeep: false, controlWhitespace: false };
+  const valid = scanDocument(bytes, scanner);
+  if (scanned) scanned.controlWhitespace = scanner.controlWhitespace;
+  if (!valid) return { problem: scanner.tooDeep ? 'too-deep' : 'invalid', at: scanner.pos };
   let first = 0;
   while (at(bytes, first) === 0x20 || at(bytes, first) === 0x09 || at(bytes, first) === 0x0a || at(bytes, first) === 0x0d) first += 1;
   if (at(bytes, first) !== OPEN_BRACE) return { problem: 'not-object', kind: kindOf(at(bytes, first)) };

@@ -2,7 +2,7 @@ import { SplitLines } from '../stages/split-lines';
 import type { ByteWriter } from '../stages/byte-writer';
 import { headerless } from '../stages/parse-records';
 import type { LakeFormatDefinition } from './format';
-import { jsonObjectProblem } from './json-document';
+import { writeJsonObject } from './json-document';
 import { recordProblem } from './record-text';
 
 /**
@@ -10,10 +10,7 @@ import { recordProblem } from './record-text';
  * `out`: the JSON object stored as it is; or why it is rejected.
  */
 export function parseNdjsonRow(record: Buffer, out: ByteWriter): string | undefined {
-  const problem = recordProblem(record) ?? jsonObjectProblem(record, 'the line');
-  if (problem !== undefined) return problem;
-  out.json(record, 0, record.length);
-  return undefined;
+  return recordProblem(record) ?? writeJsonObject(record, 0, record.length, 'the line', out);
 }
 
 /** NDJSON (*.ndjson, *.jsonl): one JSON object per line, no header. */

@@ -3,7 +3,7 @@ import type { ByteWriter } from '../stages/byte-writer';
 import { headerFirst } from '../stages/parse-records';
 import { SplitLines } from '../stages/split-lines';
 import type { LakeFormatDefinition } from './format';
-import { jsonObjectProblem } from './json-document';
+import { writeJsonObject } from './json-document';
 import { BOM, recordProblem } from './record-text';
 import { timestampProblem } from './timestamp';
 
@@ -89,15 +89,19 @@ export function parseRow(bytes: Buffer, out: ByteWriter, header: Header): string
   const { timestampIndex, attributesIndex } = header;
   const tsProblem = timestampProblem(bytes.toString('utf8', fieldStarts[timestampIndex], fieldEnds[timestampIndex]));
   if (tsProblem) return tsProblem;
-  const attrProblem = jsonObjectProblem(bytes.subarray(fieldStarts[attributesIndex], fieldEnds[attributesIndex]), 'ATTRIBUTES');
-  if (attrProblem) return attrProblem;
+  const mark = out.length;
   for (let field = 0; field < count; field += 1) {
     const start = fieldStarts[field] as number;
     const end = fieldEnds[field] as number;
     out.byte(field === 0 ? OPEN_BRACE : COMMA);
     out.bytes(header.keyPrefixes[field] as Buffer);
-    if (field === attributesIndex) out.json(bytes, start, end);
-    else if (isPlainJsonString(bytes, start, end)) {
+    if (field === attributesIndex) {
+      const attrProblem = writeJsonObject(bytes, start, end, 'ATTRIBUTES', out);
+      if (attrProblem !== undefined) {
+        out.length = mark; // nothing of a rejected row is written
+        return attrProblem;
+      }
+    } else if (isPlainJsonString(bytes, start, end)) {
       out.byte(QUOTE);
       out.bytes(bytes, start, end);
       out.byte(QUOTE);

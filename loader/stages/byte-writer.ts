@@ -1,12 +1,13 @@
+/** tab, LF, CR */
+const CONTROL_WHITESPACE = [0x09, 0x0a, 0x0d];
+const SPACE = 0x20;
+
 /**
  * COPY input as bytes, appended in place: the loader writes each row's prefix, its
  * event document (mostly byte ranges of the input line) and its line end here, so
  * no row is decoded to a JavaScript string and encoded back. `take()` hands over
  * what was written and starts a new buffer.
  */
-const CR = 0x0d;
-const SPACE = 0x20;
-
 export class ByteWriter {
   private buffer: Buffer;
   /** bytes written so far; a caller may set it back to a mark to drop what it wrote after it */
@@ -45,15 +46,20 @@ export class ByteWriter {
     this.length = length;
   }
 
-  /** JSON text `source[start..end)` as it is, but each CR as a space: a raw CR can only be JSON whitespace, and COPY's CSV mode would take it for a line end. */
-  json(source: Buffer, start: number, end: number): void {
-    let from = start;
-    for (let cr = source.indexOf(CR, from); cr !== -1 && cr < end; cr = source.indexOf(CR, from)) {
-      this.bytes(source, from, cr);
-      this.byte(SPACE);
-      from = cr + 1;
+  /**
+   * JSON text `source[start..end)`: as it is, or, when the scan of it saw a tab, LF or CR
+   * (`controlWhitespace`: in a valid text only ever whitespace), each as a space. Raw,
+   * COPY's CSV mode would read a tab as the end of the field and an LF or CR as the end
+   * of the row; a space means the same to JSON. Only such a text is looked at byte by byte.
+   */
+  json(source: Buffer, start: number, end: number, controlWhitespace: boolean): void {
+    const from = this.length;
+    this.bytes(source, start, end);
+    if (!controlWhitespace) return;
+    const written = this.buffer.subarray(from, this.length);
+    for (const control of CONTROL_WHITESPACE) {
+      for (let pos = written.indexOf(control); pos !== -1; pos = written.indexOf(control, pos + 1)) written[pos] = SPACE;
     }
-    this.bytes(source, from, end);
   }
 
   /** A string of ASCII characters only (a number, a tab): one byte each. */

@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { hasFormatExtension } from '../../loader/formats';
 import { listLocalObjects } from '../../loader/sources/local-source';
 import { loadObject } from '../../loader/load-object';
+import { parseCsvHeader } from '../../loader/formats/csv';
 import { parseCsvRecord, SplitCsvRecords } from '../../loader/formats/csv-records';
 import type { Line } from '../../loader/stages/record-buffer';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
@@ -45,6 +46,13 @@ test.each([
 ])('a malformed CSV record %j says why', (record, reason) => {
   const parsed = parseCsvRecord(record);
   expect('problem' in parsed && parsed.problem).toMatch(reason);
+});
+
+test('a CSV header loses a byte order mark at its start only: one inside a name is part of the name', () => {
+  expect(parseCsvHeader(Buffer.from('\uFEFFid,note'))).toEqual(['id', 'note']);
+  expect(parseCsvHeader(Buffer.from('\uFEFF"id",note'))).toEqual(['id', 'note']);
+  expect(parseCsvHeader(Buffer.from('"\uFEFF",note'))).toEqual(['\uFEFF', 'note']);
+  expect(parseCsvHeader(Buffer.from('id,"a\uFEFF","a"'))).toEqual(['id', 'a\uFEFF', 'a']);
 });
 
 test('file names choose the format, gzip included', () => {

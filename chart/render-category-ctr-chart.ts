@@ -1,7 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { describeError, EltError, ExitCode } from '../core/errors';
+import { writeFileAtomic } from '../core/safe-write';
+import { checkTrustedDir, ensureTrustedDir } from '../core/trusted-path';
 import { readCategoryCtr } from './category-ctr-rows';
 import { leftOutNote } from './chart-limits';
 import { checkChartOptions, type CategoryCtrChartOptions } from './chart-options';
@@ -39,6 +40,7 @@ export const CHART_BASENAME = 'ctr_per_category';
  */
 export async function renderCategoryCtrChart(pool: Pool, options: CategoryCtrChartOptions): Promise<CategoryCtrChart> {
   checkChartOptions(options);
+  checkTrustedDir(options.outDir); // before the work: a folder another account could have planted is refused
   const chart = await readCategoryCtr(pool, options);
   const series = dailySeries(chart);
   const leftOut = leftOutNote(chart.firstDay, chart.lastDay, chart.leftOut);
@@ -47,9 +49,9 @@ export async function renderCategoryCtrChart(pool: Pool, options: CategoryCtrCha
   const svgPath = join(options.outDir, `${CHART_BASENAME}.svg`);
   const pngPath = join(options.outDir, `${CHART_BASENAME}.png`);
   try {
-    mkdirSync(options.outDir, { recursive: true });
-    writeFileSync(svgPath, svg);
-    writeFileSync(pngPath, png);
+    ensureTrustedDir(options.outDir);
+    writeFileAtomic(svgPath, svg);
+    writeFileAtomic(pngPath, png);
   } catch (err) {
     throw new EltError(`cannot write the chart to ${options.outDir}: ${describeError(err)}`, ExitCode.usage, { cause: err });
   }

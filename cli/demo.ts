@@ -5,12 +5,14 @@
  * Running it again regenerates the same bytes, so nothing new is loaded.
  */
 import { join } from 'node:path';
-import { describeError } from '../core/errors';
+import { describeError, EltError, ExitCode } from '../core/errors';
+import { checkTrustedDir } from '../core/trusted-path';
 import { main } from './main';
 import { generateLake } from '../generator/generate-lake';
 
 async function demo(): Promise<number> {
   const outDir = join(process.cwd(), '.elt', 'demo-lake');
+  checkTrustedDir(join(process.cwd(), '.elt')); // the lake goes in there: not into a .elt another account planted
   const files = await generateLake({ outDir }); // the defaults: the lake `elt generate` writes
   process.stderr.write(`elt: demo lake: ${files.length} files in ${outDir}\n`);
   return main(['run', '--source', outDir, ...process.argv.slice(2)]);
@@ -20,6 +22,6 @@ demo().then(
   (code) => process.exit(code),
   (err: unknown) => {
     process.stderr.write(`elt: error: demo failed: ${describeError(err)}\n`);
-    process.exit(1);
+    process.exit(err instanceof EltError ? err.exitCode : ExitCode.unexpected);
   },
 );

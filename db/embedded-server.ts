@@ -1,13 +1,17 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import { describeError, EltError, ExitCode } from '../core/errors';
 import type { Logger } from '../core/log';
+import { openLogForAppend, writeFileAtomic } from '../core/safe-write';
+import { checkTrustedDir, ensureTrustedDir, readTrustedFile } from '../core/trusted-path';
 import { withFileLock } from './embedded/file-lock';
 import { embeddedLayout, type EmbeddedLayout } from './embedded/layout';
 import { dropLease, liveLeases, takeLease } from './embedded/leases';
 import { isProcessAlive } from './embedded/process-alive';
 import { keeperPidIn, readServerState, type KeeperOptions } from './embedded/server-state';
+import { serverUser } from './embedded/server-user';
+import { checkStateDir } from './embedded/state-trust';
 
 /** A Postgres server this process can use: its URL, and how to let go of it. */
 export interface EmbeddedServer {
@@ -34,7 +38,7 @@ function keeperCommand(): string[] {
 
 function spawnKeeper(cwd: string, layout: EmbeddedLayout, options: KeeperOptions): number {
   // what the keeper prints, should it fail before it can say why, goes to the server log
-  const logFd = openSync(layout.logFile, 'a', 0o600);
+  const logFd = openLogForAppend(layout.logFile);
   const child = spawn(process.execPath, [...keeperCommand(), cwd, JSON.stringify(options)], {
     detached: true, // its own session: a Ctrl-C meant for a command never reaches the server
     stdio: ['ignore', logFd, logFd],
@@ -43,14 +47,17 @@ function spawnKeeper(cwd: string, layout: EmbeddedLayout, options: KeeperOptions
   closeSync(logFd);
   child.unref();
   if (child.pid === undefined) throw new Error(`cannot start ${process.execPath}`);
-  writeFileSync(layout.keeperPidFile, `${child.pid}\n`, { mode: 0o600 });
+  writeFileAtomic(layout.keeperPidFile, `${child.pid}\n`, 0o600);
   return child.pid;
 }
 
+/** .elt/, made when missing; refused (with all it holds) when another account could have planted it (state-trust.ts). */
 function prepareStateDir(layout: EmbeddedLayout): void {
-  mkdirSync(layout.stateDir, { recursive: true });
+  checkTrustedDir(layout.stateDir); // before anything is changed through it
+  ensureTrustedDir(layout.stateDir, 0o700);
   // the owner alone may look inside; as root the server's own account needs to pass through
   chmodSync(layout.stateDir, process.getuid?.() === 0 ? 0o711 : 0o700);
+  checkStateDir(layout, serverUser()?.uid);
 }
 
 async function waitUntilReady(layout: EmbeddedLayout, keeperPid: number): Promise<{ port: number; dataDir: string; adopted: boolean }> {
@@ -92,7 +99,7 @@ export async function startEmbeddedServer(cwd: string, log: Logger, options: Par
     });
     if (startedHere) log.info(`starting the embedded Postgres in ${layout.dataDir}`);
     const ready = await waitUntilReady(layout, keeperPid);
-    const password = readFileSync(layout.passwordFile, 'utf8').trim();
+    const password = readTrustedFile(layout.passwordFile, { maxBytes: 1024 }).trim();
     const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${ready.port}/postgres`;
     if (ready.adopted && startedHere)
       log.warn(`an embedded Postgres was left running on ${ready.dataDir} by a process that died: it is now stopped when unused`);
@@ -105,7 +112,8 @@ export async function startEmbeddedServer(cwd: string, log: Logger, options: Par
     const reason = describeError(err);
     throw new EltError(
       `cannot start the embedded Postgres in ${layout.dataDir}: ${reason}; set DATABASE_URL to use another server`,
-      ExitCode.database,
+      // a .elt/ that is not safely ours is the folder's fault, not the database's
+      err instanceof EltError ? err.exitCode : ExitCode.database,
       { cause: err },
     );
   }

@@ -31,6 +31,8 @@ import * as path from 'node:path';
 import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
+import { createAtomicWriteStream } from '../core/safe-write';
+import { ensureTrustedDir } from '../core/trusted-path';
 import { DAY_MS, Lake, type DayOptions } from './lake-days';
 
 export interface LakeOptions extends DayOptions {
@@ -82,17 +84,23 @@ function resolveOptions(options: Partial<LakeOptions> & { outDir: string }): Lak
 /** Writes one file per day into outDir; the same options write the same bytes. */
 export async function generateLake(options: Partial<LakeOptions> & { outDir: string }): Promise<LakeFile[]> {
   const o = resolveOptions(options);
-  await fs.promises.mkdir(o.outDir, { recursive: true });
+  ensureTrustedDir(o.outDir);
   const lake = new Lake(o);
   const files: LakeFile[] = [];
   for (let d = 0; d < o.days; d++) {
     const date = new Date(Date.parse(`${o.startDate}T00:00:00Z`) + d * DAY_MS).toISOString().slice(0, 10);
     const file = path.join(o.outDir, `${date}.tsv${o.gzip ? '.gz' : ''}`);
     const source = Readable.from(lake.day(d));
-    const stages: [Readable, ...Transform[], fs.WriteStream] = o.gzip
-      ? [source, createGzip(), fs.createWriteStream(file)]
-      : [source, fs.createWriteStream(file)];
-    await pipeline(stages);
+    // a new file beside it, renamed over it when complete: never written through a planted link
+    const target = createAtomicWriteStream(file);
+    const stages: [Readable, ...Transform[], fs.WriteStream] = o.gzip ? [source, createGzip(), target.stream] : [source, target.stream];
+    try {
+      await pipeline(stages);
+      target.commit();
+    } catch (err) {
+      target.discard();
+      throw err;
+    }
     const { size } = await fs.promises.stat(file);
     files.push({ path: file, rows: lake.rows, malformedRows: lake.malformedRows, bytes: size });
   }

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { Logger } from '../core/log';
+import { checkTrustedDir } from '../core/trusted-path';
 import type { LakeObject } from '../loader/sources/lake-object';
 import type { LoadLakeOptions } from '../loader/load-lake';
 import { readModels } from '../transform/model-catalog';
@@ -31,9 +32,10 @@ export interface PipelineConfig {
   signal: AbortSignal;
 }
 
-/** What a pipeline command checks before it touches any data: a missing models folder is a usage error. */
-export function checkPipelineInput(config: Pick<PipelineConfig, 'command' | 'project'>): void {
+/** What a pipeline command checks before it touches any data: a missing models folder, an output folder another account could have planted. */
+export function checkPipelineInput(config: Pick<PipelineConfig, 'command' | 'project' | 'outputDir'>): void {
   if (config.command !== 'load') readModels(config.project.modelsDir);
+  if (config.command === 'run') checkTrustedDir(config.outputDir ?? './out');
 }
 
 /**

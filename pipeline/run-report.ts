@@ -2,9 +2,10 @@ import type { LoadSummary } from '../loader/load-lake';
 import type { BuildResult } from '../transform/build-models';
 import type { DataTestResult } from '../transform/data-tests';
 import type { RefreshedMart } from '../transform/refresh-marts';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatMs } from '../core/log';
+import { writeFileAtomic } from '../core/safe-write';
+import { ensureTrustedDir } from '../core/trusted-path';
 
 export interface RunReport {
   /** the project, when it is not the clickstream pipeline */
@@ -64,12 +65,12 @@ export function formatReport(report: RunReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Writes the summary as summary.txt (as printed) and summary.json (for machines) into `dir`; returns the paths. */
+/** Writes the summary as summary.txt (as printed) and summary.json (for machines) into `dir` (never through a link); returns the paths. */
 export function writeReport(report: RunReport, dir: string): string[] {
-  mkdirSync(dir, { recursive: true });
+  ensureTrustedDir(dir);
   const text = join(dir, 'summary.txt');
   const json = join(dir, 'summary.json');
-  writeFileSync(text, formatReport(report));
-  writeFileSync(json, `${JSON.stringify({ ...report, finishedAt: new Date().toISOString() }, null, 2)}\n`);
+  writeFileAtomic(text, formatReport(report));
+  writeFileAtomic(json, `${JSON.stringify({ ...report, finishedAt: new Date().toISOString() }, null, 2)}\n`);
   return [text, json];
 }

@@ -2,6 +2,7 @@ import { checkChartOptions } from '../../chart/chart-options';
 import { loadChartModule } from '../../chart/load-chart';
 import type { Command, Io, Options } from '../command';
 import { ExitCode, type ExitCodeValue } from '../../core/errors';
+import { checkTrustedDir } from '../../core/trusted-path';
 import { timed } from '../../core/log';
 import { numberOption } from '../options';
 import { withDatabase } from '../with-database';
@@ -15,6 +16,7 @@ async function chart(options: Options, io: Io): Promise<ExitCodeValue> {
   const top = options.top === undefined ? undefined : numberOption(options, {}, 'top', undefined, 0, (n) => Number.isInteger(n) && n >= 1);
   const chartOptions = { outDir, top, from: options.from as string | undefined, to: options.to as string | undefined };
   checkChartOptions(chartOptions); // before the database is opened
+  checkTrustedDir(outDir);
   return withDatabase(io, async ({ pool }) => {
     const { renderCategoryCtrChart } = loadChartModule();
     const { result } = await timed(io.log, 'chart', () => renderCategoryCtrChart(pool, chartOptions));

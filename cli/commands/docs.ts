@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { ExitCode, type ExitCodeValue } from '../../core/errors';
 import { timed } from '../../core/log';
+import { checkTrustedDir } from '../../core/trusted-path';
 import { freshnessThresholds } from '../../transform/freshness';
 import { readDocs } from '../../transform/docs-site/read-docs';
 import { writeDocsSite } from '../../transform/docs-site/write-site';
@@ -16,6 +17,7 @@ async function docs(options: Options, io: Io): Promise<ExitCodeValue> {
   const outDir = (options.out as string | undefined) || join(outputDir, 'docs');
   const chartPng = (options.chart as string | undefined) || join(outputDir, 'ctr_per_category.png');
   const thresholds = freshnessThresholds({}, options.project as string | undefined);
+  checkTrustedDir(outDir); // before the database is opened
   return withDatabase(
     io,
     async ({ pool }) => {

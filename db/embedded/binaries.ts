@@ -1,5 +1,6 @@
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { checkTrustedDir, ensureTrustedDir } from '../../core/trusted-path';
 import { canRun, SHARED_HOME, type ServerUser } from './server-user';
 
 export interface PostgresBinaries {
@@ -42,8 +43,10 @@ export function postgresBinaries(user: ServerUser | undefined, binDir?: string):
   const version = (JSON.parse(readFileSync(join(nativeDir, '..', 'package.json'), 'utf8')) as { version: string }).version;
   const copyDir = join(SHARED_HOME, `postgres-${version}-${process.platform}-${process.arch}`);
   const copied = binariesIn(copyDir);
+  // binaries another account could have put there would run our server: root's own folders only
+  ensureTrustedDir(SHARED_HOME, 0o755);
+  checkTrustedDir(copyDir);
   if (!existsSync(copied.postgres)) {
-    mkdirSync(SHARED_HOME, { recursive: true, mode: 0o755 });
     // copied aside, then renamed: a crash mid-copy leaves no half copy under the final name
     const partial = `${copyDir}.partial-${process.pid}`;
     rmSync(partial, { recursive: true, force: true });

@@ -1,4 +1,5 @@
-import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { readTrustedFile, UntrustedPathError } from '../../core/trusted-path';
 import { isProcessAlive, readPid } from './process-alive';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -20,10 +21,12 @@ function tryCreate(path: string): boolean {
 
 function breakIfStale(path: string): void {
   try {
-    const holder = readPid(readFileSync(path, 'utf8'));
+    const holder = readPid(readTrustedFile(path, { maxBytes: 64 }));
     const age = Date.now() - statSync(path).mtimeMs;
     if (age > STALE_AFTER_MS && (holder === undefined || !isProcessAlive(holder))) unlinkSync(path);
-  } catch {
+  } catch (err) {
+    // a lock another account planted (a link, a FIFO, not ours) is never waited on
+    if (err instanceof UntrustedPathError) throw err;
     // gone meanwhile: the next try takes it
   }
 }

@@ -11,23 +11,23 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
-  appendFileSync,
   chmodSync,
   chownSync,
+  closeSync,
   existsSync,
   lstatSync,
   mkdirSync,
-  openSync,
   readFileSync,
   realpathSync,
   rmSync,
   symlinkSync,
   unlinkSync,
-  writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { describeError } from '../../core/errors';
+import { appendToLog, openLogForAppend, writeFileAtomic } from '../../core/safe-write';
+import { ensureTrustedDir, readTrustedFile, readTrustedTail } from '../../core/trusted-path';
 import { freePort } from '../free-port';
 import { postgresBinaries, type PostgresBinaries } from './binaries';
 import { withFileLock } from './file-lock';
@@ -36,6 +36,7 @@ import { liveLeases } from './leases';
 import { isProcessAlive, readPid } from './process-alive';
 import { canEnter, SHARED_HOME, serverUser, type ServerUser } from './server-user';
 import { keeperPidIn, writeServerState, type KeeperOptions } from './server-state';
+import { checkStateDir } from './state-trust';
 
 const SUPERUSER = 'postgres';
 /** The password of clusters made before passwords were random: replaced at first start. */
@@ -58,7 +59,7 @@ class Keeper {
   }
 
   log(message: string): void {
-    appendFileSync(this.layout.logFile, `${new Date().toISOString()} keeper[${process.pid}]: ${message}\n`, { mode: 0o600 });
+    appendToLog(this.layout.logFile, `${new Date().toISOString()} keeper[${process.pid}]: ${message}\n`);
   }
 
   /** The cluster's folder: .elt/pgdata, or (as root, out of the server user's reach) a folder of SHARED_HOME linked from it. */
@@ -76,17 +77,22 @@ class Keeper {
     }
     const id = createHash('sha256').update(realpathSync(stateDir)).digest('hex').slice(0, 16);
     const shared = join(SHARED_HOME, 'clusters', id, 'pgdata');
-    mkdirSync(join(SHARED_HOME, 'clusters', id), { recursive: true, mode: 0o755 });
+    // root's own folders (no other account may have made them), passable by the server's account
+    ensureTrustedDir(SHARED_HOME, 0o755);
     chmodSync(SHARED_HOME, 0o755);
+    ensureTrustedDir(join(SHARED_HOME, 'clusters'), 0o755);
+    ensureTrustedDir(join(SHARED_HOME, 'clusters', id), 0o755);
     symlinkSync(shared, dataDir);
     this.log(`the ${this.user.name} account cannot enter ${stateDir}: the cluster lives in ${shared} (linked from ${dataDir})`);
     return shared;
   }
 
   private password(): { password: string; fresh: boolean } {
-    if (existsSync(this.layout.passwordFile)) return { password: readFileSync(this.layout.passwordFile, 'utf8').trim(), fresh: false };
+    if (lstatSync(this.layout.passwordFile, { throwIfNoEntry: false })) {
+      return { password: readTrustedFile(this.layout.passwordFile, { maxBytes: 1024 }).trim(), fresh: false };
+    }
     const password = randomBytes(24).toString('base64url');
-    writeFileSync(this.layout.passwordFile, `${password}\n`, { mode: 0o600 });
+    writeFileAtomic(this.layout.passwordFile, `${password}\n`, 0o600);
     return { password, fresh: true };
   }
 
@@ -95,7 +101,7 @@ class Keeper {
     if (this.user) chownSync(dataDir, this.user.uid, this.user.gid);
     // initdb reads the password from a file beside the (empty) data dir that the server's user can read, removed at once
     const pwfile = `${dataDir}.pwfile-${process.pid}`;
-    writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+    writeFileAtomic(pwfile, `${password}\n`, 0o600);
     if (this.user) chownSync(pwfile, this.user.uid, this.user.gid);
     try {
       const result = spawnSync(
@@ -144,7 +150,7 @@ class Keeper {
   private async startServer(binaries: PostgresBinaries, dataDir: string): Promise<number> {
     for (let attempt = 1; ; attempt += 1) {
       const port = await freePort();
-      const logFd = openSync(this.layout.logFile, 'a', 0o600);
+      const logFd = openLogForAppend(this.layout.logFile);
       const child = spawn(
         binaries.postgres,
         [
@@ -161,6 +167,7 @@ class Keeper {
         ],
         { uid: this.user?.uid, gid: this.user?.gid, stdio: ['ignore', logFd, logFd] },
       );
+      closeSync(logFd); // the server has its own copy
       child.on('error', (err) => this.log(`cannot run ${binaries.postgres}: ${err.message}`));
       if (await this.waitUntilReady(dataDir, child)) {
         this.child = child;
@@ -177,7 +184,8 @@ class Keeper {
 
   logTail(lines: number): string {
     try {
-      return readFileSync(this.layout.logFile, 'utf8')
+      // the end of the log only: it grows for as long as the cluster lives
+      return readTrustedTail(this.layout.logFile, 64 * 1024)
         .trim()
         .split('\n')
         .filter((line) => !line.includes(' keeper['))
@@ -207,6 +215,8 @@ class Keeper {
   }
 
   async start(): Promise<void> {
+    // checked by the command that started this keeper too; again here, where the password is read
+    checkStateDir(this.layout, this.user?.uid);
     const binaries = postgresBinaries(this.user, this.options.binDir);
     const dataDir = this.dataDir();
     const { password, fresh } = this.password();

@@ -10,6 +10,8 @@ import { join, resolve } from 'node:path';
  *   leases/       one file per process using the server; the last one out stops it
  *   lock          held for a moment while a process joins, leaves, or the server stops
  *   server.log    the server's and the keeper's log
+ * Each must be ours (or root's) and writable by nobody else, or elt refuses to start
+ * (state-trust.ts); no link in it is followed but pgdata, a link of ours as root.
  */
 export interface EmbeddedLayout {
   stateDir: string;

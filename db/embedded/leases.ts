@@ -1,5 +1,7 @@
-import { mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../../core/safe-write';
+import { ensureTrustedDir, readTrustedFile } from '../../core/trusted-path';
 import { isProcessAlive, readPid } from './process-alive';
 
 let counter = 0;
@@ -10,10 +12,10 @@ let counter = 0;
  * lease whose pid is gone, and that lease no longer counts.
  */
 export function takeLease(leasesDir: string): string {
-  mkdirSync(leasesDir, { recursive: true, mode: 0o700 });
+  ensureTrustedDir(leasesDir, 0o700, { noLink: true });
   counter += 1;
   const path = join(leasesDir, `${process.pid}-${counter}`);
-  writeFileSync(path, `${process.pid}\n`, { mode: 0o600 });
+  writeFileAtomic(path, `${process.pid}\n`, 0o600);
   return path;
 }
 
@@ -25,7 +27,7 @@ export function dropLease(path: string): void {
   }
 }
 
-/** The pids of the processes holding live leases; the leases of dead processes are removed. */
+/** The pids of the processes holding live leases; the leases of dead processes are removed (a lease we cannot trust counts for none). */
 export function liveLeases(leasesDir: string): number[] {
   let names: string[];
   try {
@@ -38,7 +40,7 @@ export function liveLeases(leasesDir: string): number[] {
     const path = join(leasesDir, name);
     let pid: number | undefined;
     try {
-      pid = readPid(readFileSync(path, 'utf8'));
+      pid = readPid(readTrustedFile(path, { maxBytes: 64 }));
     } catch {
       continue;
     }

@@ -1,4 +1,5 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../core/safe-write';
+import { readTrustedFile, UntrustedPathError } from '../../core/trusted-path';
 import { readPid } from './process-alive';
 
 /** What the keeper reports in `.elt/server.json`, for the processes waiting on it. */
@@ -16,24 +17,25 @@ export interface KeeperOptions {
 
 /** Written aside, then renamed: a reader sees the old state or the new one, never half of one. */
 export function writeServerState(path: string, state: ServerState): void {
-  const partial = `${path}.${process.pid}`;
-  writeFileSync(partial, `${JSON.stringify(state)}\n`, { mode: 0o600 });
-  renameSync(partial, path);
+  writeFileAtomic(path, `${JSON.stringify(state)}\n`, 0o600);
 }
 
+/** The state the keeper wrote, if any (half written or missing: none); refused when another account could have written it. */
 export function readServerState(path: string): ServerState | undefined {
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as ServerState;
-  } catch {
+    return JSON.parse(readTrustedFile(path, { maxBytes: 64 * 1024 })) as ServerState;
+  } catch (err) {
+    if (err instanceof UntrustedPathError) throw err;
     return undefined;
   }
 }
 
-/** The pid in the keeper's pid file, if any. */
+/** The pid in the keeper's pid file, if any; refused when another account could have written it (we signal that pid). */
 export function keeperPidIn(path: string): number | undefined {
   try {
-    return readPid(readFileSync(path, 'utf8'));
-  } catch {
+    return readPid(readTrustedFile(path, { maxBytes: 64 }));
+  } catch (err) {
+    if (err instanceof UntrustedPathError) throw err;
     return undefined;
   }
 }

@@ -1,6 +1,8 @@
-import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describeError, EltError, ExitCode } from '../../core/errors';
+import { writeFileAtomic } from '../../core/safe-write';
+import { ensureTrustedDir, readRegularFile } from '../../core/trusted-path';
 import { CHART_FILE, renderSite } from './render-site';
 import type { DocsData } from './read-docs';
 
@@ -10,6 +12,9 @@ export interface WrittenSite {
   chart: string | null;
 }
 
+/** The chart is a PNG of some 100 KB: a --chart larger than this is not one. */
+const MAX_CHART_BYTES = 64 * 1024 * 1024;
+
 /**
  * Writes the site into `outDir`: index.html (style, script, graphs and search index
  * inline) and, when `chartPng` exists, a copy of the CTR chart beside it. Opened from
@@ -18,13 +23,13 @@ export interface WrittenSite {
 export function writeDocsSite(data: DocsData, options: { outDir: string; chartPng?: string; title?: string }): WrittenSite {
   const outDir = resolve(options.outDir);
   try {
-    mkdirSync(outDir, { recursive: true });
+    ensureTrustedDir(outDir);
     const chartTarget = join(outDir, CHART_FILE);
     const chart = options.chartPng !== undefined && existsSync(options.chartPng);
-    if (chart) copyFileSync(options.chartPng as string, chartTarget);
+    if (chart) writeFileAtomic(chartTarget, readRegularFile(options.chartPng as string, MAX_CHART_BYTES));
     else rmSync(chartTarget, { force: true });
     const index = join(outDir, 'index.html');
-    writeFileSync(index, renderSite(data, { chart, title: options.title }));
+    writeFileAtomic(index, renderSite(data, { chart, title: options.title }));
     return { index, chart: chart ? chartTarget : null };
   } catch (err) {
     throw new EltError(`cannot write the docs site to ${outDir}: ${describeError(err)}`, ExitCode.usage, { cause: err });

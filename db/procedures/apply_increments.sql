@@ -12,7 +12,9 @@
 -- elt.apply_increment(model) and elt.refresh_marts() calls elt.apply_increments():
 -- one path for the first fill and every later one. The keys a change touches wait in
 -- a temporary table per by-key model (changed_keys_<md5 of its name>, dropped at
--- commit) until that model is applied, in build order, in the same transaction.
+-- commit) until that model is applied, in build order, in the same transaction. These
+-- procedures run as the owner in the caller's session: every temporary table is named
+-- pg_temp.<name> and used only when elt.engine_temp_table() says this code made it.
 
 -- remember, for the by-key models that read upstream_model, the keys its rows matching
 -- predicate ($1: keys) carry: called before the rows are deleted and after new ones are in
@@ -32,14 +34,15 @@ begin
         where i.upstream = upstream_model and d.materialized = 'incremental'
     loop
         target := 'changed_keys_' || md5(input.model);
-        if to_regclass('pg_temp.' || quote_ident(target)) is null then
+        -- only a table this code made: one the caller made in its pg_temp is an error (db/procedures/engine_temp_table.sql)
+        if not elt.engine_temp_table(target) then
             execute format(
-                'create temp table %I on commit drop as select %I as key from %s where false',
+                'create temp table pg_temp.%I on commit drop as select %I as key from %s where false',
                 target, input.upstream_column, upstream_model
             );
         end if;
         execute format(
-            'insert into %I select distinct %I from %s where ' || predicate,
+            'insert into pg_temp.%I select distinct %I from %s where ' || predicate,
             target, input.upstream_column, upstream_model
         ) using keys;
     end loop;
@@ -115,8 +118,8 @@ begin
             -- rows, not truncate: a reader of the table (an analyst on a mart) is never blocked
             execute format('delete from %s', model.name);
             execute format('insert into %s select * from %s', model.name, model.source);
-        elsif to_regclass('pg_temp.' || quote_ident(changed_table)) is not null then
-            execute format('select array(select distinct key::text from %I where key is not null)', changed_table) into changed;
+        elsif elt.engine_temp_table(changed_table) then
+            execute format('select array(select distinct key::text from pg_temp.%I where key is not null)', changed_table) into changed;
             -- the keys compared as the table's own type, so the filter reaches into the query's groups and windows
             select format('%I = any($1::%s[])', a.attname, format_type(a.atttypid, a.atttypmod))
             into key_predicate
@@ -133,8 +136,8 @@ begin
             call elt.insert_from_source(model.name, model.source, key_predicate, changed, input_predicates);
             call elt.note_changed_keys(model.name, key_predicate, changed);
         end if;
-        if to_regclass('pg_temp.' || quote_ident(changed_table)) is not null then
-            execute format('drop table %I', changed_table);
+        if elt.engine_temp_table(changed_table) then
+            execute format('drop table pg_temp.%I', changed_table);
         end if;
     end if;
     update elt.models as m set settings_fingerprint = fingerprint where m.name = model.name;

@@ -39,8 +39,12 @@ begin
                 execute 'select exists (select from pg_catalog.pg_dist_partition where logicalrelid = $1::regclass)'
                     into distributed using upstream.relation;
                 continue when not distributed;
+                -- a table of that name in the caller's pg_temp is refused, never read (db/procedures/engine_temp_table.sql)
+                if elt.engine_temp_table((parse_ident(upstream.relation))[2]) then
+                    raise exception 'pg_temp.% is already a copy of another input of %', (parse_ident(upstream.relation))[2], target;
+                end if;
                 execute format(
-                    'create temp table %I on commit drop as select * from %s where ' || upstream.filter,
+                    'create temp table pg_temp.%I on commit drop as select * from %s where ' || upstream.filter,
                     (parse_ident(upstream.relation))[2], upstream.relation
                 ) using keys;
                 copied := copied || (parse_ident(upstream.relation))[2];

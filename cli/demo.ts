@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { describeError } from '../core/errors';
 import { main } from './main';
+import { exitWhenWritten, watchOutputErrors } from './process-output';
 import { generateLake } from '../generator/generate-lake';
 
 async function demo(): Promise<number> {
@@ -16,10 +17,11 @@ async function demo(): Promise<number> {
   return main(['run', '--source', outDir, ...process.argv.slice(2)]);
 }
 
+watchOutputErrors();
 demo().then(
-  (code) => process.exit(code),
+  (code) => exitWhenWritten(code),
   (err: unknown) => {
     process.stderr.write(`elt: error: demo failed: ${describeError(err)}\n`);
-    process.exit(1);
+    exitWhenWritten(1);
   },
 );

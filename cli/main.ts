@@ -7,6 +7,7 @@ import { commandHelp, globalHelp } from './help';
 import { InterruptedError, watchInterrupts } from './interrupt';
 import { createLogger } from '../core/log';
 import { packageVersion } from '../core/package-root';
+import { exitWhenWritten, OutputClosedError, outputError, watchOutputErrors } from './process-output';
 
 /** Takes the global `--log-format <human|json>` (anywhere in argv, or ELT_LOG_FORMAT) out of the arguments. */
 function takeLogFormat(argv: string[], fallback: string | undefined): { format: string; args: string[] } {
@@ -83,6 +84,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       if (env.ELT_DEBUG) process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
       return stopped;
     }
+    if (err instanceof OutputClosedError) {
+      // the reader of stdout has gone (`| head`): a normal end, said nowhere
+      if (err.readerLeft) return ExitCode.ok;
+      log.error(`${describeError(err)}`);
+      return ExitCode.unexpected;
+    }
     if (err instanceof EltError) {
       log.error(err.message);
       if (env.ELT_DEBUG) process.stderr.write(`${err.stack}\n`);
@@ -101,9 +108,24 @@ function interrupted(signal: AbortSignal): ExitCodeValue | undefined {
   return signal.aborted && signal.reason instanceof InterruptedError ? signal.reason.exitCode : undefined;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    () => process.exit(ExitCode.unexpected),
+/**
+ * Runs the CLI as the program (bin/elt.js, npm run elt): exits with main's code once
+ * stdout and stderr are written out; a reader that has gone ends it quietly.
+ */
+export function runProgram(argv: string[]): void {
+  watchOutputErrors();
+  main(argv).then(
+    (code) => {
+      // a write error that the command did not see (not a reader that left: EPIPE) loses output
+      const failure = outputError();
+      if (failure && !failure.readerLeft && code === ExitCode.ok) {
+        process.stderr.write(`elt: error: ${describeError(failure)}\n`);
+        return exitWhenWritten(ExitCode.unexpected);
+      }
+      return exitWhenWritten(code);
+    },
+    () => exitWhenWritten(ExitCode.unexpected),
   );
 }
+
+if (require.main === module) runProgram(process.argv.slice(2));

@@ -68,7 +68,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         strict: true,
       }));
     } catch (err) {
-      throw new EltError(`${describeError(err)} (see elt ${name} --help)`, ExitCode.usage);
+      // node's message may span lines: the error is one line
+      throw new EltError(`${describeError(err).replace(/\s*\n\s*/g, ' ')} (see elt ${name} --help)`, ExitCode.usage);
     }
     if (options.help) {
       process.stdout.write(commandHelp(command));

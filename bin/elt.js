@@ -8,8 +8,6 @@ const { join } = require('node:path');
 const source = join(__dirname, '..', 'cli', 'main.ts');
 const fromSource = existsSync(source);
 if (fromSource) require('tsx/cjs');
-const { main } = require(fromSource ? source : join(__dirname, '..', 'dist', 'cli', 'main.js'));
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  () => process.exit(1),
-);
+const { runProgram } = require(fromSource ? source : join(__dirname, '..', 'dist', 'cli', 'main.js'));
+// exits once stdout and stderr are written out (a pipe to a slow reader gets it all)
+runProgram(process.argv.slice(2));

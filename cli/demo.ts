@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describeError, EltError, ExitCode } from '../core/errors';
 import { checkTrustedDir } from '../core/trusted-path';
 import { main } from './main';
+import { exitWhenWritten, watchOutputErrors } from './process-output';
 import { generateLake } from '../generator/generate-lake';
 
 async function demo(): Promise<number> {
@@ -18,10 +19,11 @@ async function demo(): Promise<number> {
   return main(['run', '--source', outDir, ...process.argv.slice(2)]);
 }
 
+watchOutputErrors();
 demo().then(
-  (code) => process.exit(code),
+  (code) => exitWhenWritten(code),
   (err: unknown) => {
     process.stderr.write(`elt: error: demo failed: ${describeError(err)}\n`);
-    process.exit(err instanceof EltError ? err.exitCode : ExitCode.unexpected);
+    exitWhenWritten(err instanceof EltError ? err.exitCode : ExitCode.unexpected);
   },
 );

@@ -7,6 +7,7 @@ import { commandHelp, globalHelp } from './help';
 import { InterruptedError, watchInterrupts } from './interrupt';
 import { createLogger } from '../core/log';
 import { packageVersion } from '../core/package-root';
+import { exitWhenWritten, OutputClosedError, outputError, watchOutputErrors } from './process-output';
 
 /** Takes the global `--log-format <human|json>` (anywhere in argv, or ELT_LOG_FORMAT) out of the arguments. */
 function takeLogFormat(argv: string[], fallback: string | undefined): { format: string; args: string[] } {
@@ -67,7 +68,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         strict: true,
       }));
     } catch (err) {
-      throw new EltError(`${describeError(err)} (see elt ${name} --help)`, ExitCode.usage);
+      // node's message may span lines: the error is one line
+      throw new EltError(`${describeError(err).replace(/\s*\n\s*/g, ' ')} (see elt ${name} --help)`, ExitCode.usage);
     }
     if (options.help) {
       process.stdout.write(commandHelp(command));
@@ -82,6 +84,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       // what failed was the work the interrupt cancelled: the interrupt was already said
       if (env.ELT_DEBUG) process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
       return stopped;
+    }
+    if (err instanceof OutputClosedError) {
+      // the reader of stdout has gone (`| head`): a normal end, said nowhere
+      if (err.readerLeft) return ExitCode.ok;
+      log.error(`${describeError(err)}`);
+      return ExitCode.unexpected;
     }
     if (err instanceof EltError) {
       log.error(err.message);
@@ -101,9 +109,24 @@ function interrupted(signal: AbortSignal): ExitCodeValue | undefined {
   return signal.aborted && signal.reason instanceof InterruptedError ? signal.reason.exitCode : undefined;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    () => process.exit(ExitCode.unexpected),
+/**
+ * Runs the CLI as the program (bin/elt.js, npm run elt): exits with main's code once
+ * stdout and stderr are written out; a reader that has gone ends it quietly.
+ */
+export function runProgram(argv: string[]): void {
+  watchOutputErrors();
+  main(argv).then(
+    (code) => {
+      // a write error that the command did not see (not a reader that left: EPIPE) loses output
+      const failure = outputError();
+      if (failure && !failure.readerLeft && code === ExitCode.ok) {
+        process.stderr.write(`elt: error: ${describeError(failure)}\n`);
+        return exitWhenWritten(ExitCode.unexpected);
+      }
+      return exitWhenWritten(code);
+    },
+    () => exitWhenWritten(ExitCode.unexpected),
   );
 }
+
+if (require.main === module) runProgram(process.argv.slice(2));

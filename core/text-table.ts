@@ -15,7 +15,13 @@ export interface TextTableOptions {
 
 export function formatTextTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>, options: TextTableOptions = {}): string {
   const separator = options.separator ?? '  ';
-  const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map((row) => (row[i] ?? '').length)));
+  // a loop, not Math.max(...cells): spreading a long list into a call's arguments overflows the stack
+  const widths = header.map((cell) => cell.length);
+  for (const row of rows) {
+    widths.forEach((width, i) => {
+      widths[i] = Math.max(width, (row[i] ?? '').length);
+    });
+  }
   const line = (row: readonly string[], alignOf: (i: number) => 'left' | 'right'): string =>
     widths
       .map((width, i) => (alignOf(i) === 'right' ? (row[i] ?? '').padStart(width) : (row[i] ?? '').padEnd(width)))

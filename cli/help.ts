@@ -35,6 +35,7 @@ or refresh, 6 the S3 endpoint is unreachable or refused access, 7 a data test fa
 Examples:
   npm run elt -- run --source tests/fixtures/lake-sample
   npm run elt -- run --source s3://upday-data-assignment/lake/ --no-sign-request
+  npm run elt -- build --prune    # drop the models whose files were removed (kept otherwise)
 `;
 }
 

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import { DEFAULT_LOAD_OPTIONS, type LoadLakeOptions } from '../loader/load-lake';
 import { s3SettingsFromEnv, type S3Settings } from '../loader/sources/s3/s3-settings';
+import type { PruneRequest } from '../transform/orphaned-models';
 import type { ModelSettings } from '../transform/settings';
 import type { Options } from './command';
 import { EltError, ExitCode } from '../core/errors';
@@ -48,6 +49,23 @@ export const MODEL_HELP = [
   '--time-zone <tz>            reporting time zone for days [env ELT_TIME_ZONE, default UTC]',
   '--session-gap-minutes <n>   gap that starts a new session [env ELT_SESSION_GAP_MINUTES, default 30]',
 ];
+
+/** Flags of the commands that build models: an orphan (a model whose file is gone) is dropped only when asked. */
+export const PRUNE_FLAGS: ParseArgsConfig['options'] = {
+  prune: { type: 'boolean' },
+  'drop-orphan': { type: 'string', multiple: true },
+};
+export const PRUNE_HELP = [
+  '--prune                     drop every orphaned model (its file is gone; kept and reported otherwise)',
+  '--drop-orphan <model>       drop only this orphaned model, e.g. marts.x (repeatable)',
+];
+
+/** What `--prune` / `--drop-orphan` ask the build to drop; nothing when neither is given. */
+export function pruneOf(options: Options): PruneRequest | undefined {
+  if (options.prune === true) return 'all';
+  const named = options['drop-orphan'] as string[] | undefined;
+  return named?.length ? named : undefined;
+}
 
 /** `--project <dir>`: the commands that work on a project's data and models take it. */
 export const PROJECT_FLAG: ParseArgsConfig['options'] = { project: { type: 'string' } };

@@ -3,6 +3,7 @@ import type { Logger } from '../core/log';
 import type { LakeObject } from '../loader/sources/lake-object';
 import type { LoadLakeOptions } from '../loader/load-lake';
 import { readModels } from '../transform/model-catalog';
+import type { PruneRequest } from '../transform/orphaned-models';
 import { checkSettings, type ModelSettings } from '../transform/settings';
 import { claimDatabase } from './claim-database';
 import { DEFAULT_PROJECT_NAME, type Project } from './project';
@@ -23,6 +24,8 @@ export interface PipelineConfig {
   /** build: rebuild every model / these models and everything downstream */
   full?: boolean;
   select?: string[];
+  /** build: drop these orphaned models (their files are gone), or all of them; else they are kept */
+  prune?: PruneRequest;
   /** refresh: only these marts */
   marts?: string[];
   /** run: where the summary and the chart go */
@@ -60,7 +63,11 @@ export async function runPipeline(pool: Pool, config: PipelineConfig, log: Logge
   if (withModels) await settingsStep(pool, config.settings, log);
   let fresh = new Set<string>();
   if (command === 'run' || command === 'build') {
-    report.build = await buildStep(pool, { modelsDir: project.modelsDir, full: config.full === true, select: config.select }, log);
+    report.build = await buildStep(
+      pool,
+      { modelsDir: project.modelsDir, full: config.full === true, select: config.select, prune: config.prune },
+      log,
+    );
     fresh = new Set(report.build.result.built);
   }
   signal.throwIfAborted();

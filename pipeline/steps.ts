@@ -7,6 +7,7 @@ import { migrate } from '../db/migrate';
 import type { LakeObject } from '../loader/sources/lake-object';
 import { loadLake, type LoadLakeOptions } from '../loader/load-lake';
 import { buildModels } from '../transform/build-models';
+import type { PruneRequest } from '../transform/orphaned-models';
 import { runDataTests } from '../transform/data-tests';
 import { refreshMarts } from '../transform/refresh-marts';
 import { readDocs } from '../transform/docs-site/read-docs';
@@ -43,11 +44,11 @@ export async function settingsStep(pool: Pool, settings: ModelSettings, log: Log
 
 export async function buildStep(
   pool: Pool,
-  options: { modelsDir: string; full: boolean; select?: string[] },
+  options: { modelsDir: string; full: boolean; select?: string[]; prune?: PruneRequest },
   log: Logger,
 ): Promise<Required<RunReport>['build']> {
   const { result, ms } = await timed(log, 'build', () =>
-    buildModels(pool, { dir: options.modelsDir, log, full: options.full, select: options.select }),
+    buildModels(pool, { dir: options.modelsDir, log, full: options.full, select: options.select, prune: options.prune }),
   );
   return { result, ms };
 }

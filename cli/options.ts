@@ -6,6 +6,7 @@ import type { PruneRequest } from '../transform/orphaned-models';
 import type { ModelSettings } from '../transform/settings';
 import type { Options } from './command';
 import { EltError, ExitCode } from '../core/errors';
+import { DEFAULT_LOCK_WAIT_SECONDS } from '../db/lock-wait';
 import { projectRoot } from '../core/package-root';
 
 /** Flags shared by the commands that talk to S3, with their help lines. */
@@ -59,6 +60,17 @@ export const PRUNE_HELP = [
   '--prune                     drop every orphaned model (its file is gone; kept and reported otherwise)',
   '--drop-orphan <model>       drop only this orphaned model, e.g. marts.x (repeatable)',
 ];
+
+/** `--lock-wait-seconds`: the commands whose DDL takes strong locks (build, refresh, migrate, run) take it. */
+export const LOCK_WAIT_FLAG: ParseArgsConfig['options'] = { 'lock-wait-seconds': { type: 'string' } };
+export const LOCK_WAIT_HELP = [
+  '--lock-wait-seconds <s>     most to wait for locks a reader holds, in 1 s tries (readers never queue longer) [env ELT_LOCK_WAIT_SECONDS, default 300]',
+];
+
+/** How long in all a build, refresh or migration waits for the locks readers hold; at most a day. */
+export function lockWaitSecondsOf(options: Options, env: NodeJS.ProcessEnv): number {
+  return numberOption(options, env, 'lock-wait-seconds', 'ELT_LOCK_WAIT_SECONDS', DEFAULT_LOCK_WAIT_SECONDS, (n) => n > 0 && n <= 86_400);
+}
 
 /** What `--prune` / `--drop-orphan` ask the build to drop; nothing when neither is given. */
 export function pruneOf(options: Options): PruneRequest | undefined {

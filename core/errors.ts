@@ -22,6 +22,8 @@ export const ExitCode = {
   streamUnavailable: 8,
   /** elt freshness: a source's last load (or newest event) is older than the error threshold, or nothing was ever loaded */
   stale: 9,
+  /** waited longer than --lock-wait-seconds for a lock another session holds (the message names it: pid, user, application, state, since) */
+  lockWait: 10,
   /** stopped by Ctrl-C (SIGINT): 128 + 2, as shells report it */
   interrupted: 130,
   /** stopped by SIGTERM: 128 + 15 */

@@ -26,6 +26,8 @@ export interface PipelineConfig {
   select?: string[];
   /** build: drop these orphaned models (their files are gone), or all of them; else they are kept */
   prune?: PruneRequest;
+  /** build, refresh, migrate: the most to wait in all for locks readers hold (db/lock-wait.ts; default 300 s) */
+  lockWaitSeconds?: number;
   /** refresh: only these marts */
   marts?: string[];
   /** run: where the summary and the chart go */
@@ -53,7 +55,8 @@ export async function runPipeline(pool: Pool, config: PipelineConfig, log: Logge
   if (project.name !== DEFAULT_PROJECT_NAME) report.project = project.name;
   if (withModels) await checkSettings(pool, config.settings);
 
-  report.migrations = await migrateStep(pool, config.migrationsDir, log);
+  const lockWait = { limitSeconds: config.lockWaitSeconds, signal };
+  report.migrations = await migrateStep(pool, config.migrationsDir, log, lockWait);
   await claimDatabase(pool, project);
   signal.throwIfAborted();
   // the server's clock: what this run loads finishes after it (the run's data tests look at those rows)
@@ -65,7 +68,7 @@ export async function runPipeline(pool: Pool, config: PipelineConfig, log: Logge
   if (command === 'run' || command === 'build') {
     report.build = await buildStep(
       pool,
-      { modelsDir: project.modelsDir, full: config.full === true, select: config.select, prune: config.prune },
+      { modelsDir: project.modelsDir, full: config.full === true, select: config.select, prune: config.prune, lockWait },
       log,
     );
     fresh = new Set(report.build.result.built);
@@ -73,7 +76,7 @@ export async function runPipeline(pool: Pool, config: PipelineConfig, log: Logge
   signal.throwIfAborted();
   if (command === 'run' || command === 'refresh') {
     const only = config.marts?.length ? config.marts.map((name) => (name.includes('.') ? name : `marts.${name}`)) : undefined;
-    report.refresh = await refreshStep(pool, { modelsDir: project.modelsDir, alreadyFresh: fresh, only }, log);
+    report.refresh = await refreshStep(pool, { modelsDir: project.modelsDir, alreadyFresh: fresh, only, lockWait }, log);
   }
   signal.throwIfAborted();
   if (command === 'run') report.tests = await testStep(pool, project.modelsDir, runStartedAt, log);

@@ -4,6 +4,7 @@ import { EltError, ExitCode } from '../core/errors';
 import type { Logger } from '../core/log';
 import { alsoLock, withLockedTransaction } from '../db/locked-transaction';
 import { uniqueIndexColumns } from '../db/citus';
+import { withLockRetries, type LockWaitOptions } from '../db/lock-wait';
 import { distributeModel, misplacedModels, modelPlacements } from './distribute';
 import { MODEL_SCHEMAS, readModels, withDownstream, type Model } from './model-catalog';
 import { chooseOrphans, dropOrphans, readOrphans, type OrphanedModel, type PruneRequest } from './orphaned-models';
@@ -256,117 +257,136 @@ function resolveSelector(models: Model[], selector: string): string {
  * build and refresh locks (rows of elt.locks, see db/locked-transaction.ts): stale relations are dropped in reverse dependency order
  * (never with cascade) and recreated in order, so readers see the old or the
  * new version, and an object outside the models that depends on one makes the
- * build fail loudly instead of being dropped.
+ * build fail loudly instead of being dropped. A model whose file is gone is an orphan:
+ * kept, reported, dropped only when `prune` asks (transform/orphaned-models.ts).
+ * The strong locks (drop) are taken first, each waited for at most a short
+ * lock_timeout, the whole transaction tried again while a reader's open transaction
+ * holds one, up to `lockWait.limitSeconds` (db/lock-wait.ts): readers never queue
+ * behind a waiting build for long.
  */
 export async function buildModels(
   pool: Pool,
-  options: { dir: string; log: Logger; full?: boolean; select?: string[]; prune?: PruneRequest },
+  options: { dir: string; log: Logger; full?: boolean; select?: string[]; prune?: PruneRequest; lockWait?: LockWaitOptions },
 ): Promise<BuildResult> {
   const models = readModels(options.dir);
   const selected = new Set((options.select ?? []).map((selector) => resolveSelector(models, selector)));
   const placements = modelPlacements(models);
-  return withLockedTransaction(pool, 'clickstream-elt:build', async (client) => {
-    // a refresh folds new loads into the incremental models: never during a build
-    await alsoLock(client, 'clickstream-elt:refresh');
-    const stored = await readStoredModels(client);
-    const orphans = await readOrphans(client, models);
-    // a folder that shares no model with the database is a mistyped path or another project's: drop nothing
-    if (stored.length > 0 && orphans.length === stored.length) {
-      throw new EltError(
-        `the models folder ${options.dir} holds none of the ${stored.length} models this database has (${stored
-          .map((row) => row.name)
-          .sort()
-          .join(', ')}): ` + 'for another pipeline use --project <dir> (a database of its own); nothing was dropped',
-        ExitCode.usage,
-      );
-    }
-    // an orphan is dropped only when asked for, first: a rebuild below may then go through
-    const pruned = await dropOrphans(client, chooseOrphans(orphans, options.prune), orphans);
-    for (const name of pruned) options.log.info(`dropped orphaned model ${name}, as asked`);
-    const kept = orphans.filter((orphan) => !pruned.includes(orphan.name));
-    const forced = new Set(options.full ? models.map((model) => model.name) : selected);
-    // on Citus, a table not yet laid out as transform/distribute.ts says is rebuilt so
-    for (const name of await misplacedModels(client, models, placements)) forced.add(name);
-    const umzug = new Umzug({
-      migrations: models.map((model, order) => ({
-        name: model.name,
-        path: model.path,
-        up: async () => {
-          const started = performance.now();
-          try {
-            await createModel(client, model, order, placements);
-          } catch (err) {
-            const message = err instanceof Error ? err.message : String(err);
-            throw new EltError(`model ${model.name} (${model.path}) failed to build: ${message}`, ExitCode.modelFailed, { cause: err });
-          }
-          const ms = performance.now() - started;
-          if (model.materialized === 'materialized_view') {
-            await client.query("insert into elt.refresh_log (model, duration_ms, how) values ($1, $2, 'built')", [model.name, ms.toFixed(1)]);
-          }
-          options.log.info(`built ${relationKind(model.materialized)} ${model.name} in ${Math.round(ms)} ms`);
-        },
-      })),
-      storage: modelStorage(client, models, forced),
-      logger: undefined,
-    });
-    const pending = (await umzug.pending()).map((migration) => migration.name);
-    const pendingSet = new Set(pending);
+  const result = await withLockRetries(
+    pool,
+    'elt build',
+    (arm) =>
+      withLockedTransaction(pool, 'clickstream-elt:build', async (client) => {
+        // a refresh folds new loads into the incremental models: never during a build
+        await alsoLock(client, 'clickstream-elt:refresh');
+        // from here on, a strong lock a reader stands in the way of is waited for briefly, then the whole try again
+        await arm(client);
+        const stored = await readStoredModels(client);
+        const orphans = await readOrphans(client, models);
+        // a folder that shares no model with the database is a mistyped path or another project's: drop nothing
+        if (stored.length > 0 && orphans.length === stored.length) {
+          throw new EltError(
+            `the models folder ${options.dir} holds none of the ${stored.length} models this database has (${stored
+              .map((row) => row.name)
+              .sort()
+              .join(', ')}): ` + 'for another pipeline use --project <dir> (a database of its own); nothing was dropped',
+            ExitCode.usage,
+          );
+        }
+        // an orphan is dropped only when asked for, first: a rebuild below may then go through
+        const pruned = await dropOrphans(client, chooseOrphans(orphans, options.prune), orphans);
+        const kept = orphans.filter((orphan) => !pruned.includes(orphan.name));
+        const forced = new Set(options.full ? models.map((model) => model.name) : selected);
+        // on Citus, a table not yet laid out as transform/distribute.ts says is rebuilt so
+        for (const name of await misplacedModels(client, models, placements)) forced.add(name);
+        const umzug = new Umzug({
+          migrations: models.map((model, order) => ({
+            name: model.name,
+            path: model.path,
+            up: async () => {
+              const started = performance.now();
+              try {
+                await createModel(client, model, order, placements);
+              } catch (err) {
+                const message = err instanceof Error ? err.message : String(err);
+                throw new EltError(`model ${model.name} (${model.path}) failed to build: ${message}`, ExitCode.modelFailed, { cause: err });
+              }
+              const ms = performance.now() - started;
+              if (model.materialized === 'materialized_view') {
+                await client.query("insert into elt.refresh_log (model, duration_ms, how) values ($1, $2, 'built')", [model.name, ms.toFixed(1)]);
+              }
+              options.log.info(`built ${relationKind(model.materialized)} ${model.name} in ${Math.round(ms)} ms`);
+            },
+          })),
+          storage: modelStorage(client, models, forced),
+          logger: undefined,
+        });
+        const pending = (await umzug.pending()).map((migration) => migration.name);
+        const pendingSet = new Set(pending);
 
-    // drop what will be rebuilt, dependents first (before the engine's work: the strong locks are taken early)
-    const { rows: existing } = await client.query<{ name: string; relkind: string }>(
-      `select n.nspname || '.' || c.relname as name, c.relkind
+        // drop what will be rebuilt, dependents first (before the engine's work: the strong locks are taken early)
+        const { rows: existing } = await client.query<{ name: string; relkind: string }>(
+          `select n.nspname || '.' || c.relname as name, c.relkind
          from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where n.nspname = any($1) and c.relkind in ('v', 'm', 'r')`,
-      [[...MODEL_SCHEMAS]],
-    );
-    const existingKinds = new Map(existing.map((row) => [row.name, row.relkind]));
-    const sourceViews = new Map(stored.map((row) => [row.name, row.source_view]));
-    const toDrop = [...pending].reverse().filter((name) => existingKinds.has(name));
-    await refuseDependents(client, toDrop, sourceViews, kept, options.dir);
-    for (const name of toDrop) {
-      const kind = { m: 'materialized view', r: 'table', v: 'view' }[existingKinds.get(name) ?? 'v'];
-      try {
-        await client.query(`drop ${kind} ${quoteName(name)}`);
-        const source = sourceViews.get(name);
-        if (kind === 'table' && source) await client.query(`drop view if exists ${quoteName(source)}`);
-        await client.query('delete from elt.folded_loads where model = $1', [name]);
-      } catch (err) {
-        throw new EltError(`cannot rebuild model ${name}: ${err instanceof Error ? err.message : String(err)}`, ExitCode.modelFailed, { cause: err });
-      }
-    }
-    for (const orphan of kept) {
-      options.log.warn(
-        `orphaned model ${orphan.name}: its file is no longer in ${options.dir}; kept as it is (elt build --drop-orphan ${orphan.name} or --prune drops it)`,
-      );
-    }
+          [[...MODEL_SCHEMAS]],
+        );
+        const existingKinds = new Map(existing.map((row) => [row.name, row.relkind]));
+        const sourceViews = new Map(stored.map((row) => [row.name, row.source_view]));
+        const toDrop = [...pending].reverse().filter((name) => existingKinds.has(name));
+        await refuseDependents(client, toDrop, sourceViews, kept, options.dir);
+        for (const name of toDrop) {
+          const kind = { m: 'materialized view', r: 'table', v: 'view' }[existingKinds.get(name) ?? 'v'];
+          try {
+            await client.query(`drop ${kind} ${quoteName(name)}`);
+            const source = sourceViews.get(name);
+            if (kind === 'table' && source) await client.query(`drop view if exists ${quoteName(source)}`);
+            await client.query('delete from elt.folded_loads where model = $1', [name]);
+          } catch (err) {
+            throw new EltError(`cannot rebuild model ${name}: ${err instanceof Error ? err.message : String(err)}`, ExitCode.modelFailed, {
+              cause: err,
+            });
+          }
+        }
+        // bring the incremental tables that stay up to date first, so marts built now are fresh
+        await client.query('call elt.apply_increments($1)', [pending]);
 
-    // bring the incremental tables that stay up to date first, so marts built now are fresh
-    await client.query('call elt.apply_increments($1)', [pending]);
-
-    try {
-      await umzug.up();
-    } catch (err) {
-      // umzug wraps what a migration throws; surface our own error
-      const cause = err instanceof Error && err.cause instanceof EltError ? err.cause : err;
-      throw cause;
-    }
-    // a model built by a version that checksummed the whole file keeps its relation
-    for (const model of models.filter((candidate) => !pendingSet.has(candidate.name))) {
-      await client.query('update elt.models set checksum = $2 where name = $1 and checksum = $3', [model.name, model.checksum, model.legacyChecksum]);
-    }
-    // the engine applies incremental models in build order: every model in its place, the orphans (which no model reads) after them
-    await client.query(
-      `update elt.models as m set build_order = o.position - 1
+        try {
+          await umzug.up();
+        } catch (err) {
+          // umzug wraps what a migration throws; surface our own error
+          const cause = err instanceof Error && err.cause instanceof EltError ? err.cause : err;
+          throw cause;
+        }
+        // a model built by a version that checksummed the whole file keeps its relation
+        for (const model of models.filter((candidate) => !pendingSet.has(candidate.name))) {
+          await client.query('update elt.models set checksum = $2 where name = $1 and checksum = $3', [
+            model.name,
+            model.checksum,
+            model.legacyChecksum,
+          ]);
+        }
+        // the engine applies incremental models in build order: every model in its place, the orphans (which no model reads) after them
+        await client.query(
+          `update elt.models as m set build_order = o.position - 1
          from unnest($1::text[]) with ordinality as o (name, position)
         where m.name = o.name and m.build_order <> o.position - 1`,
-      [[...models.map((model) => model.name), ...kept.map((orphan) => orphan.name)]],
+          [[...models.map((model) => model.name), ...kept.map((orphan) => orphan.name)]],
+        );
+        await applyDescriptions(client, models);
+        return {
+          built: pending,
+          unchanged: models.map((model) => model.name).filter((name) => !pendingSet.has(name)),
+          orphaned: kept.map((orphan) => orphan.name),
+          pruned,
+        };
+      }),
+    { log: options.log, ...options.lockWait },
+  );
+  for (const name of result.pruned) options.log.info(`dropped orphaned model ${name}, as asked`);
+  for (const name of result.orphaned) {
+    options.log.warn(
+      `orphaned model ${name}: its file is no longer in ${options.dir}; kept as it is (elt build --drop-orphan ${name} or --prune drops it)`,
     );
-    await applyDescriptions(client, models);
-    return {
-      built: pending,
-      unchanged: models.map((model) => model.name).filter((name) => !pendingSet.has(name)),
-      orphaned: kept.map((orphan) => orphan.name),
-      pruned,
-    };
-  });
+  }
+  return result;
 }

@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { describeError, EltError, ExitCode } from '../core/errors';
-import type { Materialization, Model } from './model-catalog';
+import { MODEL_SCHEMAS, sourceViewOf, type Materialization, type Model } from './model-catalog';
 import { readDependents } from './relation-dependents';
 
 /**
@@ -52,6 +52,8 @@ export function chooseOrphans(orphans: OrphanedModel[], request: PruneRequest | 
   return orphans.filter((orphan) => chosen.has(orphan.name));
 }
 
+const MODEL_RELATION = new RegExp(`^(${MODEL_SCHEMAS.join('|')})\\.[a-z_][a-z0-9_]*$`);
+
 const quoteName = (name: string): string =>
   name
     .split('.')
@@ -68,10 +70,20 @@ const quoteName = (name: string): string =>
 export async function dropOrphans(client: PoolClient, chosen: OrphanedModel[], orphans: OrphanedModel[]): Promise<string[]> {
   if (chosen.length === 0) return [];
   const names = chosen.map((orphan) => orphan.name).reverse();
+  // only what a build can have made: a row of elt.models naming anything else (raw.loads, ...) is never dropped
+  const foreign = names.filter((name) => !MODEL_RELATION.test(name));
+  if (foreign.length > 0) {
+    throw new EltError(
+      `elt.models names ${foreign.join(', ')}, which no model can be (not <${MODEL_SCHEMAS.join('|')}>.<lower-case name>): nothing was dropped`,
+      ExitCode.modelFailed,
+    );
+  }
   const { rows: sources } = await client.query<{ name: string; source_view: string }>(
     'select name, source_view from elt.models where name = any($1::text[]) and source_view is not null',
     [[...new Set([...names, ...orphans.map((orphan) => orphan.name)])]],
   );
+  // a source view is always named by the convention: a row naming another relation is not followed
+  for (const row of sources) row.source_view = sourceViewOf(row.name);
   const modelOf = (relation: string) => sources.find((row) => row.source_view === relation)?.name ?? relation;
   const chosenSources = sources.filter((row) => names.includes(row.name)).map((row) => row.source_view);
   const [blocker] = await readDependents(client, [...names, ...chosenSources]);

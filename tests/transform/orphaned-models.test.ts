@@ -164,6 +164,18 @@ test('a view outside the models that reads an orphan makes --prune fail loudly a
   expect(await stateRows('marts.session_days')).toMatchObject({ models: 1 });
 });
 
+test('a row of elt.models naming a relation no model can be (raw.loads) is never dropped by --prune, nor the source view it names', async () => {
+  await db.pool.query("insert into elt.models (name, checksum, materialized, build_order) values ('raw.loads', 'x', 'view', 99)");
+  await expect(build({ prune: 'all' })).rejects.toThrow(/elt\.models names raw\.loads, which no model can be .*nothing was dropped/);
+  expect(await present('raw.loads')).toBe(true);
+  await db.pool.query("delete from elt.models where name = 'raw.loads'");
+  removeModel('marts/session_days.sql');
+  await build();
+  await db.pool.query("update elt.models set source_view = 'raw.raw_events' where name = 'marts.session_days'");
+  expect((await build({ prune: 'all' })).pruned).toEqual(['marts.session_days']);
+  expect(await present('raw.raw_events')).toBe(true);
+});
+
 test('a models folder that shares no model with the database is refused, also with --prune, and drops nothing', async () => {
   for (const name of readModels(modelsDir).map((model) => model.path)) rmSync(name);
   writeFileSync(join(modelsDir, 'staging', 'other.sql'), '-- materialized: view\nselect 1 as x\n');

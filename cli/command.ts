@@ -3,7 +3,7 @@ import type { ExitCodeValue } from '../core/errors';
 import type { Logger } from '../core/log';
 
 /** Parsed flags of one command. */
-export type Options = Record<string, string | boolean | undefined>;
+export type Options = Record<string, string | boolean | string[] | undefined>;
 
 /** What a command talks to: the environment, stdout for data and summaries, a logger (stderr). */
 export interface Io {

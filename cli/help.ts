@@ -22,6 +22,8 @@ Environment:
   ELT_TIME_ZONE             default for --time-zone
   ELT_SESSION_GAP_MINUTES   default for --session-gap-minutes
   ELT_DB_WAIT_SECONDS       how long to wait for the database to answer (default 10)
+  ELT_LOCK_WAIT_SECONDS     default for --lock-wait-seconds: the most build, refresh and
+                            migrate wait for locks readers hold (default 300)
   AWS_*                     S3 settings as for the AWS CLI: AWS_REGION, AWS_PROFILE,
                             AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL_S3
   ELT_DEBUG=1               print stack traces of errors
@@ -30,11 +32,13 @@ Exit codes: 0 ok, 1 unexpected error, 2 bad usage or input (path, URI, bucket),
 3 database unreachable, 4 a lake file failed to load, 5 a model failed to build
 or refresh, 6 the S3 endpoint is unreachable or refused access, 7 a data test failed,
 8 the message stream is unreachable or missing, 9 a source is stale (elt freshness),
-10 a query ran past its --timeout (elt query), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
+10 a query ran past its --timeout (elt query), 11 waited --lock-wait-seconds for a lock
+another session holds (the message names it), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
 
 Examples:
   npm run elt -- run --source tests/fixtures/lake-sample
   npm run elt -- run --source s3://upday-data-assignment/lake/ --no-sign-request
+  npm run elt -- build --prune    # drop the models whose files were removed (kept otherwise)
 `;
 }
 

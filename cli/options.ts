@@ -2,9 +2,11 @@ import { join } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import { DEFAULT_LOAD_OPTIONS, type LoadLakeOptions } from '../loader/load-lake';
 import { s3SettingsFromEnv, type S3Settings } from '../loader/sources/s3/s3-settings';
+import type { PruneRequest } from '../transform/orphaned-models';
 import type { ModelSettings } from '../transform/settings';
 import type { Options } from './command';
 import { EltError, ExitCode } from '../core/errors';
+import { DEFAULT_LOCK_WAIT_SECONDS } from '../db/lock-wait';
 import { projectRoot } from '../core/package-root';
 
 /** Flags shared by the commands that talk to S3, with their help lines. */
@@ -48,6 +50,34 @@ export const MODEL_HELP = [
   '--time-zone <tz>            reporting time zone for days [env ELT_TIME_ZONE, default UTC]',
   '--session-gap-minutes <n>   gap that starts a new session [env ELT_SESSION_GAP_MINUTES, default 30]',
 ];
+
+/** Flags of the commands that build models: an orphan (a model whose file is gone) is dropped only when asked. */
+export const PRUNE_FLAGS: ParseArgsConfig['options'] = {
+  prune: { type: 'boolean' },
+  'drop-orphan': { type: 'string', multiple: true },
+};
+export const PRUNE_HELP = [
+  '--prune                     drop every orphaned model (its file is gone; kept and reported otherwise)',
+  '--drop-orphan <model>       drop only this orphaned model, e.g. marts.x (repeatable)',
+];
+
+/** `--lock-wait-seconds`: the commands whose DDL takes strong locks (build, refresh, migrate, run) take it. */
+export const LOCK_WAIT_FLAG: ParseArgsConfig['options'] = { 'lock-wait-seconds': { type: 'string' } };
+export const LOCK_WAIT_HELP = [
+  '--lock-wait-seconds <s>     most to wait for locks a reader holds, in 1 s tries (readers never queue longer) [env ELT_LOCK_WAIT_SECONDS, default 300]',
+];
+
+/** How long in all a build, refresh or migration waits for the locks readers hold; at most a day. */
+export function lockWaitSecondsOf(options: Options, env: NodeJS.ProcessEnv): number {
+  return numberOption(options, env, 'lock-wait-seconds', 'ELT_LOCK_WAIT_SECONDS', DEFAULT_LOCK_WAIT_SECONDS, (n) => n > 0 && n <= 86_400);
+}
+
+/** What `--prune` / `--drop-orphan` ask the build to drop; nothing when neither is given. */
+export function pruneOf(options: Options): PruneRequest | undefined {
+  if (options.prune === true) return 'all';
+  const named = options['drop-orphan'] as string[] | undefined;
+  return named?.length ? named : undefined;
+}
 
 /** `--project <dir>`: the commands that work on a project's data and models take it. */
 export const PROJECT_FLAG: ParseArgsConfig['options'] = { project: { type: 'string' } };

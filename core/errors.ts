@@ -24,6 +24,8 @@ export const ExitCode = {
   stale: 9,
   /** elt query: the query ran longer than its --timeout (default 5m) and was stopped */
   timedOut: 10,
+  /** waited longer than --lock-wait-seconds for a lock another session holds (the message names it: pid, user, application, state, since) */
+  lockWait: 11,
   /** stopped by Ctrl-C (SIGINT): 128 + 2, as shells report it */
   interrupted: 130,
   /** stopped by SIGTERM: 128 + 15 */

@@ -4,6 +4,13 @@ import { describeError, EltError, ExitCode } from '../core/errors';
 /** How a lock is taken: a row of elt.locks (the project's roles only), or an advisory key (a first migration). */
 export type LockKind = 'row' | 'advisory';
 
+/**
+ * Another elt process held the lock row (or advisory key) longer than we wait for it:
+ * its own limit was reached, so no caller waits again (db/lock-wait.ts retries only the
+ * strong locks of readers' relations).
+ */
+export class LockRowBusyError extends EltError {}
+
 /** SQLSTATE 55P03: a lock wait exceeded lock_timeout. */
 const LOCK_NOT_AVAILABLE = '55P03';
 
@@ -33,7 +40,7 @@ async function takeLock(client: PoolClient, lockName: string, kind: LockKind, lo
     }
   } catch (err) {
     if (sqlState(err) === LOCK_NOT_AVAILABLE) {
-      throw new EltError(
+      throw new LockRowBusyError(
         `waited ${lockTimeoutSeconds} s for the lock ${lockName} (another elt process holds it); try again once it is done`,
         ExitCode.database,
         {

@@ -6,6 +6,7 @@ import { EltError, ExitCode } from '../core/errors';
 import type { Logger } from '../core/log';
 import { applyCitusLayout } from './citus';
 import { alsoLock, withLockedTransaction } from './locked-transaction';
+import { withLockRetries, type LockWaitOptions } from './lock-wait';
 import { applyProcedures } from './procedures';
 
 /** Where umzug keeps which migrations ran: a table in the bookkeeping schema. */
@@ -97,7 +98,10 @@ const isChatter = (message: string) => /, skipping$/.test(message);
  * migrate lock (a row of elt.locks; on a database without it yet, an advisory key,
  * waited for at most `lockTimeoutSeconds`), so two processes never apply the same
  * migration and a failure leaves nothing half-done. The server's notices are
- * returned and logged as warnings.
+ * returned and logged as warnings. Once the migrate lock is held, every statement waits
+ * at most a short lock_timeout for a lock (an `alter table` behind a reader's open
+ * transaction), and the whole transaction is tried again, up to `lockWait.limitSeconds`
+ * (db/lock-wait.ts), then fails naming the blocking session.
  *
  * Then, in the same transaction, the procedures and functions (code, not schema
  * history): each file of `proceduresDir` (default `db/procedures` beside the
@@ -106,7 +110,7 @@ const isChatter = (message: string) => /, skipping$/.test(message);
  */
 export async function migrate(
   pool: Pool,
-  options: { dir: string; log: Logger; lockTimeoutSeconds?: number; proceduresDir?: string },
+  options: { dir: string; log: Logger; lockTimeoutSeconds?: number; proceduresDir?: string; lockWait?: LockWaitOptions },
 ): Promise<MigrateResult> {
   const files = listMigrationFiles(options.dir);
   const proceduresDir = options.proceduresDir ?? join(dirname(options.dir), 'db', 'procedures');
@@ -136,69 +140,79 @@ export async function migrate(
   }
   const lockTimeoutSeconds = options.lockTimeoutSeconds ?? 120;
   const kind = state.rowLocks ? 'row' : 'advisory';
-  const result = await withLockedTransaction(
+  const result = await withLockRetries(
     pool,
-    'clickstream-elt:migrate',
-    async (client) => {
-      const notices: string[] = [];
-      let current = '';
-      const onNotice = (notice: { message?: string }) => {
-        const message = notice.message ?? '';
-        if (!isChatter(message) && !SUPERSEDED_NOTICES.has(current) && !notices.includes(message)) notices.push(message);
-      };
-      client.on('notice', onNotice);
-      try {
-        if (kind === 'advisory') {
-          const { rows } = await client.query<{ row_locks: boolean; migrated: boolean }>(
-            "select to_regclass('elt.locks') is not null as row_locks, to_regclass('elt.migrations') is not null as migrated",
-          );
-          // a process that migrated while we waited created elt.locks: newer ones lock its row, so do we
-          if (rows[0]?.row_locks) await alsoLock(client, 'clickstream-elt:migrate', lockTimeoutSeconds);
-          if (!rows[0]?.migrated) {
-            await client.query('create schema if not exists elt');
-            await client.query('create table if not exists elt.migrations (name text primary key, applied_at timestamptz not null default now())');
+    'elt migrate',
+    (arm) =>
+      withLockedTransaction(
+        pool,
+        'clickstream-elt:migrate',
+        async (client) => {
+          const notices: string[] = [];
+          let current = '';
+          const onNotice = (notice: { message?: string }) => {
+            const message = notice.message ?? '';
+            if (!isChatter(message) && !SUPERSEDED_NOTICES.has(current) && !notices.includes(message)) notices.push(message);
+          };
+          client.on('notice', onNotice);
+          try {
+            if (kind === 'advisory') {
+              const { rows } = await client.query<{ row_locks: boolean; migrated: boolean }>(
+                "select to_regclass('elt.locks') is not null as row_locks, to_regclass('elt.migrations') is not null as migrated",
+              );
+              // a process that migrated while we waited created elt.locks: newer ones lock its row, so do we
+              if (rows[0]?.row_locks) await alsoLock(client, 'clickstream-elt:migrate', lockTimeoutSeconds);
+              if (!rows[0]?.migrated) {
+                await client.query('create schema if not exists elt');
+                await client.query(
+                  'create table if not exists elt.migrations (name text primary key, applied_at timestamptz not null default now())',
+                );
+              }
+            }
+            // from here on, a lock a reader stands in the way of (alter table ...) is waited for briefly, then the whole try again
+            await arm(client);
+            const umzug = new Umzug({
+              migrations: files.map(({ name, path }) => ({
+                name,
+                path,
+                up: async () => client.query(readFileSync(path, 'utf8')),
+              })),
+              storage: postgresStorage(client),
+              logger: undefined,
+            });
+            umzug.on('migrating', ({ name }) => {
+              current = name;
+              options.log.info(`applying migration ${name}`);
+            });
+            let applied: string[];
+            try {
+              applied = (await umzug.up()).map((migration) => migration.name);
+            } catch (err) {
+              const root = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+              const message = root instanceof Error ? root.message : String(root);
+              throw new EltError(`migration ${current} failed: ${message}`, ExitCode.unexpected, { cause: root });
+            }
+            // each one is logged; which were applied is in elt.procedures
+            await applyProcedures(client, proceduresDir, (name) => {
+              current = name;
+              options.log.info(`applying procedure file ${name}`);
+            });
+            current = '';
+            // on a Citus cluster, what grows with history is distributed (db/citus.ts); elsewhere nothing
+            await applyCitusLayout(client, options.log);
+            const { rows: grants } = await client.query<{ may: boolean }>(
+              "select case when to_regprocedure('elt.apply_grants()') is null then false else has_function_privilege(to_regprocedure('elt.apply_grants()'), 'execute') end as may",
+            );
+            if (grants[0]?.may) await client.query('select elt.apply_grants()');
+            return { applied, notices };
+          } finally {
+            client.off('notice', onNotice);
           }
-        }
-        const umzug = new Umzug({
-          migrations: files.map(({ name, path }) => ({
-            name,
-            path,
-            up: async () => client.query(readFileSync(path, 'utf8')),
-          })),
-          storage: postgresStorage(client),
-          logger: undefined,
-        });
-        umzug.on('migrating', ({ name }) => {
-          current = name;
-          options.log.info(`applying migration ${name}`);
-        });
-        let applied: string[];
-        try {
-          applied = (await umzug.up()).map((migration) => migration.name);
-        } catch (err) {
-          const root = err instanceof Error && err.cause instanceof Error ? err.cause : err;
-          const message = root instanceof Error ? root.message : String(root);
-          throw new EltError(`migration ${current} failed: ${message}`, ExitCode.unexpected, { cause: root });
-        }
-        // each one is logged; which were applied is in elt.procedures
-        await applyProcedures(client, proceduresDir, (name) => {
-          current = name;
-          options.log.info(`applying procedure file ${name}`);
-        });
-        current = '';
-        // on a Citus cluster, what grows with history is distributed (db/citus.ts); elsewhere nothing
-        await applyCitusLayout(client, options.log);
-        const { rows: grants } = await client.query<{ may: boolean }>(
-          "select case when to_regprocedure('elt.apply_grants()') is null then false else has_function_privilege(to_regprocedure('elt.apply_grants()'), 'execute') end as may",
-        );
-        if (grants[0]?.may) await client.query('select elt.apply_grants()');
-        return { applied, notices };
-      } finally {
-        client.off('notice', onNotice);
-      }
-    },
-    lockTimeoutSeconds,
-    kind,
+        },
+        lockTimeoutSeconds,
+        kind,
+      ),
+    { log: options.log, ...options.lockWait },
   );
   for (const notice of result.notices) options.log.warn(notice);
   return result;

@@ -4,6 +4,7 @@ import { checkTrustedDir } from '../core/trusted-path';
 import type { LakeObject } from '../loader/sources/lake-object';
 import type { LoadLakeOptions } from '../loader/load-lake';
 import { readModels } from '../transform/model-catalog';
+import type { PruneRequest } from '../transform/orphaned-models';
 import { checkSettings, type ModelSettings } from '../transform/settings';
 import { claimDatabase } from './claim-database';
 import { DEFAULT_PROJECT_NAME, type Project } from './project';
@@ -24,6 +25,10 @@ export interface PipelineConfig {
   /** build: rebuild every model / these models and everything downstream */
   full?: boolean;
   select?: string[];
+  /** build: drop these orphaned models (their files are gone), or all of them; else they are kept */
+  prune?: PruneRequest;
+  /** build, refresh, migrate: the most to wait in all for locks readers hold (db/lock-wait.ts; default 300 s) */
+  lockWaitSeconds?: number;
   /** refresh: only these marts */
   marts?: string[];
   /** run: where the summary and the chart go */
@@ -52,7 +57,8 @@ export async function runPipeline(pool: Pool, config: PipelineConfig, log: Logge
   if (project.name !== DEFAULT_PROJECT_NAME) report.project = project.name;
   if (withModels) await checkSettings(pool, config.settings);
 
-  report.migrations = await migrateStep(pool, config.migrationsDir, log);
+  const lockWait = { limitSeconds: config.lockWaitSeconds, signal };
+  report.migrations = await migrateStep(pool, config.migrationsDir, log, lockWait);
   await claimDatabase(pool, project);
   signal.throwIfAborted();
   // the server's clock: what this run loads finishes after it (the run's data tests look at those rows)
@@ -62,13 +68,17 @@ export async function runPipeline(pool: Pool, config: PipelineConfig, log: Logge
   if (withModels) await settingsStep(pool, config.settings, log);
   let fresh = new Set<string>();
   if (command === 'run' || command === 'build') {
-    report.build = await buildStep(pool, { modelsDir: project.modelsDir, full: config.full === true, select: config.select }, log);
+    report.build = await buildStep(
+      pool,
+      { modelsDir: project.modelsDir, full: config.full === true, select: config.select, prune: config.prune, lockWait },
+      log,
+    );
     fresh = new Set(report.build.result.built);
   }
   signal.throwIfAborted();
   if (command === 'run' || command === 'refresh') {
     const only = config.marts?.length ? config.marts.map((name) => (name.includes('.') ? name : `marts.${name}`)) : undefined;
-    report.refresh = await refreshStep(pool, { modelsDir: project.modelsDir, alreadyFresh: fresh, only }, log);
+    report.refresh = await refreshStep(pool, { modelsDir: project.modelsDir, alreadyFresh: fresh, only, lockWait }, log);
   }
   signal.throwIfAborted();
   if (command === 'run') report.tests = await testStep(pool, project.modelsDir, runStartedAt, log);

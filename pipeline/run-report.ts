@@ -42,12 +42,10 @@ export function formatReport(report: RunReport): string {
   }
   if (report.build) {
     const { result, ms } = report.build;
-    step(
-      'build',
-      `${result.built.length} built, ${result.unchanged.length} unchanged${result.dropped.length ? `, ${result.dropped.length} dropped` : ''}`,
-      ms,
-    );
-    if (result.dropped.length) lines.push(`    DROPPED (no longer in the models folder): ${result.dropped.join(', ')}`);
+    const extra = `${result.orphaned.length ? `, ${result.orphaned.length} orphaned` : ''}${result.pruned.length ? `, ${result.pruned.length} pruned` : ''}`;
+    step('build', `${result.built.length} built, ${result.unchanged.length} unchanged${extra}`, ms);
+    if (result.orphaned.length) lines.push(`    ORPHANED (no model file; kept, elt build --prune drops them): ${result.orphaned.join(', ')}`);
+    if (result.pruned.length) lines.push(`    PRUNED (orphans dropped as asked): ${result.pruned.join(', ')}`);
   }
   if (report.refresh) {
     const { marts, ms } = report.refresh;

@@ -3,10 +3,12 @@ import type { Pool } from 'pg';
 import { describeError } from '../core/errors';
 import { timed, type Logger } from '../core/log';
 import { loadChartModule } from '../chart/load-chart';
+import type { LockWaitOptions } from '../db/lock-wait';
 import { migrate } from '../db/migrate';
 import type { LakeObject } from '../loader/sources/lake-object';
 import { loadLake, type LoadLakeOptions } from '../loader/load-lake';
 import { buildModels } from '../transform/build-models';
+import type { PruneRequest } from '../transform/orphaned-models';
 import { runDataTests } from '../transform/data-tests';
 import { refreshMarts } from '../transform/refresh-marts';
 import { readDocs } from '../transform/docs-site/read-docs';
@@ -19,8 +21,8 @@ import { writeReport, type RunReport } from './run-report';
 // The steps of a pipeline run, in the order they run. Each takes what it needs and
 // returns its part of the run report (as dlt's Pipeline does), timed and logged.
 
-export async function migrateStep(pool: Pool, dir: string, log: Logger): Promise<Required<RunReport>['migrations']> {
-  const { result, ms } = await timed(log, 'migrate', () => migrate(pool, { dir, log }));
+export async function migrateStep(pool: Pool, dir: string, log: Logger, lockWait?: LockWaitOptions): Promise<Required<RunReport>['migrations']> {
+  const { result, ms } = await timed(log, 'migrate', () => migrate(pool, { dir, log, lockWait }));
   return { applied: result.applied, ms };
 }
 
@@ -43,22 +45,22 @@ export async function settingsStep(pool: Pool, settings: ModelSettings, log: Log
 
 export async function buildStep(
   pool: Pool,
-  options: { modelsDir: string; full: boolean; select?: string[] },
+  options: { modelsDir: string; full: boolean; select?: string[]; prune?: PruneRequest; lockWait?: LockWaitOptions },
   log: Logger,
 ): Promise<Required<RunReport>['build']> {
   const { result, ms } = await timed(log, 'build', () =>
-    buildModels(pool, { dir: options.modelsDir, log, full: options.full, select: options.select }),
+    buildModels(pool, { dir: options.modelsDir, log, full: options.full, select: options.select, prune: options.prune, lockWait: options.lockWait }),
   );
   return { result, ms };
 }
 
 export async function refreshStep(
   pool: Pool,
-  options: { modelsDir: string; alreadyFresh: Set<string>; only?: string[] },
+  options: { modelsDir: string; alreadyFresh: Set<string>; only?: string[]; lockWait?: LockWaitOptions },
   log: Logger,
 ): Promise<Required<RunReport>['refresh']> {
   const { result, ms } = await timed(log, 'refresh', () =>
-    refreshMarts(pool, { dir: options.modelsDir, log, alreadyFresh: options.alreadyFresh, only: options.only }),
+    refreshMarts(pool, { dir: options.modelsDir, log, alreadyFresh: options.alreadyFresh, only: options.only, lockWait: options.lockWait }),
   );
   return { marts: result, ms };
 }

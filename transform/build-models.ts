@@ -4,16 +4,21 @@ import { EltError, ExitCode } from '../core/errors';
 import type { Logger } from '../core/log';
 import { alsoLock, withLockedTransaction } from '../db/locked-transaction';
 import { uniqueIndexColumns } from '../db/citus';
+import { withLockRetries, type LockWaitOptions } from '../db/lock-wait';
 import { distributeModel, misplacedModels, modelPlacements } from './distribute';
 import { MODEL_SCHEMAS, readModels, withDownstream, type Model } from './model-catalog';
+import { chooseOrphans, dropOrphans, readOrphans, type OrphanedModel, type PruneRequest } from './orphaned-models';
+import { readDependents } from './relation-dependents';
 
 export interface BuildResult {
   /** models (re)created, in build order */
   built: string[];
   /** models whose SQL and upstream were unchanged, left as they were */
   unchanged: string[];
-  /** models whose files are no longer in the models folder: their relations were dropped (each logged as a warning) */
-  dropped: string[];
+  /** models whose files are no longer in the models folder: left as they are, each logged as a warning (transform/orphaned-models.ts) */
+  orphaned: string[];
+  /** orphans dropped because the build was asked to (`prune`), dependents first */
+  pruned: string[];
 }
 
 function quoteName(name: string): string {
@@ -194,6 +199,41 @@ async function applyDescriptions(client: PoolClient, models: Model[]): Promise<v
 }
 
 /**
+ * Fails the build, before anything is dropped, when a view or materialized view that is
+ * not being rebuilt reads a model about to be dropped for its rebuild: an orphan (named,
+ * with how to restore or drop it) or an object the build did not make. The drops never
+ * cascade, so without this check Postgres would refuse them too, less clearly; no
+ * CASCADE ever removes an orphan or an analyst's view behind the user's back.
+ */
+async function refuseDependents(
+  client: PoolClient,
+  toDrop: string[],
+  sourceViews: Map<string, string | null>,
+  orphans: OrphanedModel[],
+  dir: string,
+): Promise<void> {
+  const sources = toDrop.map((name) => sourceViews.get(name)).filter((source): source is string => Boolean(source));
+  const dependents = await readDependents(client, [...toDrop, ...sources]);
+  if (dependents.length === 0) return;
+  // an incremental model reads through its source view: named as the model itself
+  const modelOf = (relation: string) => [...sourceViews].find(([, source]) => source === relation)?.[0] ?? relation;
+  // dependents first: the first model in drop order that something else reads
+  const blocked = toDrop.find((name) => dependents.some((row) => modelOf(row.relation) === name)) as string;
+  const readers = [...new Set(dependents.filter((row) => modelOf(row.relation) === blocked).map((row) => modelOf(row.dependent)))].sort();
+  const orphaned = readers.filter((reader) => orphans.some((orphan) => orphan.name === reader));
+  const others = readers.filter((reader) => !orphaned.includes(reader));
+  let why: string;
+  if (others.length > 0) {
+    why = `${others.join(', ')} (not a model) depends on it: drop it first (the build never drops what it did not make)`;
+  } else if (orphaned.length === 1) {
+    why = `the orphaned model ${orphaned[0]} reads it (its file is no longer in ${dir}); restore its file, or drop it: elt build --drop-orphan ${orphaned[0]}`;
+  } else {
+    why = `the orphaned models ${orphaned.join(', ')} read it (their files are no longer in ${dir}); restore their files, or drop them: elt build --prune`;
+  }
+  throw new EltError(`cannot rebuild model ${blocked}: ${why}`, ExitCode.modelFailed);
+}
+
+/**
  * The model a `--select` names: `int_sessions`, `intermediate.int_sessions`, with or
  * without dbt's trailing `+`. A model is always rebuilt with its downstream
  * (a dependent view cannot outlive what it reads), so `x` and `x+` select the same.
@@ -217,100 +257,136 @@ function resolveSelector(models: Model[], selector: string): string {
  * build and refresh locks (rows of elt.locks, see db/locked-transaction.ts): stale relations are dropped in reverse dependency order
  * (never with cascade) and recreated in order, so readers see the old or the
  * new version, and an object outside the models that depends on one makes the
- * build fail loudly instead of being dropped.
+ * build fail loudly instead of being dropped. A model whose file is gone is an orphan:
+ * kept, reported, dropped only when `prune` asks (transform/orphaned-models.ts).
+ * The strong locks (drop) are taken first, each waited for at most a short
+ * lock_timeout, the whole transaction tried again while a reader's open transaction
+ * holds one, up to `lockWait.limitSeconds` (db/lock-wait.ts): readers never queue
+ * behind a waiting build for long.
  */
-export async function buildModels(pool: Pool, options: { dir: string; log: Logger; full?: boolean; select?: string[] }): Promise<BuildResult> {
+export async function buildModels(
+  pool: Pool,
+  options: { dir: string; log: Logger; full?: boolean; select?: string[]; prune?: PruneRequest; lockWait?: LockWaitOptions },
+): Promise<BuildResult> {
   const models = readModels(options.dir);
   const selected = new Set((options.select ?? []).map((selector) => resolveSelector(models, selector)));
   const placements = modelPlacements(models);
-  return withLockedTransaction(pool, 'clickstream-elt:build', async (client) => {
-    // a refresh folds new loads into the incremental models: never during a build
-    await alsoLock(client, 'clickstream-elt:refresh');
-    const stored = await readStoredModels(client);
-    const removed = stored.filter((row) => !models.some((model) => model.name === row.name));
-    // a folder that shares no model with the database is a mistyped path or another project's: drop nothing
-    if (stored.length > 0 && removed.length === stored.length) {
-      throw new EltError(
-        `the models folder ${options.dir} holds none of the ${stored.length} models this database has (${stored
-          .map((row) => row.name)
-          .sort()
-          .join(', ')}): ` + 'for another pipeline use --project <dir> (a database of its own); nothing was dropped',
-        ExitCode.usage,
-      );
-    }
-    const forced = new Set(options.full ? models.map((model) => model.name) : selected);
-    // on Citus, a table not yet laid out as transform/distribute.ts says is rebuilt so
-    for (const name of await misplacedModels(client, models, placements)) forced.add(name);
-    const umzug = new Umzug({
-      migrations: models.map((model, order) => ({
-        name: model.name,
-        path: model.path,
-        up: async () => {
-          const started = performance.now();
-          try {
-            await createModel(client, model, order, placements);
-          } catch (err) {
-            const message = err instanceof Error ? err.message : String(err);
-            throw new EltError(`model ${model.name} (${model.path}) failed to build: ${message}`, ExitCode.modelFailed, { cause: err });
-          }
-          const ms = performance.now() - started;
-          if (model.materialized === 'materialized_view') {
-            await client.query("insert into elt.refresh_log (model, duration_ms, how) values ($1, $2, 'built')", [model.name, ms.toFixed(1)]);
-          }
-          options.log.info(`built ${relationKind(model.materialized)} ${model.name} in ${Math.round(ms)} ms`);
-        },
-      })),
-      storage: modelStorage(client, models, forced),
-      logger: undefined,
-    });
-    const pending = (await umzug.pending()).map((migration) => migration.name);
-    const pendingSet = new Set(pending);
+  const result = await withLockRetries(
+    pool,
+    'elt build',
+    (arm) =>
+      withLockedTransaction(pool, 'clickstream-elt:build', async (client) => {
+        // a refresh folds new loads into the incremental models: never during a build
+        await alsoLock(client, 'clickstream-elt:refresh');
+        // from here on, a strong lock a reader stands in the way of is waited for briefly, then the whole try again
+        await arm(client);
+        const stored = await readStoredModels(client);
+        const orphans = await readOrphans(client, models);
+        // a folder that shares no model with the database is a mistyped path or another project's: drop nothing
+        if (stored.length > 0 && orphans.length === stored.length) {
+          throw new EltError(
+            `the models folder ${options.dir} holds none of the ${stored.length} models this database has (${stored
+              .map((row) => row.name)
+              .sort()
+              .join(', ')}): ` + 'for another pipeline use --project <dir> (a database of its own); nothing was dropped',
+            ExitCode.usage,
+          );
+        }
+        // an orphan is dropped only when asked for, first: a rebuild below may then go through
+        const pruned = await dropOrphans(client, chooseOrphans(orphans, options.prune), orphans);
+        const kept = orphans.filter((orphan) => !pruned.includes(orphan.name));
+        const forced = new Set(options.full ? models.map((model) => model.name) : selected);
+        // on Citus, a table not yet laid out as transform/distribute.ts says is rebuilt so
+        for (const name of await misplacedModels(client, models, placements)) forced.add(name);
+        const umzug = new Umzug({
+          migrations: models.map((model, order) => ({
+            name: model.name,
+            path: model.path,
+            up: async () => {
+              const started = performance.now();
+              try {
+                await createModel(client, model, order, placements);
+              } catch (err) {
+                const message = err instanceof Error ? err.message : String(err);
+                throw new EltError(`model ${model.name} (${model.path}) failed to build: ${message}`, ExitCode.modelFailed, { cause: err });
+              }
+              const ms = performance.now() - started;
+              if (model.materialized === 'materialized_view') {
+                await client.query("insert into elt.refresh_log (model, duration_ms, how) values ($1, $2, 'built')", [model.name, ms.toFixed(1)]);
+              }
+              options.log.info(`built ${relationKind(model.materialized)} ${model.name} in ${Math.round(ms)} ms`);
+            },
+          })),
+          storage: modelStorage(client, models, forced),
+          logger: undefined,
+        });
+        const pending = (await umzug.pending()).map((migration) => migration.name);
+        const pendingSet = new Set(pending);
 
-    // bring the incremental tables that stay up to date first, so marts built now are fresh
-    await client.query('call elt.apply_increments($1)', [pending]);
-
-    // drop what will be rebuilt or is gone, dependents first
-    const { rows: existing } = await client.query<{ name: string; relkind: string }>(
-      `select n.nspname || '.' || c.relname as name, c.relkind
+        // drop what will be rebuilt, dependents first (before the engine's work: the strong locks are taken early)
+        const { rows: existing } = await client.query<{ name: string; relkind: string }>(
+          `select n.nspname || '.' || c.relname as name, c.relkind
          from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where n.nspname = any($1) and c.relkind in ('v', 'm', 'r')`,
-      [[...MODEL_SCHEMAS]],
-    );
-    const existingKinds = new Map(existing.map((row) => [row.name, row.relkind]));
-    const sourceViews = new Map(stored.map((row) => [row.name, row.source_view]));
-    const toDrop = [...[...pending].reverse(), ...removed.map((row) => row.name)].filter((name) => existingKinds.has(name));
-    for (const name of toDrop) {
-      const kind = { m: 'materialized view', r: 'table', v: 'view' }[existingKinds.get(name) ?? 'v'];
-      try {
-        await client.query(`drop ${kind} ${quoteName(name)}`);
-        const source = sourceViews.get(name);
-        if (kind === 'table' && source) await client.query(`drop view if exists ${quoteName(source)}`);
-        await client.query('delete from elt.folded_loads where model = $1', [name]);
-      } catch (err) {
-        throw new EltError(`cannot rebuild model ${name}: ${err instanceof Error ? err.message : String(err)}`, ExitCode.modelFailed, { cause: err });
-      }
-    }
-    for (const row of removed) {
-      await forgetModel(client, row.name);
-      options.log.warn(`dropped model ${row.name}: it is no longer in ${options.dir}`);
-    }
+          [[...MODEL_SCHEMAS]],
+        );
+        const existingKinds = new Map(existing.map((row) => [row.name, row.relkind]));
+        const sourceViews = new Map(stored.map((row) => [row.name, row.source_view]));
+        const toDrop = [...pending].reverse().filter((name) => existingKinds.has(name));
+        await refuseDependents(client, toDrop, sourceViews, kept, options.dir);
+        for (const name of toDrop) {
+          const kind = { m: 'materialized view', r: 'table', v: 'view' }[existingKinds.get(name) ?? 'v'];
+          try {
+            await client.query(`drop ${kind} ${quoteName(name)}`);
+            const source = sourceViews.get(name);
+            if (kind === 'table' && source) await client.query(`drop view if exists ${quoteName(source)}`);
+            await client.query('delete from elt.folded_loads where model = $1', [name]);
+          } catch (err) {
+            throw new EltError(`cannot rebuild model ${name}: ${err instanceof Error ? err.message : String(err)}`, ExitCode.modelFailed, {
+              cause: err,
+            });
+          }
+        }
+        // bring the incremental tables that stay up to date first, so marts built now are fresh
+        await client.query('call elt.apply_increments($1)', [pending]);
 
-    try {
-      await umzug.up();
-    } catch (err) {
-      // umzug wraps what a migration throws; surface our own error
-      const cause = err instanceof Error && err.cause instanceof EltError ? err.cause : err;
-      throw cause;
-    }
-    // a model built by a version that checksummed the whole file keeps its relation
-    for (const model of models.filter((candidate) => !pendingSet.has(candidate.name))) {
-      await client.query('update elt.models set checksum = $2 where name = $1 and checksum = $3', [model.name, model.checksum, model.legacyChecksum]);
-    }
-    await applyDescriptions(client, models);
-    return {
-      built: pending,
-      unchanged: models.map((model) => model.name).filter((name) => !pendingSet.has(name)),
-      dropped: removed.map((row) => row.name),
-    };
-  });
+        try {
+          await umzug.up();
+        } catch (err) {
+          // umzug wraps what a migration throws; surface our own error
+          const cause = err instanceof Error && err.cause instanceof EltError ? err.cause : err;
+          throw cause;
+        }
+        // a model built by a version that checksummed the whole file keeps its relation
+        for (const model of models.filter((candidate) => !pendingSet.has(candidate.name))) {
+          await client.query('update elt.models set checksum = $2 where name = $1 and checksum = $3', [
+            model.name,
+            model.checksum,
+            model.legacyChecksum,
+          ]);
+        }
+        // the engine applies incremental models in build order: every model in its place, the orphans (which no model reads) after them
+        await client.query(
+          `update elt.models as m set build_order = o.position - 1
+         from unnest($1::text[]) with ordinality as o (name, position)
+        where m.name = o.name and m.build_order <> o.position - 1`,
+          [[...models.map((model) => model.name), ...kept.map((orphan) => orphan.name)]],
+        );
+        await applyDescriptions(client, models);
+        return {
+          built: pending,
+          unchanged: models.map((model) => model.name).filter((name) => !pendingSet.has(name)),
+          orphaned: kept.map((orphan) => orphan.name),
+          pruned,
+        };
+      }),
+    { log: options.log, ...options.lockWait },
+  );
+  for (const name of result.pruned) options.log.info(`dropped orphaned model ${name}, as asked`);
+  for (const name of result.orphaned) {
+    options.log.warn(
+      `orphaned model ${name}: its file is no longer in ${options.dir}; kept as it is (elt build --drop-orphan ${name} or --prune drops it)`,
+    );
+  }
+  return result;
 }

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { EltError, ExitCode } from '../core/errors';
 import type { Logger } from '../core/log';
+import { withLockRetries, type LockWaitOptions } from '../db/lock-wait';
 import { isRefreshTarget, readModels } from './model-catalog';
 
 export interface RefreshedMart {
@@ -19,12 +20,15 @@ export interface RefreshedMart {
  * never blocked either way), serialized with other refreshes and builds on the
  * refresh lock (a row of elt.locks, which only the project's roles can take; the
  * procedure fails with a line naming it after lock_timeout, 120 s when unset).
+ * The call runs with a short lock_timeout and is tried again while a reader's open
+ * transaction holds a lock it needs (a plain refresh, a truncate), up to
+ * `lockWait.limitSeconds` (db/lock-wait.ts).
  * `only` limits it to some marts; marts in `alreadyFresh` (built moments ago) are
  * only counted.
  */
 export async function refreshMarts(
   pool: Pool,
-  options: { dir: string; log: Logger; alreadyFresh?: Set<string>; only?: string[] },
+  options: { dir: string; log: Logger; alreadyFresh?: Set<string>; only?: string[]; lockWait?: LockWaitOptions },
 ): Promise<RefreshedMart[]> {
   const marts = readModels(options.dir).filter(isRefreshTarget);
   const known = new Set(marts.map((mart) => mart.name));
@@ -38,9 +42,30 @@ export async function refreshMarts(
     .map((mart) => mart.name);
   const { rows: clock } = await pool.query<{ now: Date }>('select clock_timestamp() as now');
   try {
-    // even with no mart to refresh, the call brings the incremental models up to date
-    await pool.query('call elt.refresh_marts($1)', [toRefresh]);
+    // even with no mart to refresh, the call brings the incremental models up to date;
+    // its strong locks (a plain refresh, a by-load table recomputed: truncate) wait briefly, then the whole call again
+    await withLockRetries(
+      pool,
+      'elt refresh',
+      async (arm) => {
+        const client = await pool.connect();
+        let broken: Error | undefined;
+        try {
+          await client.query('begin');
+          await arm(client);
+          await client.query('call elt.refresh_marts($1)', [toRefresh]);
+          await client.query('commit');
+        } catch (err) {
+          await client.query('rollback').catch((rollbackFailed: Error) => (broken = rollbackFailed));
+          throw err;
+        } finally {
+          client.release(broken);
+        }
+      },
+      { log: options.log, ...options.lockWait },
+    );
   } catch (err) {
+    if (err instanceof EltError) throw err;
     const message = err instanceof Error ? err.message : String(err);
     throw new EltError(`refreshing the marts failed: ${message}`, ExitCode.modelFailed, { cause: err });
   }

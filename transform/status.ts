@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import { formatTextTable } from '../core/text-table';
 import { formatFreshness, freshnessThresholds, readFreshness, type Freshness } from './freshness';
 import { isRefreshTarget, readModels } from './model-catalog';
+import { readOrphans, type OrphanedModel } from './orphaned-models';
 
 export interface ObjectStatus {
   uri: string;
@@ -44,6 +45,8 @@ export interface Status {
   freshness: Freshness;
   totals: { loaded: number; failed: number; duplicate: number; unfinished: number; rows: number; rejects: number; lastLoadAt: string | null };
   marts: MartStatus[];
+  /** models the database has whose files are gone: kept until `elt build --prune` (transform/orphaned-models.ts) */
+  orphans: OrphanedModel[];
 }
 
 const iso = (value: Date | null): string | null => (value ? value.toISOString() : null);
@@ -122,7 +125,8 @@ export async function readStatus(pool: Pool, modelsDir: string, options: { lagOf
   }));
   const lastLoadAt = loaded[0]?.last_load_at ?? null;
   const marts: MartStatus[] = [];
-  for (const mart of readModels(modelsDir).filter(isRefreshTarget)) {
+  const models = readModels(modelsDir);
+  for (const mart of models.filter(isRefreshTarget)) {
     const { rows: exists } = await pool.query<{ present: boolean }>('select to_regclass($1) is not null as present', [mart.name]);
     const { rows: refreshed } = await pool.query<{ at: Date | null }>('select max(refreshed_at) as at from elt.refresh_log where model = $1', [
       mart.name,
@@ -152,6 +156,7 @@ export async function readStatus(pool: Pool, modelsDir: string, options: { lagOf
       lastLoadAt: iso(lastLoadAt),
     },
     marts,
+    orphans: await readOrphans(pool, models),
   };
 }
 
@@ -194,6 +199,13 @@ export function formatStatus(status: Status): string {
     lines.push(
       `${mart.name.padEnd(nameWidth)} ${String(mart.rows ?? 'missing').padStart(martRowsWidth)}  ${(mart.lastRefreshAt ?? 'never').padEnd(ISO_WIDTH + 2)} ${freshness(mart)}`,
     );
+  }
+  if (status.orphans.length > 0) {
+    lines.push('', 'orphaned models (their files are gone; kept until elt build --prune or --drop-orphan <model>):');
+    const width = Math.max(...status.orphans.map((orphan) => orphan.name.length));
+    for (const orphan of status.orphans) {
+      lines.push(`  ${orphan.name.padEnd(width)}  ${orphan.materialized.padEnd(17)}  ${orphan.present ? 'kept' : 'not in the database'}`);
+    }
   }
   if (status.streams.length > 0) {
     const rows = status.streams.map((stream) => [

@@ -1,4 +1,6 @@
 import { formatLineageMermaid, formatLineageText, readLineage } from '../../transform/lineage';
+import { readModels } from '../../transform/model-catalog';
+import { readOrphans } from '../../transform/orphaned-models';
 import { formatStatus, readStatus } from '../../transform/status';
 import type { Command, Io } from '../command';
 import { describeError, ExitCode } from '../../core/errors';
@@ -56,14 +58,18 @@ export const lineageCommand: Command = {
   options: { mermaid: { type: 'boolean' }, ...PROJECT_FLAG },
   optionHelp: ['--mermaid                   print a Mermaid flowchart instead of text', ...PROJECT_HELP],
   example: 'npm run elt -- lineage --mermaid',
-  run: (options, io) =>
-    withDatabase(
+  run: (options, io) => {
+    const project = projectOf(options, io.env);
+    return withDatabase(
       io,
       async ({ pool }) => {
         const edges = await readLineage(pool);
-        io.stdout.write(options.mermaid ? formatLineageMermaid(edges) : formatLineageText(edges));
+        // models whose files are gone are still in the graph: marked
+        const orphaned = new Set((await readOrphans(pool, readModels(project.modelsDir))).map((orphan) => orphan.name));
+        io.stdout.write(options.mermaid ? formatLineageMermaid(edges, orphaned) : formatLineageText(edges, orphaned));
         return ExitCode.ok;
       },
-      projectOf(options, io.env).database,
-    ),
+      project.database,
+    );
+  },
 };

@@ -13,11 +13,17 @@ import {
   LOAD_FLAGS,
   LOAD_HELP,
   loadOptionsOf,
+  LOCK_WAIT_FLAG,
+  LOCK_WAIT_HELP,
+  lockWaitSecondsOf,
   migrationsDir,
   MODEL_FLAGS,
   MODEL_HELP,
   PROJECT_FLAG,
   PROJECT_HELP,
+  PRUNE_FLAGS,
+  PRUNE_HELP,
+  pruneOf,
   s3SettingsOf,
   settingsOf,
   sourceOf,
@@ -60,6 +66,8 @@ async function runPipelineCommand(command: PipelineCommand, options: Options, io
     settings: command === 'load' ? {} : settingsOf(options, io.env, project),
     full: options.full === true,
     select: typeof options.select === 'string' ? [options.select] : undefined,
+    prune: pruneOf(options),
+    lockWaitSeconds: lockWaitSecondsOf(options, io.env),
     marts,
     outputDir: (options['output-dir'] as string | undefined) || io.env.ELT_OUTPUT_DIR || './out',
     signal: io.signal,
@@ -87,11 +95,13 @@ export const runCommand: Command = {
   name: 'run',
   summary: 'migrate, load the lake, build the models, refresh the marts, print a summary',
   usage: 'elt run --source <dir|file|s3://bucket/prefix/> [options]',
-  options: { ...LOAD_FLAGS, ...MODEL_FLAGS, ...PROJECT_FLAG, 'output-dir': { type: 'string' } },
+  options: { ...LOAD_FLAGS, ...MODEL_FLAGS, ...PRUNE_FLAGS, ...LOCK_WAIT_FLAG, ...PROJECT_FLAG, 'output-dir': { type: 'string' } },
   optionHelp: [
     ...PROJECT_HELP,
     ...LOAD_HELP,
     ...MODEL_HELP,
+    ...PRUNE_HELP,
+    ...LOCK_WAIT_HELP,
     '--output-dir <dir>          where the summary (summary.txt, .json) and the CTR chart go [env ELT_OUTPUT_DIR, default ./out]',
   ],
   example: 'npm run elt -- run --source tests/fixtures/lake-sample',
@@ -111,13 +121,15 @@ export const loadCommand: Command = {
 export const buildCommand: Command = {
   name: 'build',
   summary: 'create the staging views and marts whose SQL changed, and everything downstream',
-  usage: 'elt build [--full | --select <model>+] [options]',
-  options: { ...MODEL_FLAGS, ...PROJECT_FLAG, full: { type: 'boolean' }, select: { type: 'string' } },
+  usage: 'elt build [--full | --select <model>+] [--prune | --drop-orphan <model>] [options]',
+  options: { ...MODEL_FLAGS, ...PRUNE_FLAGS, ...LOCK_WAIT_FLAG, ...PROJECT_FLAG, full: { type: 'boolean' }, select: { type: 'string' } },
   optionHelp: [
     ...PROJECT_HELP,
     '--full                      rebuild every model, changed or not',
     '--select <model>+           rebuild this model and everything downstream of it, e.g. int_sessions+',
+    ...PRUNE_HELP,
     ...MODEL_HELP,
+    ...LOCK_WAIT_HELP,
   ],
   example: 'npm run elt -- build --select int_sessions+',
   run: (options, io) => runPipelineCommand('build', options, io),
@@ -127,10 +139,11 @@ export const refreshCommand: Command = {
   name: 'refresh',
   summary: 'refresh the materialized marts (concurrently: readers are not blocked)',
   usage: 'elt refresh [mart ...] [options]',
-  options: { ...MODEL_FLAGS, ...PROJECT_FLAG },
+  options: { ...MODEL_FLAGS, ...LOCK_WAIT_FLAG, ...PROJECT_FLAG },
   optionHelp: [
     ...PROJECT_HELP,
     ...MODEL_HELP,
+    ...LOCK_WAIT_HELP,
     'mart ...                    only these marts, e.g. article_performance (default: all, in dependency order)',
   ],
   example: 'npm run elt -- refresh article_performance',
@@ -165,13 +178,14 @@ export const testCommand: Command = {
 export const migrateCommand: Command = {
   name: 'migrate',
   summary: 'create or update the schemas and tables (migrations/*.sql, each applied once)',
-  usage: 'elt migrate',
-  options: {},
-  optionHelp: [],
+  usage: 'elt migrate [--lock-wait-seconds <s>]',
+  options: { ...LOCK_WAIT_FLAG },
+  optionHelp: [...LOCK_WAIT_HELP],
   example: 'npm run elt -- migrate',
-  run: (_options, io) =>
+  run: (options, io) =>
     withDatabase(io, async ({ pool }) => {
-      const { result, ms } = await timed(io.log, 'migrate', () => migrate(pool, { dir: migrationsDir(), log: io.log }));
+      const lockWait = { limitSeconds: lockWaitSecondsOf(options, io.env), signal: io.signal };
+      const { result, ms } = await timed(io.log, 'migrate', () => migrate(pool, { dir: migrationsDir(), log: io.log, lockWait }));
       io.stdout.write(formatReport({ migrations: { applied: result.applied, ms }, totalMs: ms }));
       return ExitCode.ok;
     }),

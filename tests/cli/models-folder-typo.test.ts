@@ -90,14 +90,20 @@ test("build --models <another pipeline's folder> (none of the database's models)
   await expectEveryModelIntact();
 });
 
-test('a model whose file left an existing folder is dropped, and the summary names it', async () => {
+test('a model whose file left an existing folder is kept as an orphan and named in the summary; build --prune drops it', async () => {
   const copy = join(scratch, 'models-copy');
   cpSync(MODELS_DIR, copy, { recursive: true });
   rmSync(join(copy, 'marts', 'user_performance.sql'));
   rmSync(join(copy, 'tests'), { recursive: true, force: true });
   const result = await runCli(['build', '--models', copy], { env: withDb() });
   expect(result.code).toBe(0);
-  expect(result.stdout).toMatch(/build +0 built, 8 unchanged, 1 dropped/);
-  expect(result.stdout).toContain('    DROPPED (no longer in the models folder): marts.user_performance');
-  expect(result.stderr).toContain(`dropped model marts.user_performance: it is no longer in ${copy}`);
+  expect(result.stdout).toMatch(/build +0 built, 8 unchanged, 1 orphaned/);
+  expect(result.stdout).toContain('    ORPHANED (no model file; kept, elt build --prune drops them): marts.user_performance');
+  expect(result.stderr).toContain(`orphaned model marts.user_performance: its file is no longer in ${copy}; kept as it is`);
+  await expectEveryModelIntact();
+  const pruned = await runCli(['build', '--models', copy, '--prune'], { env: withDb() });
+  expect(pruned.code).toBe(0);
+  expect(pruned.stdout).toMatch(/build +0 built, 8 unchanged, 1 pruned/);
+  expect(pruned.stdout).toContain('    PRUNED (orphans dropped as asked): marts.user_performance');
+  expect((await db.pool.query("select to_regclass('marts.user_performance') as r")).rows).toEqual([{ r: null }]);
 });

@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { silentLogger } from '../../core/log';
 import { buildModels } from '../../transform/build-models';
@@ -72,30 +72,6 @@ test('a model dropped by hand is rebuilt, with its downstream', async () => {
   await build();
   await db.pool.query('drop table marts.user_performance');
   expect((await build()).built).toEqual(['marts.user_performance']);
-});
-
-test('a model whose file is removed is dropped', async () => {
-  await build();
-  rmSync(join(modelsDir, 'marts', 'category_ctr_daily.sql'));
-  const result = await build();
-  expect(result.dropped).toEqual(['marts.category_ctr_daily']);
-  expect((await db.pool.query("select to_regclass('marts.category_ctr_daily') as r")).rows).toEqual([{ r: null }]);
-});
-
-test('removing one model file from a copy of the models folder drops exactly that model, with a warning naming it and the folder', async () => {
-  await build();
-  rmSync(join(modelsDir, 'marts', 'user_performance.sql'));
-  const warnings: string[] = [];
-  const log = { ...silentLogger, warn: (message: string) => warnings.push(message) };
-  const result = await buildModels(db.pool, { dir: modelsDir, log });
-  expect(result.dropped).toEqual(['marts.user_performance']);
-  expect(result.built).toEqual([]);
-  expect(warnings).toEqual([`dropped model marts.user_performance: it is no longer in ${modelsDir}`]);
-  const { rows } = await db.pool.query<{ name: string; present: boolean }>(
-    'select name, to_regclass(name) is not null as present from elt.models order by build_order',
-  );
-  expect(rows).toEqual(ALL.filter((name) => name !== 'marts.user_performance').map((name) => ({ name, present: true })));
-  expect((await db.pool.query("select to_regclass('marts.user_performance') as r")).rows).toEqual([{ r: null }]);
 });
 
 test('a view outside the models that reads a mart makes its rebuild fail loudly and changes nothing', async () => {

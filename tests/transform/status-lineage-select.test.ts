@@ -107,6 +107,7 @@ test('long object URIs and mart names do not push the status table out of line, 
       { name: 'marts.short', rows: 5, lastRefreshAt: '2026-01-01T00:00:02.000Z', stale: false, missing: false },
       { name: longMart, rows: 123456789, lastRefreshAt: null, stale: true, missing: false },
     ],
+    orphans: [],
   };
   const lines = formatStatus(status).split('\n');
   const objectHeader = lines.find((line) => line.startsWith('status ')) as string;

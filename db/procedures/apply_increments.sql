@@ -170,7 +170,9 @@ declare
     model record;
 begin
     -- the loads this refresh folds, the same for every model (see the top of this file)
-    drop table if exists pg_temp.refresh_loads;
+    if to_regclass('pg_temp.refresh_loads') is not null then
+        drop table pg_temp.refresh_loads;
+    end if;
     create temp table refresh_loads on commit drop as
         select l.load_id from raw.loads as l where l.status = 'loaded';
     for model in

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import type { Io, Options } from './command';
 import { COMMANDS, findCommand } from './commands';
+import { asDatabaseFailure } from '../core/database-errors';
 import { describeError, EltError, ExitCode, type ExitCodeValue } from '../core/errors';
 import { commandHelp, globalHelp } from './help';
 import { InterruptedError, watchInterrupts } from './interrupt';
@@ -78,7 +79,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const code = await command.run(options, io, positionals);
     // a step that saw the interrupt too late to stop still ends the run as interrupted
     return (endsOnInterrupt ? undefined : interrupted(io.signal)) ?? code;
-  } catch (err) {
+  } catch (caught) {
+    // the database failing under a command (outside a named step): exit 3, one line
+    const err = asDatabaseFailure(caught, `elt ${name ?? ''}`.trim()) ?? caught;
     const stopped = endsOnInterrupt ? undefined : interrupted(io.signal);
     if (stopped !== undefined) {
       // what failed was the work the interrupt cancelled: the interrupt was already said

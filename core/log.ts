@@ -1,3 +1,5 @@
+import { asDatabaseFailure } from './database-errors';
+
 /**
  * Logs go to stderr (data and summaries go to stdout). Each line says what
  * happened; steps report how long they took. Human lines by default (coloured
@@ -49,10 +51,19 @@ export function createLogger(stream: NodeJS.WritableStream = process.stderr, opt
 
 export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };
 
-/** Runs `step`, logging its name and duration; returns its result. */
+/**
+ * Runs `step`, logging its name and duration; returns its result. A failure of the
+ * database under it (the session ended, the server gone, out of disk) becomes one
+ * line naming the step, exit code 3 (asDatabaseFailure).
+ */
 export async function timed<T>(log: Logger, name: string, step: () => Promise<T>): Promise<{ result: T; ms: number }> {
   const started = performance.now();
-  const result = await step();
+  let result: T;
+  try {
+    result = await step();
+  } catch (err) {
+    throw asDatabaseFailure(err, name) ?? err;
+  }
   const ms = performance.now() - started;
   log.info(`${name} done in ${formatMs(ms)}`);
   return { result, ms };

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { EltError, ExitCode } from '../core/errors';
 import { formatMs, type Logger } from '../core/log';
 import type { LakeObject } from './sources/lake-object';
 import { abandonAllDeadAttempts, type LoadedElsewhere, noLongerLoaded } from './ledger';
@@ -105,6 +106,7 @@ export async function loadLake(pool: Pool, objects: LakeObject[], log: Logger, o
       const original = result.duplicateOf as LoadedElsewhere;
       progress.log.warn(`${position} ${result.uri}: same content as ${original.uri} (loaded as load ${original.loadId}), skipped as a duplicate`);
     } else if (result.status === 'failed') {
+      if (databaseFailure) return; // the run ends on the database's failure, with one line (below)
       progress.log.error(`${position} ${result.uri}: failed: ${result.error}`);
     } else {
       const rate = result.ms > 0 ? Math.round((result.rows / result.ms) * 1000) : 0;
@@ -115,16 +117,19 @@ export async function loadLake(pool: Pool, objects: LakeObject[], log: Logger, o
     }
   };
 
+  // the database failing under a load (out of disk, the server gone) fails every other object too: no further one starts
+  let databaseFailure: string | undefined;
   const loadAll = async (indexes: number[], countDone: boolean) => {
     let next = 0;
     const worker = async () => {
-      while (next < indexes.length && !signal?.aborted) {
+      while (next < indexes.length && !signal?.aborted && !databaseFailure) {
         const index = indexes[next] as number;
         next += 1;
         const object = objects[index] as LakeObject;
         const position = `[${index + 1}/${objects.length}]`;
         const result = await loadWithRetries(object, position);
         results[index] = result;
+        databaseFailure ??= result.databaseFailure && `${position} ${result.databaseFailure}`;
         if (countDone) progress.objectDone(result.rows);
         // an interrupted object is not reported as failed: the interrupt is reported once, by the caller
         if (!(signal?.aborted && result.status === 'failed')) report(result, position);
@@ -139,6 +144,7 @@ export async function loadLake(pool: Pool, objects: LakeObject[], log: Logger, o
       true,
     );
     signal?.throwIfAborted();
+    if (databaseFailure) throw new EltError(`load: ${databaseFailure}`, ExitCode.database);
     // a duplicate of content that this very run replaced (a.tsv changed, b.tsv the former copy of it)
     // may have been judged before the replacement: it duplicates nothing now, so it loads now
     const duplicates = results.flatMap((result, index) => (result.status === 'duplicate' ? [index] : []));

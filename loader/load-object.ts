@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { asDatabaseFailure } from '../core/database-errors';
 import { describeError } from '../core/errors';
 import { leftConnectionBroken, lockedTransaction } from '../db/locked-transaction';
 import { CountBytes } from './stages/count-bytes';
@@ -42,6 +43,8 @@ export interface ObjectResult {
   error?: string;
   /** true when the failure was a passing one of the source (worth another attempt) */
   transient?: boolean;
+  /** the failure was the database's (the session ended, the server gone, out of disk): the object and what happened, in one line */
+  databaseFailure?: string;
 }
 
 export interface LoadObjectOptions {
@@ -250,7 +253,8 @@ export async function loadObject(pool: Pool, object: LakeObject, options: LoadOb
         error = `${error} (and the ledger could not record the failure: ${describeError(ledgerErr)})`;
       });
     }
-    return { ...base, status: 'failed', ms: elapsed(), error, transient: !interrupted && isTransientSourceError(err) };
+    const databaseFailure = interrupted ? undefined : asDatabaseFailure(err, object.uri, { sockets: false })?.message;
+    return { ...base, status: 'failed', ms: elapsed(), error, transient: !interrupted && isTransientSourceError(err), databaseFailure };
   } finally {
     signal?.removeEventListener('abort', onAbort);
     client?.off('error', onClientError);

@@ -14,6 +14,10 @@ export interface NatsServer {
   url(stream: string): string;
   /** stops it (SIGTERM) and starts it again on the same port and store */
   restart(): Promise<void>;
+  /** kills it (SIGKILL, as a crash: no clean shutdown of the store); `start` brings it back */
+  kill(): Promise<void>;
+  /** starts it again (after `kill`) on the same port and store */
+  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -50,10 +54,10 @@ export async function startNatsServer(): Promise<NatsServer> {
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     await waitListening(port, child, () => output);
   };
-  const stopChild = async () => {
+  const stopChild = async (signal: NodeJS.Signals = 'SIGTERM') => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
+    child.kill(signal);
     await exited;
   };
   await start();
@@ -64,6 +68,8 @@ export async function startNatsServer(): Promise<NatsServer> {
       await stopChild();
       await start();
     },
+    kill: () => stopChild('SIGKILL'),
+    start,
     stop: async () => {
       await stopChild();
       rmSync(store, { recursive: true, force: true });

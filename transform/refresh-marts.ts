@@ -40,6 +40,19 @@ export async function refreshMarts(
   const toRefresh = selected
     .filter((mart) => mart.materialized === 'materialized_view' && !options.alreadyFresh?.has(mart.name))
     .map((mart) => mart.name);
+  const { rows: missing } = await pool.query<{ name: string }>(
+    'select name from unnest($1::text[]) as mart (name) where to_regclass(name) is null order by name',
+    [selected.map((mart) => mart.name)],
+  );
+  if (missing.length > 0) {
+    const names = missing.map((row) => row.name).join(', ');
+    throw new EltError(
+      missing.length === selected.length
+        ? `no marts built yet (${names} do not exist): run elt build first`
+        : `${names} not built yet: run elt build first`,
+      ExitCode.modelFailed,
+    );
+  }
   const { rows: clock } = await pool.query<{ now: Date }>('select clock_timestamp() as now');
   try {
     // even with no mart to refresh, the call brings the incremental models up to date;

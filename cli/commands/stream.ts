@@ -76,6 +76,7 @@ async function stream(options: Options, io: Io): Promise<ExitCodeValue> {
     10,
     (n) => n >= 0 && n <= 86_400,
   );
+  const brokerWaitSeconds = numberOption(options, io.env, 'broker-wait-seconds', 'ELT_STREAM_BROKER_WAIT_SECONDS', 300, (n) => n >= 1 && n <= 86_400);
   const settings = settingsOf(options, io.env, project);
   readModels(project.modelsDir); // a missing models folder is a usage error before anything is touched
 
@@ -92,8 +93,12 @@ async function stream(options: Options, io: Io): Promise<ExitCodeValue> {
     // the NATS client is loaded only by the commands that talk to a broker (every other command starts without it)
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy require, as for the S3 SDK
     const { openNatsSource } = require('../../loader/stream/nats-source') as typeof import('../../loader/stream/nats-source');
-    const source = await openNatsSource(uri, { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) });
-    const progress = createStreamProgress({ log: io.log, uri, lastSequence: () => source.lastSequence() });
+    const source = await openNatsSource(
+      uri,
+      { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) },
+      { brokerWaitMs: brokerWaitSeconds * 1000 },
+    );
+    const progress = createStreamProgress({ log: io.log, uri, lastSequence: () => source.lastSequence(io.signal) });
     log = progress.log;
     const onAbort = () => log.warn(`${uri}: stopping: committing the batch in hand and refreshing the marts`);
     io.signal.addEventListener('abort', onAbort, { once: true });
@@ -136,6 +141,7 @@ export const streamCommand: Command = {
     'max-wait-ms': { type: 'string' },
     'refresh-every-seconds': { type: 'string' },
     'until-idle': { type: 'boolean' },
+    'broker-wait-seconds': { type: 'string' },
     ...MODEL_FLAGS,
     ...PROJECT_FLAG,
   },
@@ -146,6 +152,7 @@ export const streamCommand: Command = {
     '--max-wait-ms <ms>          how long a fetch waits for a full batch (at least 1000) [env ELT_STREAM_MAX_WAIT_MS, default 1000]',
     '--refresh-every-seconds <s> refresh the marts this often while new batches commit [env ELT_STREAM_REFRESH_EVERY_SECONDS, default 10]',
     '--until-idle                stop (exit 0) once the stream holds nothing more, after one refresh; else run until Ctrl-C / SIGTERM',
+    '--broker-wait-seconds <s>   ride out a broker that does not answer (a restart) this long, then exit 8 [env ELT_STREAM_BROKER_WAIT_SECONDS, default 300]',
     ...PROJECT_HELP,
     ...MODEL_HELP,
   ],

@@ -15,6 +15,10 @@
 -- commit) until that model is applied, in build order, in the same transaction. These
 -- procedures run as the owner in the caller's session: every temporary table is named
 -- pg_temp.<name> and used only when elt.engine_temp_table() says this code made it.
+-- A refresh folds the loads that were loaded when it began (the temporary table
+-- refresh_loads, made by elt.apply_increments): a load that commits while it runs is
+-- left to the next refresh by every model alike, never folded (empty) by the models
+-- built on int_events after int_events was brought up to date without it.
 
 -- remember, for the by-key models that read upstream_model, the keys its rows matching
 -- predicate ($1: keys) carry: called before the rows are deleted and after new ones are in
@@ -65,6 +69,7 @@ declare
     key_predicate text;
     input_predicates jsonb;
     rebuild boolean;
+    drop_refresh_loads boolean := false;
     started timestamptz := clock_timestamp();
 begin
     select m.name, m.source_view as source, m.incremental_by, m.settings_fingerprint
@@ -86,16 +91,24 @@ begin
             execute format('truncate %s', model.name);
             delete from elt.folded_loads as f where f.model = model.name;
         end if;
+        if not elt.engine_temp_table('refresh_loads') then
+            -- a first fill by the build, outside a refresh: the loads loaded now
+            create temp table refresh_loads on commit drop as
+                select l.load_id from raw.loads as l where l.status = 'loaded';
+            drop_refresh_loads := true;
+        end if;
         new_loads := array(
-            select l.load_id::text from raw.loads as l
-            where l.status = 'loaded'
-                and not exists (select from elt.folded_loads as f where f.model = model.name and f.load_id = l.load_id)
+            select l.load_id::text from pg_temp.refresh_loads as l
+            where not exists (select from elt.folded_loads as f where f.model = model.name and f.load_id = l.load_id)
         );
         gone_loads := array(
             select f.load_id::text from elt.folded_loads as f
             where f.model = model.name
-                and not exists (select from raw.loads as l where l.load_id = f.load_id and l.status = 'loaded')
+                and not exists (select from pg_temp.refresh_loads as l where l.load_id = f.load_id)
         );
+        if drop_refresh_loads then
+            drop table pg_temp.refresh_loads;
+        end if;
         if not rebuild then
             call elt.note_changed_keys(model.name, 'load_id = any($1::bigint[])', gone_loads);
         end if;
@@ -159,6 +172,12 @@ as $$
 declare
     model record;
 begin
+    -- the loads this refresh folds, the same for every model (see the top of this file)
+    if elt.engine_temp_table('refresh_loads') then
+        drop table pg_temp.refresh_loads;
+    end if;
+    create temp table refresh_loads on commit drop as
+        select l.load_id from raw.loads as l where l.status = 'loaded';
     for model in
         select m.name
         from elt.models as m
@@ -168,6 +187,7 @@ begin
     loop
         call elt.apply_increment(model.name);
     end loop;
+    drop table pg_temp.refresh_loads;
 end;
 $$;
 

@@ -93,7 +93,12 @@ export async function consumeStream(pool: Pool, source: StreamSource, options: C
       // drained: the stream's last message is committed (by us or another consumer); or fetches keep
       // coming back empty short of it (its last messages were deleted)
       const position = Math.max(report.position, await committedPosition(pool, source.streamId));
-      if ((await source.lastSequence()) <= position || emptyFetches >= IDLE_EMPTY_FETCHES) break;
+      // an interrupt while the broker does not answer ends the wait (and the loop)
+      const lastSeq = await source.lastSequence(signal).catch((err: unknown) => {
+        if (signal.aborted) return undefined;
+        throw err;
+      });
+      if (lastSeq !== undefined && (lastSeq <= position || emptyFetches >= IDLE_EMPTY_FETCHES)) break;
     }
     if (unrefreshed && performance.now() - lastRefresh >= options.refreshEveryMs) await refresh();
     if (performance.now() - lastProgress >= (options.progressEveryMs ?? 10_000)) {
@@ -105,6 +110,6 @@ export async function consumeStream(pool: Pool, source: StreamSource, options: C
   }
   if (unrefreshed || options.untilIdle) await refresh();
   report.position = Math.max(report.position, await committedPosition(pool, source.streamId));
-  report.lag = Math.max(0, (await source.lastSequence().catch(() => report.position)) - report.position);
+  report.lag = Math.max(0, (await source.lastSequence(signal).catch(() => report.position)) - report.position);
   return report;
 }

@@ -12,6 +12,7 @@ import {
 } from 'nats';
 import { describeError, EltError, ExitCode } from '../../core/errors';
 import type { Logger } from '../../core/log';
+import { BrokerOutage } from './broker-outage';
 import { parseNatsUri, type NatsStreamAddress } from './nats-uri';
 import type { StreamBatch, StreamMessage, StreamSource } from './stream-source';
 
@@ -39,12 +40,22 @@ function isStreamNotFound(err: unknown): boolean {
 
 const unavailable = (message: string, cause?: unknown) => new EltError(message, ExitCode.streamUnavailable, { cause });
 
+export interface NatsSourceOptions {
+  /**
+   * How long a broker that does not answer is waited for once the stream is open (each
+   * request tried again, see BrokerOutage) before giving up with exit 8. 0 (the default):
+   * a failed request fails at once (a one-shot question, as `elt status` asks).
+   */
+  brokerWaitMs?: number;
+}
+
 /**
  * Opens the JetStream stream at `nats://HOST:PORT/STREAM` as a StreamSource. The broker
  * unreachable, without JetStream, or the stream missing: an EltError with exit code 8.
- * The connection reconnects for ever after that (a broker restart mid-stream goes on).
+ * The connection reconnects for ever after that; a broker restart mid-stream goes on
+ * as long as it does not stay silent for longer than `brokerWaitMs`.
  */
-export async function openNatsSource(uri: string, log: Logger): Promise<NatsSource> {
+export async function openNatsSource(uri: string, log: Logger, options: NatsSourceOptions = {}): Promise<NatsSource> {
   const address = parseNatsUri(uri);
   let nc: NatsConnection;
   try {
@@ -65,7 +76,7 @@ export async function openNatsSource(uri: string, log: Logger): Promise<NatsSour
       if (isStreamNotFound(err)) throw unavailable(`${address.uri}: the stream ${address.stream} does not exist on ${address.server}`, err);
       throw err;
     });
-    return new NatsSource(address, nc, jsm, nc.jetstream(), info.created, log);
+    return new NatsSource(address, nc, jsm, nc.jetstream(), info.created, log, options.brokerWaitMs ?? 0);
   } catch (err) {
     await nc.close().catch(() => undefined);
     if (err instanceof EltError) throw err;
@@ -84,7 +95,10 @@ const toAcknowledge = new WeakMap<StreamBatch, JsMsg>();
  * delivery sequence: a jump (messages delivered that never arrived, e.g. cut off by a
  * broker restart) or any fetch failure makes it create the consumer again after the
  * last message it handed out, so no message is ever left out. Messages at or before
- * that point (redeliveries) are acknowledged and skipped.
+ * that point (redeliveries) are acknowledged and skipped. Every request to the broker
+ * (consumer create, info, delete, fetch, stream info) is tried again while the broker
+ * does not answer, within the bound given (BrokerOutage); a fetch that came back empty
+ * while the connection was down counts as failed, not as an idle stream.
  */
 export class NatsSource implements StreamSource {
   readonly uri: string;
@@ -97,6 +111,9 @@ export class NatsSource implements StreamSource {
   private expectedDelivery = 1;
   private mustSeek = true;
   private disconnected = false;
+  /** how many times the connection was lost so far */
+  private disconnects = 0;
+  private readonly outage: BrokerOutage;
 
   constructor(
     private readonly address: NatsStreamAddress,
@@ -105,9 +122,11 @@ export class NatsSource implements StreamSource {
     private readonly js: JetStreamClient,
     created: string,
     private readonly log: Logger,
+    brokerWaitMs: number,
   ) {
     this.uri = address.uri;
     this.streamId = `nats:${address.stream}@${created}`;
+    this.outage = new BrokerOutage(address.uri, brokerWaitMs, log);
     void this.watchConnection();
   }
 
@@ -115,6 +134,7 @@ export class NatsSource implements StreamSource {
     for await (const status of this.nc.status()) {
       if (status.type === 'disconnect' && !this.disconnected) {
         this.disconnected = true;
+        this.disconnects += 1;
         this.log.warn(`${this.uri}: lost the connection to the NATS server; reconnecting`);
       } else if (status.type === 'reconnect') {
         this.disconnected = false;
@@ -123,14 +143,15 @@ export class NatsSource implements StreamSource {
     }
   }
 
+  /** The consumer is (re)created by the next fetch, where a broker that does not answer is waited for. */
   async seek(seq: number): Promise<void> {
     this.position = seq;
     this.mustSeek = true;
-    await this.reposition();
   }
 
   /** (Re)creates this process's consumer so its first message is the one after `position`. */
   private async reposition(): Promise<void> {
+    this.mustSeek = true;
     await this.dropConsumer();
     const name = `elt_${randomBytes(6).toString('hex')}`;
     try {
@@ -158,35 +179,46 @@ export class NatsSource implements StreamSource {
     const name = this.consumerName;
     this.consumer = undefined;
     this.consumerName = undefined;
-    if (name) await this.jsm.consumers.delete(this.address.stream, name).catch(() => undefined);
+    // unreachable, the broker removes it by itself (inactive_threshold)
+    if (name && !this.disconnected) await this.jsm.consumers.delete(this.address.stream, name).catch(() => undefined);
   }
 
   async fetch(max: number, maxWaitMs: number, signal?: AbortSignal): Promise<StreamBatch> {
     const after = this.position;
-    const messages: StreamMessage[] = [];
-    let last: JsMsg | undefined;
-    try {
-      if (this.mustSeek || !this.consumer) await this.reposition();
-      const consumer = this.consumer as Consumer;
+    for (;;) {
+      const messages: StreamMessage[] = [];
       if (signal?.aborted) return { after, last: after, messages };
-      const batch = await consumer.fetch({ max_messages: max, expires: Math.max(MIN_FETCH_MS, maxWaitMs) });
-      const onAbort = () => void batch.close().catch(() => undefined);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      let last: JsMsg | undefined;
+      const disconnects = this.disconnects;
       try {
-        await this.read(batch, messages, (message) => (last = message));
-      } finally {
-        signal?.removeEventListener('abort', onAbort);
+        if (this.mustSeek || !this.consumer) await this.reposition();
+        const consumer = this.consumer as Consumer;
+        if (signal?.aborted) return { after, last: after, messages };
+        const batch = await consumer.fetch({ max_messages: max, expires: Math.max(MIN_FETCH_MS, maxWaitMs) });
+        const onAbort = () => void batch.close().catch(() => undefined);
+        signal?.addEventListener('abort', onAbort, { once: true });
+        try {
+          await this.read(batch, messages, (message) => (last = message));
+        } finally {
+          signal?.removeEventListener('abort', onAbort);
+        }
+        // nothing came while the connection was down: the broker was silent, the stream not idle
+        if (!last && !signal?.aborted && (this.disconnected || this.disconnects !== disconnects))
+          throw new Error('the connection was lost during the fetch');
+        this.outage.answered();
+      } catch (err) {
+        if (err instanceof EltError) throw err;
+        // the broker restarting, the consumer lost with it, a pull cut off: read again from what we have
+        this.mustSeek = true;
+        if (!last && !signal?.aborted) {
+          await this.outage.failed(`fetching after sequence ${this.position}`, err, signal);
+          continue;
+        }
       }
-    } catch (err) {
-      if (err instanceof EltError) throw err;
-      // the broker restarting, the consumer lost with it, a pull cut off: read again from what we have
-      this.mustSeek = true;
-      if (!this.disconnected) this.log.warn(`${this.uri}: fetching failed (${describeError(err)}); reading again after sequence ${this.position}`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      const result: StreamBatch = { after, last: this.position, messages };
+      if (last) toAcknowledge.set(result, last);
+      return result;
     }
-    const result: StreamBatch = { after, last: this.position, messages };
-    if (last) toAcknowledge.set(result, last);
-    return result;
   }
 
   /** Takes the fetched messages in order, up to the first that breaks the consumer's delivery sequence. */
@@ -207,16 +239,29 @@ export class NatsSource implements StreamSource {
 
   async ack(batch: StreamBatch): Promise<void> {
     // a lost acknowledgement only means the message comes again, and is skipped then
-    toAcknowledge.get(batch)?.ack();
+    try {
+      toAcknowledge.get(batch)?.ack();
+    } catch {
+      // the connection closed: nothing to tell
+    }
   }
 
-  async lastSequence(): Promise<number> {
-    const info = await this.jsm.streams.info(this.address.stream);
+  async lastSequence(signal?: AbortSignal): Promise<number> {
+    const info = await this.outage.retry(
+      "asking for the stream's last sequence",
+      () => {
+        // stopping, and the broker away: no wait for a request to time out
+        if (signal?.aborted && this.disconnected) throw new Error('not connected to the NATS server');
+        return this.jsm.streams.info(this.address.stream);
+      },
+      signal,
+    );
     return info.state.last_seq;
   }
 
   async close(): Promise<void> {
     await this.dropConsumer();
-    await this.nc.drain().catch(() => this.nc.close());
+    if (this.disconnected) await this.nc.close().catch(() => undefined);
+    else await this.nc.drain().catch(() => this.nc.close());
   }
 }

@@ -40,7 +40,10 @@ export interface StreamSource {
   fetch(max: number, maxWaitMs: number, signal?: AbortSignal): Promise<StreamBatch>;
   /** Tells the broker the batch is committed (a lost acknowledgement is harmless). */
   ack(batch: StreamBatch): Promise<void>;
-  /** The stream's last sequence now (0 when empty): the lag is this minus the committed position. */
-  lastSequence(): Promise<number>;
+  /**
+   * The stream's last sequence now (0 when empty): the lag is this minus the committed
+   * position. Once `signal` aborts, a broker that does not answer is not waited for.
+   */
+  lastSequence(signal?: AbortSignal): Promise<number>;
   close(): Promise<void>;
 }

@@ -63,6 +63,9 @@ export async function refreshMarts(
       async (arm) => {
         const client = await pool.connect();
         let broken: Error | undefined;
+        // a session the server ends while we hold it: pg emits 'error' on the client (the query fails too)
+        const onClientError = (err: Error) => (broken = err);
+        client.on('error', onClientError);
         try {
           await client.query('begin');
           await arm(client);
@@ -72,6 +75,7 @@ export async function refreshMarts(
           await client.query('rollback').catch((rollbackFailed: Error) => (broken = rollbackFailed));
           throw err;
         } finally {
+          client.off('error', onClientError);
           client.release(broken);
         }
       },

@@ -245,15 +245,22 @@ export async function loadObject(pool: Pool, object: LakeObject, options: LoadOb
     const interrupted = signal?.aborted === true;
     let error = interrupted ? `interrupted: ${describeError(signal.reason)}` : describeError(err);
     if (leftConnectionBroken(err)) broken ??= new Error(error);
+    let ledgerUnreachable = false;
     if (attemptId !== undefined) {
       // the ledger keeps what the failed attempt had counted (nothing of it was loaded),
       // through a fresh connection when this one is gone
       const failure = { error, ms: elapsed(), ...counts };
       await failAttempt(broken || !client ? pool : client, attemptId, failure).catch((ledgerErr: unknown) => {
+        ledgerUnreachable = true;
         error = `${error} (and the ledger could not record the failure: ${describeError(ledgerErr)})`;
       });
     }
-    const databaseFailure = interrupted ? undefined : asDatabaseFailure(err, object.uri, { sockets: false })?.message;
+    // the database failed the run (not just this object) when it lacks resources (out of disk), or when
+    // the session is gone and a fresh one cannot reach the ledger either; a session the server ended for
+    // this object alone (idle_in_transaction_session_timeout while the source was slow, a terminated
+    // backend) while the ledger still answers fails this object only, as any other error of its own
+    const lostSession = broken !== undefined && !ledgerUnreachable && attemptId !== undefined;
+    const databaseFailure = interrupted || lostSession ? undefined : asDatabaseFailure(err, object.uri, { sockets: false })?.message;
     return { ...base, status: 'failed', ms: elapsed(), error, transient: !interrupted && isTransientSourceError(err), databaseFailure };
   } finally {
     signal?.removeEventListener('abort', onAbort);

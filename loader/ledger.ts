@@ -20,21 +20,55 @@ export interface LoadedVersion {
 /** The content id of an attempt that failed before its content could be read (raw.loads.content_id is not null). */
 export const UNREAD_CONTENT_ID = 'unread';
 
+type LoadedRow = { source_uri: string; load_id: string; content_id: string; size_bytes: string | null; modified_at: Date | null };
+const LOADED_COLUMNS = 'source_uri, load_id, content_id, size_bytes, modified_at';
+
+const loadedVersion = (row: LoadedRow): LoadedVersion => ({
+  loadId: row.load_id,
+  contentId: row.content_id,
+  size: row.size_bytes === null ? null : Number(row.size_bytes),
+  modifiedAt: row.modified_at,
+});
+
 /** The ledger row of the content currently loaded for a URI, if any. */
 export async function findLoaded(client: PoolClient, uri: string): Promise<LoadedVersion | undefined> {
-  const { rows } = await client.query<{ load_id: string; content_id: string; size_bytes: string | null; modified_at: Date | null }>(
-    "select load_id, content_id, size_bytes, modified_at from raw.loads where source_uri = $1 and status = 'loaded'",
-    [uri],
-  );
+  const { rows } = await client.query<LoadedRow>(`select ${LOADED_COLUMNS} from raw.loads where source_uri = $1 and status = 'loaded'`, [uri]);
   const row = rows[0];
+  return row && loadedVersion(row);
+}
+
+/** The loaded versions of many URIs at once, by URI. */
+export async function findLoadedVersions(pool: Pool, uris: string[]): Promise<Map<string, LoadedVersion>> {
+  const { rows } = await pool.query<LoadedRow>(`select ${LOADED_COLUMNS} from raw.loads where source_uri = any($1::text[]) and status = 'loaded'`, [
+    uris,
+  ]);
+  return new Map(rows.map((row) => [row.source_uri, loadedVersion(row)]));
+}
+
+/**
+ * True when the loaded version has the same size and modification time as the listed
+ * object (sources that know them): unchanged, without reading it again.
+ */
+export function isSameFile(loaded: LoadedVersion, object: { size: number; modifiedAt?: Date }): boolean {
   return (
-    row && {
-      loadId: row.load_id,
-      contentId: row.content_id,
-      size: row.size_bytes === null ? null : Number(row.size_bytes),
-      modifiedAt: row.modified_at,
-    }
+    object.modifiedAt !== undefined &&
+    loaded.modifiedAt !== null &&
+    loaded.size === object.size &&
+    loaded.modifiedAt.getTime() === object.modifiedAt.getTime()
   );
+}
+
+/** `count` fresh load ids (from raw.loads' own identity sequence), in increasing order. */
+export async function nextLoadIds(pool: Pool, count: number): Promise<string[]> {
+  if (count <= 0) return [];
+  const { rows } = await pool.query<{ id: string }>(
+    "select nextval(pg_get_serial_sequence('raw.loads', 'load_id'))::text as id from generate_series(1, $1::int)",
+    [count],
+  );
+  return rows
+    .map((row) => BigInt(row.id))
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(String);
 }
 
 /** The load of a content id under another URI, with rows (content without rows cannot be counted twice). */
@@ -99,12 +133,16 @@ export async function noLongerLoaded(pool: Pool, loadIds: string[]): Promise<Set
 /**
  * Records the start of an attempt, committed at once (call it outside the load's
  * transaction): if the process dies, the row stays 'loading' for all to see.
+ * `loadId`, when given, is one reserved with nextLoadIds.
  */
-export async function startAttempt(client: PoolClient, object: ObjectIdentity): Promise<string> {
+export async function startAttempt(client: PoolClient, object: ObjectIdentity, loadId?: string): Promise<string> {
+  // a reserved id (nextLoadIds) keeps ids in listing order; else the identity's next one
   const { rows } = await client.query<{ load_id: string }>(
-    `insert into raw.loads (source_uri, content_id, size_bytes, modified_at, status, backend_pid)
-     values ($1, $2, $3, $4, 'loading', pg_backend_pid()) returning load_id`,
-    [object.uri, object.contentId, object.size, object.modifiedAt ?? null],
+    `insert into raw.loads (load_id, source_uri, content_id, size_bytes, modified_at, status, backend_pid)
+     overriding system value
+     values (coalesce($5::bigint, nextval(pg_get_serial_sequence('raw.loads', 'load_id'))), $1, $2, $3, $4, 'loading', pg_backend_pid())
+     returning load_id`,
+    [object.uri, object.contentId, object.size, object.modifiedAt ?? null, loadId ?? null],
   );
   return (rows[0] as { load_id: string }).load_id;
 }

@@ -3,6 +3,7 @@ import { formatMs, type Logger } from '../core/log';
 import type { LakeObject } from './sources/lake-object';
 import { abandonAllDeadAttempts, type LoadedElsewhere, noLongerLoaded } from './ledger';
 import { loadObject, type ObjectResult } from './load-object';
+import { reserveLoadIds } from './load-order';
 import { createProgress } from './progress';
 
 export interface LoadSummary {
@@ -78,14 +79,18 @@ export async function loadLake(pool: Pool, objects: LakeObject[], log: Logger, o
   if (abandoned > 0) log.warn(`${abandoned} earlier load attempt(s) whose process died are now marked abandoned`);
   const progress = createProgress({ log, totalObjects: objects.length, totalBytes: objects.reduce((sum, o) => sum + o.size, 0) });
   const results: ObjectResult[] = new Array(objects.length);
+  // every attempt of both passes below (each with its retries) has an id reserved in listing order
+  const loadIds = await reserveLoadIds(pool, objects, 2 * (settings.retries + 1));
 
-  const loadWithRetries = async (object: LakeObject, position: string): Promise<ObjectResult> => {
+  const loadWithRetries = async (index: number, position: string): Promise<ObjectResult> => {
+    const object = objects[index] as LakeObject;
     for (let attempt = 1; ; attempt += 1) {
       const result = await loadObject(pool, object, {
         maxRejectRatio: settings.maxRejectRatio,
         onBytes: progress.bytesRead,
         allowDuplicates: settings.allowDuplicates,
         signal,
+        nextLoadId: loadIds[index],
       });
       if (signal?.aborted) return result;
       if (result.status !== 'failed' || !result.transient || attempt > settings.retries) return result;
@@ -121,9 +126,8 @@ export async function loadLake(pool: Pool, objects: LakeObject[], log: Logger, o
       while (next < indexes.length && !signal?.aborted) {
         const index = indexes[next] as number;
         next += 1;
-        const object = objects[index] as LakeObject;
         const position = `[${index + 1}/${objects.length}]`;
-        const result = await loadWithRetries(object, position);
+        const result = await loadWithRetries(index, position);
         results[index] = result;
         if (countDone) progress.objectDone(result.rows);
         // an interrupted object is not reported as failed: the interrupt is reported once, by the caller

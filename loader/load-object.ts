@@ -16,8 +16,8 @@ import {
   finishLoad,
   isRecordedDuplicate,
   type LoadedElsewhere,
-  type LoadedVersion,
   insertRejects,
+  isSameFile,
   lockContents,
   markDuplicate,
   replaceLoad,
@@ -53,6 +53,8 @@ export interface LoadObjectOptions {
   allowDuplicates?: boolean;
   /** when aborted, the attempt is abandoned at once: its transaction rolls back, it fails as interrupted (never transient) */
   signal?: AbortSignal;
+  /** the load id of each new attempt, reserved in listing order (reserveLoadIds); else the identity's next one */
+  nextLoadId?: () => string | undefined;
 }
 
 /**
@@ -83,16 +85,6 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined, disp
 const MAX_REJECT_BYTES = 32 * 1024 * 1024;
 /** How many reject reasons a failed object's error quotes. */
 const QUOTED_REASONS = 3;
-
-/** True when the loaded version has the same size and modification time (sources that know them). */
-function isSameFile(loaded: LoadedVersion, object: LakeObject): boolean {
-  return (
-    object.modifiedAt !== undefined &&
-    loaded.modifiedAt !== null &&
-    loaded.size === object.size &&
-    loaded.modifiedAt.getTime() === object.modifiedAt.getTime()
-  );
-}
 
 /** Raised when an object has too many rejected rows to be trusted. */
 class TooManyRejectsError extends Error {}
@@ -151,7 +143,11 @@ export async function loadObject(pool: Pool, object: LakeObject, options: LoadOb
       contentId = await untilAborted(object.contentId(), signal);
     } catch (err) {
       // an object we cannot even read (no permission, not a regular file) fails with a ledger row too
-      attemptId = await startAttempt(client, { uri: object.uri, contentId: UNREAD_CONTENT_ID, size: object.size, modifiedAt: object.modifiedAt });
+      attemptId = await startAttempt(
+        client,
+        { uri: object.uri, contentId: UNREAD_CONTENT_ID, size: object.size, modifiedAt: object.modifiedAt },
+        options.nextLoadId?.(),
+      );
       throw err;
     }
     if (loaded?.contentId === contentId) return { ...base, status: 'skipped', ms: elapsed() };
@@ -162,7 +158,7 @@ export async function loadObject(pool: Pool, object: LakeObject, options: LoadOb
         return { ...base, status: 'duplicate', duplicateOf: original, ms: elapsed() };
       }
     }
-    attemptId = await startAttempt(client, { uri: object.uri, contentId, size: object.size, modifiedAt: object.modifiedAt });
+    attemptId = await startAttempt(client, { uri: object.uri, contentId, size: object.size, modifiedAt: object.modifiedAt }, options.nextLoadId?.());
     const attempt = attemptId;
     const db = client;
     // earlier attempts whose process died: committed at once, whatever becomes of this one

@@ -4,6 +4,7 @@ import type { LakeObject } from './sources/lake-object';
 import { abandonAllDeadAttempts, type LoadedElsewhere, noLongerLoaded } from './ledger';
 import { loadObject, type ObjectResult } from './load-object';
 import { reserveLoadIds } from './load-order';
+import { DEFAULT_MAX_GZIP_RATIO } from './stages/limit-bytes';
 import { createProgress } from './progress';
 
 export interface LoadSummary {
@@ -26,6 +27,8 @@ export interface LoadLakeOptions {
   retries: number;
   /** first backoff delay; doubles at each retry (default 500 ms) */
   retryDelayMs: number;
+  /** a gzip object may decompress to this many times its size, one under 1 MiB counting as 1 MiB (default 100); past it, it fails */
+  maxGzipRatio: number;
   /** load content already loaded under another URI anyway (default false: a warning and a 'duplicate' ledger row) */
   allowDuplicates: boolean;
   /**
@@ -37,7 +40,14 @@ export interface LoadLakeOptions {
   signal?: AbortSignal;
 }
 
-export const DEFAULT_LOAD_OPTIONS: LoadLakeOptions = { concurrency: 2, maxRejectRatio: 0.05, retries: 3, retryDelayMs: 500, allowDuplicates: false };
+export const DEFAULT_LOAD_OPTIONS: LoadLakeOptions = {
+  concurrency: 2,
+  maxRejectRatio: 0.05,
+  retries: 3,
+  retryDelayMs: 500,
+  maxGzipRatio: DEFAULT_MAX_GZIP_RATIO,
+  allowDuplicates: false,
+};
 
 export function summarizeLoads(objects: ObjectResult[]): LoadSummary {
   const count = (status: ObjectResult['status']) => objects.filter((o) => o.status === status).length;
@@ -89,6 +99,7 @@ export async function loadLake(pool: Pool, objects: LakeObject[], log: Logger, o
         maxRejectRatio: settings.maxRejectRatio,
         onBytes: progress.bytesRead,
         allowDuplicates: settings.allowDuplicates,
+        maxGzipRatio: settings.maxGzipRatio,
         signal,
         nextLoadId: loadIds[index],
       });

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { findLoadedVersions, isSameFile, nextLoadIds } from './ledger';
+import { findLoadedVersions, isUnchanged, nextLoadIds } from './ledger';
 import type { LakeObject } from './sources/lake-object';
 
 /** Hands out the load ids reserved for one object, one per attempt; undefined once they run out. */
@@ -22,7 +22,7 @@ export async function reserveLoadIds(pool: Pool, objects: LakeObject[], perObjec
   );
   const needed = objects.map((object) => {
     const version = loaded.get(object.uri);
-    return !(version && isSameFile(version, object));
+    return !(version && isUnchanged(version, object));
   });
   const ids = await nextLoadIds(pool, needed.filter(Boolean).length * perObject);
   let next = 0;

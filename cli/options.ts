@@ -27,6 +27,7 @@ export const LOAD_FLAGS: ParseArgsConfig['options'] = {
   concurrency: { type: 'string' },
   'max-reject-ratio': { type: 'string' },
   retries: { type: 'string' },
+  'max-gzip-ratio': { type: 'string' },
   'allow-duplicates': { type: 'boolean' },
   ...S3_FLAGS,
 };
@@ -35,6 +36,7 @@ export const LOAD_HELP = [
   '--concurrency <n>           objects loaded at once, each in its own transaction [env ELT_CONCURRENCY, default 2]',
   '--max-reject-ratio <r>      an object with more rejected rows than this share fails [env ELT_MAX_REJECT_RATIO, default 0.05]',
   '--retries <n>               further attempts after a transient S3 failure [env ELT_RETRIES, default 3]',
+  '--max-gzip-ratio <r>        a .gz object decompressing to more than r times its size (at least 1 MiB) fails [env ELT_MAX_GZIP_RATIO, default 100]',
   '--allow-duplicates          load a file whose content is already loaded under another name [env ELT_ALLOW_DUPLICATES=1]',
   ...S3_HELP,
 ];
@@ -131,6 +133,7 @@ export function loadOptionsOf(options: Options, env: NodeJS.ProcessEnv): LoadLak
       (n) => n >= 0 && n <= 1,
     ),
     retries: numberOption(options, env, 'retries', 'ELT_RETRIES', DEFAULT_LOAD_OPTIONS.retries, count(0, 20)),
+    maxGzipRatio: numberOption(options, env, 'max-gzip-ratio', 'ELT_MAX_GZIP_RATIO', DEFAULT_LOAD_OPTIONS.maxGzipRatio, (n) => n >= 1 && n <= 1e6),
     allowDuplicates: options['allow-duplicates'] === true || env.ELT_ALLOW_DUPLICATES === '1' || env.ELT_ALLOW_DUPLICATES === 'true',
   };
 }

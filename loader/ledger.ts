@@ -8,6 +8,8 @@ export interface ObjectIdentity {
   contentId: string;
   size: number;
   modifiedAt?: Date;
+  /** what the source says of this version when listing it (S3: etag:<etag>:<size>) */
+  version?: string;
 }
 
 export interface LoadedVersion {
@@ -15,26 +17,133 @@ export interface LoadedVersion {
   contentId: string;
   size: number | null;
   modifiedAt: Date | null;
+  version: string | null;
 }
 
-/** The content id of an attempt that failed before its content could be read (raw.loads.content_id is not null). */
+/** The content id of an attempt until its content is read to the end (raw.loads.content_id is not null): kept by one that failed before. */
 export const UNREAD_CONTENT_ID = 'unread';
+
+type LoadedRow = {
+  source_uri: string;
+  load_id: string;
+  content_id: string;
+  size_bytes: string | null;
+  modified_at: Date | null;
+  source_version: string | null;
+};
+const LOADED_COLUMNS = 'source_uri, load_id, content_id, size_bytes, modified_at, source_version';
+
+const loadedVersion = (row: LoadedRow): LoadedVersion => ({
+  loadId: row.load_id,
+  contentId: row.content_id,
+  size: row.size_bytes === null ? null : Number(row.size_bytes),
+  modifiedAt: row.modified_at,
+  version: row.source_version,
+});
 
 /** The ledger row of the content currently loaded for a URI, if any. */
 export async function findLoaded(client: PoolClient, uri: string): Promise<LoadedVersion | undefined> {
-  const { rows } = await client.query<{ load_id: string; content_id: string; size_bytes: string | null; modified_at: Date | null }>(
-    "select load_id, content_id, size_bytes, modified_at from raw.loads where source_uri = $1 and status = 'loaded'",
+  const { rows } = await client.query<LoadedRow>(`select ${LOADED_COLUMNS} from raw.loads where source_uri = $1 and status = 'loaded'`, [uri]);
+  const row = rows[0];
+  return row && loadedVersion(row);
+}
+
+/** The loaded versions of many URIs at once, by URI. */
+export async function findLoadedVersions(pool: Pool, uris: string[]): Promise<Map<string, LoadedVersion>> {
+  const { rows } = await pool.query<LoadedRow>(`select ${LOADED_COLUMNS} from raw.loads where source_uri = any($1::text[]) and status = 'loaded'`, [
+    uris,
+  ]);
+  return new Map(rows.map((row) => [row.source_uri, loadedVersion(row)]));
+}
+
+/**
+ * True for a content id of a kind from before migration 0019 (the hash of a .gz file's
+ * compressed bytes, an S3 ETag): it equals no id of today, so its load is never taken as
+ * unchanged; the next run reads the object again (see the migration).
+ */
+export function isFormerContentId(contentId: string): boolean {
+  return contentId.startsWith('sha256-gz:') || contentId.startsWith('etag:');
+}
+
+/**
+ * True when the listed object is the version loaded, as far as the listing tells, without
+ * reading it: the same source version (S3 ETag and size), or the same size and modification
+ * time (local files). Never for a load whose content id is of a former kind.
+ */
+export function isUnchanged(loaded: LoadedVersion, object: { size: number; modifiedAt?: Date; version?: string }): boolean {
+  if (isFormerContentId(loaded.contentId)) return false;
+  if (object.version !== undefined) return loaded.version === object.version;
+  return (
+    object.modifiedAt !== undefined &&
+    loaded.modifiedAt !== null &&
+    loaded.size === object.size &&
+    loaded.modifiedAt.getTime() === object.modifiedAt.getTime()
+  );
+}
+
+/** A load `uri` stands for: the original of its latest duplicate, and that duplicate's version. */
+export interface StoodFor {
+  original: LoadedElsewhere & { contentId: string };
+  duplicate: LoadedVersion;
+}
+
+/**
+ * The load `uri` stands for: when the latest decided attempt at `uri` was a duplicate of
+ * a load still 'loaded' (its content came first under another URI), that load, and the
+ * duplicate's version (the same version again is the same duplicate, without reading it).
+ * Should the original's URI be gone (renamed, compressed away), new content at `uri`
+ * replaces the original's load, as it would its own.
+ */
+export async function findStoodFor(client: PoolClient, uri: string): Promise<StoodFor | undefined> {
+  const { rows } = await client.query<LoadedRow & { original_id: string; original_uri: string; original_content_id: string }>(
+    `with latest as (
+        select ${LOADED_COLUMNS}, status, duplicate_of
+          from raw.loads
+         where source_uri = $1 and status in ('loaded', 'replaced', 'duplicate')
+         order by load_id desc
+         limit 1
+     )
+     select latest.source_uri, latest.load_id, latest.content_id, latest.size_bytes, latest.modified_at, latest.source_version,
+            original.load_id as original_id, original.source_uri as original_uri, original.content_id as original_content_id
+       from latest
+       join raw.loads as original on original.load_id = latest.duplicate_of
+      where latest.status = 'duplicate' and original.status = 'loaded'`,
     [uri],
   );
   const row = rows[0];
   return (
     row && {
-      loadId: row.load_id,
-      contentId: row.content_id,
-      size: row.size_bytes === null ? null : Number(row.size_bytes),
-      modifiedAt: row.modified_at,
+      original: { loadId: row.original_id, uri: row.original_uri, contentId: row.original_content_id },
+      duplicate: loadedVersion(row),
     }
   );
+}
+
+/** Records a new version (size, modification time, source version) of a load's unchanged content: the next run skips it unread. */
+export async function recordVersion(
+  client: PoolClient,
+  loadId: string,
+  version: { size: number; modifiedAt?: Date; version?: string },
+): Promise<void> {
+  await client.query('update raw.loads set size_bytes = $2, modified_at = $3, source_version = $4 where load_id = $1', [
+    loadId,
+    version.size,
+    version.modifiedAt ?? null,
+    version.version ?? null,
+  ]);
+}
+
+/** `count` fresh load ids (from raw.loads' own identity sequence), in increasing order. */
+export async function nextLoadIds(pool: Pool, count: number): Promise<string[]> {
+  if (count <= 0) return [];
+  const { rows } = await pool.query<{ id: string }>(
+    "select nextval(pg_get_serial_sequence('raw.loads', 'load_id'))::text as id from generate_series(1, $1::int)",
+    [count],
+  );
+  return rows
+    .map((row) => BigInt(row.id))
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(String);
 }
 
 /** The load of a content id under another URI, with rows (content without rows cannot be counted twice). */
@@ -55,16 +164,6 @@ export async function findLoadedContent(client: PoolClient, contentId: string, u
   return row && { loadId: row.load_id, uri: row.source_uri };
 }
 
-/** True when the latest attempt at `uri` was recorded as a duplicate of load `loadId`, with this content. */
-export async function isRecordedDuplicate(client: PoolClient, uri: string, contentId: string, loadId: string): Promise<boolean> {
-  const { rows } = await client.query<{ status: string; content_id: string; duplicate_of: string | null }>(
-    'select status, content_id, duplicate_of from raw.loads where source_uri = $1 order by load_id desc limit 1',
-    [uri],
-  );
-  const row = rows[0];
-  return row?.status === 'duplicate' && row.content_id === contentId && row.duplicate_of === loadId;
-}
-
 /**
  * Takes the load locks of content ids (rows of elt.locks, as the URI's), in one
  * order (so two loads never wait for each other's): two URIs of one content load
@@ -79,12 +178,12 @@ export async function lockContents(client: PoolClient, contentIds: string[]): Pr
 export const contentLockName = (contentId: string): string => `clickstream-elt:load:content:${contentId}`;
 
 /** Marks an attempt a duplicate of load `original` (its content is loaded there): nothing of it is loaded. */
-export async function markDuplicate(client: PoolClient, loadId: string, original: string, ms: number): Promise<void> {
+export async function markDuplicate(client: PoolClient, loadId: string, original: string, ms: number, contentId: string): Promise<void> {
   await client.query(
     `update raw.loads set status = 'duplicate', duplicate_of = $2, row_count = 0, reject_count = 0,
-            finished_at = clock_timestamp(), duration_ms = $3
+            finished_at = clock_timestamp(), duration_ms = $3, content_id = $4
       where load_id = $1`,
-    [loadId, original, ms.toFixed(1)],
+    [loadId, original, ms.toFixed(1), contentId],
   );
 }
 
@@ -99,12 +198,16 @@ export async function noLongerLoaded(pool: Pool, loadIds: string[]): Promise<Set
 /**
  * Records the start of an attempt, committed at once (call it outside the load's
  * transaction): if the process dies, the row stays 'loading' for all to see.
+ * `loadId`, when given, is one reserved with nextLoadIds.
  */
-export async function startAttempt(client: PoolClient, object: ObjectIdentity): Promise<string> {
+export async function startAttempt(client: PoolClient, object: ObjectIdentity, loadId?: string): Promise<string> {
+  // a reserved id (nextLoadIds) keeps ids in listing order; else the identity's next one
   const { rows } = await client.query<{ load_id: string }>(
-    `insert into raw.loads (source_uri, content_id, size_bytes, modified_at, status, backend_pid)
-     values ($1, $2, $3, $4, 'loading', pg_backend_pid()) returning load_id`,
-    [object.uri, object.contentId, object.size, object.modifiedAt ?? null],
+    `insert into raw.loads (load_id, source_uri, content_id, size_bytes, modified_at, source_version, status, backend_pid)
+     overriding system value
+     values (coalesce($5::bigint, nextval(pg_get_serial_sequence('raw.loads', 'load_id'))), $1, $2, $3, $4, $6, 'loading', pg_backend_pid())
+     returning load_id`,
+    [object.uri, object.contentId, object.size, object.modifiedAt ?? null, loadId ?? null, object.version ?? null],
   );
   return (rows[0] as { load_id: string }).load_id;
 }
@@ -145,13 +248,17 @@ export async function replaceLoad(client: PoolClient, loadId: string): Promise<v
   await client.query("update raw.loads set status = 'replaced' where load_id = $1", [loadId]);
 }
 
-export async function finishLoad(client: PoolClient, loadId: string, counts: { rows: number; rejects: number; ms: number }): Promise<void> {
+export async function finishLoad(
+  client: PoolClient,
+  loadId: string,
+  counts: { rows: number; rejects: number; ms: number; contentId: string },
+): Promise<void> {
   await client.query(
     `update raw.loads
         set status = 'loaded', row_count = $2, reject_count = $3,
-            finished_at = clock_timestamp(), duration_ms = $4
+            finished_at = clock_timestamp(), duration_ms = $4, content_id = $5
       where load_id = $1`,
-    [loadId, counts.rows, counts.rejects, counts.ms.toFixed(1)],
+    [loadId, counts.rows, counts.rejects, counts.ms.toFixed(1), counts.contentId],
   );
 }
 
@@ -159,15 +266,22 @@ export async function finishLoad(client: PoolClient, loadId: string, counts: { r
 export async function failAttempt(
   client: Pool | PoolClient,
   loadId: string,
-  failure: { error: string; ms: number; rows?: number; rejects?: number },
+  failure: { error: string; ms: number; rows?: number; rejects?: number; contentId?: string },
 ): Promise<void> {
   await client.query(
     `update raw.loads
         set status = 'failed', error = $2, finished_at = clock_timestamp(), duration_ms = $3,
-            row_count = $4, reject_count = $5
+            row_count = $4, reject_count = $5, content_id = coalesce($6, content_id)
       where load_id = $1 and status in ('loading', 'abandoned')`,
     // text cannot hold NUL (a binary object's bytes may be quoted in the error)
-    [loadId, failure.error.replaceAll('\u0000', '\uFFFD'), failure.ms.toFixed(1), failure.rows ?? null, failure.rejects ?? null],
+    [
+      loadId,
+      failure.error.replaceAll('\u0000', '\uFFFD'),
+      failure.ms.toFixed(1),
+      failure.rows ?? null,
+      failure.rejects ?? null,
+      failure.contentId ?? null,
+    ],
   );
 }
 

@@ -4,6 +4,8 @@ import { formatMs, type Logger } from '../core/log';
 import type { LakeObject } from './sources/lake-object';
 import { abandonAllDeadAttempts, type LoadedElsewhere, noLongerLoaded } from './ledger';
 import { loadObject, type ObjectResult } from './load-object';
+import { reserveLoadIds } from './load-order';
+import { DEFAULT_MAX_GZIP_RATIO } from './stages/limit-bytes';
 import { createProgress } from './progress';
 
 export interface LoadSummary {
@@ -26,6 +28,8 @@ export interface LoadLakeOptions {
   retries: number;
   /** first backoff delay; doubles at each retry (default 500 ms) */
   retryDelayMs: number;
+  /** a gzip object may decompress to this many times its size, one under 1 MiB counting as 1 MiB (default 100); past it, it fails */
+  maxGzipRatio: number;
   /** load content already loaded under another URI anyway (default false: a warning and a 'duplicate' ledger row) */
   allowDuplicates: boolean;
   /**
@@ -37,7 +41,14 @@ export interface LoadLakeOptions {
   signal?: AbortSignal;
 }
 
-export const DEFAULT_LOAD_OPTIONS: LoadLakeOptions = { concurrency: 2, maxRejectRatio: 0.05, retries: 3, retryDelayMs: 500, allowDuplicates: false };
+export const DEFAULT_LOAD_OPTIONS: LoadLakeOptions = {
+  concurrency: 2,
+  maxRejectRatio: 0.05,
+  retries: 3,
+  retryDelayMs: 500,
+  maxGzipRatio: DEFAULT_MAX_GZIP_RATIO,
+  allowDuplicates: false,
+};
 
 export function summarizeLoads(objects: ObjectResult[]): LoadSummary {
   const count = (status: ObjectResult['status']) => objects.filter((o) => o.status === status).length;
@@ -79,14 +90,19 @@ export async function loadLake(pool: Pool, objects: LakeObject[], log: Logger, o
   if (abandoned > 0) log.warn(`${abandoned} earlier load attempt(s) whose process died are now marked abandoned`);
   const progress = createProgress({ log, totalObjects: objects.length, totalBytes: objects.reduce((sum, o) => sum + o.size, 0) });
   const results: ObjectResult[] = new Array(objects.length);
+  // every attempt of both passes below (each with its retries) has an id reserved in listing order
+  const loadIds = await reserveLoadIds(pool, objects, 2 * (settings.retries + 1));
 
-  const loadWithRetries = async (object: LakeObject, position: string): Promise<ObjectResult> => {
+  const loadWithRetries = async (index: number, position: string): Promise<ObjectResult> => {
+    const object = objects[index] as LakeObject;
     for (let attempt = 1; ; attempt += 1) {
       const result = await loadObject(pool, object, {
         maxRejectRatio: settings.maxRejectRatio,
         onBytes: progress.bytesRead,
         allowDuplicates: settings.allowDuplicates,
+        maxGzipRatio: settings.maxGzipRatio,
         signal,
+        nextLoadId: loadIds[index],
       });
       if (signal?.aborted) return result;
       if (result.status !== 'failed' || !result.transient || attempt > settings.retries) return result;
@@ -125,9 +141,8 @@ export async function loadLake(pool: Pool, objects: LakeObject[], log: Logger, o
       while (next < indexes.length && !signal?.aborted && !databaseFailure) {
         const index = indexes[next] as number;
         next += 1;
-        const object = objects[index] as LakeObject;
         const position = `[${index + 1}/${objects.length}]`;
-        const result = await loadWithRetries(object, position);
+        const result = await loadWithRetries(index, position);
         results[index] = result;
         databaseFailure ??= result.databaseFailure && `${position} ${result.databaseFailure}`;
         if (countDone) progress.objectDone(result.rows);

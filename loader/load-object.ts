@@ -6,7 +6,9 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { asDatabaseFailure } from '../core/database-errors';
 import { describeError } from '../core/errors';
 import { leftConnectionBroken, lockedTransaction } from '../db/locked-transaction';
+import { HashBytes } from './stages/content-hash';
 import { CountBytes } from './stages/count-bytes';
+import { DecompressedTooLargeError, DEFAULT_MAX_GZIP_RATIO, decompressedLimit, LimitBytes } from './stages/limit-bytes';
 import type { LakeObject } from './sources/lake-object';
 import {
   abandonDeadAttempts,
@@ -14,11 +16,12 @@ import {
   failAttempt,
   findLoaded,
   findLoadedContent,
+  findStoodFor,
   finishLoad,
-  isRecordedDuplicate,
+  recordVersion,
   type LoadedElsewhere,
-  type LoadedVersion,
   insertRejects,
+  isUnchanged,
   lockContents,
   markDuplicate,
   replaceLoad,
@@ -56,6 +59,10 @@ export interface LoadObjectOptions {
   allowDuplicates?: boolean;
   /** when aborted, the attempt is abandoned at once: its transaction rolls back, it fails as interrupted (never transient) */
   signal?: AbortSignal;
+  /** a gzip object may decompress to this many times its size, an object under 1 MiB counting as 1 MiB (default 100) */
+  maxGzipRatio?: number;
+  /** the load id of each new attempt, reserved in listing order (reserveLoadIds); else the identity's next one */
+  nextLoadId?: () => string | undefined;
 }
 
 /**
@@ -87,14 +94,10 @@ const MAX_REJECT_BYTES = 32 * 1024 * 1024;
 /** How many reject reasons a failed object's error quotes. */
 const QUOTED_REASONS = 3;
 
-/** True when the loaded version has the same size and modification time (sources that know them). */
-function isSameFile(loaded: LoadedVersion, object: LakeObject): boolean {
-  return (
-    object.modifiedAt !== undefined &&
-    loaded.modifiedAt !== null &&
-    loaded.size === object.size &&
-    loaded.modifiedAt.getTime() === object.modifiedAt.getTime()
-  );
+/** `original` when its URI is gone from the source of `object` (else undefined: it is there, or the source cannot tell). */
+async function ifGone<T extends { uri: string }>(object: LakeObject, original: T): Promise<T | undefined> {
+  if (!object.exists) return undefined;
+  return (await object.exists(original.uri)) === false ? original : undefined;
 }
 
 /** Raised when an object has too many rejected rows to be trusted. */
@@ -125,7 +128,7 @@ export async function loadObject(pool: Pool, object: LakeObject, options: LoadOb
   let broken: Error | undefined;
   let attemptId: string | undefined;
   // what the attempt counted before it failed (none when it failed before reading)
-  let counts: { rows?: number; rejects?: number } = {};
+  let counts: { rows?: number; rejects?: number; contentId?: string } = {};
   const { signal } = options;
   // where the attempt is: before its COPY, an abort cuts the session (a lock wait ends at
   // once, the transaction rolls back); during it, the pipeline's signal stops the streams
@@ -147,44 +150,32 @@ export async function loadObject(pool: Pool, object: LakeObject, options: LoadOb
     client.on('error', onClientError);
     signal?.addEventListener('abort', onAbort, { once: true });
     const loaded = await findLoaded(client, object.uri);
-    // same size and modification time as the loaded version: unchanged, without reading it again
-    if (loaded && isSameFile(loaded, object)) return { ...base, status: 'skipped', ms: elapsed() };
-    let contentId: string;
-    try {
-      contentId = await untilAborted(object.contentId(), signal);
-    } catch (err) {
-      // an object we cannot even read (no permission, not a regular file) fails with a ledger row too
-      attemptId = await startAttempt(client, { uri: object.uri, contentId: UNREAD_CONTENT_ID, size: object.size, modifiedAt: object.modifiedAt });
-      throw err;
+    // the version loaded (same size and modification time, or S3 ETag): unchanged, without reading it again
+    if (loaded && isUnchanged(loaded, object)) return { ...base, status: 'skipped', ms: elapsed() };
+    // recorded as a duplicate of a load still there, and the same version since: say so again, without reading it
+    const stoodFor = loaded ? undefined : await findStoodFor(client, object.uri);
+    if (!options.allowDuplicates && stoodFor && isUnchanged(stoodFor.duplicate, object)) {
+      return { ...base, status: 'duplicate', duplicateOf: stoodFor.original, ms: elapsed() };
     }
-    if (loaded?.contentId === contentId) return { ...base, status: 'skipped', ms: elapsed() };
-    if (!options.allowDuplicates) {
-      // already recorded as a duplicate of that very load: say so again, without another ledger row
-      const original = await findLoadedContent(client, contentId, object.uri);
-      if (original && (await isRecordedDuplicate(client, object.uri, contentId, original.loadId))) {
-        return { ...base, status: 'duplicate', duplicateOf: original, ms: elapsed() };
-      }
-    }
-    attemptId = await startAttempt(client, { uri: object.uri, contentId, size: object.size, modifiedAt: object.modifiedAt });
+    const maxGzipRatio = options.maxGzipRatio ?? DEFAULT_MAX_GZIP_RATIO;
+    // the content id is known once the object is read (it is the hash of what it decompresses to);
+    // the attempt row is written again only once every lock is taken (no row lock held while waiting)
+    attemptId = await startAttempt(
+      client,
+      { uri: object.uri, contentId: UNREAD_CONTENT_ID, size: object.size, modifiedAt: object.modifiedAt, version: object.version },
+      options.nextLoadId?.(),
+    );
     const attempt = attemptId;
     const db = client;
     // earlier attempts whose process died: committed at once, whatever becomes of this one
     await abandonDeadAttempts(db, object.uri, attempt);
     return await lockedTransaction(db, `clickstream-elt:load:${object.uri}`, async () => {
-      // another process may have loaded this content while we waited for the lock
-      const previous = await findLoaded(db, object.uri);
-      if (previous?.contentId === contentId) {
+      // another process may have loaded this very version while we waited for the lock
+      const own = await findLoaded(db, object.uri);
+      if (own && isUnchanged(own, object)) {
         await discardAttempt(db, attempt);
         attemptId = undefined;
         return { ...base, status: 'skipped' as const, ms: elapsed() };
-      }
-      // the content being replaced too: a duplicate of it waits to see it gone (then loads)
-      await lockContents(db, previous ? [contentId, previous.contentId] : [contentId]);
-      const original = options.allowDuplicates ? undefined : await findLoadedContent(db, contentId, object.uri);
-      if (previous) await replaceLoad(db, previous.loadId);
-      if (original) {
-        await markDuplicate(db, attempt, original.loadId, elapsed());
-        return { ...base, status: 'duplicate' as const, duplicateOf: original, replaced: previous !== undefined, ms: elapsed() };
       }
 
       const rejected: RejectedRow[] = [];
@@ -198,6 +189,9 @@ export async function loadObject(pool: Pool, object: LakeObject, options: LoadOb
         rejected.push(row);
       });
       const counter = new CountBytes(options.onBytes);
+      const hasher = new HashBytes();
+      // the rows go back out when the content turns out loaded already (here or under another URI)
+      await db.query('savepoint object_rows');
       const source: Readable = await untilAborted(object.open(), signal, (stream) => stream.destroy());
       phase = 'streaming';
       let sourceDone: 'ended' | 'failed' | undefined;
@@ -206,9 +200,12 @@ export async function loadObject(pool: Pool, object: LakeObject, options: LoadOb
       // started once the source is open: a COPY left waiting for data would hold the session
       const copy = db.query(copyFrom(COPY_RAW_EVENTS_SQL));
       try {
-        await pipeline([source, counter, ...(object.gzip ? [createGunzip()] : []), format.splitRecords(), toRows, copy], { signal });
+        // a gzip object is bounded in what it may expand to, and its content id is the hash of what it expands to
+        const gunzip = object.gzip ? [createGunzip(), new LimitBytes(decompressedLimit(object.size, maxGzipRatio), maxGzipRatio)] : [];
+        await pipeline([source, counter, ...gunzip, hasher, format.splitRecords(), toRows, copy], { signal });
       } catch (err) {
         counts = { rows: toRows.rows, rejects: toRows.rejects };
+        if (err instanceof DecompressedTooLargeError) throw err;
         // a body that stopped short is the source's fault, whichever stage noticed it
         if (sourceDone === 'ended' && counter.bytes < object.size) {
           throw new TruncatedReadError(counter.bytes, object.size, { cause: err });
@@ -228,6 +225,31 @@ export async function loadObject(pool: Pool, object: LakeObject, options: LoadOb
           `COPY stored ${copy.rowCount} rows where ${toRows.rows} were sent: raw.raw_events did not take every row (a trigger or rule on it?)`,
         );
       }
+      const contentId = hasher.contentId();
+      counts = { ...counts, contentId };
+      if (own?.contentId === contentId) {
+        // the content loaded, in a new version (touched, or copied over with the same bytes): nothing changes
+        await db.query('rollback to savepoint object_rows');
+        await discardAttempt(db, attempt);
+        await recordVersion(db, own.loadId, { size: object.size, modifiedAt: object.modifiedAt, version: object.version });
+        attemptId = undefined;
+        return { ...base, status: 'skipped' as const, ms: elapsed() };
+      }
+      // a duplicate whose original is gone (a .tsv compressed into this .tsv.gz, a renamed file)
+      // stands for the original's load: its new content replaces that load, as it would its own
+      const previous = own ?? (stoodFor && stoodFor.original.contentId !== contentId ? await ifGone(object, stoodFor.original) : undefined);
+      // the content being replaced too: a duplicate of it waits to see it gone (then loads);
+      // an interrupt may cut this wait as it cuts the one for the URI's lock
+      phase = 'preparing';
+      await lockContents(db, previous ? [contentId, previous.contentId] : [contentId]);
+      phase = 'finishing';
+      const original = options.allowDuplicates ? undefined : await findLoadedContent(db, contentId, object.uri);
+      if (original) {
+        await db.query('rollback to savepoint object_rows');
+        if (previous) await replaceLoad(db, previous.loadId);
+        await markDuplicate(db, attempt, original.loadId, elapsed(), contentId);
+        return { ...base, status: 'duplicate' as const, duplicateOf: original, replaced: previous !== undefined, ms: elapsed() };
+      }
       const total = toRows.rows + toRows.rejects;
       if (toRows.rejects > 0 && toRows.rejects / total > options.maxRejectRatio) {
         const share = ((100 * toRows.rejects) / total).toFixed(1);
@@ -235,9 +257,10 @@ export async function loadObject(pool: Pool, object: LakeObject, options: LoadOb
           `${toRows.rejects} of ${total} rows rejected (${share}%, over the ${Number((options.maxRejectRatio * 100).toFixed(4))}% limit); first: ${rejectSummary(rejected)}`,
         );
       }
+      if (previous) await replaceLoad(db, previous.loadId);
       await insertRejects(db, attempt, object.uri, rejected);
       const ms = elapsed();
-      await finishLoad(db, attempt, { rows: toRows.rows, rejects: toRows.rejects, ms });
+      await finishLoad(db, attempt, { rows: toRows.rows, rejects: toRows.rejects, ms, contentId });
       return { ...base, status: 'loaded' as const, replaced: previous !== undefined, rows: toRows.rows, rejects: toRows.rejects, ms };
     });
   } catch (err) {

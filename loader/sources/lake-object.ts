@@ -12,8 +12,17 @@ export interface LakeObject {
   format: LakeFormat;
   /** last modification time, when the source knows it cheaply (local files) */
   modifiedAt?: Date;
-  /** the content's identity: equal ids mean equal content (sha256:<hex>, or the S3 ETag and size) */
-  contentId(): Promise<string>;
+  /**
+   * what the source says of this version of the object when listing it, if anything
+   * (S3: `etag:<etag>:<size>`): the same version as the one loaded is unchanged, without reading it
+   */
+  version?: string;
   /** a fresh stream of the object's (possibly compressed) bytes */
   open(): Promise<Readable>;
+  /**
+   * Whether the object at `uri` still exists in this object's source (false: it is gone;
+   * undefined: the source cannot tell, e.g. another scheme). A duplicate whose original
+   * is gone stands for the original's load.
+   */
+  exists?(uri: string): Promise<boolean | undefined>;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Logger } from '../../core/log';
 import type { LakeObject } from '../../loader/sources/lake-object';
@@ -27,7 +28,7 @@ function recordingLogger(): Logger & { lines: string[] } {
 }
 
 function streamObject(uri: string, size: number, open: () => Readable): LakeObject {
-  return { uri, size, gzip: false, format: 'tsv-lake', contentId: async () => `test:${uri}:${size}`, open: async () => open() };
+  return { uri, size, gzip: false, format: 'tsv-lake', open: async () => open() };
 }
 
 /** A source that sends a header and some rows, then nothing, ever (a stalled network read). */
@@ -151,13 +152,15 @@ test('a signal aborted before the load starts: loadLake rejects with its reason 
 
 test('an abort while the load waits for a lock another session holds: the session is cut, loadLake rejects at once, the attempt failed', async () => {
   const uri = 'test://interrupt/locked.tsv';
-  const object = streamObject(uri, 10, () => Readable.from([Buffer.from(`${HEADER}\n`)]));
+  const text = Buffer.from(`${HEADER}\n`);
+  const object = streamObject(uri, text.length, () => Readable.from([text]));
   const holder = await db.pool.connect();
   try {
-    // another load of the same content holds its content lock
+    // another load of the same content holds its content lock (the content id: the hash of the bytes read)
+    const lock = contentLockName(`sha256:${createHash('sha256').update(text).digest('hex')}`);
     await holder.query('begin');
-    await holder.query('insert into elt.locks (name) values ($1) on conflict do nothing', [contentLockName(`test:${uri}:10`)]);
-    await holder.query('select from elt.locks where name = $1 for update', [contentLockName(`test:${uri}:10`)]);
+    await holder.query('insert into elt.locks (name) values ($1) on conflict do nothing', [lock]);
+    await holder.query('select from elt.locks where name = $1 for update', [lock]);
     const controller = new AbortController();
     const reason = new Error('interrupted while waiting');
     const outcome = loadLake(db.pool, [object], recordingLogger(), { signal: controller.signal }).then(

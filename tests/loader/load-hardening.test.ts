@@ -86,7 +86,7 @@ function poolRecordingUnhandledErrors(options: PoolConfig): { pool: Pool; unhand
 
 /** A lake object served from memory by a stream the test controls. */
 function streamObject(uri: string, size: number, open: () => Readable): LakeObject {
-  return { uri, size, gzip: false, format: 'tsv-lake', contentId: async () => `test:${uri}:${size}`, open: async () => open() };
+  return { uri, size, gzip: false, format: 'tsv-lake', open: async () => open() };
 }
 
 describe('the reject-ratio threshold', () => {

@@ -1,4 +1,4 @@
-import { GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { EltError, ExitCode } from '../../../core/errors';
 import type { Logger } from '../../../core/log';
@@ -9,6 +9,19 @@ import { endpointFor, type S3Settings } from './s3-settings';
 import { describeS3Error } from './s3-errors';
 import { formatS3Uri, parseS3Uri } from './s3-uri';
 
+/** Whether the object at `uri` still exists in `bucket` (undefined: another bucket or scheme, or S3 would not say). */
+async function keyExists(client: S3Client, bucket: string, uri: string): Promise<boolean | undefined> {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+  if (match?.[1] !== bucket) return undefined;
+  try {
+    await client.send(new HeadObjectCommand({ Bucket: bucket, Key: match[2] }));
+    return true;
+  } catch (err) {
+    const { name, $metadata } = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+    return name === 'NotFound' || name === 'NoSuchKey' || $metadata?.httpStatusCode === 404 ? false : undefined;
+  }
+}
+
 function s3Object(client: S3Client, bucket: string, key: string, etag: string, size: number, settings: S3Settings, format: LakeFormat): LakeObject {
   const uri = formatS3Uri(bucket, key);
   return {
@@ -16,8 +29,9 @@ function s3Object(client: S3Client, bucket: string, key: string, etag: string, s
     format,
     size,
     gzip: isGzipName(key),
-    // bucket + key (the URI) + ETag + size: a changed object gets a new ETag
-    contentId: async () => `etag:${etag.replaceAll('"', '')}:${size}`,
+    // bucket + key (the URI) + ETag + size: a changed object gets a new ETag, an unchanged one is not read again
+    version: `etag:${etag.replaceAll('"', '')}:${size}`,
+    exists: (other) => keyExists(client, bucket, other),
     open: async () => {
       try {
         // IfMatch: read exactly the version that was listed, or fail and say so

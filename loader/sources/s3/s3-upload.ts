@@ -2,9 +2,9 @@ import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/
 import { Upload } from '@aws-sdk/lib-storage';
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { EltError, ExitCode } from '../../../core/errors';
 import type { Logger } from '../../../core/log';
+import { pathOfFileUri } from '../file-uri';
 import { listLocalObjects } from '../local-source';
 import { createS3Client } from './s3-client';
 import { endpointFor, type S3Settings } from './s3-settings';
@@ -53,7 +53,12 @@ export async function uploadLake(
   const keyPrefix = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
   const uploaded: UploadedObject[] = [];
   for (const file of files) {
-    const path = fileURLToPath(file.uri);
+    const bytes = pathOfFileUri(file.uri);
+    const path = bytes.toString('utf8');
+    // an S3 key is UTF-8: a file name that is not cannot become one unchanged
+    if (!Buffer.from(path, 'utf8').equals(bytes)) {
+      throw new EltError(`cannot upload ${file.uri}: its name is not valid UTF-8, which an S3 key must be (rename it)`, ExitCode.usage);
+    }
     const key = `${keyPrefix}${basename(path)}`;
     const uri = formatS3Uri(bucket, key);
     const started = performance.now();

@@ -340,6 +340,14 @@ test('elt.env.example: NAME=value lines that sh, systemd and kubectl read alike,
   expect(lines.map((line) => line.slice(0, line.indexOf('=')))).toEqual(expect.arrayContaining(['DATABASE_URL', 'ELT_SOURCE']));
 });
 
+test('the guide links only to files that exist, and the README links to the guide', () => {
+  const guide = readFileSync(join(GUIDE, '..', 'scheduling.md'), 'utf8');
+  const links = [...guide.matchAll(/\]\(([^)#\s]+)\)/g)].map((match) => match[1] as string).filter((target) => !/^[a-z]+:/.test(target));
+  expect(links.length).toBeGreaterThan(0);
+  for (const target of links) expect([target, existsSync(join(GUIDE, '..', target))]).toEqual([target, true]);
+  expect(readFileSync(join(REPO_ROOT, 'README.md'), 'utf8')).toContain('](docs/guides/scheduling.md)');
+});
+
 // --- cron ---------------------------------------------------------------------------------------
 
 test('the crontab holds one job line: five valid time fields, then a command without % (cron cuts the line at one)', () => {
@@ -530,8 +538,10 @@ test('the DAGs: one task per step (load, build, refresh, test, freshness) and on
   expect(dagFile).toMatch(/dagrun_timeout=timedelta\(/);
   expect(dagFile.match(/@task\(execution_timeout=timedelta\(/g)).toHaveLength(dagCommands.length);
   expect(dagFile).toMatch(/load\(\) >> build\(\) >> refresh\(\) >> data_tests\(\) >> freshness\(\)/);
-  // a failure a retry cannot fix fails the task at once
-  expect(dagFile).toMatch(/raise AirflowFailException\(/);
+  // a failure a retry may fix raises AirflowException (retried); any other AirflowFailException (failed at once)
+  expect(dagFile).toMatch(
+    /\n {4}except EltFailed as failed:\n {8}if failed\.retryable:\n {12}raise AirflowException\(str\(failed\)\) from failed\n {8}raise AirflowFailException\(str\(failed\)\) from failed\n/,
+  );
 });
 
 test("the Airflow helper retries exactly elt's exit codes 3, 6 and 8 and knows every other code", async () => {
@@ -577,6 +587,50 @@ test('the Airflow helper reports an unreachable database as retryable (exit 3) a
     ExitCode.usage,
     `clickstream-elt: elt load --source ${missing} exited 2 (bad usage or input): not retried: a retry cannot fix it`,
   ]);
+});
+
+/** Whether process `pid` still runs (a zombie waiting for its reaper has ended). */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+test('a task process killed outright (SIGKILL, no cleanup) takes its elt with it: elt gets SIGTERM, not 60 s of waiting alone', async () => {
+  // a database that refuses connections: elt waits ELT_DB_WAIT_SECONDS (60) for it, logging that it waits
+  const where = await site({ DATABASE_URL: 'postgres://elt@127.0.0.1:1/bi', ELT_DB_WAIT_SECONDS: '60' });
+  const env = {
+    PATH: process.env.PATH,
+    HOME: where.project,
+    PYTHONDONTWRITEBYTECODE: '1',
+    CLICKSTREAM_ELT_HOME: REPO_ROOT,
+    CLICKSTREAM_ELT_PROJECT_DIR: where.project,
+    CLICKSTREAM_ELT_ENV_FILE: where.envFile,
+    CLICKSTREAM_ELT_NODE: process.execPath,
+  };
+  const task = spawn('python3', [HELPER, 'load'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  let eltPid = 0;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let output = '';
+      task.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('waiting for the database')) resolve();
+      });
+      task.once('exit', (code) => reject(new Error(`the helper exited ${code} before elt waited: ${output}`)));
+    });
+    eltPid = Number(readFileSync(`/proc/${task.pid}/task/${task.pid}/children`, 'utf8').trim().split(/\s+/)[0]);
+    expect(running(eltPid)).toBe(true);
+    task.kill('SIGKILL');
+    const deadline = Date.now() + 15000;
+    while (running(eltPid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(running(eltPid)).toBe(false);
+  } finally {
+    task.kill('SIGKILL');
+    if (eltPid && running(eltPid)) process.kill(eltPid, 'SIGKILL');
+  }
 });
 
 test('the Airflow helper refuses an environment file without DATABASE_URL (elt would start an embedded Postgres in the project folder)', async () => {

@@ -15,11 +15,14 @@ Where things are (each can be changed in the environment of the Airflow worker):
 
 from __future__ import annotations
 
+import ctypes
 import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
+from typing import Callable, Optional
 
 ELT_HOME = os.environ.get("CLICKSTREAM_ELT_HOME", "/opt/clickstream-elt")
 PROJECT_DIR = os.environ.get("CLICKSTREAM_ELT_PROJECT_DIR", "/srv/clickstream-elt")
@@ -49,6 +52,9 @@ STOP_GRACE_SECONDS = 90
 
 _ENV_LINE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
 
+# prctl(PR_SET_PDEATHSIG) on Linux: the kernel signals elt when the task process dies
+_PR_SET_PDEATHSIG = 1
+
 
 class EltFailed(Exception):
     """elt exited with a code other than 0."""
@@ -77,6 +83,23 @@ def read_env_file(path: str) -> dict[str, str]:
     return values
 
 
+def _stop_with_task() -> Optional[Callable[[], None]]:
+    """What elt's process does before it starts: ask for SIGTERM when the task process dies, however it
+    dies (killed outright, no finally clause run), so that no elt is left running alone. Linux only."""
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up here: nothing to load after the fork
+    except (OSError, AttributeError):
+        return None
+    task = os.getpid()
+
+    def in_child() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != task:  # the task died before prctl took effect
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return in_child
+
+
 def run_elt(command: str) -> int:
     """Runs `node bin/elt.js <command>` in the project folder, its output into the task's log; returns its exit code."""
     settings = read_env_file(ENV_FILE)
@@ -91,6 +114,7 @@ def run_elt(command: str) -> int:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=_stop_with_task(),
     )
     try:
         assert process.stdout is not None

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -631,6 +631,22 @@ test('a task process killed outright (SIGKILL, no cleanup) takes its elt with it
     task.kill('SIGKILL');
     if (eltPid && running(eltPid)) process.kill(eltPid, 'SIGKILL');
   }
+});
+
+test('the Airflow helper refuses an environment file another account could have written, or with a line that is not NAME=value', async () => {
+  const where = await site();
+  chmodSync(where.envFile, 0o620);
+  let result = await runHelper(where, ['run']);
+  expect([result.code, result.stderr]).toEqual([1, expect.stringMatching(/ValueError: .*elt\.env: writable by its group or others/)]);
+  chmodSync(where.envFile, 0o602);
+  result = await runHelper(where, ['run']);
+  expect(result.stderr).toMatch(/ValueError: .*elt\.env: writable by its group or others/);
+  chmodSync(where.envFile, 0o600);
+  // sh would run this line (export), systemd would not: the two would not read the file alike
+  writeFileSync(where.envFile, `${readFileSync(where.envFile, 'utf8')}export ELT_TIME_ZONE=UTC\n`);
+  result = await runHelper(where, ['run']);
+  expect(result.stderr).toMatch(/ValueError: .*elt\.env:\d+: not a NAME=value line/);
+  expect(existsSync(join(where.project, 'out'))).toBe(false);
 });
 
 test('the Airflow helper refuses an environment file without DATABASE_URL (elt would start an embedded Postgres in the project folder)', async () => {

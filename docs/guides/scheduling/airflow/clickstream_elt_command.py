@@ -69,9 +69,18 @@ class EltFailed(Exception):
 
 
 def read_env_file(path: str) -> dict[str, str]:
-    """NAME=value lines (blank lines and # comments skipped), as sh and systemd read them when no value is quoted."""
+    """NAME=value lines (blank lines and # comments skipped), as sh and systemd read them when no value is quoted.
+
+    The file names the database elt writes to: refused when another account could have written
+    it (owned by someone else than this account or root, or writable by its group or others).
+    """
     values: dict[str, str] = {}
     with open(path, encoding="utf-8") as lines:
+        stat = os.fstat(lines.fileno())
+        if stat.st_uid not in (os.getuid(), 0):
+            raise ValueError(f"{path}: owned by uid {stat.st_uid}, not by this account or root")
+        if stat.st_mode & 0o022:
+            raise ValueError(f"{path}: writable by its group or others (chmod go-w {path}; 0600: it holds a password)")
         for number, line in enumerate(lines, start=1):
             line = line.strip()
             if not line or line.startswith("#"):

@@ -1,6 +1,7 @@
 import { Client, type Pool } from 'pg';
 import { connectPool, endPool } from '../db/connect';
 import { startEmbeddedServer, type EmbeddedServer } from '../db/embedded-server';
+import { embeddedPortSetting } from '../db/embedded/stable-port';
 import type { Logger } from '../core/log';
 
 /** The URL of `database` on the server at `serverUrl`, created when missing (each project has its own). */
@@ -42,7 +43,7 @@ export async function openDatabase(env: NodeJS.ProcessEnv, log: Logger, database
     const pool = await connectPool(configured, { waitSeconds, log });
     return { pool, url: configured, embedded: false, close: () => endPool(pool) };
   }
-  const server = await startEmbeddedServer(process.cwd(), log);
+  const server = await startEmbeddedServer(process.cwd(), log, { port: embeddedPortSetting(env.ELT_EMBEDDED_PORT) });
   try {
     const url = database === 'postgres' ? server.url : await ensureDatabase(server.url, database, log);
     const pool = await connectPool(url, { waitSeconds, log });

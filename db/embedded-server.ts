@@ -60,7 +60,10 @@ function prepareStateDir(layout: EmbeddedLayout): void {
   checkStateDir(layout, serverUser()?.uid);
 }
 
-async function waitUntilReady(layout: EmbeddedLayout, keeperPid: number): Promise<{ port: number; dataDir: string; adopted: boolean }> {
+async function waitUntilReady(
+  layout: EmbeddedLayout,
+  keeperPid: number,
+): Promise<{ port: number; dataDir: string; adopted: boolean; warning?: string }> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     const state = readServerState(layout.stateFile);
@@ -82,7 +85,8 @@ async function waitUntilReady(layout: EmbeddedLayout, keeperPid: number): Promis
  * Starts (or joins) the embedded Postgres of `<cwd>/.elt`, whose data stays there
  * for the next run. Any number of elt processes share it: each holds a lease, and
  * the server stops when the last one lets go (or dies). It listens on 127.0.0.1
- * only, behind a random password kept in `.elt/password` (mode 0600).
+ * only, behind a random password kept in `.elt/password` (mode 0600), on the port it
+ * had the last time (`options.port`, from ELT_EMBEDDED_PORT, when set: see stable-port.ts).
  */
 export async function startEmbeddedServer(cwd: string, log: Logger, options: Partial<KeeperOptions> = {}): Promise<EmbeddedServer> {
   const layout = embeddedLayout(cwd);
@@ -95,7 +99,7 @@ export async function startEmbeddedServer(cwd: string, log: Logger, options: Par
       const running = keeperPidIn(layout.keeperPidFile);
       if (running !== undefined && isProcessAlive(running)) return running;
       startedHere = true;
-      return spawnKeeper(cwd, layout, { postgresFlags: options.postgresFlags ?? [], binDir: options.binDir });
+      return spawnKeeper(cwd, layout, { postgresFlags: options.postgresFlags ?? [], binDir: options.binDir, port: options.port });
     });
     if (startedHere) log.info(`starting the embedded Postgres in ${layout.dataDir}`);
     const ready = await waitUntilReady(layout, keeperPid);
@@ -103,8 +107,14 @@ export async function startEmbeddedServer(cwd: string, log: Logger, options: Par
     const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${ready.port}/postgres`;
     if (ready.adopted && startedHere)
       log.warn(`an embedded Postgres was left running on ${ready.dataDir} by a process that died: it is now stopped when unused`);
+    if (startedHere && ready.warning) log.warn(ready.warning);
     if (startedHere) log.info(`embedded Postgres started on port ${ready.port} (data in ${ready.dataDir})`);
     else log.info(`using the embedded Postgres already running on port ${ready.port} (${ready.dataDir})`);
+    if (options.port !== undefined && options.port !== ready.port) {
+      log.warn(
+        `the embedded Postgres already runs on port ${ready.port}, not ${options.port} (ELT_EMBEDDED_PORT): it moves there once the elt commands using it have ended`,
+      );
+    }
     const held = lease as string;
     return { url, dataDir: ready.dataDir, startedHere, stop: () => release(layout, held, keeperPid) };
   } catch (err) {

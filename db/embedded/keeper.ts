@@ -20,6 +20,7 @@ import {
   readFileSync,
   realpathSync,
   rmSync,
+  statSync,
   symlinkSync,
   unlinkSync,
 } from 'node:fs';
@@ -36,6 +37,7 @@ import { liveLeases } from './leases';
 import { isProcessAlive, readPid } from './process-alive';
 import { canEnter, SHARED_HOME, serverUser, type ServerUser } from './server-user';
 import { keeperPidIn, writeServerState, type KeeperOptions } from './server-state';
+import { rememberedPort, rememberPort } from './stable-port';
 import { checkStateDir } from './state-trust';
 
 const SUPERUSER = 'postgres';
@@ -50,6 +52,8 @@ class Keeper {
   private postmasterPid: number | undefined;
   private child: ChildProcess | undefined;
   private stopping = false;
+  /** said to the user once the server is ready (the port it had was taken) */
+  private warning: string | undefined;
 
   constructor(
     private readonly layout: EmbeddedLayout,
@@ -147,45 +151,75 @@ class Keeper {
     return false;
   }
 
+  /**
+   * Starts the postmaster on the port of the cluster: ELT_EMBEDDED_PORT when set (taken
+   * by another program: a failure), else the one remembered in .elt/port (taken: a
+   * warning, and a free port instead), else a free one; the port it listens on is remembered.
+   */
   private async startServer(binaries: PostgresBinaries, dataDir: string): Promise<number> {
+    const configured = this.options.port;
+    const remembered = rememberedPort(this.layout.portFile);
+    let wanted = configured ?? remembered;
+    let taken: number | undefined;
     for (let attempt = 1; ; attempt += 1) {
-      const port = await freePort();
-      const logFd = openLogForAppend(this.layout.logFile);
-      const child = spawn(
-        binaries.postgres,
-        [
-          '-D',
-          dataDir,
-          '-p',
-          String(port),
-          '-c',
-          'listen_addresses=127.0.0.1',
-          // no Unix socket: the TCP port, behind a password only the owner can read, is the only way in
-          '-c',
-          'unix_socket_directories=',
-          ...this.options.postgresFlags,
-        ],
-        { uid: this.user?.uid, gid: this.user?.gid, stdio: ['ignore', logFd, logFd] },
-      );
-      closeSync(logFd); // the server has its own copy
-      child.on('error', (err) => this.log(`cannot run ${binaries.postgres}: ${err.message}`));
-      if (await this.waitUntilReady(dataDir, child)) {
-        this.child = child;
-        this.postmasterPid = child.pid;
+      const port = wanted ?? (await freePort());
+      const outcome = await this.startPostmaster(binaries, dataDir, port);
+      if (outcome === 'ready') {
+        if (port !== remembered) rememberPort(this.layout.portFile, port);
+        if (taken !== undefined) {
+          this.warning = `port ${taken}, the port of this cluster, is taken by another program: the embedded Postgres listens on port ${port} instead, remembered from now on (update saved connections, or set ELT_EMBEDDED_PORT)`;
+        }
         return port;
       }
-      if (child.exitCode === null) child.kill('SIGKILL');
-      // the port was taken between finding it free and binding it: try another
-      if (attempt >= 3 || !/could not (bind|create listen socket)/.test(this.logTail(20))) {
-        throw new Error(`the server did not start: ${this.logTail(3)}`);
-      }
+      if (outcome !== 'port taken') throw new Error(`the server did not start: ${outcome.failure}`);
+      if (configured !== undefined) throw new Error(`port ${port} (ELT_EMBEDDED_PORT) is taken by another program: stop it, or set another port`);
+      // taken by another program, or between finding it free and binding it: try another
+      if (attempt >= 3) throw new Error(`the server did not start: port ${port} is taken by another program`);
+      taken ??= wanted;
+      wanted = undefined;
     }
   }
 
-  logTail(lines: number): string {
+  /** One start of the postmaster on `port`: ready, the port taken by another program, or why it failed. */
+  private async startPostmaster(binaries: PostgresBinaries, dataDir: string, port: number): Promise<'ready' | 'port taken' | { failure: string }> {
+    const logStart = statSync(this.layout.logFile, { throwIfNoEntry: false })?.size ?? 0;
+    const logFd = openLogForAppend(this.layout.logFile);
+    const child = spawn(
+      binaries.postgres,
+      [
+        '-D',
+        dataDir,
+        '-p',
+        String(port),
+        '-c',
+        'listen_addresses=127.0.0.1',
+        // no Unix socket: the TCP port, behind a password only the owner can read, is the only way in
+        '-c',
+        'unix_socket_directories=',
+        ...this.options.postgresFlags,
+      ],
+      { uid: this.user?.uid, gid: this.user?.gid, stdio: ['ignore', logFd, logFd] },
+    );
+    closeSync(logFd); // the server has its own copy
+    child.on('error', (err) => this.log(`cannot run ${binaries.postgres}: ${err.message}`));
+    if (await this.waitUntilReady(dataDir, child)) {
+      this.child = child;
+      this.postmasterPid = child.pid;
+      return 'ready';
+    }
+    if (child.exitCode === null) child.kill('SIGKILL');
+    // what this start logged (not an earlier one's lines)
+    const logged = this.logTail(20, logStart);
+    if (/could not (bind|create listen socket)|could not create any TCP\/IP sockets/.test(logged)) return 'port taken';
+    return { failure: this.logTail(3, logStart) };
+  }
+
+  /** The last `lines` of the server's log (since the byte offset `since`, when given). */
+  logTail(lines: number, since = 0): string {
     try {
       // the end of the log only: it grows for as long as the cluster lives
-      return readTrustedTail(this.layout.logFile, 64 * 1024)
+      const size = statSync(this.layout.logFile).size;
+      return readTrustedTail(this.layout.logFile, Math.max(0, Math.min(64 * 1024, size - since)))
         .trim()
         .split('\n')
         .filter((line) => !line.includes(' keeper['))
@@ -228,6 +262,7 @@ class Keeper {
       this.postmasterPid = running.pid;
       port = running.port;
       this.log(`adopted the server already running (pid ${running.pid}, port ${port})`);
+      if (rememberedPort(this.layout.portFile) !== port) rememberPort(this.layout.portFile, port);
     } else {
       if (created) this.initdb(binaries, dataDir, password);
       port = await this.startServer(binaries, dataDir);
@@ -236,7 +271,15 @@ class Keeper {
     // a cluster of an earlier version, with its fixed password: replaced before anyone connects
     if (fresh && !created) await this.replaceLegacyPassword(port, password);
     const adopted = running !== undefined;
-    writeServerState(this.layout.stateFile, { status: 'ready', keeperPid: process.pid, port, dataDir, adopted, postmasterPid: this.postmasterPid });
+    writeServerState(this.layout.stateFile, {
+      status: 'ready',
+      keeperPid: process.pid,
+      port,
+      dataDir,
+      adopted,
+      postmasterPid: this.postmasterPid,
+      ...(this.warning ? { warning: this.warning } : {}),
+    });
   }
 
   private postmasterAlive(): boolean {

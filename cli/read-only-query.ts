@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import { Client, type Pool, type PoolClient, type QueryArrayConfig } from 'pg';
 import { describeError, EltError, ExitCode } from '../core/errors';
 import { allowLoginOnWorkers, forgetLoginOnWorkers } from '../db/citus';
@@ -65,7 +66,7 @@ async function runStatement(client: Client | PoolClient, sql: string, role?: str
  * statement runs on a connection of its own, logged in as a temporary role that is no
  * superuser and only a member of pg_read_all_data; the role is dropped afterwards.
  */
-async function runAsTemporaryReader(admin: PoolClient, url: string, sql: string): Promise<QueryRows> {
+async function runAsTemporaryReader(admin: PoolClient, url: string, sql: string, stream: (() => Duplex | undefined) | undefined): Promise<QueryRows> {
   const name = `elt_query_${randomBytes(8).toString('hex')}`;
   const password = randomBytes(24).toString('hex');
   let options: string | undefined;
@@ -95,7 +96,12 @@ async function runAsTemporaryReader(admin: PoolClient, url: string, sql: string)
     const login = new URL(url);
     login.username = name;
     login.password = password;
-    const client = new Client({ connectionString: login.toString(), connectionTimeoutMillis: 5000, ...(options ? { options } : {}) });
+    const client = new Client({
+      connectionString: login.toString(),
+      connectionTimeoutMillis: 5000,
+      ...(options ? { options } : {}),
+      ...(stream ? { stream } : {}),
+    });
     client.on('error', () => undefined);
     try {
       await client.connect();
@@ -145,7 +151,8 @@ export async function runReadOnlyQuery(pool: Pool, url: string, sql: string): Pr
           ExitCode.database,
         );
       }
-      const result = await runAsTemporaryReader(client, url, sql);
+      // connects as the pool does (on the embedded server: only to its postmaster, cli/database.ts)
+      const result = await runAsTemporaryReader(client, url, sql, pool.options.stream);
       reusable = true;
       return result;
     }

@@ -1,13 +1,16 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, closeSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { dirname, extname, join } from 'node:path';
 import { describeError, EltError, ExitCode } from '../core/errors';
 import type { Logger } from '../core/log';
 import { openLogForAppend, writeFileAtomic } from '../core/safe-write';
 import { checkTrustedDir, ensureTrustedDir, readTrustedFile } from '../core/trusted-path';
 import { withFileLock } from './embedded/file-lock';
+import { guardedSocket } from './embedded/guarded-socket';
 import { embeddedLayout, type EmbeddedLayout } from './embedded/layout';
 import { dropLease, liveLeases, takeLease } from './embedded/leases';
+import { checkPostmasterPort } from './embedded/listening-socket';
 import { isProcessAlive } from './embedded/process-alive';
 import { keeperPidIn, readServerState, type KeeperOptions } from './embedded/server-state';
 import { serverUser } from './embedded/server-user';
@@ -17,6 +20,11 @@ import { checkStateDir } from './embedded/state-trust';
 export interface EmbeddedServer {
   url: string;
   dataDir: string;
+  /**
+   * How node-postgres must connect to it (its `stream` option): a password goes only
+   * to the postmaster the keeper started, never to another process on its port (guarded-socket.ts).
+   */
+  stream: () => Socket;
   /** true when this process started the server (no other elt process was using it) */
   startedHere: boolean;
   /**
@@ -63,7 +71,7 @@ function prepareStateDir(layout: EmbeddedLayout): void {
 async function waitUntilReady(
   layout: EmbeddedLayout,
   keeperPid: number,
-): Promise<{ port: number; dataDir: string; adopted: boolean; warning?: string }> {
+): Promise<{ port: number; dataDir: string; adopted: boolean; postmasterPid?: number; warning?: string }> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     const state = readServerState(layout.stateFile);
@@ -103,6 +111,11 @@ export async function startEmbeddedServer(cwd: string, log: Logger, options: Par
     });
     if (startedHere) log.info(`starting the embedded Postgres in ${layout.dataDir}`);
     const ready = await waitUntilReady(layout, keeperPid);
+    const postmasterPid = ready.postmasterPid;
+    if (postmasterPid === undefined) throw new Error('its keeper is of an earlier version: stop the elt commands using it, then start again');
+    // the port is our postmaster's, not another program's that took it while the server was down
+    const checkPeer = () => checkPostmasterPort(ready.port, postmasterPid);
+    checkPeer();
     const password = readTrustedFile(layout.passwordFile, { maxBytes: 1024 }).trim();
     const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${ready.port}/postgres`;
     if (ready.adopted && startedHere)
@@ -116,7 +129,8 @@ export async function startEmbeddedServer(cwd: string, log: Logger, options: Par
       );
     }
     const held = lease as string;
-    return { url, dataDir: ready.dataDir, startedHere, stop: () => release(layout, held, keeperPid) };
+    const stream = guardedSocket(checkPeer, `port ${ready.port}`);
+    return { url, dataDir: ready.dataDir, stream, startedHere, stop: () => release(layout, held, keeperPid) };
   } catch (err) {
     if (lease) dropLease(lease);
     const reason = describeError(err);

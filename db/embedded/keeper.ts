@@ -34,6 +34,7 @@ import { postgresBinaries, type PostgresBinaries } from './binaries';
 import { withFileLock } from './file-lock';
 import { embeddedLayout, type EmbeddedLayout } from './layout';
 import { liveLeases } from './leases';
+import { listenerOn } from './listening-socket';
 import { isProcessAlive, readPid } from './process-alive';
 import { canEnter, SHARED_HOME, serverUser, type ServerUser } from './server-user';
 import { keeperPidIn, writeServerState, type KeeperOptions } from './server-state';
@@ -133,22 +134,39 @@ class Keeper {
     const pid = readPid(lines[0]);
     const port = Number(lines[3]);
     if (pid === undefined || !isProcessAlive(pid) || !Number.isInteger(port)) return undefined;
+    // a pid another process has since taken, or a server that lost its port: never reported as ours
+    const listener = listenerOn(port, pid).kind;
+    if (listener !== 'ours' && listener !== 'unknown') {
+      throw new Error(
+        `process ${pid}, named in ${join(dataDir, 'postmaster.pid')}, is not a server listening on port ${port}: stop it, or remove that file if no server runs there`,
+      );
+    }
     return { pid, port };
   }
 
-  private async waitUntilReady(dataDir: string, child: ChildProcess): Promise<boolean> {
+  /**
+   * Until the postmaster we started (not a dead one, whose postmaster.pid says "ready"
+   * too) is ready, and the socket listening on 127.0.0.1:`port` is its own: only then
+   * may a password be sent there. A postmaster that cannot bind the port exits.
+   */
+  private async waitUntilReady(dataDir: string, child: ChildProcess, port: number): Promise<'ready' | 'port taken' | 'failed'> {
     const deadline = Date.now() + 120_000;
     while (Date.now() < deadline) {
-      if (child.exitCode !== null || child.signalCode !== null) return false;
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return 'failed';
+      let lines: string[] = [];
       try {
-        const status = readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[7]?.trim();
-        if (status === 'ready') return true;
+        lines = readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n');
       } catch {
         // not written yet
       }
+      if (readPid(lines[0]) === child.pid && Number(lines[3]) === port && lines[7]?.trim() === 'ready') {
+        const listener = listenerOn(port, child.pid).kind;
+        if (listener === 'ours' || listener === 'unknown') return 'ready';
+        if (listener === 'other') return 'port taken';
+      }
       await sleep(50);
     }
-    return false;
+    return 'failed';
   }
 
   /**
@@ -202,15 +220,16 @@ class Keeper {
     );
     closeSync(logFd); // the server has its own copy
     child.on('error', (err) => this.log(`cannot run ${binaries.postgres}: ${err.message}`));
-    if (await this.waitUntilReady(dataDir, child)) {
+    const outcome = await this.waitUntilReady(dataDir, child, port);
+    if (outcome === 'ready') {
       this.child = child;
       this.postmasterPid = child.pid;
       return 'ready';
     }
-    if (child.exitCode === null) child.kill('SIGKILL');
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     // what this start logged (not an earlier one's lines)
     const logged = this.logTail(20, logStart);
-    if (/could not (bind|create listen socket)|could not create any TCP\/IP sockets/.test(logged)) return 'port taken';
+    if (outcome === 'port taken' || /could not (bind|create listen socket)|could not create any TCP\/IP sockets/.test(logged)) return 'port taken';
     return { failure: this.logTail(3, logStart) };
   }
 

@@ -40,8 +40,8 @@ function occupy(port: number): Promise<Server> {
 }
 const close = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
 
-async function select1(url: string): Promise<unknown> {
-  const client = new Client({ connectionString: url });
+async function select1(url: string, server: EmbeddedServer): Promise<unknown> {
+  const client = new Client({ connectionString: url, stream: server.stream });
   await client.connect();
   try {
     return (await client.query('select 1 as one')).rows;
@@ -59,7 +59,7 @@ test('the embedded server keeps its port from one start to the next, remembered 
     expect(portOf(second)).toBe(portOf(first));
     expect(remembered(cwd)).toBe(`${portOf(first)}\n`);
     expect(statSync(join(cwd, '.elt', 'port')).mode & 0o077).toBe(0);
-    expect(await select1(second.url)).toEqual([{ one: 1 }]);
+    expect(await select1(second.url, second)).toEqual([{ one: 1 }]);
   } finally {
     await second.stop();
   }

@@ -22,6 +22,7 @@ Environment:
   ELT_TIME_ZONE             default for --time-zone
   ELT_SESSION_GAP_MINUTES   default for --session-gap-minutes
   ELT_DB_WAIT_SECONDS       how long to wait for the database to answer (default 10)
+  ELT_EMBEDDED_PORT         the embedded Postgres's port, kept from one start to the next
   AWS_*                     S3 settings as for the AWS CLI: AWS_REGION, AWS_PROFILE,
                             AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL_S3
   ELT_DEBUG=1               print stack traces of errors

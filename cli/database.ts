@@ -1,11 +1,12 @@
 import { Client, type Pool } from 'pg';
 import { connectPool, endPool } from '../db/connect';
 import { startEmbeddedServer, type EmbeddedServer } from '../db/embedded-server';
+import { embeddedPortSetting } from '../db/embedded/stable-port';
 import type { Logger } from '../core/log';
 
 /** The URL of `database` on the server at `serverUrl`, created when missing (each project has its own). */
-async function ensureDatabase(serverUrl: string, database: string, log: Logger): Promise<string> {
-  const admin = new Client({ connectionString: serverUrl });
+async function ensureDatabase(server: EmbeddedServer, database: string, log: Logger): Promise<string> {
+  const admin = new Client({ connectionString: server.url, stream: server.stream });
   await admin.connect();
   try {
     const { rowCount } = await admin.query('select 1 from pg_database where datname = $1', [database]);
@@ -16,7 +17,7 @@ async function ensureDatabase(serverUrl: string, database: string, log: Logger):
   } finally {
     await admin.end();
   }
-  const url = new URL(serverUrl);
+  const url = new URL(server.url);
   url.pathname = `/${database}`;
   return url.toString();
 }
@@ -42,10 +43,10 @@ export async function openDatabase(env: NodeJS.ProcessEnv, log: Logger, database
     const pool = await connectPool(configured, { waitSeconds, log });
     return { pool, url: configured, embedded: false, close: () => endPool(pool) };
   }
-  const server = await startEmbeddedServer(process.cwd(), log);
+  const server = await startEmbeddedServer(process.cwd(), log, { port: embeddedPortSetting(env.ELT_EMBEDDED_PORT) });
   try {
-    const url = database === 'postgres' ? server.url : await ensureDatabase(server.url, database, log);
-    const pool = await connectPool(url, { waitSeconds, log });
+    const url = database === 'postgres' ? server.url : await ensureDatabase(server, database, log);
+    const pool = await connectPool(url, { waitSeconds, log, stream: server.stream });
     return {
       pool,
       url,

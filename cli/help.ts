@@ -24,6 +24,7 @@ Environment:
   ELT_DB_WAIT_SECONDS       how long to wait for the database to answer (default 10)
   ELT_LOCK_WAIT_SECONDS     default for --lock-wait-seconds: the most build, refresh and
                             migrate wait for locks readers hold (default 300)
+  ELT_EMBEDDED_PORT         the embedded Postgres's port, kept from one start to the next
   AWS_*                     S3 settings as for the AWS CLI: AWS_REGION, AWS_PROFILE,
                             AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL_S3
   ELT_DEBUG=1               print stack traces of errors

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import { Client, type FieldDef, type Pool, type PoolClient } from 'pg';
 import Cursor from 'pg-cursor';
 import { describeError, EltError, ExitCode } from '../core/errors';
@@ -167,7 +168,14 @@ async function streamStatement(client: Client | PoolClient, sql: string, output:
  * statement runs on a connection of its own, logged in as a temporary role that is no
  * superuser and only a member of pg_read_all_data; the role is dropped afterwards.
  */
-async function runAsTemporaryReader(admin: PoolClient, url: string, sql: string, output: RowOutput, run: StatementRun): Promise<void> {
+async function runAsTemporaryReader(
+  admin: PoolClient,
+  url: string,
+  sql: string,
+  output: RowOutput,
+  run: StatementRun,
+  stream: (() => Duplex | undefined) | undefined,
+): Promise<void> {
   const name = `elt_query_${randomBytes(8).toString('hex')}`;
   const password = randomBytes(24).toString('hex');
   let options: string | undefined;
@@ -203,6 +211,7 @@ async function runAsTemporaryReader(admin: PoolClient, url: string, sql: string,
       connectionTimeoutMillis: 5000,
       application_name: APPLICATION_NAME,
       ...(options ? { options } : {}),
+      ...(stream ? { stream } : {}),
     });
     client.on('error', () => undefined);
     try {
@@ -266,7 +275,8 @@ export async function runReadOnlyQuery(pool: Pool, url: string, sql: string, out
           ExitCode.database,
         );
       }
-      await runAsTemporaryReader(client, url, sql, output, run);
+      // connects as the pool does (on the embedded server: only to its postmaster, cli/database.ts)
+      await runAsTemporaryReader(client, url, sql, output, run, pool.options.stream);
       reusable = true;
       return;
     }

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { Pool, types } from 'pg';
 import { describeError, EltError, ExitCode } from '../core/errors';
 import type { Logger } from '../core/log';
@@ -64,9 +65,16 @@ export function checkPostgresUrl(url: string): void {
  *
  * @example const pool = await connectPool(process.env.DATABASE_URL!, { waitSeconds: 10, log });
  */
-export async function connectPool(url: string, options: { waitSeconds: number; log: Logger }): Promise<Pool> {
+export async function connectPool(url: string, options: { waitSeconds: number; log: Logger; stream?: () => Socket }): Promise<Pool> {
   checkPostgresUrl(url);
-  const pool = new Pool({ connectionString: url, max: 8, connectionTimeoutMillis: 5000, application_name: APPLICATION_NAME });
+  const pool = new Pool({
+    connectionString: url,
+    max: 8,
+    connectionTimeoutMillis: 5000,
+    application_name: APPLICATION_NAME,
+    // the embedded server's: connections that send the password to nobody else (embedded-server.ts)
+    ...(options.stream ? { stream: options.stream } : {}),
+  });
   // an idle client losing its connection must not crash the process (and while the pool
   // closes, a server stopping at the same moment is no loss worth a warning)
   pool.on('error', (err) => {

@@ -1,13 +1,16 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, closeSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { dirname, extname, join } from 'node:path';
 import { describeError, EltError, ExitCode } from '../core/errors';
 import type { Logger } from '../core/log';
 import { openLogForAppend, writeFileAtomic } from '../core/safe-write';
 import { checkTrustedDir, ensureTrustedDir, readTrustedFile } from '../core/trusted-path';
 import { withFileLock } from './embedded/file-lock';
+import { guardedSocket } from './embedded/guarded-socket';
 import { embeddedLayout, type EmbeddedLayout } from './embedded/layout';
 import { dropLease, liveLeases, takeLease } from './embedded/leases';
+import { checkPostmasterPort } from './embedded/listening-socket';
 import { isProcessAlive } from './embedded/process-alive';
 import { keeperPidIn, readServerState, type KeeperOptions } from './embedded/server-state';
 import { serverUser } from './embedded/server-user';
@@ -17,6 +20,11 @@ import { checkStateDir } from './embedded/state-trust';
 export interface EmbeddedServer {
   url: string;
   dataDir: string;
+  /**
+   * How node-postgres must connect to it (its `stream` option): a password goes only
+   * to the postmaster the keeper started, never to another process on its port (guarded-socket.ts).
+   */
+  stream: () => Socket;
   /** true when this process started the server (no other elt process was using it) */
   startedHere: boolean;
   /**
@@ -60,7 +68,10 @@ function prepareStateDir(layout: EmbeddedLayout): void {
   checkStateDir(layout, serverUser()?.uid);
 }
 
-async function waitUntilReady(layout: EmbeddedLayout, keeperPid: number): Promise<{ port: number; dataDir: string; adopted: boolean }> {
+async function waitUntilReady(
+  layout: EmbeddedLayout,
+  keeperPid: number,
+): Promise<{ port: number; dataDir: string; adopted: boolean; postmasterPid?: number; warning?: string }> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     const state = readServerState(layout.stateFile);
@@ -82,7 +93,8 @@ async function waitUntilReady(layout: EmbeddedLayout, keeperPid: number): Promis
  * Starts (or joins) the embedded Postgres of `<cwd>/.elt`, whose data stays there
  * for the next run. Any number of elt processes share it: each holds a lease, and
  * the server stops when the last one lets go (or dies). It listens on 127.0.0.1
- * only, behind a random password kept in `.elt/password` (mode 0600).
+ * only, behind a random password kept in `.elt/password` (mode 0600), on the port it
+ * had the last time (`options.port`, from ELT_EMBEDDED_PORT, when set: see stable-port.ts).
  */
 export async function startEmbeddedServer(cwd: string, log: Logger, options: Partial<KeeperOptions> = {}): Promise<EmbeddedServer> {
   const layout = embeddedLayout(cwd);
@@ -95,18 +107,30 @@ export async function startEmbeddedServer(cwd: string, log: Logger, options: Par
       const running = keeperPidIn(layout.keeperPidFile);
       if (running !== undefined && isProcessAlive(running)) return running;
       startedHere = true;
-      return spawnKeeper(cwd, layout, { postgresFlags: options.postgresFlags ?? [], binDir: options.binDir });
+      return spawnKeeper(cwd, layout, { postgresFlags: options.postgresFlags ?? [], binDir: options.binDir, port: options.port });
     });
     if (startedHere) log.info(`starting the embedded Postgres in ${layout.dataDir}`);
     const ready = await waitUntilReady(layout, keeperPid);
+    const postmasterPid = ready.postmasterPid;
+    if (postmasterPid === undefined) throw new Error('its keeper is of an earlier version: stop the elt commands using it, then start again');
+    // the port is our postmaster's, not another program's that took it while the server was down
+    const checkPeer = () => checkPostmasterPort(ready.port, postmasterPid);
+    checkPeer();
     const password = readTrustedFile(layout.passwordFile, { maxBytes: 1024 }).trim();
     const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${ready.port}/postgres`;
     if (ready.adopted && startedHere)
       log.warn(`an embedded Postgres was left running on ${ready.dataDir} by a process that died: it is now stopped when unused`);
+    if (startedHere && ready.warning) log.warn(ready.warning);
     if (startedHere) log.info(`embedded Postgres started on port ${ready.port} (data in ${ready.dataDir})`);
     else log.info(`using the embedded Postgres already running on port ${ready.port} (${ready.dataDir})`);
+    if (options.port !== undefined && options.port !== ready.port) {
+      log.warn(
+        `the embedded Postgres already runs on port ${ready.port}, not ${options.port} (ELT_EMBEDDED_PORT): it moves there once the elt commands using it have ended`,
+      );
+    }
     const held = lease as string;
-    return { url, dataDir: ready.dataDir, startedHere, stop: () => release(layout, held, keeperPid) };
+    const stream = guardedSocket(checkPeer, `port ${ready.port}`);
+    return { url, dataDir: ready.dataDir, stream, startedHere, stop: () => release(layout, held, keeperPid) };
   } catch (err) {
     if (lease) dropLease(lease);
     const reason = describeError(err);

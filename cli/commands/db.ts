@@ -33,7 +33,10 @@ export const dbCommand: Command = {
   summary: 'start the embedded Postgres in ./.elt and keep it up until Ctrl-C, printing its psql URL (with its password)',
   usage: 'elt db',
   options: {},
-  optionHelp: [],
+  optionHelp: [
+    'ELT_EMBEDDED_PORT=<port>    (environment) the port it listens on, 1024-65535, remembered in .elt/port; default: the',
+    '                            port it had the last time (a BI tool keeps its connection), else a free one',
+  ],
   example: 'npm run elt -- db    # then, in another terminal: psql "<printed url>"',
   endsOnInterrupt: true,
   run: (_options, io) => serveDatabase(io),

@@ -20,6 +20,7 @@ import {
   readFileSync,
   realpathSync,
   rmSync,
+  statSync,
   symlinkSync,
   unlinkSync,
 } from 'node:fs';
@@ -33,9 +34,11 @@ import { postgresBinaries, type PostgresBinaries } from './binaries';
 import { withFileLock } from './file-lock';
 import { embeddedLayout, type EmbeddedLayout } from './layout';
 import { liveLeases } from './leases';
+import { listenerOn } from './listening-socket';
 import { isProcessAlive, readPid } from './process-alive';
 import { canEnter, SHARED_HOME, serverUser, type ServerUser } from './server-user';
 import { keeperPidIn, writeServerState, type KeeperOptions } from './server-state';
+import { rememberedPort, rememberPort } from './stable-port';
 import { checkStateDir } from './state-trust';
 
 const SUPERUSER = 'postgres';
@@ -50,6 +53,8 @@ class Keeper {
   private postmasterPid: number | undefined;
   private child: ChildProcess | undefined;
   private stopping = false;
+  /** said to the user once the server is ready (the port it had was taken) */
+  private warning: string | undefined;
 
   constructor(
     private readonly layout: EmbeddedLayout,
@@ -129,63 +134,111 @@ class Keeper {
     const pid = readPid(lines[0]);
     const port = Number(lines[3]);
     if (pid === undefined || !isProcessAlive(pid) || !Number.isInteger(port)) return undefined;
+    // a pid another process has since taken, or a server that lost its port: never reported as ours
+    const listener = listenerOn(port, pid).kind;
+    if (listener !== 'ours' && listener !== 'unknown') {
+      throw new Error(
+        `process ${pid}, named in ${join(dataDir, 'postmaster.pid')}, is not a server listening on port ${port}: stop it, or remove that file if no server runs there`,
+      );
+    }
     return { pid, port };
   }
 
-  private async waitUntilReady(dataDir: string, child: ChildProcess): Promise<boolean> {
+  /**
+   * Until the postmaster we started (not a dead one, whose postmaster.pid says "ready"
+   * too) is ready, and the socket listening on 127.0.0.1:`port` is its own: only then
+   * may a password be sent there. A postmaster that cannot bind the port exits.
+   */
+  private async waitUntilReady(dataDir: string, child: ChildProcess, port: number): Promise<'ready' | 'port taken' | 'failed'> {
     const deadline = Date.now() + 120_000;
     while (Date.now() < deadline) {
-      if (child.exitCode !== null || child.signalCode !== null) return false;
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return 'failed';
+      let lines: string[] = [];
       try {
-        const status = readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[7]?.trim();
-        if (status === 'ready') return true;
+        lines = readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n');
       } catch {
         // not written yet
       }
+      if (readPid(lines[0]) === child.pid && Number(lines[3]) === port && lines[7]?.trim() === 'ready') {
+        const listener = listenerOn(port, child.pid).kind;
+        if (listener === 'ours' || listener === 'unknown') return 'ready';
+        if (listener === 'other') return 'port taken';
+      }
       await sleep(50);
     }
-    return false;
+    return 'failed';
   }
 
+  /**
+   * Starts the postmaster on the port of the cluster: ELT_EMBEDDED_PORT when set (taken
+   * by another program: a failure), else the one remembered in .elt/port (taken: a
+   * warning, and a free port instead), else a free one; the port it listens on is remembered.
+   */
   private async startServer(binaries: PostgresBinaries, dataDir: string): Promise<number> {
+    const configured = this.options.port;
+    const remembered = rememberedPort(this.layout.portFile);
+    let wanted = configured ?? remembered;
+    let taken: number | undefined;
     for (let attempt = 1; ; attempt += 1) {
-      const port = await freePort();
-      const logFd = openLogForAppend(this.layout.logFile);
-      const child = spawn(
-        binaries.postgres,
-        [
-          '-D',
-          dataDir,
-          '-p',
-          String(port),
-          '-c',
-          'listen_addresses=127.0.0.1',
-          // no Unix socket: the TCP port, behind a password only the owner can read, is the only way in
-          '-c',
-          'unix_socket_directories=',
-          ...this.options.postgresFlags,
-        ],
-        { uid: this.user?.uid, gid: this.user?.gid, stdio: ['ignore', logFd, logFd] },
-      );
-      closeSync(logFd); // the server has its own copy
-      child.on('error', (err) => this.log(`cannot run ${binaries.postgres}: ${err.message}`));
-      if (await this.waitUntilReady(dataDir, child)) {
-        this.child = child;
-        this.postmasterPid = child.pid;
+      const port = wanted ?? (await freePort());
+      const outcome = await this.startPostmaster(binaries, dataDir, port);
+      if (outcome === 'ready') {
+        if (port !== remembered) rememberPort(this.layout.portFile, port);
+        if (taken !== undefined) {
+          this.warning = `port ${taken}, the port of this cluster, is taken by another program: the embedded Postgres listens on port ${port} instead, remembered from now on (update saved connections, or set ELT_EMBEDDED_PORT)`;
+        }
         return port;
       }
-      if (child.exitCode === null) child.kill('SIGKILL');
-      // the port was taken between finding it free and binding it: try another
-      if (attempt >= 3 || !/could not (bind|create listen socket)/.test(this.logTail(20))) {
-        throw new Error(`the server did not start: ${this.logTail(3)}`);
-      }
+      if (outcome !== 'port taken') throw new Error(`the server did not start: ${outcome.failure}`);
+      if (configured !== undefined) throw new Error(`port ${port} (ELT_EMBEDDED_PORT) is taken by another program: stop it, or set another port`);
+      // taken by another program, or between finding it free and binding it: try another
+      if (attempt >= 3) throw new Error(`the server did not start: port ${port} is taken by another program`);
+      taken ??= wanted;
+      wanted = undefined;
     }
   }
 
-  logTail(lines: number): string {
+  /** One start of the postmaster on `port`: ready, the port taken by another program, or why it failed. */
+  private async startPostmaster(binaries: PostgresBinaries, dataDir: string, port: number): Promise<'ready' | 'port taken' | { failure: string }> {
+    const logStart = statSync(this.layout.logFile, { throwIfNoEntry: false })?.size ?? 0;
+    const logFd = openLogForAppend(this.layout.logFile);
+    const child = spawn(
+      binaries.postgres,
+      [
+        '-D',
+        dataDir,
+        '-p',
+        String(port),
+        '-c',
+        'listen_addresses=127.0.0.1',
+        // no Unix socket: the TCP port, behind a password only the owner can read, is the only way in
+        '-c',
+        'unix_socket_directories=',
+        ...this.options.postgresFlags,
+      ],
+      { uid: this.user?.uid, gid: this.user?.gid, stdio: ['ignore', logFd, logFd] },
+    );
+    closeSync(logFd); // the server has its own copy
+    child.on('error', (err) => this.log(`cannot run ${binaries.postgres}: ${err.message}`));
+    const outcome = await this.waitUntilReady(dataDir, child, port);
+    if (outcome === 'ready') {
+      this.child = child;
+      this.postmasterPid = child.pid;
+      return 'ready';
+    }
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    // what this start logged (not an earlier one's lines)
+    const logged = this.logTail(20, logStart);
+    if (outcome === 'port taken' || /could not (bind|create listen socket)|could not create any TCP\/IP sockets/.test(logged)) return 'port taken';
+    return { failure: this.logTail(3, logStart) };
+  }
+
+  /** The last `lines` of the server's log (since the byte offset `since`, when given). */
+  logTail(lines: number, since = 0): string {
     try {
       // the end of the log only: it grows for as long as the cluster lives
-      return readTrustedTail(this.layout.logFile, 64 * 1024)
+      const size = statSync(this.layout.logFile).size;
+      return readTrustedTail(this.layout.logFile, Math.max(0, Math.min(64 * 1024, size - since)))
         .trim()
         .split('\n')
         .filter((line) => !line.includes(' keeper['))
@@ -228,6 +281,7 @@ class Keeper {
       this.postmasterPid = running.pid;
       port = running.port;
       this.log(`adopted the server already running (pid ${running.pid}, port ${port})`);
+      if (rememberedPort(this.layout.portFile) !== port) rememberPort(this.layout.portFile, port);
     } else {
       if (created) this.initdb(binaries, dataDir, password);
       port = await this.startServer(binaries, dataDir);
@@ -236,7 +290,15 @@ class Keeper {
     // a cluster of an earlier version, with its fixed password: replaced before anyone connects
     if (fresh && !created) await this.replaceLegacyPassword(port, password);
     const adopted = running !== undefined;
-    writeServerState(this.layout.stateFile, { status: 'ready', keeperPid: process.pid, port, dataDir, adopted, postmasterPid: this.postmasterPid });
+    writeServerState(this.layout.stateFile, {
+      status: 'ready',
+      keeperPid: process.pid,
+      port,
+      dataDir,
+      adopted,
+      postmasterPid: this.postmasterPid,
+      ...(this.warning ? { warning: this.warning } : {}),
+    });
   }
 
   private postmasterAlive(): boolean {

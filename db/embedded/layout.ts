@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
  *   pgdata/       the cluster (as root, when the server's user cannot reach this folder,
  *                 a symlink to a cluster kept under /var/lib/clickstream-elt/: see server-user.ts)
  *   password      the superuser's random password (mode 0600: only the owner can read it)
+ *   port          the port the server listens on, kept from one start to the next (stable-port.ts)
  *   server.json   what the keeper reports: starting, ready (port), failed (why)
  *   keeper.pid    the keeper process that starts, watches and stops the server
  *   leases/       one file per process using the server; the last one out stops it
@@ -17,6 +18,7 @@ export interface EmbeddedLayout {
   stateDir: string;
   dataDir: string;
   passwordFile: string;
+  portFile: string;
   stateFile: string;
   keeperPidFile: string;
   leasesDir: string;
@@ -30,6 +32,7 @@ export function embeddedLayout(cwd: string): EmbeddedLayout {
     stateDir,
     dataDir: join(stateDir, 'pgdata'),
     passwordFile: join(stateDir, 'password'),
+    portFile: join(stateDir, 'port'),
     stateFile: join(stateDir, 'server.json'),
     keeperPidFile: join(stateDir, 'keeper.pid'),
     leasesDir: join(stateDir, 'leases'),

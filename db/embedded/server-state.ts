@@ -4,7 +4,7 @@ import { readPid } from './process-alive';
 
 /** What the keeper reports in `.elt/server.json`, for the processes waiting on it. */
 export type ServerState =
-  | { status: 'ready'; keeperPid: number; port: number; dataDir: string; adopted: boolean; postmasterPid?: number }
+  | { status: 'ready'; keeperPid: number; port: number; dataDir: string; adopted: boolean; postmasterPid?: number; warning?: string }
   | { status: 'failed'; keeperPid: number; error: string };
 
 /** How the keeper starts the server. */
@@ -13,6 +13,8 @@ export interface KeeperOptions {
   postgresFlags: string[];
   /** another installation's bin/ (e.g. Debian's /usr/lib/postgresql/15/bin) instead of the embedded binaries */
   binDir?: string;
+  /** the port ELT_EMBEDDED_PORT sets (else the one remembered in .elt/port, else a free one) */
+  port?: number;
 }
 
 /** Written aside, then renamed: a reader sees the old state or the new one, never half of one. */

@@ -16,7 +16,7 @@ const FOLDERS = ['demo-lake'];
  */
 export function checkStateDir(layout: EmbeddedLayout, serverUid?: number): boolean {
   if (!checkTrustedDir(layout.stateDir)) return false;
-  const files = [layout.passwordFile, layout.stateFile, layout.keeperPidFile, layout.lockFile, layout.logFile];
+  const files = [layout.passwordFile, layout.portFile, layout.stateFile, layout.keeperPidFile, layout.lockFile, layout.logFile];
   for (const name of readdirSync(layout.stateDir)) {
     const path = join(layout.stateDir, name);
     if (path === layout.dataDir) checkTrustedDir(path, { alsoOwnedBy: serverUid === undefined ? [] : [serverUid] });

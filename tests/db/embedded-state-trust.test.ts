@@ -15,7 +15,7 @@ import { isRoot, NEEDS_ROOT, plant, sayRootSkips, UNTOUCHED, victimFile, victimU
 
 sayRootSkips('embedded-state-trust.test.ts');
 
-const FILES = ['password', 'server.json', 'keeper.pid', 'lock', 'server.log'] as const;
+const FILES = ['password', 'port', 'server.json', 'keeper.pid', 'lock', 'server.log'] as const;
 const FILE_PLANTS: Plant[] = ['link-to-victim', 'other-owner', 'group-writable', 'world-writable', 'fifo'];
 const DIRS = ['leases', 'pgdata'] as const;
 // a link of our own to a folder of our own is ours to make for .elt/pgdata (as root, elt makes one), not for leases/

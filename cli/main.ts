@@ -81,7 +81,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     return (endsOnInterrupt ? undefined : interrupted(io.signal)) ?? code;
   } catch (caught) {
     // the database failing under a command (outside a named step): exit 3, one line
-    const err = asDatabaseFailure(caught, `elt ${name ?? ''}`.trim()) ?? caught;
+    // (stdout's own EPIPE is the reader leaving, not the database's socket)
+    const err = caught instanceof OutputClosedError ? caught : (asDatabaseFailure(caught, `elt ${name ?? ''}`.trim()) ?? caught);
     const stopped = endsOnInterrupt ? undefined : interrupted(io.signal);
     if (stopped !== undefined) {
       // what failed was the work the interrupt cancelled: the interrupt was already said

@@ -36,17 +36,17 @@ export interface OpenDatabase {
  * embedded Postgres in ./.elt/ (started here and stopped by close(), or joined
  * when `elt db` already runs it), in the project's own database there.
  */
-export async function openDatabase(env: NodeJS.ProcessEnv, log: Logger, database = 'postgres'): Promise<OpenDatabase> {
+export async function openDatabase(env: NodeJS.ProcessEnv, log: Logger, database = 'postgres', signal?: AbortSignal): Promise<OpenDatabase> {
   const waitSeconds = Number(env.ELT_DB_WAIT_SECONDS ?? 10);
   const configured = env.DATABASE_URL;
   if (configured) {
-    const pool = await connectPool(configured, { waitSeconds, log });
+    const pool = await connectPool(configured, { waitSeconds, log, signal });
     return { pool, url: configured, embedded: false, close: () => endPool(pool) };
   }
   const server = await startEmbeddedServer(process.cwd(), log, { port: embeddedPortSetting(env.ELT_EMBEDDED_PORT) });
   try {
     const url = database === 'postgres' ? server.url : await ensureDatabase(server, database, log);
-    const pool = await connectPool(url, { waitSeconds, log, stream: server.stream });
+    const pool = await connectPool(url, { waitSeconds, log, stream: server.stream, signal });
     return {
       pool,
       url,

@@ -9,7 +9,7 @@ import { openDatabase, type OpenDatabase } from './database';
  */
 export async function withDatabase<T>(io: Io, work: (db: OpenDatabase) => Promise<T>, database?: string): Promise<T> {
   io.signal.throwIfAborted();
-  const db = await openDatabase(io.env, io.log, database);
+  const db = await openDatabase(io.env, io.log, database, io.signal);
   const onAbort = () => void cancelOwnQueries(db.pool).catch(() => undefined);
   io.signal.addEventListener('abort', onAbort, { once: true });
   try {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Socket } from 'node:net';
 import { Pool, types } from 'pg';
 import { describeError, EltError, ExitCode } from '../core/errors';
@@ -65,7 +66,10 @@ export function checkPostgresUrl(url: string): void {
  *
  * @example const pool = await connectPool(process.env.DATABASE_URL!, { waitSeconds: 10, log });
  */
-export async function connectPool(url: string, options: { waitSeconds: number; log: Logger; stream?: () => Socket }): Promise<Pool> {
+export async function connectPool(
+  url: string,
+  options: { waitSeconds: number; log: Logger; stream?: () => Socket; signal?: AbortSignal },
+): Promise<Pool> {
   checkPostgresUrl(url);
   const pool = new Pool({
     connectionString: url,
@@ -98,7 +102,15 @@ export async function connectPool(url: string, options: { waitSeconds: number; l
         throw new EltError(`cannot connect to the database at ${redactUrl(url)}${waited}: ${reason}`, ExitCode.database, { cause: err });
       }
       if (attempt === 1) options.log.info(`waiting for the database at ${redactUrl(url)} ...`);
-      await new Promise((resolve) => setTimeout(resolve, Math.min(250 * 2 ** (attempt - 1), 2000)));
+      // an interrupt (Ctrl-C, SIGTERM) ends the wait at once
+      const pause = await sleep(Math.min(250 * 2 ** (attempt - 1), 2000), undefined, options.signal ? { signal: options.signal } : {}).then(
+        () => undefined,
+        (stopped: unknown) => stopped,
+      );
+      if (pause !== undefined) {
+        await pool.end().catch(() => undefined);
+        throw options.signal?.reason ?? pause;
+      }
       continue;
     }
     try {

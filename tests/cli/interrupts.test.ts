@@ -57,3 +57,23 @@ describe.each([
     expect(again.stdout).toMatch(/1 files: 1 loaded, .*600,000 rows, 0 rejected/);
   }, 120_000);
 });
+
+test.each([
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const)(
+  '%s while waiting for a database that does not answer yet ends the wait at once with exit %i',
+  async (signal, code) => {
+    // nothing listens on port 1: elt would wait ELT_DB_WAIT_SECONDS (60) for it
+    const env = { ...process.env, DATABASE_URL: 'postgres://elt@127.0.0.1:1/bi', ELT_DB_WAIT_SECONDS: '60' };
+    const cli = startCli(['status'], { env });
+    await waitFor('the wait for the database', async () => (/waiting for the database/.test(cli.output().stderr) ? true : undefined), 30_000);
+    const sent = Date.now();
+    process.kill(cli.pid, signal);
+    const result = await cli.done;
+    expect(Date.now() - sent).toBeLessThan(5_000);
+    expect(result.code).toBe(code);
+    expect(result.stderr).not.toMatch(/error|\n\s+at /);
+  },
+  60_000,
+);

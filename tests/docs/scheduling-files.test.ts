@@ -25,7 +25,7 @@ const ENV_FILE = '/etc/clickstream-elt/elt.env';
 const ELT_JS = /\/bin\/elt\.js$/;
 
 /** What a retry can fix: the database, the lake source or the stream may be back later. */
-const RETRYABLE = [ExitCode.database, ExitCode.sourceUnavailable, ExitCode.streamUnavailable].sort((a, b) => a - b);
+const RETRYABLE = [ExitCode.database, ExitCode.sourceUnavailable, ExitCode.streamUnavailable, ExitCode.lockWait].sort((a, b) => a - b);
 
 const read = (name: string): string => readFileSync(join(GUIDE, name), 'utf8');
 const shellQuote = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`;
@@ -448,7 +448,7 @@ test('systemd-analyze verify, as used above, refuses a unit with a bad setting (
   expect(result.stderr).toMatch(/Failed to parse calendar specification/);
 });
 
-test('the systemd units: a daily timer, the project folder, the environment file, a runtime limit, retries only for 3, 6 and 8', () => {
+test('the systemd units: a daily timer, the project folder, the environment file, a runtime limit, retries only for 3, 6, 8 and 11', () => {
   expect(timer.Timer?.OnCalendar?.length).toBe(1);
   expect(timer.Timer?.Persistent).toEqual(['true']);
   expect(timer.Install?.WantedBy).toEqual(['timers.target']);
@@ -492,7 +492,7 @@ test('the CronJob is a batch/v1 CronJob with what one needs: schedule, image, co
   }
 });
 
-test('the CronJob retries only exit codes 3, 6 and 8 (podFailurePolicy fails the job on any other), with restartPolicy Never', () => {
+test('the CronJob retries only exit codes 3, 6, 8 and 11 (podFailurePolicy fails the job on any other), with restartPolicy Never', () => {
   const job = cronJob.spec.jobTemplate.spec;
   // a pod failure policy requires restartPolicy Never
   expect(job.template.spec.restartPolicy).toBe('Never');
@@ -544,7 +544,7 @@ test('the DAGs: one task per step (load, build, refresh, test, freshness) and on
   );
 });
 
-test("the Airflow helper retries exactly elt's exit codes 3, 6 and 8 and knows every other code", async () => {
+test("the Airflow helper retries exactly elt's exit codes 3, 6, 8 and 11 and knows every other code", async () => {
   const where = await site();
   const script =
     'import json, clickstream_elt_command as c; print(json.dumps({"retryable": sorted(c.RETRYABLE_EXIT_CODES), "known": sorted(c.EXIT_CODES)}))';

@@ -29,10 +29,11 @@ PROJECT_DIR = os.environ.get("CLICKSTREAM_ELT_PROJECT_DIR", "/srv/clickstream-el
 ENV_FILE = os.environ.get("CLICKSTREAM_ELT_ENV_FILE", "/etc/clickstream-elt/elt.env")
 NODE = os.environ.get("CLICKSTREAM_ELT_NODE", "node")
 
-# elt's exit codes (README, "Logs, output and exit codes"). Only the first three are
-# retried: the database, the lake or the stream may be back a few minutes later. The others
-# say something a retry cannot change (a bad flag, a bad lake file, a failing model or data test).
-RETRYABLE_EXIT_CODES = frozenset({3, 6, 8})
+# elt's exit codes (README, "Logs, output and exit codes"). Only four are retried: the
+# database, the lake or the stream may be back a few minutes later, and a reader's long
+# transaction that held a lock (11) may have ended. The others say something a retry cannot
+# change (a bad flag, a bad lake file, a failing model or data test).
+RETRYABLE_EXIT_CODES = frozenset({3, 6, 8, 11})
 EXIT_CODES = {
     1: "unexpected error",
     2: "bad usage or input",
@@ -43,6 +44,8 @@ EXIT_CODES = {
     7: "a data test failed",
     8: "the message stream cannot be reached",
     9: "a source is stale",
+    10: "a query ran past its --timeout",
+    11: "waited --lock-wait-seconds for a lock another session holds",
     130: "interrupted (SIGINT)",
     143: "stopped (SIGTERM)",
 }

@@ -1,3 +1,4 @@
+import { loginsLeft, watchQueryLogins } from '../helpers/query-logins';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -193,7 +194,9 @@ describe('--timeout', () => {
   const running = activeSessions;
 
   async function expectTimedOut(sql: string, tag: string, timeout = '1s', script?: string, url?: string) {
+    const logins = watchQueryLogins(db.pool, tag);
     const result = await stream(['query', '--timeout', timeout, '--csv', sql], script, url);
+    const used = await logins.stop();
     expect(result.stderr.trimEnd().split('\n')).toEqual([
       `elt: error: the query ran longer than ${timeout} (--timeout) and was stopped: add a limit, or a longer --timeout`,
     ]);
@@ -201,7 +204,7 @@ describe('--timeout', () => {
     // the server's session is gone too, and so is the temporary login
     for (let tries = 0; tries < 40 && (await running(tag)) > 0; tries += 1) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await running(tag)).toBe(0);
-    expect((await db.pool.query(`select count(*)::int as n from pg_roles where rolname ~ '^elt_query_'`)).rows).toEqual([{ n: 0 }]);
+    expect(await loginsLeft(db.pool, used)).toEqual([]);
     return result;
   }
 
@@ -300,6 +303,7 @@ describe('--timeout', () => {
 describe('what elt query kept', () => {
   test('Ctrl-C while rows stream: exit 130 at once, one line, the session and the temporary login gone', async () => {
     const tag = `elt_interrupt_${randomBytes(4).toString('hex')}`;
+    const logins = watchQueryLogins(db.pool, tag);
     const cli = startCli(['query', '--csv', `select g as ${tag} from generate_series(1, 1000000000) g`], { env: env() });
     try {
       await waitFor('the query to start', async () => ((await activeSessions(tag)) > 0 ? true : undefined), 20_000);
@@ -308,8 +312,11 @@ describe('what elt query kept', () => {
       expect(result.code).toBe(130);
       expect(result.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^elt: warning: interrupted \(Ctrl-C\): stopping/)]);
       await waitFor('the session to end', async () => ((await activeSessions(tag)) === 0 ? true : undefined), 5_000);
-      expect((await db.pool.query(`select count(*)::int as n from pg_roles where rolname ~ '^elt_query_'`)).rows).toEqual([{ n: 0 }]);
+      const used = await logins.stop();
+      expect(used).toHaveLength(1);
+      expect(await loginsLeft(db.pool, used)).toEqual([]);
     } finally {
+      await logins.stop();
       cli.kill();
     }
   }, 60_000);

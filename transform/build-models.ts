@@ -7,6 +7,7 @@ import { uniqueIndexColumns } from '../db/citus';
 import { withLockRetries, type LockWaitOptions } from '../db/lock-wait';
 import { distributeModel, misplacedModels, modelPlacements } from './distribute';
 import { MODEL_SCHEMAS, readModels, withDownstream, type Model } from './model-catalog';
+import { MODEL_KINDS, SWAP_SUFFIX } from './model-kinds';
 import { chooseOrphans, dropOrphans, readOrphans, type OrphanedModel, type PruneRequest } from './orphaned-models';
 import { readDependents } from './relation-dependents';
 
@@ -28,10 +29,11 @@ function quoteName(name: string): string {
     .join('.');
 }
 
-function relationKind(materialized: string): string {
-  if (materialized === 'materialized_view') return 'materialized view';
-  return materialized === 'incremental' ? 'table' : 'view';
-}
+/** What Postgres calls a model's relation (`view`, `materialized view`, `table`). */
+const relationKind = (model: Model): string => MODEL_KINDS[model.materialized].relation;
+
+/** The relkinds of pg_class a build may drop, with what `drop` calls them. */
+const DROP_KIND: Record<string, string> = { m: 'materialized view', r: 'table', v: 'view' };
 
 /**
  * Records a model in elt.models, the build's state (umzug's storage, see modelStorage).
@@ -75,38 +77,95 @@ async function forgetModel(client: PoolClient, name: string): Promise<void> {
   await client.query('delete from elt.models where name = $1', [name]);
 }
 
+/** Where a model's relation is created: its own name, or `<name>__new` beside it for a kind rebuilt at every build (swapped in by swapIn). */
+const createdAs = (model: Model): string =>
+  MODEL_KINDS[model.materialized].rebuild === 'every-build' ? `${model.relation}${SWAP_SUFFIX}` : model.relation;
+
+/** The names of a model's indexes on `relation` (its own, or the one it is built as): its unique key's, if its kind indexes it, and each `-- index:` line's. */
+function indexNames(model: Model, relation: string): { unique?: string; plain: string[] } {
+  const plain = model.indexes.map((_, position) => `${relation}_index_${position + 1}`);
+  return MODEL_KINDS[model.materialized].keyIndex && model.uniqueKey.length > 0 ? { unique: `${relation}_unique_key`, plain } : { plain };
+}
+
 /**
- * Creates a model's relation, its key and other indexes. An incremental model's query
- * becomes the view `model.sourceView` (pg_depend then knows what the table reads) and
- * its table is created empty and filled by the engine itself (`call elt.apply_increment`,
- * the path every later refresh takes), before its indexes are built.
+ * Creates a model's relation with the statements its kind gives (transform/model-kinds.ts),
+ * its key and other indexes. An incremental model's query becomes the view
+ * `model.sourceView` (pg_depend then knows what the table reads) and its table is
+ * created empty and filled by the engine itself (`call elt.apply_increment`, the path
+ * every later refresh takes), before its indexes are built. A kind rebuilt at every
+ * build is created as `<name>__new`, beside the relation readers use (swapIn).
  */
 async function createModel(client: PoolClient, model: Model, order: number, placements: ReturnType<typeof modelPlacements>): Promise<void> {
-  const name = quoteName(model.name);
+  const kind = MODEL_KINDS[model.materialized];
+  const relation = createdAs(model);
+  const name = quoteName(`${model.schema}.${relation}`);
   const columns = (list: string[]) => list.map((column) => `"${column}"`).join(', ');
+  if (relation !== model.relation) {
+    const { rows } = await client.query<{ present: boolean }>('select to_regclass($1) is not null as present', [`${model.schema}.${relation}`]);
+    if (rows[0]?.present) {
+      throw new EltError(
+        `cannot build model ${model.name}: ${model.schema}.${relation} exists and the build did not make it (a ${model.materialized} model is built there, then swapped in): drop or rename it`,
+        ExitCode.modelFailed,
+      );
+    }
+  }
+  for (const statement of kind.create({ relation: name, sourceView: quoteName(model.sourceView ?? '') }, model.sql)) {
+    await client.query(statement);
+  }
   // on Citus, the tables that grow with history are spread over the workers (transform/distribute.ts)
   let distributedOn: string | undefined;
-  if (model.materialized === 'incremental') {
-    const source = quoteName(model.sourceView as string);
-    // left behind when its table was dropped by hand
-    await client.query(`drop view if exists ${source}`);
-    await client.query(`create view ${source} as\n${model.sql}`);
-    await client.query(`create table ${name} as select * from ${source} with no data`);
+  if (kind.fill === 'by-engine') {
     distributedOn = await distributeModel(client, model, placements.get(model.name));
     await recordModel(client, model, order, true);
     await client.query('call elt.apply_increment($1)', [model.name]);
-  } else {
-    await client.query(`create ${relationKind(model.materialized)} ${name} as\n${model.sql}`);
   }
-  if (model.materialized !== 'view') {
-    await client.query(
-      `create unique index "${model.relation}_unique_key" on ${name} (${columns(uniqueIndexColumns(model.uniqueKey, distributedOn))})`,
-    );
+  const indexes = indexNames(model, relation);
+  if (indexes.unique !== undefined) {
+    await client.query(`create unique index "${indexes.unique}" on ${name} (${columns(uniqueIndexColumns(model.uniqueKey, distributedOn))})`);
   }
   for (const [position, index] of model.indexes.entries()) {
-    await client.query(`create index "${model.relation}_index_${position + 1}" on ${name} (${columns(index)})`);
+    await client.query(`create index "${indexes.plain[position]}" on ${name} (${columns(index)})`);
   }
-  if (model.materialized === 'incremental') await client.query(`analyze ${name}`);
+  if (kind.relation === 'table') await client.query(`analyze ${name}`);
+}
+
+/**
+ * Puts a model built as `<name>__new` in the place of its old relation, in one moment of
+ * the build's transaction: drops the old relation (of whatever kind it was, never with
+ * cascade; refuseDependents vetted its readers) and its source view, renames the new
+ * one and its indexes. Readers read the old relation until then.
+ */
+async function swapIn(client: PoolClient, model: Model, existingKind: string | undefined, sourceView: string | null | undefined): Promise<void> {
+  try {
+    await dropModelRelation(client, model.name, existingKind, sourceView);
+    await client.query(`alter table ${quoteName(`${model.schema}.${createdAs(model)}`)} rename to "${model.relation}"`);
+    const names = (relation: string) => {
+      const { unique, plain } = indexNames(model, relation);
+      return [...(unique === undefined ? [] : [unique]), ...plain];
+    };
+    const built = names(createdAs(model));
+    for (const [position, index] of names(model.relation).entries()) {
+      await client.query(`alter index ${quoteName(`${model.schema}.${built[position]}`)} rename to "${index}"`);
+    }
+  } catch (err) {
+    throw new EltError(`cannot swap in model ${model.name}: ${err instanceof Error ? err.message : String(err)}`, ExitCode.modelFailed, {
+      cause: err,
+    });
+  }
+}
+
+/** Drops a model's relation (`relkind` from pg_class; none: nothing to drop), the source view of an incremental one, and the loads it folded. */
+async function dropModelRelation(
+  client: PoolClient,
+  name: string,
+  relkind: string | undefined,
+  sourceView: string | null | undefined,
+): Promise<void> {
+  if (relkind === undefined) return;
+  const kind = DROP_KIND[relkind] ?? 'view';
+  await client.query(`drop ${kind} ${quoteName(name)}`);
+  if (kind === 'table' && sourceView) await client.query(`drop view if exists ${quoteName(sourceView)}`);
+  await client.query('delete from elt.folded_loads where model = $1', [name]);
 }
 
 /** What elt.models holds about one model. */
@@ -180,7 +239,7 @@ async function applyDescriptions(client: PoolClient, models: Model[]): Promise<v
     const name = quoteName(model.name);
     const wanted = model.description || null;
     if ((relations.find((row) => row.name === model.name)?.description ?? null) !== wanted) {
-      await client.query(`comment on ${relationKind(model.materialized)} ${name} is ${literal(wanted)}`);
+      await client.query(`comment on ${relationKind(model)} ${name} is ${literal(wanted)}`);
     }
     const present = columns.filter((row) => row.name === model.name);
     for (const column of model.columns) {
@@ -298,23 +357,41 @@ export async function buildModels(
         const forced = new Set(options.full ? models.map((model) => model.name) : selected);
         // on Citus, a table not yet laid out as transform/distribute.ts says is rebuilt so
         for (const name of await misplacedModels(client, models, placements)) forced.add(name);
+        // a kind rebuilt at every build (a table): always, with what reads it
+        const everyBuild = models.filter((model) => MODEL_KINDS[model.materialized].rebuild === 'every-build').map((model) => model.name);
+        for (const name of everyBuild) forced.add(name);
+        const sourceViews = new Map(stored.map((row) => [row.name, row.source_view]));
+        // the relations of the models schemas now, by name: their pg_class relkind (read below, before any drop)
+        const existingKinds = new Map<string, string>();
+        // built as <name>__new, not yet swapped in: swapped in before a model reading it is built, else at the end
+        const beside = new Map<string, Model>();
+        const swapInBeside = async (name: string) => {
+          const model = beside.get(name);
+          if (model === undefined) return;
+          beside.delete(name);
+          await swapIn(client, model, existingKinds.get(name), sourceViews.get(name));
+        };
         const umzug = new Umzug({
           migrations: models.map((model, order) => ({
             name: model.name,
             path: model.path,
             up: async () => {
+              for (const upstream of model.dependsOn) await swapInBeside(upstream);
               const started = performance.now();
               try {
                 await createModel(client, model, order, placements);
               } catch (err) {
+                if (err instanceof EltError) throw err;
                 const message = err instanceof Error ? err.message : String(err);
                 throw new EltError(`model ${model.name} (${model.path}) failed to build: ${message}`, ExitCode.modelFailed, { cause: err });
               }
+              if (MODEL_KINDS[model.materialized].rebuild === 'every-build') beside.set(model.name, model);
               const ms = performance.now() - started;
-              if (model.materialized === 'materialized_view') {
+              // what a refresh refreshes: its rows are as new as this build (elt status compares that with the loads)
+              if (MODEL_KINDS[model.materialized].refresh === 'refresh-materialized-view') {
                 await client.query("insert into elt.refresh_log (model, duration_ms, how) values ($1, $2, 'built')", [model.name, ms.toFixed(1)]);
               }
-              options.log.info(`built ${relationKind(model.materialized)} ${model.name} in ${Math.round(ms)} ms`);
+              options.log.info(`built ${relationKind(model)} ${model.name} in ${Math.round(ms)} ms`);
             },
           })),
           storage: modelStorage(client, models, forced),
@@ -330,17 +407,13 @@ export async function buildModels(
         where n.nspname = any($1) and c.relkind in ('v', 'm', 'r')`,
           [[...MODEL_SCHEMAS]],
         );
-        const existingKinds = new Map(existing.map((row) => [row.name, row.relkind]));
-        const sourceViews = new Map(stored.map((row) => [row.name, row.source_view]));
-        const toDrop = [...pending].reverse().filter((name) => existingKinds.has(name));
-        await refuseDependents(client, toDrop, sourceViews, kept, options.dir);
-        for (const name of toDrop) {
-          const kind = { m: 'materialized view', r: 'table', v: 'view' }[existingKinds.get(name) ?? 'v'];
+        for (const row of existing) existingKinds.set(row.name, row.relkind);
+        const replaced = [...pending].reverse().filter((name) => existingKinds.has(name));
+        // what reads a relation the build replaces (a table swapped in later included) stops it here, before anything changed
+        await refuseDependents(client, replaced, sourceViews, kept, options.dir);
+        for (const name of replaced.filter((candidate) => !everyBuild.includes(candidate))) {
           try {
-            await client.query(`drop ${kind} ${quoteName(name)}`);
-            const source = sourceViews.get(name);
-            if (kind === 'table' && source) await client.query(`drop view if exists ${quoteName(source)}`);
-            await client.query('delete from elt.folded_loads where model = $1', [name]);
+            await dropModelRelation(client, name, existingKinds.get(name), sourceViews.get(name));
           } catch (err) {
             throw new EltError(`cannot rebuild model ${name}: ${err instanceof Error ? err.message : String(err)}`, ExitCode.modelFailed, {
               cause: err,
@@ -357,6 +430,8 @@ export async function buildModels(
           const cause = err instanceof Error && err.cause instanceof EltError ? err.cause : err;
           throw cause;
         }
+        // the tables built beside, in build order: the moment their readers wait for is from here to the commit
+        for (const name of [...beside.keys()]) await swapInBeside(name);
         // a model built by a version that checksummed the whole file keeps its relation
         for (const model of models.filter((candidate) => !pendingSet.has(candidate.name))) {
           await client.query('update elt.models set checksum = $2 where name = $1 and checksum = $3', [

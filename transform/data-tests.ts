@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Pool } from 'pg';
 import { readModels, type Model } from './model-catalog';
+import { MODEL_KINDS } from './model-kinds';
 import { columnsOf, parseHeader, setting } from './model-header';
 
 /** A data test: a query returning the rows that break an invariant (none: the test passes). */
@@ -33,13 +34,16 @@ const SAMPLE_ROWS = 5;
  * The generic tests every model gets from its header: key unique, required columns
  * not null, and one per `-- expect <name>: <boolean expression>` line (dbt's
  * `expression_is_true`): the rows where the expression is not true (false or NULL)
- * fail, shown with their key and the columns the expression reads. Tables and materialized views carry a unique index on their key, which
- * already refuses duplicates, so only views get the (then redundant) uniqueness test.
+ * fail, shown with their key and the columns the expression reads. Which of them a
+ * model gets is its kind's (transform/model-kinds.ts): a kind whose key is a unique index
+ * (tables, materialized views) already refuses duplicates, so only views get the (then
+ * redundant) uniqueness test.
  */
 function genericTests(model: Model): DataTest[] {
   const tests: DataTest[] = [];
-  const byLoad = model.materialized === 'incremental' && model.incrementalBy === 'load_id';
-  if (model.uniqueKey.length > 0 && model.materialized === 'view') {
+  const applies = MODEL_KINDS[model.materialized].dataTests;
+  const byLoad = MODEL_KINDS[model.materialized].incrementalInputs && model.incrementalBy === 'load_id';
+  if (model.uniqueKey.length > 0 && applies.includes('unique_key')) {
     const key = model.uniqueKey.join(', ');
     tests.push({
       name: `${model.name}.unique_key`,
@@ -49,7 +53,7 @@ function genericTests(model: Model): DataTest[] {
       scansRaw: model.schema === 'staging',
     });
   }
-  if (model.notNull.length > 0) {
+  if (model.notNull.length > 0 && applies.includes('not_null')) {
     tests.push({
       name: `${model.name}.not_null`,
       model: model.name,
@@ -59,7 +63,7 @@ function genericTests(model: Model): DataTest[] {
       byLoad,
     });
   }
-  for (const expectation of model.expectations) {
+  for (const expectation of applies.includes('expect') ? model.expectations : []) {
     const columns = [...new Set([...model.uniqueKey, ...columnsOf(expectation.expression)])];
     tests.push({
       name: `${model.relation}_${expectation.name}`,

@@ -1,6 +1,10 @@
 import type { PoolClient } from 'pg';
 import { currentPlacement, hasCitus, placeTable, type Placement } from '../db/citus';
 import type { Model } from './model-catalog';
+import { MODEL_KINDS } from './model-kinds';
+
+/** A model whose kind may be laid out over the workers (transform/model-kinds.ts: the incremental tables). */
+const distributable = (model: Model): boolean => MODEL_KINDS[model.materialized].citus === 'distributable';
 
 /**
  * Which model tables are distributed on a Citus cluster, derived from the models' own
@@ -26,7 +30,7 @@ export function modelPlacements(models: Model[]): Map<string, Placement & { kind
   const byName = new Map(models.map((model) => [model.name, model]));
   const placements = new Map<string, Placement & { kind: 'distributed' }>();
   const isIntermediateIncremental = (model: Model | undefined): model is Model =>
-    model !== undefined && model.schema === 'intermediate' && model.materialized === 'incremental';
+    model !== undefined && model.schema === 'intermediate' && distributable(model);
   for (const model of models) {
     if (!isIntermediateIncremental(model) || model.incrementalBy === undefined || model.incrementalBy === 'load_id') continue;
     let colocateWith: string | undefined;
@@ -51,7 +55,7 @@ export async function distributeModel(
   model: Model,
   placement: (Placement & { kind: 'distributed' }) | undefined,
 ): Promise<string | undefined> {
-  if (placement === undefined || model.materialized !== 'incremental' || !(await hasCitus(client))) return undefined;
+  if (placement === undefined || !distributable(model) || !(await hasCitus(client))) return undefined;
   await placeTable(client, model.name, placement);
   return placement.column;
 }
@@ -66,7 +70,7 @@ export async function distributeModel(
 export async function misplacedModels(client: PoolClient, models: Model[], placements: ReturnType<typeof modelPlacements>): Promise<string[]> {
   if (!(await hasCitus(client))) return [];
   const misplaced: string[] = [];
-  for (const model of models.filter((candidate) => candidate.materialized === 'incremental')) {
+  for (const model of models.filter(distributable)) {
     const { rows } = await client.query<{ exists: boolean }>('select to_regclass($1) is not null as exists', [model.name]);
     if (!rows[0]?.exists) continue;
     const distributed = (await currentPlacement(client, model.name)) === 'distributed';

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Pool } from 'pg';
 import { describeError, EltError, ExitCode } from '../core/errors';
+import { MODEL_KINDS } from '../transform/model-kinds';
 import { currentPlacement } from '../db/citus';
 import { readModels } from './model-catalog';
 
@@ -154,8 +155,9 @@ const SOURCE_OF = `case when stream_id is not null or source_uri like 'nats://%'
  */
 async function findEventTime(pool: Pool, modelsDir: string): Promise<{ relation: string; column: string } | null> {
   const models = readModels(modelsDir).filter((model) => model.schema !== 'marts');
-  const rank = (schema: string, materialized: string) => (schema === 'intermediate' ? 0 : 2) + (materialized === 'view' ? 1 : 0);
-  models.sort((a, b) => rank(a.schema, a.materialized) - rank(b.schema, b.materialized));
+  const rank = (model: (typeof models)[number]) =>
+    (model.schema === 'intermediate' ? 0 : 2) + (MODEL_KINDS[model.materialized].fill === 'on-read' ? 1 : 0);
+  models.sort((a, b) => rank(a) - rank(b));
   for (const model of models) {
     const { rows } = await pool.query<{ column: string | null }>(
       `select (select attname from pg_attribute

@@ -3,8 +3,10 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { EltError, ExitCode } from '../core/errors';
 import { columnList, parseHeader, setting, settingsOf, sqlCode } from './model-header';
+import { defaultKindOf, isModelKind, MODEL_KIND_NAMES, MODEL_KINDS, SWAP_SUFFIX, type ModelKindName } from './model-kinds';
+import { MODEL_SCHEMAS, type ModelSchema } from './model-layers';
 
-export type Materialization = 'view' | 'materialized_view' | 'incremental';
+export { MODEL_SCHEMAS } from './model-layers';
 
 /** One SQL model: a `select` in `models/<schema>/<name>.sql`, plus its header settings. */
 export interface Model {
@@ -14,7 +16,8 @@ export interface Model {
   relation: string;
   path: string;
   sql: string;
-  materialized: Materialization;
+  /** its kind (transform/model-kinds.ts): what the build makes of it and what a refresh does */
+  materialized: ModelKindName;
   uniqueKey: string[];
   /** columns that must never be NULL (header `-- not_null:`; the unique key's columns always are) */
   notNull: string[];
@@ -60,14 +63,20 @@ export const SOURCE_VIEW_SUFFIX = '__source';
 export const sourceViewOf = (model: string): string => `${model}${SOURCE_VIEW_SUFFIX}`;
 
 /**
- * What `elt refresh` brings up to date and reports, and `elt status` lists: every
- * materialized view (of any layer) and the incremental tables of the marts layer.
+ * What `elt refresh` brings up to date and reports, and `elt status` lists: the models
+ * whose kind a refresh updates in their layer (transform/model-kinds.ts: every
+ * materialized view, the incremental tables of the marts layer).
  */
-export const isRefreshTarget = (model: Model): boolean =>
-  model.materialized === 'materialized_view' || (model.schema === 'marts' && model.materialized === 'incremental');
+export const isRefreshTarget = (model: Pick<Model, 'materialized' | 'schema'>): boolean =>
+  MODEL_KINDS[model.materialized].refreshTargetIn.some((schema) => schema === model.schema);
 
-/** Layers in build order; a model may only read from its own layer or earlier ones. */
-export const MODEL_SCHEMAS = ['staging', 'intermediate', 'marts'] as const;
+/** The suffixes of the relations the build makes beside a model (its source view, its table being rebuilt): no model may end in one. */
+const HELPER_SUFFIXES = [SWAP_SUFFIX, SOURCE_VIEW_SUFFIX];
+/**
+ * The longest model name: Postgres cuts names at 63 bytes, and the build derives names
+ * from a model's (`<name>__new_unique_key`, the longest): cut, two could be the same.
+ */
+export const MAX_MODEL_NAME = 63 - `${SWAP_SUFFIX}_unique_key`.length;
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 const INPUT = /^([a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*)(?:\s*\(\s*([a-z_][a-z0-9_]*)\s*\))?$/;
@@ -86,29 +95,57 @@ function parseInputs(name: string, text: string, incrementalBy: string): { upstr
   });
 }
 
-function readModel(schema: string, path: string): Omit<Model, 'dependsOn'> {
-  const relation = basename(path, '.sql');
-  const name = `${schema}.${relation}`;
+/** A model's file name: a lower-case SQL identifier, short enough for the names derived from it, not one of theirs. */
+function checkRelationName(path: string, relation: string): void {
   if (!IDENTIFIER.test(relation)) {
     throw new EltError(`model ${path}: file name must be a lower-case SQL identifier`, ExitCode.modelFailed);
   }
+  if (HELPER_SUFFIXES.some((suffix) => relation.endsWith(suffix))) {
+    throw new EltError(
+      `model ${path}: a model name may not end in ${HELPER_SUFFIXES.join(' or ')} (the build names the relations it makes beside a model so)`,
+      ExitCode.modelFailed,
+    );
+  }
+  if (relation.length > MAX_MODEL_NAME) {
+    throw new EltError(
+      `model ${path}: a model name has at most ${MAX_MODEL_NAME} characters (${relation.length} here): Postgres cuts the names the build derives from it at 63`,
+      ExitCode.modelFailed,
+    );
+  }
+}
+
+function readModel(schema: ModelSchema, path: string): Omit<Model, 'dependsOn'> {
+  const relation = basename(path, '.sql');
+  const name = `${schema}.${relation}`;
+  checkRelationName(path, relation);
   const sql = readFileSync(path, 'utf8').trim().replace(/;\s*$/, '');
   const header = parseHeader(sql);
-  const materialized = setting(header, 'materialized') ?? (schema === 'marts' ? 'materialized_view' : 'view');
-  if (materialized !== 'view' && materialized !== 'materialized_view' && materialized !== 'incremental') {
-    throw new EltError(`model ${name}: materialized must be view, materialized_view or incremental, not "${materialized}"`, ExitCode.modelFailed);
+  const materialized = setting(header, 'materialized') ?? defaultKindOf(schema);
+  if (!isModelKind(materialized)) {
+    const names = `${MODEL_KIND_NAMES.slice(0, -1).join(', ')} or ${MODEL_KIND_NAMES.at(-1)}`;
+    throw new EltError(`model ${name}: materialized must be ${names}, not "${materialized}"`, ExitCode.modelFailed);
   }
+  const kind = MODEL_KINDS[materialized];
   const uniqueKey = columnList(setting(header, 'unique_key'));
-  if (materialized !== 'view' && uniqueKey.length === 0) {
+  if (kind.keyRequired && uniqueKey.length === 0) {
     throw new EltError(`model ${name}: a ${materialized} model needs a "-- unique_key: ..." header line`, ExitCode.modelFailed);
   }
-  const incrementalBy = materialized === 'incremental' ? (setting(header, 'incremental_by') ?? 'load_id') : undefined;
-  const incrementalFrom = materialized === 'incremental' ? setting(header, 'incremental_from') : undefined;
+  if (!kind.incrementalInputs && (setting(header, 'incremental_by') !== undefined || setting(header, 'incremental_from') !== undefined)) {
+    throw new EltError(
+      `model ${name}: a ${materialized} model takes no incremental_by or incremental_from (only ${MODEL_KIND_NAMES.filter((other) => MODEL_KINDS[other].incrementalInputs).join(', ')} models do)`,
+      ExitCode.modelFailed,
+    );
+  }
+  const incrementalBy = kind.incrementalInputs ? (setting(header, 'incremental_by') ?? 'load_id') : undefined;
+  const incrementalFrom = kind.incrementalInputs ? setting(header, 'incremental_from') : undefined;
   if (incrementalBy !== undefined && incrementalBy !== 'load_id' && !incrementalFrom) {
     throw new EltError(`model ${name}: incremental_by ${incrementalBy} needs "-- incremental_from: <by-load model>"`, ExitCode.modelFailed);
   }
   const inputs = incrementalFrom ? parseInputs(name, incrementalFrom, incrementalBy as string) : [];
   const indexes = settingsOf(header, 'index').map((line) => columnList(line.value));
+  if (`${relation}${SWAP_SUFFIX}_index_${indexes.length}`.length > 63) {
+    throw new EltError(`model ${name}: ${indexes.length} index lines make index names longer than Postgres' 63 bytes`, ExitCode.modelFailed);
+  }
   const notNull = [...new Set([...uniqueKey, ...columnList(setting(header, 'not_null'))])];
   const named = (key: 'column' | 'expect') =>
     settingsOf(header, key).map((line) => {
@@ -144,7 +181,7 @@ function readModel(schema: string, path: string): Omit<Model, 'dependsOn'> {
     incrementalFrom,
     inputs,
     indexes,
-    ...(materialized === 'incremental' ? { sourceView: sourceViewOf(name) } : {}),
+    ...(kind.fill === 'by-engine' ? { sourceView: sourceViewOf(name) } : {}),
     description: header.description,
     columns,
     expectations,

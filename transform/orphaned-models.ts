@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { describeError, EltError, ExitCode } from '../core/errors';
-import { MODEL_SCHEMAS, sourceViewOf, type Materialization, type Model } from './model-catalog';
+import { MODEL_SCHEMAS, sourceViewOf, type Model } from './model-catalog';
+import type { ModelKindName } from './model-kinds';
 import { readDependents } from './relation-dependents';
 
 /**
@@ -11,7 +12,7 @@ import { readDependents } from './relation-dependents';
  */
 export interface OrphanedModel {
   name: string;
-  materialized: Materialization;
+  materialized: ModelKindName;
   /** its relation is in the database (false: dropped by hand, only its elt.models row is left) */
   present: boolean;
 }

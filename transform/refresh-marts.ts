@@ -2,7 +2,11 @@ import type { Pool } from 'pg';
 import { EltError, ExitCode } from '../core/errors';
 import type { Logger } from '../core/log';
 import { withLockRetries, type LockWaitOptions } from '../db/lock-wait';
-import { isRefreshTarget, readModels } from './model-catalog';
+import { isRefreshTarget, readModels, type Model } from './model-catalog';
+import { MODEL_KINDS } from './model-kinds';
+
+/** A model `refresh materialized view` brings up to date (the others a refresh updates, the engine does). */
+const refreshedByRefresh = (model: Model): boolean => MODEL_KINDS[model.materialized].refresh === 'refresh-materialized-view';
 
 export interface RefreshedMart {
   name: string;
@@ -37,9 +41,7 @@ export async function refreshMarts(
   }
   const selected = marts.filter((mart) => !options.only || options.only.includes(mart.name));
   // the incremental marts are brought up to date with the other incremental models, by key
-  const toRefresh = selected
-    .filter((mart) => mart.materialized === 'materialized_view' && !options.alreadyFresh?.has(mart.name))
-    .map((mart) => mart.name);
+  const toRefresh = selected.filter((mart) => refreshedByRefresh(mart) && !options.alreadyFresh?.has(mart.name)).map((mart) => mart.name);
   const { rows: missing } = await pool.query<{ name: string }>(
     'select name from unnest($1::text[]) as mart (name) where to_regclass(name) is null order by name',
     [selected.map((mart) => mart.name)],
@@ -100,7 +102,7 @@ export async function refreshMarts(
     const entry = logged.find((row) => row.model === mart.name);
     const { rows: counted } = await pool.query<{ count: string }>(`select count(*) as count from ${mart.name}`);
     results.push({ name: mart.name, rows: Number(counted[0]?.count ?? 0), ms: Number(entry?.duration_ms ?? 0), refreshed: entry !== undefined });
-    if (entry && mart.materialized === 'materialized_view')
+    if (entry && refreshedByRefresh(mart))
       options.log.info(`refreshed ${mart.name} ${entry.how === 'concurrently' ? 'concurrently ' : ''}in ${Math.round(Number(entry.duration_ms))} ms`);
   }
   return results;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command, Io } from '../command';
 import { EltError, ExitCode } from '../../core/errors';
-import { parseDuration } from '../../transform/freshness';
+import { parseDuration } from '../../observe/freshness';
 import { csvFormat, jsonFormat, tableFormat, type RowFormat } from '../format-table';
 import { PROJECT_FLAG, PROJECT_HELP } from '../options';
 import { writeInTurn } from '../process-output';

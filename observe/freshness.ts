@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Pool } from 'pg';
 import { describeError, EltError, ExitCode } from '../core/errors';
 import { currentPlacement } from '../db/citus';
-import { readModels } from './model-catalog';
+import { readModels } from '../transform/model-catalog';
 
 /**
  * Source freshness, in the spirit of dbt's `source freshness`: for each source (a lake

@@ -6,7 +6,7 @@ import { csvFormat, jsonFormat, tableFormat, type RowFormat } from '../format-ta
 import { PROJECT_FLAG, PROJECT_HELP } from '../options';
 import { writeInTurn } from '../process-output';
 import { projectOf } from '../project';
-import { runReadOnlyQuery, type RowOutput } from '../read-only-query';
+import { runReadOnlyQuery, type RowOutput } from '../../db/read-only-query';
 import { withDatabase } from '../with-database';
 
 /** --timeout when none is given, and the longest one may be (a timer holds at most 24.8 days). */

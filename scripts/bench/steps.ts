@@ -10,13 +10,13 @@ import { basename, join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Client } from 'pg';
-import type { Logger } from '../core/log';
-import type { LakeFile } from '../generator/generate-lake';
-import type { LoadSummary } from '../loader/load-lake';
-import type { History } from './bench-history';
-import type { StepId, StepResult } from './bench-report';
-import { failureOf, readSummary, runChild, runElt } from './bench-run';
-import { streamLatency, streamSkipReason, streamThroughput } from './bench-stream';
+import type { Logger } from '../../core/log';
+import type { LakeFile } from '../../generator/generate-lake';
+import type { LoadSummary } from '../../loader/load-lake';
+import type { History } from './history';
+import type { StepId, StepResult } from './report';
+import { failureOf, readSummary, runChild, runElt } from './run';
+import { streamLatency, streamSkipReason, streamThroughput } from './stream';
 
 export type Figures = Omit<StepResult, 'id' | 'label' | 'status'>;
 

@@ -11,10 +11,10 @@
  */
 import { copyFile, link, mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { formatMs } from '../core/log';
-import { generateLake, type LakeFile } from '../generator/generate-lake';
-import { readSummary } from './bench-run';
-import { checkLoad, eltFigures, psqlCopy, withoutBlankLines, type BenchContext, type BenchStep, type Database, type Figures } from './bench-steps';
+import { formatMs } from '../../core/log';
+import { generateLake, type LakeFile } from '../../generator/generate-lake';
+import { readSummary } from './run';
+import { checkLoad, eltFigures, psqlCopy, withoutBlankLines, type BenchContext, type BenchStep, type Database, type Figures } from './steps';
 
 export interface HistoryOptions {
   shortDays: number;

@@ -18,6 +18,7 @@ const ON_POSTGRES_15 = [
   '**/tests/db/**/*.test.ts',
   '**/tests/models/**/*.test.ts',
   '**/tests/transform/**/*.test.ts',
+  '!**/tests/transform/lint-models.test.ts',
   '**/tests/observe/**/*.test.ts',
   '!**/tests/observe/docs-site.test.ts',
   '**/tests/loader/**/*.test.ts',

@@ -29,11 +29,12 @@ import { redactUrl } from '../../db/connect';
 import { startEmbeddedServer, type EmbeddedServer } from '../../db/embedded-server';
 import { generateLake } from '../../generator/generate-lake';
 import { benchGoals, formatGoals, type Goal } from './goals';
-import { HISTORY_STEPS, prepareHistory, type HistoryOptions } from './history';
+import { HISTORY_STEPS, prepareHistory } from './history';
 import { describeMachine, type MachineInfo } from './machine';
 import { localPostmaster, serverCpuMs } from './proc';
 import { STEP_IDS, STEP_LABELS, formatTable, withGoals, withRatios, withThroughput, type StepResult } from './report';
-import { prepareBaseline, STEPS, type BenchContext } from './steps';
+import { prepareBaseline, STEPS } from './steps';
+import type { BenchContext, HistoryOptions } from './types';
 
 export interface BenchOptions {
   /** total events over all days (approximate: the generator's sessions round it) */

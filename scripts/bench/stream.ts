@@ -13,7 +13,7 @@ import { formatMs, type Logger } from '../../core/log';
 import { publishLake } from '../../loader/stream/publish-lake';
 import { NATS_SERVER, startNatsServer } from '../nats-server';
 import { childEnv, ELT_BIN, messageOf, PROJECT_ROOT, runElt } from './run';
-import type { BenchContext, Figures } from './steps';
+import type { BenchContext, Figures } from './types';
 
 /** Why the stream steps cannot run here, or undefined. */
 export function streamSkipReason(): string | undefined {

@@ -11,6 +11,7 @@ COPY cli ./cli
 COPY db ./db
 COPY loader ./loader
 COPY transform ./transform
+COPY observe ./observe
 COPY pipeline ./pipeline
 COPY chart ./chart
 COPY generator ./generator

@@ -12,11 +12,15 @@ const base = {
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }] },
 };
 
-/** What runs on Postgres 15 as well: the SQL models, the transform layer, the loader and every end-to-end run on DATABASE_URL. */
+/** What runs on Postgres 15 as well: the db layer, the SQL models, the transform and observe layers (not the
+ * browser test of the docs site), the loader and every end-to-end run on DATABASE_URL. */
 const ON_POSTGRES_15 = [
   '**/tests/db/**/*.test.ts',
   '**/tests/models/**/*.test.ts',
   '**/tests/transform/**/*.test.ts',
+  '!**/tests/transform/lint-models.test.ts',
+  '**/tests/observe/**/*.test.ts',
+  '!**/tests/observe/docs-site.test.ts',
   '**/tests/loader/**/*.test.ts',
   '**/tests/examples/**/*.test.ts',
   '**/tests/cli/sample-run.test.ts',

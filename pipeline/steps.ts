@@ -11,10 +11,10 @@ import { buildModels } from '../transform/build-models';
 import type { PruneRequest } from '../transform/orphaned-models';
 import { runDataTests } from '../transform/data-tests';
 import { refreshMarts } from '../transform/refresh-marts';
-import { readDocs } from '../transform/docs-site/read-docs';
-import { CHART_FILE } from '../transform/docs-site/render-site';
-import { writeDocsSite } from '../transform/docs-site/write-site';
-import { freshnessThresholds } from '../transform/freshness';
+import { readDocs } from '../observe/docs-site/read-docs';
+import { CHART_FILE } from '../observe/docs-site/render-site';
+import { writeDocsSite } from '../observe/docs-site/write-site';
+import { freshnessThresholds } from '../observe/freshness';
 import { applySettings, type ModelSettings } from '../transform/settings';
 import { writeReport, type RunReport } from './run-report';
 

@@ -1,5 +1,5 @@
 import { ExitCode, type ExitCodeValue } from '../../core/errors';
-import { formatDuration, formatFreshness, freshnessThresholds, readFreshness } from '../../transform/freshness';
+import { formatDuration, formatFreshness, freshnessThresholds, readFreshness } from '../../observe/freshness';
 import type { Command, Io, Options } from '../command';
 import { PROJECT_FLAG, PROJECT_HELP } from '../options';
 import { projectOf } from '../project';

@@ -1,7 +1,7 @@
-import { formatLineageMermaid, formatLineageText, readLineage } from '../../transform/lineage';
+import { formatLineageMermaid, formatLineageText, readLineage } from '../../observe/lineage';
 import { readModels } from '../../transform/model-catalog';
 import { readOrphans } from '../../transform/orphaned-models';
-import { formatStatus, readStatus } from '../../transform/status';
+import { formatStatus, readStatus } from '../../observe/status';
 import type { Command, Io } from '../command';
 import { describeError, ExitCode } from '../../core/errors';
 import { PROJECT_FLAG, PROJECT_HELP } from '../options';

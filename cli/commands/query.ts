@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import type { Command, Io } from '../command';
 import { EltError, ExitCode } from '../../core/errors';
-import { parseDuration } from '../../transform/freshness';
+import { parseDuration } from '../../observe/freshness';
 import { csvFormat, jsonFormat, tableFormat, type RowFormat } from '../format-table';
 import { PROJECT_FLAG, PROJECT_HELP } from '../options';
 import { writeInTurn } from '../process-output';
 import { projectOf } from '../project';
-import { runReadOnlyQuery, type RowOutput } from '../read-only-query';
+import { runReadOnlyQuery, type RowOutput } from '../../db/read-only-query';
 import { withDatabase } from '../with-database';
 
 /** --timeout when none is given, and the longest one may be (a timer holds at most 24.8 days). */

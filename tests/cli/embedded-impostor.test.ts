@@ -8,7 +8,7 @@ import { connectPool, endPool } from '../../db/connect';
 import { startEmbeddedServer, type EmbeddedServer } from '../../db/embedded-server';
 import { migrate } from '../../db/migrate';
 import { migrationsDir } from '../../cli/options';
-import { runReadOnlyQuery, type RowOutput } from '../../cli/read-only-query';
+import { runReadOnlyQuery, type RowOutput } from '../../db/read-only-query';
 import { guardedSocket } from '../../db/embedded/guarded-socket';
 import { freePort } from '../../db/free-port';
 import { startImpostor, type Impostor, type PasswordRequest } from '../helpers/impostor-postgres';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { runCli } from '../helpers/run-cli';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
-import { createLogins, projectRoles } from '../transform/logins';
+import { createLogins, projectRoles } from '../helpers/logins';
 
 // What each role may do, through the CLI as its users would: the owner runs the
 // pipeline once; then a loader-only job loads and an analyst refreshes, each logged

@@ -12,7 +12,7 @@ import {
   type DatabaseFunction,
 } from '../helpers/hostile-caller';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
-import { createBuiltProjectDatabase, createLogins, projectRoles } from '../transform/logins';
+import { createBuiltProjectDatabase, createLogins, projectRoles } from '../helpers/logins';
 
 // Every function a login of the project may execute, called by a hostile login that prepared
 // its session: the names the code uses taken first in its temporary schema (tables with

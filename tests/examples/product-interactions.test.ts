@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { silentLogger } from '../../core/log';
 import { generateProductInteractions, HEADER, type GeneratedSample } from '../../examples/product-interactions/generate';
-import { lintModel } from '../../scripts/lint-models';
+import { lintModel } from '../../transform/lint-models';
 import { buildModels } from '../../transform/build-models';
 import { runDataTests } from '../../transform/data-tests';
 import { refreshMarts } from '../../transform/refresh-marts';

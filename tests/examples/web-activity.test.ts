@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import type { Pool } from 'pg';
 import { silentLogger } from '../../core/log';
 import { generateWebActivity, QUARANTINE_REASONS, type WebActivityFile } from '../../examples/web-activity/generate';
-import { lintModel } from '../../scripts/lint-models';
+import { lintModel } from '../../transform/lint-models';
 import { buildModels } from '../../transform/build-models';
 import { formatDataTestResults, runDataTests } from '../../transform/data-tests';
 import { refreshMarts } from '../../transform/refresh-marts';

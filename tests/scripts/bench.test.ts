@@ -3,13 +3,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Client } from 'pg';
-import type { BenchReport } from '../../scripts/bench';
-import { StripBlankLines } from '../../scripts/bench-steps';
-import { STEP_IDS, STEP_LABELS, type StepResult } from '../../scripts/bench-report';
+import type { BenchReport } from '../../scripts/bench/bench';
+import { StripBlankLines } from '../../scripts/bench/steps';
+import { STEP_IDS, STEP_LABELS, type StepResult } from '../../scripts/bench/report';
 import { runTypeScript } from '../helpers/run-cli';
 import { serverUrl } from '../helpers/test-database';
 
-const SCRIPT = join(__dirname, '..', '..', 'scripts', 'bench.ts');
+const SCRIPT = join(__dirname, '..', '..', 'scripts', 'bench', 'bench.ts');
 const HAS_PSQL = spawnSync('psql', ['--version']).status === 0;
 const HAS_NATS = spawnSync(process.env.ELT_TEST_NATS_SERVER ?? 'nats-server', ['--version']).status === 0;
 

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { ExitCode } from '../../core/errors';
 import { silentLogger } from '../../core/log';
 import { buildModels } from '../../transform/build-models';
-import { formatLineageMermaid, formatLineageText, readLineage } from '../../transform/lineage';
+import { formatLineageMermaid, formatLineageText, readLineage } from '../../observe/lineage';
 import { readModels } from '../../transform/model-catalog';
 import { readOrphans } from '../../transform/orphaned-models';
-import { formatStatus, readStatus } from '../../transform/status';
+import { formatStatus, readStatus } from '../../observe/status';
 import { insertRawEvents } from '../helpers/raw-events';
 import { copyOfModels, createTestDatabase, type TestDatabase } from '../helpers/test-database';
 

@@ -8,7 +8,7 @@ import { buildModels } from '../../transform/build-models';
 import { refreshMarts } from '../../transform/refresh-marts';
 import { insertRawEvents } from '../helpers/raw-events';
 import { MIGRATIONS_DIR, MODELS_DIR, serverUrl, type TestDatabase } from '../helpers/test-database';
-import { createBuiltProjectDatabase, createLogins, projectRoles } from './logins';
+import { createBuiltProjectDatabase, createLogins, projectRoles } from '../helpers/logins';
 
 let db: TestDatabase;
 const logins = createLogins();

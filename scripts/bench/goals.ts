@@ -3,9 +3,9 @@
  * stream steps' own), each computed from the steps of the same run: the figure, the
  * target, met or missed, and the timings that say where the time went.
  */
-import { formatMs } from '../core/log';
-import { formatTextTable } from '../core/text-table';
-import type { StepId, StepResult } from './bench-report';
+import { formatMs } from '../../core/log';
+import { formatTextTable } from '../../core/text-table';
+import type { StepId, StepResult } from './report';
 
 export interface Goal {
   goal: string;

@@ -1,6 +1,6 @@
 /** The benchmark's figures: one record per step, and the aligned table printed on stdout. */
-import { formatMs } from '../core/log';
-import { formatTextTable } from '../core/text-table';
+import { formatMs } from '../../core/log';
+import { formatTextTable } from '../../core/text-table';
 
 export const STEP_IDS = [
   'baseline',

@@ -1,5 +1,5 @@
 import { formatDuration, type SourceFreshness } from '../freshness';
-import { MODEL_SCHEMAS } from '../model-catalog';
+import { MODEL_SCHEMAS } from '../../transform/model-catalog';
 import { SCRIPT, STYLE } from './assets';
 import { escapeHtml as h, jsonForScript } from './html';
 import { lineageSvg, neighbourhood } from './lineage-svg';

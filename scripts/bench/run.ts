@@ -7,11 +7,11 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Logger } from '../core/log';
-import type { RunReport } from '../pipeline/run-report';
-import { reapedChildrenCpuMs, watchPeakMemory } from './bench-proc';
+import type { Logger } from '../../core/log';
+import type { RunReport } from '../../pipeline/run-report';
+import { reapedChildrenCpuMs, watchPeakMemory } from './proc';
 
-export const PROJECT_ROOT = resolve(__dirname, '..');
+export const PROJECT_ROOT = resolve(__dirname, '..', '..');
 export const ELT_BIN = join(PROJECT_ROOT, 'bin', 'elt.js');
 
 export interface ChildRun {

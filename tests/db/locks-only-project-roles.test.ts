@@ -6,7 +6,7 @@ import { listLocalObjects } from '../../loader/sources/local-source';
 import { loadObject } from '../../loader/load-object';
 import { refreshMarts } from '../../transform/refresh-marts';
 import { MODELS_DIR, type TestDatabase } from '../helpers/test-database';
-import { createBuiltProjectDatabase, createLogins, projectRoles } from './logins';
+import { createBuiltProjectDatabase, createLogins, projectRoles } from '../helpers/logins';
 
 let db: TestDatabase;
 const logins = createLogins();

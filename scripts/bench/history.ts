@@ -11,40 +11,11 @@
  */
 import { copyFile, link, mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { formatMs } from '../core/log';
-import { generateLake, type LakeFile } from '../generator/generate-lake';
-import { readSummary } from './bench-run';
-import { checkLoad, eltFigures, psqlCopy, withoutBlankLines, type BenchContext, type BenchStep, type Database, type Figures } from './bench-steps';
-
-export interface HistoryOptions {
-  shortDays: number;
-  longDays: number;
-  eventsPerDay: number;
-  /** +1 day runs per history length; the median is reported */
-  repeats: number;
-  seed: number;
-  startDate: string;
-}
-
-export interface HistoryLake {
-  days: number;
-  dir: string;
-  files: LakeFile[];
-  rows: number;
-  bytes: number;
-  /** the days after the lake's last, added one per +1 day run */
-  next: LakeFile[];
-}
-
-export interface History {
-  options: HistoryOptions;
-  short: HistoryLake;
-  long: HistoryLake;
-  /** the long lake without blank lines, for psql's CSV COPY */
-  baselineFiles: string[];
-  /** the database history-full built, which history-long goes on with */
-  longDatabase?: Database;
-}
+import { formatMs } from '../../core/log';
+import { generateLake, type LakeFile } from '../../generator/generate-lake';
+import { readSummary } from './run';
+import { checkLoad, eltFigures, psqlCopy, withoutBlankLines } from './steps';
+import type { BenchContext, BenchStep, Database, Figures, History, HistoryLake, HistoryOptions } from './types';
 
 const total = (files: LakeFile[], key: 'rows' | 'bytes'): number => files.reduce((sum, file) => sum + file[key], 0);
 

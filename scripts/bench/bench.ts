@@ -9,7 +9,7 @@
  *                   file only, refreshes), next to `elt run` from scratch on all days
  *   5. history      the same day size on a short and a long history (10 and 60 days of
  *                   20,000 events): +1 day on each, a full run of the long one, and
- *                   psql \copy of the long one's files (bench-history.ts)
+ *                   psql \copy of the long one's files (history.ts)
  *   6. elt stream   the lake published to a loopback nats-server, consumed with
  *                   --until-idle (events/s next to the file loader's rows/s), and the
  *                   latency from publish to a mart at a steady publish rate
@@ -24,16 +24,17 @@ import { loadavg, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
-import { formatMs, type Logger } from '../core/log';
-import { redactUrl } from '../db/connect';
-import { startEmbeddedServer, type EmbeddedServer } from '../db/embedded-server';
-import { generateLake } from '../generator/generate-lake';
-import { benchGoals, formatGoals, type Goal } from './bench-goals';
-import { HISTORY_STEPS, prepareHistory, type HistoryOptions } from './bench-history';
-import { describeMachine, type MachineInfo } from './bench-machine';
-import { localPostmaster, serverCpuMs } from './bench-proc';
-import { STEP_IDS, STEP_LABELS, formatTable, withGoals, withRatios, withThroughput, type StepResult } from './bench-report';
-import { prepareBaseline, STEPS, type BenchContext } from './bench-steps';
+import { formatMs, type Logger } from '../../core/log';
+import { redactUrl } from '../../db/connect';
+import { startEmbeddedServer, type EmbeddedServer } from '../../db/embedded-server';
+import { generateLake } from '../../generator/generate-lake';
+import { benchGoals, formatGoals, type Goal } from './goals';
+import { HISTORY_STEPS, prepareHistory } from './history';
+import { describeMachine, type MachineInfo } from './machine';
+import { localPostmaster, serverCpuMs } from './proc';
+import { STEP_IDS, STEP_LABELS, formatTable, withGoals, withRatios, withThroughput, type StepResult } from './report';
+import { prepareBaseline, STEPS } from './steps';
+import type { BenchContext, HistoryOptions } from './types';
 
 export interface BenchOptions {
   /** total events over all days (approximate: the generator's sessions round it) */

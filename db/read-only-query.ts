@@ -3,8 +3,8 @@ import type { Duplex } from 'node:stream';
 import { Client, type FieldDef, type Pool, type PoolClient } from 'pg';
 import Cursor from 'pg-cursor';
 import { describeError, EltError, ExitCode } from '../core/errors';
-import { allowLoginOnWorkers, forgetLoginOnWorkers } from '../db/citus';
-import { APPLICATION_NAME } from '../db/connect';
+import { allowLoginOnWorkers, forgetLoginOnWorkers } from './citus';
+import { APPLICATION_NAME } from './connect';
 
 /**
  * Where the rows of the statement go, batch by batch (the rows by position: a name may

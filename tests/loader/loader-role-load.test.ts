@@ -8,7 +8,7 @@ import { listLocalObjects } from '../../loader/sources/local-source';
 import { loadLake } from '../../loader/load-lake';
 import { runCli } from '../helpers/run-cli';
 import { createTestDatabase, MIGRATIONS_DIR, type TestDatabase } from '../helpers/test-database';
-import { createLogins, projectRoles } from './logins';
+import { createLogins, projectRoles } from '../helpers/logins';
 
 let db: TestDatabase;
 const logins = createLogins();

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExitCode } from '../../core/errors';
-import { formatDuration, freshnessState, freshnessThresholds, parseDuration } from '../../transform/freshness';
+import { formatDuration, freshnessState, freshnessThresholds, parseDuration } from '../../observe/freshness';
 
 const HOUR = 3_600_000;
 

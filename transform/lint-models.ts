@@ -5,11 +5,11 @@
  * since Postgres 17), lines of at most 120 characters, `select * from final` last, and
  * a `-- column <name>: ...` description for every column of every model.
  *
- *   npx tsx scripts/lint-models.ts [models-dir ...]     # exit 1 and one line per problem
+ *   npx tsx transform/lint-models.ts [models-dir ...]     # exit 1 and one line per problem
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { parseHeader, settingsOf } from '../transform/model-header';
+import { parseHeader, settingsOf } from './model-header';
 
 const KEYWORDS = [
   'select',

@@ -5,7 +5,7 @@ import { silentLogger } from '../../core/log';
 import { Client, type Pool } from 'pg';
 import { listMigrationFiles, migrate } from '../../db/migrate';
 import { createTestDatabase, MIGRATIONS_DIR, serverUrl, type TestDatabase } from '../helpers/test-database';
-import { createLogins, projectRoles } from './logins';
+import { createLogins, projectRoles } from '../helpers/logins';
 
 let db: TestDatabase;
 beforeEach(async () => {

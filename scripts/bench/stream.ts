@@ -9,11 +9,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { connect, nanos } from 'nats';
 import { Client } from 'pg';
-import { formatMs, type Logger } from '../core/log';
-import { publishLake } from '../loader/stream/publish-lake';
-import { NATS_SERVER, startNatsServer } from './nats-server';
-import { childEnv, ELT_BIN, messageOf, PROJECT_ROOT, runElt } from './bench-run';
-import type { BenchContext, Figures } from './bench-steps';
+import { formatMs, type Logger } from '../../core/log';
+import { publishLake } from '../../loader/stream/publish-lake';
+import { NATS_SERVER, startNatsServer } from '../nats-server';
+import { childEnv, ELT_BIN, messageOf, PROJECT_ROOT, runElt } from './run';
+import type { BenchContext, Figures } from './types';
 
 /** Why the stream steps cannot run here, or undefined. */
 export function streamSkipReason(): string | undefined {

@@ -4,7 +4,7 @@ import type { Pool } from 'pg';
 import { describeError, EltError, ExitCode } from '../core/errors';
 import { MODEL_KINDS } from '../transform/model-kinds';
 import { currentPlacement } from '../db/citus';
-import { readModels } from './model-catalog';
+import { readModels } from '../transform/model-catalog';
 
 /**
  * Source freshness, in the spirit of dbt's `source freshness`: for each source (a lake

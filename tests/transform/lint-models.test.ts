@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { finalColumns, lintColumnDescriptions, lintModel } from '../../scripts/lint-models';
+import { finalColumns, lintColumnDescriptions, lintModel } from '../../transform/lint-models';
 
 const ROOT = join(__dirname, '..', '..');
 

@@ -1,8 +1,8 @@
 import type { Pool } from 'pg';
 import { formatTextTable } from '../core/text-table';
 import { formatFreshness, freshnessThresholds, readFreshness, type Freshness } from './freshness';
-import { isRefreshTarget, readModels } from './model-catalog';
-import { readOrphans, type OrphanedModel } from './orphaned-models';
+import { isRefreshTarget, readModels } from '../transform/model-catalog';
+import { readOrphans, type OrphanedModel } from '../transform/orphaned-models';
 
 export interface ObjectStatus {
   uri: string;

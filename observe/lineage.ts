@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { SOURCE_VIEW_SUFFIX } from './model-catalog';
+import { SOURCE_VIEW_SUFFIX } from '../transform/model-catalog';
 
 /** One edge of the lineage graph: `model` selects from `source`. */
 export interface LineageEdge {

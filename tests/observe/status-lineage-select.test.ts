@@ -6,9 +6,9 @@ import { listLocalObjects } from '../../loader/sources/local-source';
 import { loadObject } from '../../loader/load-object';
 import { buildModels } from '../../transform/build-models';
 import { readModels } from '../../transform/model-catalog';
-import { formatLineageMermaid, readLineage } from '../../transform/lineage';
+import { formatLineageMermaid, readLineage } from '../../observe/lineage';
 import { refreshMarts } from '../../transform/refresh-marts';
-import { formatStatus, readStatus, type Status } from '../../transform/status';
+import { formatStatus, readStatus, type Status } from '../../observe/status';
 import { runCli } from '../helpers/run-cli';
 import { copyOfModels, createTestDatabase, MODELS_DIR, type TestDatabase } from '../helpers/test-database';
 

@@ -1,8 +1,8 @@
 import { Client, Pool } from 'pg';
 import { silentLogger } from '../../core/log';
 import { buildModels } from '../../transform/build-models';
-import { insertRawEvents } from '../helpers/raw-events';
-import { createTestDatabase, MODELS_DIR, serverUrl, type TestDatabase } from '../helpers/test-database';
+import { insertRawEvents } from './raw-events';
+import { createTestDatabase, MODELS_DIR, serverUrl, type TestDatabase } from './test-database';
 
 /** The group roles the migrations set up for one database: `<database>_reader` and so on. */
 export function projectRoles(databaseUrl: string): { reader: string; analyst: string; loader: string } {

@@ -1,8 +1,8 @@
 import type { Pool } from 'pg';
-import { runDataTests } from '../data-tests';
+import { runDataTests } from '../../transform/data-tests';
 import { readFreshness, type Freshness, type FreshnessThresholds } from '../freshness';
 import { readLineage, type LineageEdge } from '../lineage';
-import { readModels, type Model } from '../model-catalog';
+import { readModels, type Model } from '../../transform/model-catalog';
 
 /** One column of a model as the database has it: its type, and its comment (else the header's description). */
 export interface DocsColumn {

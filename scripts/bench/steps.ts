@@ -10,54 +10,11 @@ import { basename, join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Client } from 'pg';
-import type { Logger } from '../core/log';
-import type { LakeFile } from '../generator/generate-lake';
-import type { LoadSummary } from '../loader/load-lake';
-import type { History } from './bench-history';
-import type { StepId, StepResult } from './bench-report';
-import { failureOf, readSummary, runChild, runElt } from './bench-run';
-import { streamLatency, streamSkipReason, streamThroughput } from './bench-stream';
-
-export type Figures = Omit<StepResult, 'id' | 'label' | 'status'>;
-
-export interface Database {
-  name: string;
-  url: string;
-}
-
-export interface BenchContext {
-  log: Logger;
-  /** the temporary folder: the lake, the baseline's input, the runs' output folders */
-  root: string;
-  lake: { dir: string; files: LakeFile[]; rows: number; bytes: number; nextDay: LakeFile };
-  /** psql executable; null: no baseline */
-  psql: string | null;
-  createDatabase(tag: string): Promise<Database>;
-  dropDatabase(name: string): Promise<void>;
-  /** starts measuring the server's CPU time; the returned function gives what it used since (undefined: not a local server) */
-  serverCpu(): () => number | undefined;
-  /** the database elt load --concurrency 2 loads, which the build, refresh and incremental steps go on with */
-  main?: Database;
-  /** the stream latency step: how long it publishes, and the refresh cadence of elt stream */
-  stream: { seconds: number; refreshEverySeconds: number };
-  /** what elt stream --until-idle sustained (the latency step publishes at a fraction of it) */
-  streamRowsPerSec?: number;
-  /** the baseline's copy of the lake files, without blank lines, and how many it left out */
-  baseline?: { files: string[]; blankLines: number };
-  /** the history-scaling steps' lakes (undefined: those steps are skipped) */
-  history?: History;
-}
-
-export interface BenchStep {
-  id: StepId;
-  /** the step that must have succeeded first, and what is said when it did not */
-  needs?: { step: StepId; note: string };
-  /** why the step cannot run on this machine (say, a server not installed), or undefined */
-  skip?: (ctx: BenchContext) => string | undefined;
-  /** what the step's label says after its STEP_LABELS prefix (say, how many days) */
-  labelSuffix?: (ctx: BenchContext) => string;
-  run(ctx: BenchContext): Promise<Figures>;
-}
+import type { LakeFile } from '../../generator/generate-lake';
+import type { LoadSummary } from '../../loader/load-lake';
+import { failureOf, readSummary, runChild, runElt } from './run';
+import { streamLatency, streamSkipReason, streamThroughput } from './stream';
+import type { BenchContext, BenchStep, Database, Figures } from './types';
 
 const BASELINE_TABLE = 'bench_baseline';
 /** The baseline: Postgres's own CSV COPY of the file's bytes, the quote byte one that never occurs, as elt's COPY uses. */

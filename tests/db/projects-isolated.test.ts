@@ -2,7 +2,7 @@ import { silentLogger } from '../../core/log';
 import { buildModels } from '../../transform/build-models';
 import { insertRawEvents } from '../helpers/raw-events';
 import { createTestDatabase, MODELS_DIR, type TestDatabase } from '../helpers/test-database';
-import { createLogins, projectRoles } from './logins';
+import { createLogins, projectRoles } from '../helpers/logins';
 
 // two projects, each in its own database on one server
 let first: TestDatabase;

@@ -15,11 +15,11 @@ import { loadavg, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
-import { createLogger, formatMs } from '../core/log';
-import { redactUrl } from '../db/connect';
-import { generateLake } from '../generator/generate-lake';
-import { describeMachine } from './bench-machine';
-import { readSummary, runElt } from './bench-run';
+import { createLogger, formatMs } from '../../core/log';
+import { redactUrl } from '../../db/connect';
+import { generateLake } from '../../generator/generate-lake';
+import { describeMachine } from './machine';
+import { readSummary, runElt } from './run';
 
 const log = createLogger(process.stderr);
 

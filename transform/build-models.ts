@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import { Umzug, type UmzugStorage } from 'umzug';
 import { EltError, ExitCode } from '../core/errors';
 import type { Logger } from '../core/log';
+import { LOCKS } from '../db/lock-names';
 import { alsoLock, withLockedTransaction } from '../db/locked-transaction';
 import { uniqueIndexColumns } from '../db/citus';
 import { withLockRetries, type LockWaitOptions } from '../db/lock-wait';
@@ -275,9 +276,9 @@ export async function buildModels(
     pool,
     'elt build',
     (arm) =>
-      withLockedTransaction(pool, 'clickstream-elt:build', async (client) => {
+      withLockedTransaction(pool, LOCKS.build, async (client) => {
         // a refresh folds new loads into the incremental models: never during a build
-        await alsoLock(client, 'clickstream-elt:refresh');
+        await alsoLock(client, LOCKS.refresh);
         // from here on, a strong lock a reader stands in the way of is waited for briefly, then the whole try again
         await arm(client);
         const stored = await readStoredModels(client);

@@ -4,6 +4,7 @@ import { EltError, ExitCode } from '../core/errors';
 import type { Logger } from '../core/log';
 import { LOCKS } from '../db/lock-names';
 import { alsoLock, withLockedTransaction } from '../db/locked-transaction';
+import type { RefreshHow } from '../db/refresh-how';
 import { uniqueIndexColumns } from '../db/citus';
 import { withLockRetries, type LockWaitOptions } from '../db/lock-wait';
 import { distributeModel, misplacedModels, modelPlacements } from './distribute';
@@ -313,7 +314,11 @@ export async function buildModels(
               }
               const ms = performance.now() - started;
               if (model.materialized === 'materialized_view') {
-                await client.query("insert into elt.refresh_log (model, duration_ms, how) values ($1, $2, 'built')", [model.name, ms.toFixed(1)]);
+                await client.query('insert into elt.refresh_log (model, duration_ms, how) values ($1, $2, $3)', [
+                  model.name,
+                  ms.toFixed(1),
+                  'built' satisfies RefreshHow,
+                ]);
               }
               options.log.info(`built ${relationKind(model.materialized)} ${model.name} in ${Math.round(ms)} ms`);
             },

@@ -104,7 +104,7 @@ class BlockerWatch {
  * to 5 s) and tries again; after `limitSeconds` it fails with exit code 11 (lockWait) and one line
  * naming the blocking session. Each retry is logged as a warning naming it too.
  *
- * @example await withLockRetries(pool, 'elt build', (arm) => withLockedTransaction(pool, 'clickstream-elt:build', async (client) => { await arm(client); ... }), { limitSeconds: 300 });
+ * @example await withLockRetries(pool, 'elt build', (arm) => withLockedTransaction(pool, LOCKS.build, async (client) => { await arm(client); ... }), { limitSeconds: 300 });
  */
 export async function withLockRetries<T>(
   pool: Pool,

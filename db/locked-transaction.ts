@@ -56,7 +56,7 @@ async function takeLock(client: PoolClient, lockName: string, kind: LockKind, lo
 
 /**
  * Runs `work` in one transaction on `client`, holding the transaction-level lock
- * `lockName` (a row of elt.locks, see `takeLock`), so two processes never do the same
+ * `lockName` (a row of elt.locks, see `takeLock`; its name from db/lock-names.ts), so two processes never do the same
  * work at once. Waits at most `lockTimeoutSeconds` for the lock, then fails with one
  * line naming it; rolls back on any error.
  */
@@ -100,7 +100,7 @@ export function leftConnectionBroken(err: unknown): boolean {
  * `lockedTransaction` on a dedicated client from `pool`; a client whose
  * rollback failed is destroyed, not returned to the pool.
  *
- * @example await withLockedTransaction(pool, 'clickstream-elt:build', async (client) => client.query('...'));
+ * @example await withLockedTransaction(pool, LOCKS.build, async (client) => client.query('...'));
  */
 export async function withLockedTransaction<T>(
   pool: Pool,

@@ -5,6 +5,7 @@ import { Umzug, type UmzugStorage } from 'umzug';
 import { EltError, ExitCode } from '../core/errors';
 import type { Logger } from '../core/log';
 import { applyCitusLayout } from './citus';
+import { LOCKS } from './lock-names';
 import { alsoLock, withLockedTransaction } from './locked-transaction';
 import { withLockRetries, type LockWaitOptions } from './lock-wait';
 import { applyProcedures } from './procedures';
@@ -146,7 +147,7 @@ export async function migrate(
     (arm) =>
       withLockedTransaction(
         pool,
-        'clickstream-elt:migrate',
+        LOCKS.migrate,
         async (client) => {
           const notices: string[] = [];
           let current = '';
@@ -161,7 +162,7 @@ export async function migrate(
                 "select to_regclass('elt.locks') is not null as row_locks, to_regclass('elt.migrations') is not null as migrated",
               );
               // a process that migrated while we waited created elt.locks: newer ones lock its row, so do we
-              if (rows[0]?.row_locks) await alsoLock(client, 'clickstream-elt:migrate', lockTimeoutSeconds);
+              if (rows[0]?.row_locks) await alsoLock(client, LOCKS.migrate, lockTimeoutSeconds);
               if (!rows[0]?.migrated) {
                 await client.query('create schema if not exists elt');
                 await client.query(

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { contentLockName } from '../db/lock-names';
 import { alsoLock } from '../db/locked-transaction';
 import type { RejectedRow } from './stages/to-copy-rows';
 
@@ -173,9 +174,6 @@ export async function findLoadedContent(client: PoolClient, contentId: string, u
 export async function lockContents(client: PoolClient, contentIds: string[]): Promise<void> {
   for (const contentId of [...new Set(contentIds)].sort()) await alsoLock(client, contentLockName(contentId), 0);
 }
-
-/** The lock of a content id: a load lock, so the loader role may take it. */
-export const contentLockName = (contentId: string): string => `clickstream-elt:load:content:${contentId}`;
 
 /** Marks an attempt a duplicate of load `original` (its content is loaded there): nothing of it is loaded. */
 export async function markDuplicate(client: PoolClient, loadId: string, original: string, ms: number, contentId: string): Promise<void> {

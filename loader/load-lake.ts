@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { EltError, ExitCode } from '../core/errors';
 import { formatMs, type Logger } from '../core/log';
+import { interruptibleSleep } from '../core/interruptible-sleep';
 import type { LakeObject } from './sources/lake-object';
 import { abandonAllDeadAttempts, type LoadedElsewhere, noLongerLoaded } from './ledger';
 import { loadObject, type ObjectResult } from './load-object';
@@ -63,19 +64,6 @@ export function summarizeLoads(objects: ObjectResult[]): LoadSummary {
   };
 }
 
-/** Waits `ms`, or less when `signal` is aborted. */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
-
 /**
  * Loads the objects, up to `concurrency` at a time, each in its own transaction.
  * A transient source failure (reset socket, 5xx, throttling, body cut short) is
@@ -110,7 +98,7 @@ export async function loadLake(pool: Pool, objects: LakeObject[], log: Logger, o
       progress.log.warn(
         `${position} ${object.uri}: ${result.error}; retrying in ${formatMs(delay)} (attempt ${attempt + 1} of ${settings.retries + 1})`,
       );
-      await sleep(delay, signal);
+      await interruptibleSleep(delay, signal);
       if (signal?.aborted) return result;
     }
   };

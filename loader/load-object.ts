@@ -5,6 +5,7 @@ import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { asDatabaseFailure } from '../core/database-errors';
 import { describeError } from '../core/errors';
+import { objectLockName } from '../db/lock-names';
 import { leftConnectionBroken, lockedTransaction } from '../db/locked-transaction';
 import { HashBytes } from './stages/content-hash';
 import { CountBytes } from './stages/count-bytes';
@@ -169,7 +170,7 @@ export async function loadObject(pool: Pool, object: LakeObject, options: LoadOb
     const db = client;
     // earlier attempts whose process died: committed at once, whatever becomes of this one
     await abandonDeadAttempts(db, object.uri, attempt);
-    return await lockedTransaction(db, `clickstream-elt:load:${object.uri}`, async () => {
+    return await lockedTransaction(db, objectLockName(object.uri), async () => {
       // another process may have loaded this very version while we waited for the lock
       const own = await findLoaded(db, object.uri);
       if (own && isUnchanged(own, object)) {

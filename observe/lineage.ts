@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { VIEW_READS_SQL } from '../db/view-reads';
 import { SOURCE_VIEW_SUFFIX } from '../transform/model-catalog';
 
 /** One edge of the lineage graph: `model` selects from `source`. */
@@ -15,19 +16,13 @@ export interface LineageEdge {
  */
 export async function readLineage(pool: Pool): Promise<LineageEdge[]> {
   const { rows } = await pool.query<LineageEdge>(
-    `select distinct
-            source_schema.nspname || '.' || regexp_replace(source.relname, $1, '') as source,
-            model_schema.nspname || '.' || regexp_replace(model.relname, $1, '') as model
-       from pg_depend as dependency
-       join pg_rewrite as rule on rule.oid = dependency.objid
-       join pg_class as model on model.oid = rule.ev_class
-       join pg_namespace as model_schema on model_schema.oid = model.relnamespace
-       join pg_class as source on source.oid = dependency.refobjid
-       join pg_namespace as source_schema on source_schema.oid = source.relnamespace
-      where dependency.classid = 'pg_rewrite'::regclass
-        and dependency.refclassid = 'pg_class'::regclass
-        and model.oid <> source.oid
-        and model_schema.nspname in ('staging', 'intermediate', 'marts')
+    `with
+     view_reads as (${VIEW_READS_SQL})
+     select distinct
+            source_schema || '.' || regexp_replace(source_name, $1, '') as source,
+            view_schema || '.' || regexp_replace(view_name, $1, '') as model
+       from view_reads
+      where view_schema in ('staging', 'intermediate', 'marts')
       order by 2, 1`,
     [`${SOURCE_VIEW_SUFFIX}$`],
   );

@@ -5,6 +5,7 @@ import { timed, type Logger } from '../core/log';
 import { loadChartModule } from '../chart/load-chart';
 import type { LockWaitOptions } from '../db/lock-wait';
 import { migrate } from '../db/migrate';
+import type { RefreshHow } from '../db/refresh-how';
 import type { LakeObject } from '../loader/sources/lake-object';
 import { loadLake, type LoadLakeOptions } from '../loader/load-lake';
 import { buildModels } from '../transform/build-models';
@@ -72,8 +73,8 @@ export async function refreshStep(
  */
 export async function testStep(pool: Pool, modelsDir: string, runStartedAt: Date, log: Logger): Promise<Required<RunReport>['tests']> {
   const { rows } = await pool.query<{ rebuilt: boolean }>(
-    "select exists (select from elt.refresh_log where refreshed_at >= $1 and how in ('built', 'recomputed')) as rebuilt",
-    [runStartedAt],
+    'select exists (select from elt.refresh_log where refreshed_at >= $1 and how = any($2)) as rebuilt',
+    [runStartedAt, ['built', 'recomputed'] satisfies RefreshHow[]],
   );
   const loadsSince = rows[0]?.rebuilt === true ? undefined : runStartedAt;
   const { result, ms } = await timed(log, 'test', () => runDataTests(pool, modelsDir, { skipRawScans: true, loadsSince }));

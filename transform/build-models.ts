@@ -2,7 +2,9 @@ import type { Pool, PoolClient } from 'pg';
 import { Umzug, type UmzugStorage } from 'umzug';
 import { EltError, ExitCode } from '../core/errors';
 import type { Logger } from '../core/log';
+import { LOCKS } from '../db/lock-names';
 import { alsoLock, withLockedTransaction } from '../db/locked-transaction';
+import type { RefreshHow } from '../db/refresh-how';
 import { uniqueIndexColumns } from '../db/citus';
 import { withLockRetries, type LockWaitOptions } from '../db/lock-wait';
 import { distributeModel, misplacedModels, modelPlacements } from './distribute';
@@ -334,9 +336,9 @@ export async function buildModels(
     pool,
     'elt build',
     (arm) =>
-      withLockedTransaction(pool, 'clickstream-elt:build', async (client) => {
+      withLockedTransaction(pool, LOCKS.build, async (client) => {
         // a refresh folds new loads into the incremental models: never during a build
-        await alsoLock(client, 'clickstream-elt:refresh');
+        await alsoLock(client, LOCKS.refresh);
         // from here on, a strong lock a reader stands in the way of is waited for briefly, then the whole try again
         await arm(client);
         const stored = await readStoredModels(client);
@@ -389,7 +391,11 @@ export async function buildModels(
               const ms = performance.now() - started;
               // what a refresh refreshes: its rows are as new as this build (elt status compares that with the loads)
               if (MODEL_KINDS[model.materialized].refresh === 'refresh-materialized-view') {
-                await client.query("insert into elt.refresh_log (model, duration_ms, how) values ($1, $2, 'built')", [model.name, ms.toFixed(1)]);
+                await client.query('insert into elt.refresh_log (model, duration_ms, how) values ($1, $2, $3)', [
+                  model.name,
+                  ms.toFixed(1),
+                  'built' satisfies RefreshHow,
+                ]);
               }
               options.log.info(`built ${relationKind(model)} ${model.name} in ${Math.round(ms)} ms`);
             },

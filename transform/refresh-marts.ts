@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import { EltError, ExitCode } from '../core/errors';
 import type { Logger } from '../core/log';
 import { withLockRetries, type LockWaitOptions } from '../db/lock-wait';
+import type { RefreshHow } from '../db/refresh-how';
 import { isRefreshTarget, readModels, type Model } from './model-catalog';
 import { MODEL_KINDS } from './model-kinds';
 
@@ -88,9 +89,9 @@ export async function refreshMarts(
     const message = err instanceof Error ? err.message : String(err);
     throw new EltError(`refreshing the marts failed: ${message}`, ExitCode.modelFailed, { cause: err });
   }
-  const { rows: logged } = await pool.query<{ model: string; duration_ms: string; how: string }>(
-    "select model, duration_ms, how from elt.refresh_log where refreshed_at >= $1 and how <> 'built' order by refreshed_at",
-    [clock[0]?.now],
+  const { rows: logged } = await pool.query<{ model: string; duration_ms: string; how: RefreshHow }>(
+    'select model, duration_ms, how from elt.refresh_log where refreshed_at >= $1 and how <> $2 order by refreshed_at',
+    [clock[0]?.now, 'built' satisfies RefreshHow],
   );
   for (const entry of logged.filter((row) => row.how === 'incremental' || row.how === 'recomputed')) {
     options.log.info(

@@ -1,4 +1,5 @@
 import type { PoolClient } from 'pg';
+import { VIEW_READS_SQL } from '../db/view-reads';
 
 /** A view or materialized view that reads a relation: `dependent` selects from `relation`. */
 export interface RelationDependent {
@@ -18,20 +19,13 @@ export async function readDependents(client: PoolClient, relations: string[]): P
      targets as (
          select to_regclass(name) as oid from unnest($1::text[]) as name
      ),
+     view_reads as (${VIEW_READS_SQL}),
      dependents as (
          select distinct
-                source_schema.nspname || '.' || source.relname as relation,
-                dependent_schema.nspname || '.' || dependent.relname as dependent
-           from pg_depend as dependency
-           join pg_rewrite as rule on rule.oid = dependency.objid
-           join pg_class as dependent on dependent.oid = rule.ev_class
-           join pg_namespace as dependent_schema on dependent_schema.oid = dependent.relnamespace
-           join pg_class as source on source.oid = dependency.refobjid
-           join pg_namespace as source_schema on source_schema.oid = source.relnamespace
-          where dependency.classid = 'pg_rewrite'::regclass
-            and dependency.refclassid = 'pg_class'::regclass
-            and dependency.refobjid in (select oid from targets where oid is not null)
-            and dependent.oid <> source.oid
+                source_schema || '.' || source_name as relation,
+                view_schema || '.' || view_name as dependent
+           from view_reads
+          where source_oid in (select oid from targets where oid is not null)
      )
      select relation, dependent from dependents
       where not dependent = any($1::text[])

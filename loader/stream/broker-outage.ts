@@ -1,5 +1,6 @@
 import { describeError, EltError, ExitCode } from '../../core/errors';
 import type { Logger } from '../../core/log';
+import { interruptibleSleep } from '../../core/interruptible-sleep';
 
 /** The first pause after a failed request to the broker; it doubles up to MAX_PAUSE_MS. */
 const FIRST_PAUSE_MS = 250;
@@ -51,7 +52,7 @@ export class BrokerOutage {
     }
     const pause = Math.min(MAX_PAUSE_MS, FIRST_PAUSE_MS * 2 ** this.failures, this.since + this.boundMs - now);
     this.failures += 1;
-    await sleep(pause, signal);
+    await interruptibleSleep(pause, signal);
   }
 
   /** Runs `request` until it answers, within the bound (see `failed`). */
@@ -70,17 +71,4 @@ export class BrokerOutage {
 
 function formatSeconds(ms: number): string {
   return `${Math.round(ms / 100) / 10} s`;
-}
-
-/** Waits `ms`, or less when `signal` aborts. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

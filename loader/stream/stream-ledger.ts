@@ -3,14 +3,12 @@ import { pipeline } from 'node:stream/promises';
 import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { EltError, ExitCode } from '../../core/errors';
+import { streamLockName } from '../../db/lock-names';
 import { withLockedTransaction } from '../../db/locked-transaction';
 import { insertRejects } from '../ledger';
 import { COPY_RAW_EVENTS_SQL } from '../stages/to-copy-rows';
 import { parseMessages, type MessageParser } from './parse-messages';
 import type { StreamBatch } from './stream-source';
-
-/** The lock that serializes the batches of one stream (a load lock: the loader role may take it). */
-export const streamLockName = (streamId: string): string => `clickstream-elt:load:stream:${streamId}`;
 
 /** The stream's committed position: the last sequence of its last committed batch (0: none). */
 export async function committedPosition(db: Pool | PoolClient, streamId: string): Promise<number> {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Logger } from '../../core/log';
 import type { LakeObject } from '../../loader/sources/lake-object';
-import { contentLockName } from '../../loader/ledger';
+import { contentLockName } from '../../db/lock-names';
 import { loadLake } from '../../loader/load-lake';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 

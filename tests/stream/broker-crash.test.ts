@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import type { Pool } from 'pg';
 import { generateLake } from '../../generator/generate-lake';
 import { publishLake } from '../../loader/stream/publish-lake';
-import { streamLockName } from '../../loader/stream/stream-ledger';
+import { streamLockName } from '../../db/lock-names';
 import { recorder } from '../helpers/recording-log';
 import { runCli } from '../helpers/run-cli';
 import { createTestDatabase } from '../helpers/test-database';

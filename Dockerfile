@@ -33,5 +33,6 @@ COPY migrations ./migrations
 COPY db/procedures ./db/procedures
 COPY models ./models
 USER node
-ENTRYPOINT ["node", "bin/elt.js"]
+# started as root (the compose etl service), elt runs as the owner of ELT_OUTPUT_DIR (a mounted ./out)
+ENTRYPOINT ["sh", "bin/run-as-output-owner.sh", "node", "bin/elt.js"]
 CMD ["run"]

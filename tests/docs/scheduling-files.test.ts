@@ -504,9 +504,10 @@ test('the CronJob retries only exit codes 3, 6, 8 and 11 (podFailurePolicy fails
   expect([...(failJob[0]?.onExitCodes?.values ?? [])].sort((a, b) => a - b)).toEqual(RETRYABLE);
 });
 
-test("the CronJob's command is the image's entrypoint (node bin/elt.js in its WORKDIR), which the image holds", () => {
+test("the CronJob's command is the image's elt command (node bin/elt.js in its WORKDIR, without compose's ./out owner wrapper), which the image holds", () => {
   const image = imageStage();
-  const { entrypoint } = dockerfileEntrypoint();
+  const entrypoint = dockerfileEntrypoint().entrypoint.slice(-2);
+  expect(entrypoint).toEqual(['node', 'bin/elt.js']);
   for (const container of containers) {
     const [program, script] = container.command ?? [];
     expect([program, script]).toEqual([entrypoint[0], `${image.workdir}/${entrypoint[1]}`]);

@@ -10,6 +10,7 @@ export interface ComposeService {
   command?: string[] | string;
   environment?: Record<string, string> | string[];
   volumes?: string[];
+  ports?: string[];
   user?: string;
 }
 

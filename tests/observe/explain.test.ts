@@ -285,3 +285,58 @@ test('a title or key holding terminal escapes (C0, DEL, C1 CSI, line separators)
   expect(message).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/);
   expect(message).toContain('article_id="x\\u001b[2J\\u009b31m\\u007f\\u2028y"');
 });
+
+test('stream batches are named by their stream and sequence range, and a batch mostly of a later day is late', async () => {
+  const stream = await createTestDatabase({ migrated: true });
+  try {
+    /** One committed batch, as elt stream writes it: a load with its stream and sequences, line_no the sequence. */
+    const batch = async (firstSeq: number, events: [string, string][]) => {
+      const { rows } = await stream.pool.query<{ load_id: string }>(
+        `insert into raw.loads (source_uri, content_id, status, row_count, reject_count, finished_at, stream_id, stream_first_seq, stream_last_seq)
+         values ('nats://127.0.0.1:4222/EVENTS', $1, 'loaded', $2, 0, now(), 'nats://127.0.0.1:4222/EVENTS@2026-01-01', $3, $4) returning load_id`,
+        [`batch-${firstSeq}`, events.length, firstSeq, firstSeq + events.length - 1],
+      );
+      await stream.pool.query(
+        `insert into raw.raw_events (load_id, line_no, event)
+         select $1, $2 + r.n - 1, jsonb_build_object('TIMESTAMP', r.ts, 'MD5(SESSION_ID)', 's', 'EVENT_NAME', r.name, 'MD5(USER_ID)', 'u', 'ATTRIBUTES', '{"id": "a"}'::jsonb)
+           from unnest($3::text[], $4::text[]) with ordinality as r (ts, name, n)`,
+        [rows[0]!.load_id, firstSeq, events.map((event) => event[0]), events.map((event) => event[1])],
+      );
+      return Number(rows[0]!.load_id);
+    };
+    const first = await batch(1, [
+      ['2019-02-15 10:00:00 +0000', 'top_news_card_viewed'],
+      ['2019-02-15 10:01:00 +0000', 'article_viewed'],
+    ]);
+    const second = await batch(3, [
+      ['2019-02-15 23:59:00 +0000', 'top_news_card_viewed'],
+      ['2019-02-16 08:00:00 +0000', 'top_news_card_viewed'],
+      ['2019-02-16 08:01:00 +0000', 'top_news_card_viewed'],
+    ]);
+    await buildModels(stream.pool, { dir: MODELS_DIR, log: silentLogger });
+    const explanation = await explainRow(stream.pool, MODELS_DIR, 'marts.article_performance', ['article_id=a', 'date=2019-02-15']);
+    expect(explanation.loads.map((part) => [part.loadId, part.stream, part.day, part.late, part.counts, part.replaces])).toEqual([
+      [
+        first,
+        { id: 'nats://127.0.0.1:4222/EVENTS@2026-01-01', firstSeq: 1, lastSeq: 2 },
+        '2019-02-15',
+        false,
+        { card_views: 1, article_views: 1 },
+        null,
+      ],
+      [
+        second,
+        { id: 'nats://127.0.0.1:4222/EVENTS@2026-01-01', firstSeq: 3, lastSeq: 5 },
+        '2019-02-16',
+        true,
+        { card_views: 1, article_views: 0 },
+        null,
+      ],
+    ]);
+    expect(explanation.late).toEqual({ card_views: 1, article_views: 0 });
+    expect(explanation.lastWrite?.how).toBe('built');
+    expect(formatExplanation(explanation)).toContain('nats://127.0.0.1:4222/EVENTS seq 3-5');
+  } finally {
+    await stream.drop();
+  }
+});

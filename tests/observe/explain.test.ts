@@ -76,6 +76,9 @@ beforeAll(async () => {
   const aOld = await load('2019-02-15.tsv', text(FILES.aOld));
   const b = await load('2019-02-15-web.tsv', text(FILES.b));
   const c = await load('2019-02-16.tsv', text(FILES.c));
+  // a copy of B under another name: recorded a duplicate of B's load, counted once
+  writeFileSync(join(dir, 'copy-of-web.tsv'), text(FILES.b));
+  expect((await loadObject(db.pool, listLocalObjects(join(dir, 'copy-of-web.tsv'))[0]!, { maxRejectRatio: 0.05 })).status).toBe('duplicate');
   await buildModels(db.pool, { dir: MODELS_DIR, log: silentLogger });
   const a = await load('2019-02-15.tsv', text(FILES.a));
   await refreshMarts(db.pool, { dir: MODELS_DIR, log: silentLogger });
@@ -117,7 +120,7 @@ test('an article-day made of three loads, one late and one a replaced file, give
     counts: { card_views: counts[0], article_views: counts[1] },
     shares: { card_views: counts[0] / 4, article_views: counts[1] / 2 },
     replaces: which === 'a' ? { loadId: loads.aOld.id, loadedAt: loads.aOld.at, contentId: contentId(text(FILES.aOld)) } : null,
-    duplicates: [],
+    duplicates: which === 'b' ? [uri('copy-of-web.tsv')] : [],
   });
   const expected: Explanation = {
     mart: 'marts.article_performance',
@@ -183,6 +186,7 @@ test("a user-day's counts add up over its loads, its sessions do not, and the te
   const printed = formatExplanation(explanation);
   expect(printed).toMatch(/not additive/);
   expect(printed).toMatch(`load ${loads.a.id} replaced load ${loads.aOld.id} of the same file`);
+  expect(printed).toMatch(`load ${loads.b.id}: the same content is also at ${uri('copy-of-web.tsv')} (a duplicate: counted once, here)`);
   const loadLine = printed.split('\n').find((row) => row.trimStart().startsWith(`${loads.c.id} `)) as string;
   expect(loadLine).toMatch(/2019-02-16\s+late\s+2 \(28\.6%\)\s+1 \(25\.0%\)\s+1 \(50\.0%\)\s+2\s+0\s+sha256:/);
   expect(loadLine.endsWith(uri('2019-02-16.tsv'))).toBe(true);

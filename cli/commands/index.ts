@@ -2,6 +2,7 @@ import type { Command } from '../command';
 import { chartCommand } from './chart';
 import { dbCommand } from './db';
 import { docsCommand } from './docs';
+import { explainCommand } from './explain';
 import { freshnessCommand } from './freshness';
 import { generateCommand } from './generate';
 import { lineageCommand, statusCommand } from './inspect';
@@ -23,6 +24,7 @@ export const COMMANDS: Command[] = [
   chartCommand,
   statusCommand,
   lineageCommand,
+  explainCommand,
   freshnessCommand,
   docsCommand,
   queryCommand,

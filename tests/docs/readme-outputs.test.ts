@@ -91,6 +91,7 @@ describe('the README shows what the commands print', () => {
   test('every marked block is one this test produces', () => {
     expect([...new Set(blocks.map((candidate) => candidate.what))].sort()).toEqual(
       [
+        'elt explain, after npm start',
         'elt freshness, after npm start',
         'elt lineage --mermaid',
         'elt status, after npm start',
@@ -116,6 +117,18 @@ describe('the README shows what the commands print', () => {
     const result = await runCli(['freshness'], { env: env(), cwd });
     expect(result.code).toBe(0);
     expectExcerpt(block('elt freshness, after npm start'), result.stdout);
+  });
+
+  test('elt explain, after npm start', async () => {
+    const result = await runCli(['explain', 'marts.article_performance', 'article_id=nBJfwzZXr30oazCq0udbPw', 'date=2019-02-18'], {
+      env: env(),
+      cwd,
+    });
+    expect(result.code).toBe(0);
+    // load ids follow the order the loader's workers started the files in: masked
+    const loadIds = (line: string) => line.replace(/^ *\d+(?= +\d{4}-\d{2}-\d{2}T)/, '<load>');
+    const shown = block('elt explain, after npm start');
+    expectExcerpt({ ...shown, lines: shown.lines.map(loadIds) }, result.stdout.split('\n').map(loadIds).join('\n'));
   });
 
   test('elt lineage --mermaid', async () => {

@@ -46,6 +46,7 @@ EXIT_CODES = {
     9: "a source is stale",
     10: "a query ran past its --timeout",
     11: "waited --lock-wait-seconds for a lock another session holds",
+    12: "elt explain: the mart has no row with the key given",
     130: "interrupted (SIGINT)",
     143: "stopped (SIGTERM)",
 }

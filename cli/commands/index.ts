@@ -5,6 +5,7 @@ import { docsCommand } from './docs';
 import { freshnessCommand } from './freshness';
 import { generateCommand } from './generate';
 import { lineageCommand, statusCommand } from './inspect';
+import { lintCommand } from './lint';
 import { publishCommand } from './publish';
 import { queryCommand } from './query';
 import { buildCommand, loadCommand, migrateCommand, refreshCommand, runCommand, testCommand } from './pipeline';
@@ -20,6 +21,7 @@ export const COMMANDS: Command[] = [
   buildCommand,
   refreshCommand,
   testCommand,
+  lintCommand,
   chartCommand,
   statusCommand,
   lineageCommand,

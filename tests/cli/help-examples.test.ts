@@ -13,7 +13,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/test-database'
 // MinIO on 127.0.0.1:9000 (the upload itself is tested against a local S3 server), and
 // `stream` and `publish`, whose examples name a nats-server on 127.0.0.1:4222 (tests/stream/
 // runs them against a real nats-server on a free port).
-const ORDER = ['run', 'load', 'migrate', 'build', 'refresh', 'test', 'status', 'lineage', 'freshness', 'chart', 'docs', 'query', 'generate'];
+const ORDER = ['run', 'load', 'migrate', 'build', 'refresh', 'test', 'status', 'lineage', 'freshness', 'chart', 'docs', 'query', 'generate', 'lint'];
 
 let db: TestDatabase;
 let outDir: string;

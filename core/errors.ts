@@ -12,7 +12,7 @@ export const ExitCode = {
   database: 3,
   /** one or more lake objects failed to load (the others were loaded) */
   loadFailed: 4,
-  /** a model failed to build or refresh */
+  /** a model failed to build or refresh; elt lint: a model or data test breaks the house style */
   modelFailed: 5,
   /** the lake source cannot be reached or refused access (S3 endpoint, credentials) */
   sourceUnavailable: 6,

@@ -6,6 +6,7 @@ import { isNatsUri, parseNatsUri } from '../loader/stream/nats-uri';
 import { STREAM_FORMATS, type StreamFormat } from '../loader/stream/parse-messages';
 import { describeError, EltError, ExitCode } from '../core/errors';
 import { projectRoot } from '../core/package-root';
+import { CLICKSTREAM_OUTPUTS, parseOutputs, type ProjectOutput } from './project-outputs';
 
 /** Where a project's events come from. */
 export interface ProjectSource {
@@ -37,6 +38,8 @@ export interface Project {
   sessionGapMinutes?: number;
   /** the database the embedded Postgres gives it (each project its own: their models would collide) */
   database: string;
+  /** what `elt run` writes besides the summary (pipeline/project-outputs.ts) */
+  outputs: ProjectOutput[];
 }
 
 export const DEFAULT_PROJECT_NAME = 'clickstream';
@@ -48,6 +51,7 @@ interface ProjectConfig {
   sources?: unknown;
   timeZone?: unknown;
   sessionGapMinutes?: unknown;
+  outputs?: unknown;
 }
 
 /** Reads `<dir>/elt.project.json`; a missing or malformed config is a usage error naming the file. */
@@ -95,6 +99,7 @@ export function readProject(dir: string): Project {
     timeZone: config.timeZone,
     sessionGapMinutes: config.sessionGapMinutes,
     database: config.name,
+    outputs: parseOutputs(config.outputs, problem),
   };
 }
 
@@ -106,5 +111,6 @@ export function clickstreamProject(options: { source?: string; modelsDir?: strin
     sources: options.source ? [{ location: options.source, format: DEFAULT_FORMAT }] : [],
     streams: [],
     database: 'postgres',
+    outputs: [...CLICKSTREAM_OUTPUTS],
   };
 }

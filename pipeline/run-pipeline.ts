@@ -87,12 +87,12 @@ export async function runPipeline(pool: Pool, config: PipelineConfig, log: Logge
   return report;
 }
 
-/** After a run: its summary, chart and docs site in the output folder (the chart draws the clickstream's category CTR). */
+/** After a run: its summary in the output folder, and the outputs its project declares (docs site, chart). */
 export function writeRunOutputs(pool: Pool, report: RunReport, config: PipelineConfig, log: Logger): Promise<void> {
   return outputStep(
     pool,
     report,
-    { outputDir: config.outputDir ?? './out', withChart: config.project.name === DEFAULT_PROJECT_NAME, modelsDir: config.project.modelsDir },
+    { outputDir: config.outputDir ?? './out', outputs: config.project.outputs, modelsDir: config.project.modelsDir },
     log,
   );
 }

@@ -17,6 +17,7 @@ import { CHART_FILE } from '../observe/docs-site/render-site';
 import { writeDocsSite } from '../observe/docs-site/write-site';
 import { freshnessThresholds } from '../observe/freshness';
 import { applySettings, type ModelSettings } from '../transform/settings';
+import type { ProjectOutput } from './project-outputs';
 import { writeReport, type RunReport } from './run-report';
 
 // The steps of a pipeline run, in the order they run. Each takes what it needs and
@@ -82,14 +83,14 @@ export async function testStep(pool: Pool, modelsDir: string, runStartedAt: Date
 }
 
 /**
- * What a run leaves in its output folder: the summary (text and JSON) and, for the
- * clickstream, the CTR-per-category chart. The data is final either way, so a file
- * that cannot be written is worth a warning, not a failed run.
+ * What a run leaves in its output folder: the summary (text and JSON), then the
+ * outputs its project declares (the CTR-per-category chart, the docs site). The data
+ * is final either way, so a file that cannot be written is worth a warning, not a failed run.
  */
 export async function outputStep(
   pool: Pool,
   report: RunReport,
-  options: { outputDir: string; withChart: boolean; modelsDir: string },
+  options: { outputDir: string; outputs: readonly ProjectOutput[]; modelsDir: string },
   log: Logger,
 ): Promise<void> {
   try {
@@ -97,7 +98,7 @@ export async function outputStep(
   } catch (err) {
     log.warn(`cannot write the summary to ${options.outputDir}: ${describeError(err)}`);
   }
-  if (options.withChart) {
+  if (options.outputs.includes('category-ctr-chart')) {
     try {
       const { result } = await timed(log, 'chart', () => loadChartModule().renderCategoryCtrChart(pool, { outDir: options.outputDir }));
       log.info(`chart written to ${result.pngPath} and ${result.svgPath}`);
@@ -106,6 +107,7 @@ export async function outputStep(
       log.warn(`no chart: ${describeError(err)}`);
     }
   }
+  if (!options.outputs.includes('docs')) return;
   try {
     // the run's data tests already ran: the site lists them without running them again
     const { result } = await timed(log, 'docs', async () => {

@@ -6,6 +6,7 @@ import { explainCommand } from './explain';
 import { freshnessCommand } from './freshness';
 import { generateCommand } from './generate';
 import { lineageCommand, statusCommand } from './inspect';
+import { lintCommand } from './lint';
 import { publishCommand } from './publish';
 import { queryCommand } from './query';
 import { buildCommand, loadCommand, migrateCommand, refreshCommand, runCommand, testCommand } from './pipeline';
@@ -21,6 +22,7 @@ export const COMMANDS: Command[] = [
   buildCommand,
   refreshCommand,
   testCommand,
+  lintCommand,
   chartCommand,
   statusCommand,
   lineageCommand,

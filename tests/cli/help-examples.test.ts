@@ -28,6 +28,7 @@ const ORDER = [
   'docs',
   'query',
   'generate',
+  'lint',
 ];
 
 let db: TestDatabase;

@@ -199,7 +199,7 @@ describe('examples/web-activity/generate', () => {
 });
 
 describe('examples/web-activity/models', () => {
-  test('every model and data test follows the house style (scripts/lint-models)', () => {
+  test('every model and data test follows the house style (elt lint, transform/lint-models)', () => {
     for (const folder of ['staging', 'marts', 'tests']) {
       for (const file of readdirSync(join(MODELS_DIR, folder)).filter((name) => name.endsWith('.sql'))) {
         expect([`${folder}/${file}`, lintModel(readFileSync(join(MODELS_DIR, folder, file), 'utf8'), folder === 'tests' ? 'test' : 'model')]).toEqual(

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { describeError } from '../core/errors';
-import { timed, type Logger } from '../core/log';
+import { forStep, timed, type Logger } from '../core/log';
 import { loadChartModule } from '../chart/load-chart';
 import type { LockWaitOptions } from '../db/lock-wait';
 import { migrate } from '../db/migrate';
@@ -20,10 +20,12 @@ import { applySettings, type ModelSettings } from '../transform/settings';
 import { writeReport, type RunReport } from './run-report';
 
 // The steps of a pipeline run, in the order they run. Each takes what it needs and
-// returns its part of the run report (as dlt's Pipeline does), timed and logged.
+// returns its part of the run report (as dlt's Pipeline does), timed and logged, every
+// line of a step naming it (`step` of a JSON line: forStep).
 
 export async function migrateStep(pool: Pool, dir: string, log: Logger, lockWait?: LockWaitOptions): Promise<Required<RunReport>['migrations']> {
-  const { result, ms } = await timed(log, 'migrate', () => migrate(pool, { dir, log, lockWait }));
+  const stepLog = forStep(log, 'migrate');
+  const { result, ms } = await timed(stepLog, 'migrate', () => migrate(pool, { dir, log: stepLog, lockWait }));
   return { applied: result.applied, ms };
 }
 
@@ -33,15 +35,19 @@ export async function loadStep(
   log: Logger,
   options: Partial<LoadLakeOptions>,
 ): Promise<Required<RunReport>['load']> {
-  log.info(`loading ${objects.length} lake file(s)`);
-  const { result, ms } = await timed(log, 'load', () => loadLake(pool, objects, log, options));
+  const stepLog = forStep(log, 'load');
+  stepLog.info(`loading ${objects.length} lake file(s)`, { objects: objects.length });
+  const { result, ms } = await timed(stepLog, 'load', () => loadLake(pool, objects, stepLog, options));
   return { summary: result, ms };
 }
 
 /** Stores the settings the models read (reporting time zone, session gap): changed ones take effect at the next refresh. */
 export async function settingsStep(pool: Pool, settings: ModelSettings, log: Logger): Promise<void> {
   const applied = await applySettings(pool, settings);
-  log.info(`reporting time zone ${applied.timeZone}, session gap ${applied.sessionGapMinutes} minutes`);
+  forStep(log, 'settings').info(`reporting time zone ${applied.timeZone}, session gap ${applied.sessionGapMinutes} minutes`, {
+    time_zone: applied.timeZone,
+    session_gap_minutes: applied.sessionGapMinutes,
+  });
 }
 
 export async function buildStep(
@@ -49,8 +55,16 @@ export async function buildStep(
   options: { modelsDir: string; full: boolean; select?: string[]; prune?: PruneRequest; lockWait?: LockWaitOptions },
   log: Logger,
 ): Promise<Required<RunReport>['build']> {
-  const { result, ms } = await timed(log, 'build', () =>
-    buildModels(pool, { dir: options.modelsDir, log, full: options.full, select: options.select, prune: options.prune, lockWait: options.lockWait }),
+  const stepLog = forStep(log, 'build');
+  const { result, ms } = await timed(stepLog, 'build', () =>
+    buildModels(pool, {
+      dir: options.modelsDir,
+      log: stepLog,
+      full: options.full,
+      select: options.select,
+      prune: options.prune,
+      lockWait: options.lockWait,
+    }),
   );
   return { result, ms };
 }
@@ -60,8 +74,9 @@ export async function refreshStep(
   options: { modelsDir: string; alreadyFresh: Set<string>; only?: string[]; lockWait?: LockWaitOptions },
   log: Logger,
 ): Promise<Required<RunReport>['refresh']> {
-  const { result, ms } = await timed(log, 'refresh', () =>
-    refreshMarts(pool, { dir: options.modelsDir, log, alreadyFresh: options.alreadyFresh, only: options.only, lockWait: options.lockWait }),
+  const stepLog = forStep(log, 'refresh');
+  const { result, ms } = await timed(stepLog, 'refresh', () =>
+    refreshMarts(pool, { dir: options.modelsDir, log: stepLog, alreadyFresh: options.alreadyFresh, only: options.only, lockWait: options.lockWait }),
   );
   return { marts: result, ms };
 }
@@ -77,7 +92,7 @@ export async function testStep(pool: Pool, modelsDir: string, runStartedAt: Date
     [runStartedAt, ['built', 'recomputed'] satisfies RefreshHow[]],
   );
   const loadsSince = rows[0]?.rebuilt === true ? undefined : runStartedAt;
-  const { result, ms } = await timed(log, 'test', () => runDataTests(pool, modelsDir, { skipRawScans: true, loadsSince }));
+  const { result, ms } = await timed(forStep(log, 'test'), 'test', () => runDataTests(pool, modelsDir, { skipRawScans: true, loadsSince }));
   return { results: result, ms };
 }
 
@@ -90,12 +105,14 @@ export async function outputStep(
   pool: Pool,
   report: RunReport,
   options: { outputDir: string; withChart: boolean; modelsDir: string },
-  log: Logger,
+  runLog: Logger,
 ): Promise<void> {
+  const summaryLog = forStep(runLog, 'summary');
+  let log = forStep(runLog, 'chart');
   try {
-    log.info(`summary written to ${writeReport(report, options.outputDir).join(', ')}`);
+    summaryLog.info(`summary written to ${writeReport(report, options.outputDir).join(', ')}`);
   } catch (err) {
-    log.warn(`cannot write the summary to ${options.outputDir}: ${describeError(err)}`);
+    summaryLog.warn(`cannot write the summary to ${options.outputDir}: ${describeError(err)}`);
   }
   if (options.withChart) {
     try {
@@ -106,6 +123,7 @@ export async function outputStep(
       log.warn(`no chart: ${describeError(err)}`);
     }
   }
+  log = forStep(runLog, 'docs');
   try {
     // the run's data tests already ran: the site lists them without running them again
     const { result } = await timed(log, 'docs', async () => {

@@ -31,6 +31,9 @@ function quoteName(name: string): string {
     .join('.');
 }
 
+/** A model's build time as a progress line says it: 0.05s, 15.7s. */
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)}s`;
+
 /** What Postgres calls a model's relation (`view`, `materialized view`, `table`). */
 const relationKind = (model: Model): string => MODEL_KINDS[model.materialized].relation;
 
@@ -379,10 +382,20 @@ export async function buildModels(
             path: model.path,
             up: async () => {
               for (const upstream of model.dependsOn) await swapInBeside(upstream);
+              // the progress lines dbt users know: "3 of 9 START table x", "3 of 9 OK table x in 15.7s"
+              const counted = `${pending.indexOf(model.name) + 1} of ${pending.length}`;
+              const event = { model: model.name, kind: relationKind(model), index: pending.indexOf(model.name) + 1, total: pending.length };
+              options.log.info(`${counted} START ${relationKind(model)} ${model.name}`, { ...event, status: 'start' });
               const started = performance.now();
               try {
                 await createModel(client, model, order, placements);
               } catch (err) {
+                const ms = performance.now() - started;
+                options.log.error(`${counted} ERROR ${relationKind(model)} ${model.name} in ${seconds(ms)}`, {
+                  ...event,
+                  status: 'error',
+                  ms: Math.round(ms),
+                });
                 if (err instanceof EltError) throw err;
                 const message = err instanceof Error ? err.message : String(err);
                 throw new EltError(`model ${model.name} (${model.path}) failed to build: ${message}`, ExitCode.modelFailed, { cause: err });
@@ -397,7 +410,11 @@ export async function buildModels(
                   'built' satisfies RefreshHow,
                 ]);
               }
-              options.log.info(`built ${relationKind(model)} ${model.name} in ${Math.round(ms)} ms`);
+              options.log.info(`${counted} OK ${relationKind(model)} ${model.name} in ${seconds(ms)}`, {
+                ...event,
+                status: 'ok',
+                ms: Math.round(ms),
+              });
             },
           })),
           storage: modelStorage(client, models, forced),

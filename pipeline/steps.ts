@@ -18,6 +18,7 @@ import { writeDocsSite } from '../observe/docs-site/write-site';
 import { freshnessThresholds } from '../observe/freshness';
 import { applySettings, type ModelSettings } from '../transform/settings';
 import { writeReport, type RunReport } from './run-report';
+import { runResults, writeRunResults, type RunMeta } from './run-results';
 
 // The steps of a pipeline run, in the order they run. Each takes what it needs and
 // returns its part of the run report (as dlt's Pipeline does), timed and logged, every
@@ -97,14 +98,15 @@ export async function testStep(pool: Pool, modelsDir: string, runStartedAt: Date
 }
 
 /**
- * What a run leaves in its output folder: the summary (text and JSON) and, for the
- * clickstream, the CTR-per-category chart. The data is final either way, so a file
+ * What a run leaves in its output folder: the summary (text and JSON), for the
+ * clickstream the CTR-per-category chart, the docs site and, last, the run artifact
+ * (run_results.json, pipeline/run-results.ts). The data is final either way, so a file
  * that cannot be written is worth a warning, not a failed run.
  */
 export async function outputStep(
   pool: Pool,
   report: RunReport,
-  options: { outputDir: string; withChart: boolean; modelsDir: string },
+  options: { outputDir: string; withChart: boolean; modelsDir: string; meta?: Omit<RunMeta, 'finishedAt'> },
   runLog: Logger,
 ): Promise<void> {
   const summaryLog = forStep(runLog, 'summary');
@@ -133,5 +135,12 @@ export async function outputStep(
     log.info(`docs site written to ${result.index}`);
   } catch (err) {
     log.warn(`no docs site: ${describeError(err)}`);
+  }
+  if (options.meta === undefined) return;
+  try {
+    const path = writeRunResults(runResults(report, { ...options.meta, finishedAt: new Date() }), options.outputDir);
+    summaryLog.info(`run artifact written to ${path}`);
+  } catch (err) {
+    summaryLog.warn(`cannot write the run artifact to ${options.outputDir}: ${describeError(err)}`);
   }
 }

@@ -22,6 +22,8 @@ export interface BuildResult {
   orphaned: string[];
   /** orphans dropped because the build was asked to (`prune`), dependents first */
   pruned: string[];
+  /** how long each built model took, in ms (the run artifact's figures) */
+  builtMs?: Record<string, number>;
 }
 
 function quoteName(name: string): string {
@@ -402,6 +404,7 @@ export async function buildModels(
               }
               if (MODEL_KINDS[model.materialized].rebuild === 'every-build') beside.set(model.name, model);
               const ms = performance.now() - started;
+              builtMs[model.name] = Math.round(ms);
               // what a refresh refreshes: its rows are as new as this build (elt status compares that with the loads)
               if (MODEL_KINDS[model.materialized].refresh === 'refresh-materialized-view') {
                 await client.query('insert into elt.refresh_log (model, duration_ms, how) values ($1, $2, $3)', [
@@ -421,6 +424,7 @@ export async function buildModels(
           logger: undefined,
         });
         const pending = (await umzug.pending()).map((migration) => migration.name);
+        const builtMs: Record<string, number> = {};
         const pendingSet = new Set(pending);
 
         // drop what will be rebuilt, dependents first (before the engine's work: the strong locks are taken early)
@@ -476,6 +480,7 @@ export async function buildModels(
           unchanged: models.map((model) => model.name).filter((name) => !pendingSet.has(name)),
           orphaned: kept.map((orphan) => orphan.name),
           pruned,
+          builtMs,
         };
       }),
     { log: options.log, ...options.lockWait },

@@ -6,11 +6,13 @@ import type { Pool } from 'pg';
  * other settings than the stored ones (the engine's own tests, db/procedures/apply_increments.sql),
  * or a load that finished after the last refresh (what a materialized view would show).
  * Asked before the build and refresh of a run: false, and nothing built, is a run with
- * nothing new (the summary says so instead of "3 of 3 marts refreshed").
+ * nothing new (the summary says so instead of "3 of 3 marts refreshed"). A login that may
+ * not read the ledger (an analyst's `elt refresh`) cannot tell: true, nothing is claimed.
  */
 export async function hasPendingChanges(pool: Pool): Promise<boolean> {
-  const { rows } = await pool.query<{ pending: boolean }>(
-    `with incremental as (
+  const { rows } = await pool
+    .query<{ pending: boolean }>(
+      `with incremental as (
        select m.name, m.incremental_by, m.settings_fingerprint
          from elt.models as m
         where m.materialized = 'incremental'
@@ -36,6 +38,11 @@ export async function hasPendingChanges(pool: Pool): Promise<boolean> {
      )
      select exists (select from other_settings) or exists (select from unfolded) or exists (select from gone)
          or exists (select from loaded_since) as pending`,
-  );
-  return rows[0]?.pending === true;
+    )
+    .catch((err: unknown) => {
+      // insufficient_privilege: a login without the ledger's rights
+      if ((err as { code?: unknown }).code === '42501') return { rows: [{ pending: true }] };
+      throw err;
+    });
+  return rows[0]?.pending !== false;
 }

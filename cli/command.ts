@@ -12,6 +12,8 @@ export interface Io {
   log: Logger;
   /** aborted when the user interrupts (Ctrl-C, SIGTERM): work stops at once, nothing half-done is kept */
   signal: AbortSignal;
+  /** this command's id: on every JSON log line (invocation_id) and in the run artifact */
+  invocationId?: string;
 }
 
 /** One `elt` command: its flags, its help, and what it does. */

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { Io, Options } from './command';
 import { COMMANDS, findCommand } from './commands';
@@ -36,12 +37,14 @@ function takeLogFormat(argv: string[], fallback: string | undefined): { format: 
  */
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<ExitCodeValue> {
   const { format, args } = takeLogFormat(argv, env.ELT_LOG_FORMAT);
-  const log = createLogger(process.stderr, { format: format === 'json' ? 'json' : 'human' });
   const [name, ...rest] = args;
+  // one id per command, on every JSON log line and in the run artifact; lines outside a step name the command
+  const invocationId = randomUUID();
+  const log = createLogger(process.stderr, { format: format === 'json' ? 'json' : 'human', context: { invocation_id: invocationId, step: name } });
   // elt db ends on Ctrl-C by design: that is no interrupt to report
   const endsOnInterrupt = findCommand(name ?? '')?.endsOnInterrupt === true;
   const interrupts = watchInterrupts(log, { quiet: endsOnInterrupt });
-  const io: Io = { env, stdout: process.stdout, log, signal: interrupts.signal };
+  const io: Io = { env, stdout: process.stdout, log, signal: interrupts.signal, invocationId };
   try {
     if (format !== 'json' && format !== 'human') {
       throw new EltError(`--log-format must be human or json, not "${format}"`, ExitCode.usage);

@@ -84,19 +84,23 @@ export async function loadLake(pool: Pool, objects: LakeObject[], log: Logger, o
   const loadWithRetries = async (index: number, position: string): Promise<ObjectResult> => {
     const object = objects[index] as LakeObject;
     for (let attempt = 1; ; attempt += 1) {
+      const counted = progress.attempt();
       const result = await loadObject(pool, object, {
         maxRejectRatio: settings.maxRejectRatio,
-        onBytes: progress.bytesRead,
+        onBytes: counted.bytesRead,
+        onRows: counted.rowsStreamed,
         allowDuplicates: settings.allowDuplicates,
         maxGzipRatio: settings.maxGzipRatio,
         signal,
         nextLoadId: loadIds[index],
       });
+      counted.end();
       if (signal?.aborted) return result;
       if (result.status !== 'failed' || !result.transient || attempt > settings.retries) return result;
       const delay = settings.retryDelayMs * 2 ** (attempt - 1);
       progress.log.warn(
         `${position} ${object.uri}: ${result.error}; retrying in ${formatMs(delay)} (attempt ${attempt + 1} of ${settings.retries + 1})`,
+        { object: object.uri, event: 'retry', attempt: attempt + 1 },
       );
       await interruptibleSleep(delay, signal);
       if (signal?.aborted) return result;
@@ -104,19 +108,25 @@ export async function loadLake(pool: Pool, objects: LakeObject[], log: Logger, o
   };
 
   const report = (result: ObjectResult, position: string) => {
+    // the event of a JSON line: the object, how it ended, its numbers
+    const event = { object: result.uri, status: result.status, rows: result.rows, rejected: result.rejects, ms: Math.round(result.ms) };
     if (result.status === 'skipped') {
-      progress.log.info(`${position} ${result.uri}: unchanged, skipped`);
+      progress.log.info(`${position} ${result.uri}: unchanged, skipped`, event);
     } else if (result.status === 'duplicate') {
       const original = result.duplicateOf as LoadedElsewhere;
-      progress.log.warn(`${position} ${result.uri}: same content as ${original.uri} (loaded as load ${original.loadId}), skipped as a duplicate`);
+      progress.log.warn(`${position} ${result.uri}: same content as ${original.uri} (loaded as load ${original.loadId}), skipped as a duplicate`, {
+        ...event,
+        duplicate_of: original.uri,
+      });
     } else if (result.status === 'failed') {
       if (databaseFailure) return; // the run ends on the database's failure, with one line (below)
-      progress.log.error(`${position} ${result.uri}: failed: ${result.error}`);
+      progress.log.error(`${position} ${result.uri}: failed: ${result.error}`, event);
     } else {
       const rate = result.ms > 0 ? Math.round((result.rows / result.ms) * 1000) : 0;
       progress.log.info(
         `${position} ${result.uri}: ${result.replaced ? 'replaced earlier rows, ' : ''}loaded ${result.rows} rows, ` +
           `${result.rejects} rejected, in ${formatMs(result.ms)} (${rate} rows/s)`,
+        { ...event, replaced: result.replaced },
       );
     }
   };
@@ -133,7 +143,7 @@ export async function loadLake(pool: Pool, objects: LakeObject[], log: Logger, o
         const result = await loadWithRetries(index, position);
         results[index] = result;
         databaseFailure ??= result.databaseFailure && `${position} ${result.databaseFailure}`;
-        if (countDone) progress.objectDone(result.rows);
+        if (countDone) progress.objectDone(result.rows, objects[index]?.size ?? 0);
         // an interrupted object is not reported as failed: the interrupt is reported once, by the caller
         if (!(signal?.aborted && result.status === 'failed')) report(result, position);
       }

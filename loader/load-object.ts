@@ -56,6 +56,8 @@ export interface LoadObjectOptions {
   maxRejectRatio: number;
   /** told of every chunk of (compressed) bytes read, for progress reports */
   onBytes?: (bytes: number) => void;
+  /** told of the rows sent to COPY as they stream (before the object commits), for progress reports */
+  onRows?: (rows: number) => void;
   /** load content already loaded under another URI anyway (default: record a 'duplicate', load nothing) */
   allowDuplicates?: boolean;
   /** when aborted, the attempt is abandoned at once: its transaction rolls back, it fails as interrupted (never transient) */
@@ -182,13 +184,18 @@ export async function loadObject(pool: Pool, object: LakeObject, options: LoadOb
       const rejected: RejectedRow[] = [];
       let rejectBytes = 0;
       const format = formatDefinition(object.format);
-      const toRows = new ToCopyRows(attempt, format.recordParser(), (row) => {
-        rejectBytes += row.bytes.length;
-        if (rejectBytes > MAX_REJECT_BYTES) {
-          throw new TooManyRejectsError(`over ${MAX_REJECT_BYTES / 1024 / 1024} MiB of rejected rows; first: ${rejectSummary(rejected)}`);
-        }
-        rejected.push(row);
-      });
+      const toRows = new ToCopyRows(
+        attempt,
+        format.recordParser(),
+        (row) => {
+          rejectBytes += row.bytes.length;
+          if (rejectBytes > MAX_REJECT_BYTES) {
+            throw new TooManyRejectsError(`over ${MAX_REJECT_BYTES / 1024 / 1024} MiB of rejected rows; first: ${rejectSummary(rejected)}`);
+          }
+          rejected.push(row);
+        },
+        options.onRows,
+      );
       const counter = new CountBytes(options.onBytes);
       const hasher = new HashBytes();
       // the rows go back out when the content turns out loaded already (here or under another URI)

@@ -5,10 +5,12 @@ import type { LakeObject } from '../loader/sources/lake-object';
 import type { LoadLakeOptions } from '../loader/load-lake';
 import { readModels } from '../transform/model-catalog';
 import type { PruneRequest } from '../transform/orphaned-models';
+import { hasPendingChanges } from '../transform/pending-changes';
 import { checkSettings, type ModelSettings } from '../transform/settings';
 import { claimDatabase } from './claim-database';
 import { DEFAULT_PROJECT_NAME, type Project } from './project';
 import type { RunReport } from './run-report';
+import type { RunMeta } from './run-results';
 import { buildStep, loadStep, migrateStep, outputStep, refreshStep, settingsStep, testStep } from './steps';
 
 /** Which part of the pipeline to run: `run` is all of it. */
@@ -66,6 +68,8 @@ export async function runPipeline(pool: Pool, config: PipelineConfig, log: Logge
   if (withLoad) report.load = await loadStep(pool, config.objects, log, { ...config.loadOptions, signal });
   signal.throwIfAborted();
   if (withModels) await settingsStep(pool, config.settings, log);
+  // nothing to fold and nothing built below: a run with nothing new, said so (not "3 of 3 marts refreshed")
+  const pendingBefore = command === 'run' || command === 'refresh' ? await hasPendingChanges(pool) : true;
   let fresh = new Set<string>();
   if (command === 'run' || command === 'build') {
     report.build = await buildStep(
@@ -79,6 +83,10 @@ export async function runPipeline(pool: Pool, config: PipelineConfig, log: Logge
   if (command === 'run' || command === 'refresh') {
     const only = config.marts?.length ? config.marts.map((name) => (name.includes('.') ? name : `marts.${name}`)) : undefined;
     report.refresh = await refreshStep(pool, { modelsDir: project.modelsDir, alreadyFresh: fresh, only, lockWait }, log);
+    if (!pendingBefore && fresh.size === 0) {
+      report.refresh.nothingNew = true;
+      log.info('nothing new: no load and no model changed since the last refresh', { step: 'refresh', event: 'nothing_new' });
+    }
   }
   signal.throwIfAborted();
   if (command === 'run') report.tests = await testStep(pool, project.modelsDir, runStartedAt, log);
@@ -87,12 +95,18 @@ export async function runPipeline(pool: Pool, config: PipelineConfig, log: Logge
   return report;
 }
 
-/** After a run: its summary in the output folder, and the outputs its project declares (docs site, chart). */
-export function writeRunOutputs(pool: Pool, report: RunReport, config: PipelineConfig, log: Logger): Promise<void> {
+/** After a run: its summary, the outputs its project declares (docs site, chart) and the run artifact (when `meta` is given) in the output folder. */
+export function writeRunOutputs(
+  pool: Pool,
+  report: RunReport,
+  config: PipelineConfig,
+  log: Logger,
+  meta?: Omit<RunMeta, 'finishedAt'>,
+): Promise<void> {
   return outputStep(
     pool,
     report,
-    { outputDir: config.outputDir ?? './out', outputs: config.project.outputs, modelsDir: config.project.modelsDir },
+    { outputDir: config.outputDir ?? './out', outputs: config.project.outputs, modelsDir: config.project.modelsDir, meta },
     log,
   );
 }

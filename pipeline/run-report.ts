@@ -13,7 +13,8 @@ export interface RunReport {
   migrations?: { applied: string[]; ms: number };
   load?: { summary: LoadSummary; ms: number };
   build?: { result: BuildResult; ms: number };
-  refresh?: { marts: RefreshedMart[]; ms: number };
+  /** nothingNew: no load and no model changed since the last refresh (the summary says "nothing new") */
+  refresh?: { marts: RefreshedMart[]; ms: number; nothingNew?: boolean };
   tests?: { results: DataTestResult[]; ms: number };
   totalMs: number;
 }
@@ -49,7 +50,12 @@ export function formatReport(report: RunReport): string {
   }
   if (report.refresh) {
     const { marts, ms } = report.refresh;
-    step('refresh', `${marts.filter((m) => m.refreshed).length} of ${marts.length} marts refreshed`, ms);
+    const { nothingNew } = report.refresh;
+    step(
+      'refresh',
+      nothingNew ? `nothing new: ${marts.length} marts up to date` : `${marts.filter((m) => m.refreshed).length} of ${marts.length} marts refreshed`,
+      ms,
+    );
     for (const mart of marts) lines.push(`    ${mart.name.padEnd(32)}${number(mart.rows).padStart(12)} rows`);
   }
   if (report.tests) {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { describeError } from '../core/errors';
-import { timed, type Logger } from '../core/log';
+import { forStep, timed, type Logger } from '../core/log';
 import { loadChartModule } from '../chart/load-chart';
 import type { LockWaitOptions } from '../db/lock-wait';
 import { migrate } from '../db/migrate';
@@ -19,12 +19,15 @@ import { freshnessThresholds } from '../observe/freshness';
 import { applySettings, type ModelSettings } from '../transform/settings';
 import type { ProjectOutput } from './project-outputs';
 import { writeReport, type RunReport } from './run-report';
+import { runResults, writeRunResults, type RunMeta } from './run-results';
 
 // The steps of a pipeline run, in the order they run. Each takes what it needs and
-// returns its part of the run report (as dlt's Pipeline does), timed and logged.
+// returns its part of the run report (as dlt's Pipeline does), timed and logged, every
+// line of a step naming it (`step` of a JSON line: forStep).
 
 export async function migrateStep(pool: Pool, dir: string, log: Logger, lockWait?: LockWaitOptions): Promise<Required<RunReport>['migrations']> {
-  const { result, ms } = await timed(log, 'migrate', () => migrate(pool, { dir, log, lockWait }));
+  const stepLog = forStep(log, 'migrate');
+  const { result, ms } = await timed(stepLog, 'migrate', () => migrate(pool, { dir, log: stepLog, lockWait }));
   return { applied: result.applied, ms };
 }
 
@@ -34,15 +37,19 @@ export async function loadStep(
   log: Logger,
   options: Partial<LoadLakeOptions>,
 ): Promise<Required<RunReport>['load']> {
-  log.info(`loading ${objects.length} lake file(s)`);
-  const { result, ms } = await timed(log, 'load', () => loadLake(pool, objects, log, options));
+  const stepLog = forStep(log, 'load');
+  stepLog.info(`loading ${objects.length} lake file(s)`, { objects: objects.length });
+  const { result, ms } = await timed(stepLog, 'load', () => loadLake(pool, objects, stepLog, options));
   return { summary: result, ms };
 }
 
 /** Stores the settings the models read (reporting time zone, session gap): changed ones take effect at the next refresh. */
 export async function settingsStep(pool: Pool, settings: ModelSettings, log: Logger): Promise<void> {
   const applied = await applySettings(pool, settings);
-  log.info(`reporting time zone ${applied.timeZone}, session gap ${applied.sessionGapMinutes} minutes`);
+  forStep(log, 'settings').info(`reporting time zone ${applied.timeZone}, session gap ${applied.sessionGapMinutes} minutes`, {
+    time_zone: applied.timeZone,
+    session_gap_minutes: applied.sessionGapMinutes,
+  });
 }
 
 export async function buildStep(
@@ -50,8 +57,16 @@ export async function buildStep(
   options: { modelsDir: string; full: boolean; select?: string[]; prune?: PruneRequest; lockWait?: LockWaitOptions },
   log: Logger,
 ): Promise<Required<RunReport>['build']> {
-  const { result, ms } = await timed(log, 'build', () =>
-    buildModels(pool, { dir: options.modelsDir, log, full: options.full, select: options.select, prune: options.prune, lockWait: options.lockWait }),
+  const stepLog = forStep(log, 'build');
+  const { result, ms } = await timed(stepLog, 'build', () =>
+    buildModels(pool, {
+      dir: options.modelsDir,
+      log: stepLog,
+      full: options.full,
+      select: options.select,
+      prune: options.prune,
+      lockWait: options.lockWait,
+    }),
   );
   return { result, ms };
 }
@@ -61,8 +76,9 @@ export async function refreshStep(
   options: { modelsDir: string; alreadyFresh: Set<string>; only?: string[]; lockWait?: LockWaitOptions },
   log: Logger,
 ): Promise<Required<RunReport>['refresh']> {
-  const { result, ms } = await timed(log, 'refresh', () =>
-    refreshMarts(pool, { dir: options.modelsDir, log, alreadyFresh: options.alreadyFresh, only: options.only, lockWait: options.lockWait }),
+  const stepLog = forStep(log, 'refresh');
+  const { result, ms } = await timed(stepLog, 'refresh', () =>
+    refreshMarts(pool, { dir: options.modelsDir, log: stepLog, alreadyFresh: options.alreadyFresh, only: options.only, lockWait: options.lockWait }),
   );
   return { marts: result, ms };
 }
@@ -78,25 +94,28 @@ export async function testStep(pool: Pool, modelsDir: string, runStartedAt: Date
     [runStartedAt, ['built', 'recomputed'] satisfies RefreshHow[]],
   );
   const loadsSince = rows[0]?.rebuilt === true ? undefined : runStartedAt;
-  const { result, ms } = await timed(log, 'test', () => runDataTests(pool, modelsDir, { skipRawScans: true, loadsSince }));
+  const { result, ms } = await timed(forStep(log, 'test'), 'test', () => runDataTests(pool, modelsDir, { skipRawScans: true, loadsSince }));
   return { results: result, ms };
 }
 
 /**
  * What a run leaves in its output folder: the summary (text and JSON), then the
- * outputs its project declares (the CTR-per-category chart, the docs site). The data
- * is final either way, so a file that cannot be written is worth a warning, not a failed run.
+ * outputs its project declares (the CTR-per-category chart, the docs site) and, last,
+ * the run artifact (run_results.json, pipeline/run-results.ts). The data is final either
+ * way, so a file that cannot be written is worth a warning, not a failed run.
  */
 export async function outputStep(
   pool: Pool,
   report: RunReport,
-  options: { outputDir: string; outputs: readonly ProjectOutput[]; modelsDir: string },
-  log: Logger,
+  options: { outputDir: string; outputs: readonly ProjectOutput[]; modelsDir: string; meta?: Omit<RunMeta, 'finishedAt'> },
+  runLog: Logger,
 ): Promise<void> {
+  const summaryLog = forStep(runLog, 'summary');
+  let log = forStep(runLog, 'chart');
   try {
-    log.info(`summary written to ${writeReport(report, options.outputDir).join(', ')}`);
+    summaryLog.info(`summary written to ${writeReport(report, options.outputDir).join(', ')}`);
   } catch (err) {
-    log.warn(`cannot write the summary to ${options.outputDir}: ${describeError(err)}`);
+    summaryLog.warn(`cannot write the summary to ${options.outputDir}: ${describeError(err)}`);
   }
   if (options.outputs.includes('category-ctr-chart')) {
     try {
@@ -107,15 +126,24 @@ export async function outputStep(
       log.warn(`no chart: ${describeError(err)}`);
     }
   }
-  if (!options.outputs.includes('docs')) return;
+  log = forStep(runLog, 'docs');
+  if (options.outputs.includes('docs')) {
+    try {
+      // the run's data tests already ran: the site lists them without running them again
+      const { result } = await timed(log, 'docs', async () => {
+        const data = await readDocs(pool, { modelsDir: options.modelsDir, thresholds: freshnessThresholds({}), runTests: false });
+        return writeDocsSite(data, { outDir: join(options.outputDir, 'docs'), chartPng: join(options.outputDir, CHART_FILE) });
+      });
+      log.info(`docs site written to ${result.index}`);
+    } catch (err) {
+      log.warn(`no docs site: ${describeError(err)}`);
+    }
+  }
+  if (options.meta === undefined) return;
   try {
-    // the run's data tests already ran: the site lists them without running them again
-    const { result } = await timed(log, 'docs', async () => {
-      const data = await readDocs(pool, { modelsDir: options.modelsDir, thresholds: freshnessThresholds({}), runTests: false });
-      return writeDocsSite(data, { outDir: join(options.outputDir, 'docs'), chartPng: join(options.outputDir, CHART_FILE) });
-    });
-    log.info(`docs site written to ${result.index}`);
+    const path = writeRunResults(runResults(report, { ...options.meta, finishedAt: new Date() }), options.outputDir);
+    summaryLog.info(`run artifact written to ${path}`);
   } catch (err) {
-    log.warn(`no docs site: ${describeError(err)}`);
+    summaryLog.warn(`cannot write the run artifact to ${options.outputDir}: ${describeError(err)}`);
   }
 }

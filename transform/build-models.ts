@@ -22,6 +22,8 @@ export interface BuildResult {
   orphaned: string[];
   /** orphans dropped because the build was asked to (`prune`), dependents first */
   pruned: string[];
+  /** how long each built model took, in ms (the run artifact's figures) */
+  builtMs?: Record<string, number>;
 }
 
 function quoteName(name: string): string {
@@ -30,6 +32,9 @@ function quoteName(name: string): string {
     .map((part) => `"${part}"`)
     .join('.');
 }
+
+/** A model's build time as a progress line says it: 0.05s, 15.7s. */
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)}s`;
 
 /** What Postgres calls a model's relation (`view`, `materialized view`, `table`). */
 const relationKind = (model: Model): string => MODEL_KINDS[model.materialized].relation;
@@ -379,16 +384,27 @@ export async function buildModels(
             path: model.path,
             up: async () => {
               for (const upstream of model.dependsOn) await swapInBeside(upstream);
+              // the progress lines dbt users know: "3 of 9 START table x", "3 of 9 OK table x in 15.7s"
+              const counted = `${pending.indexOf(model.name) + 1} of ${pending.length}`;
+              const event = { model: model.name, kind: relationKind(model), index: pending.indexOf(model.name) + 1, total: pending.length };
+              options.log.info(`${counted} START ${relationKind(model)} ${model.name}`, { ...event, status: 'start' });
               const started = performance.now();
               try {
                 await createModel(client, model, order, placements);
               } catch (err) {
+                const ms = performance.now() - started;
+                options.log.error(`${counted} ERROR ${relationKind(model)} ${model.name} in ${seconds(ms)}`, {
+                  ...event,
+                  status: 'error',
+                  ms: Math.round(ms),
+                });
                 if (err instanceof EltError) throw err;
                 const message = err instanceof Error ? err.message : String(err);
                 throw new EltError(`model ${model.name} (${model.path}) failed to build: ${message}`, ExitCode.modelFailed, { cause: err });
               }
               if (MODEL_KINDS[model.materialized].rebuild === 'every-build') beside.set(model.name, model);
               const ms = performance.now() - started;
+              builtMs[model.name] = Math.round(ms);
               // what a refresh refreshes: its rows are as new as this build (elt status compares that with the loads)
               if (MODEL_KINDS[model.materialized].refresh === 'refresh-materialized-view') {
                 await client.query('insert into elt.refresh_log (model, duration_ms, how) values ($1, $2, $3)', [
@@ -397,13 +413,18 @@ export async function buildModels(
                   'built' satisfies RefreshHow,
                 ]);
               }
-              options.log.info(`built ${relationKind(model)} ${model.name} in ${Math.round(ms)} ms`);
+              options.log.info(`${counted} OK ${relationKind(model)} ${model.name} in ${seconds(ms)}`, {
+                ...event,
+                status: 'ok',
+                ms: Math.round(ms),
+              });
             },
           })),
           storage: modelStorage(client, models, forced),
           logger: undefined,
         });
         const pending = (await umzug.pending()).map((migration) => migration.name);
+        const builtMs: Record<string, number> = {};
         const pendingSet = new Set(pending);
 
         // drop what will be rebuilt, dependents first (before the engine's work: the strong locks are taken early)
@@ -459,6 +480,7 @@ export async function buildModels(
           unchanged: models.map((model) => model.name).filter((name) => !pendingSet.has(name)),
           orphaned: kept.map((orphan) => orphan.name),
           pruned,
+          builtMs,
         };
       }),
     { log: options.log, ...options.lockWait },

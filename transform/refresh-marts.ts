@@ -96,6 +96,7 @@ export async function refreshMarts(
   for (const entry of logged.filter((row) => row.how === 'incremental' || row.how === 'recomputed')) {
     options.log.info(
       `${entry.how === 'incremental' ? 'brought' : 'recomputed'} ${entry.model} ${entry.how === 'incremental' ? 'up to date ' : ''}in ${Math.round(Number(entry.duration_ms))} ms`,
+      { model: entry.model, how: entry.how, ms: Math.round(Number(entry.duration_ms)) },
     );
   }
   const results: RefreshedMart[] = [];
@@ -104,7 +105,15 @@ export async function refreshMarts(
     const { rows: counted } = await pool.query<{ count: string }>(`select count(*) as count from ${mart.name}`);
     results.push({ name: mart.name, rows: Number(counted[0]?.count ?? 0), ms: Number(entry?.duration_ms ?? 0), refreshed: entry !== undefined });
     if (entry && refreshedByRefresh(mart))
-      options.log.info(`refreshed ${mart.name} ${entry.how === 'concurrently' ? 'concurrently ' : ''}in ${Math.round(Number(entry.duration_ms))} ms`);
+      options.log.info(
+        `refreshed ${mart.name} ${entry.how === 'concurrently' ? 'concurrently ' : ''}in ${Math.round(Number(entry.duration_ms))} ms`,
+        {
+          model: mart.name,
+          how: entry.how,
+          rows: Number(counted[0]?.count ?? 0),
+          ms: Math.round(Number(entry.duration_ms)),
+        },
+      );
   }
   return results;
 }

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { migrate } from '../../db/migrate';
+import { packageVersion } from '../../core/package-root';
 import { listObjects } from '../../loader/sources/list-objects';
 import type { LakeObject } from '../../loader/sources/lake-object';
 import { DEFAULT_FORMAT } from '../../loader/formats';
@@ -38,6 +40,7 @@ import { withDatabase } from '../with-database';
  */
 async function runPipelineCommand(command: PipelineCommand, options: Options, io: Io, marts: string[] = []): Promise<ExitCodeValue> {
   const started = performance.now();
+  const startedAt = new Date();
   const withLoad = command === 'run' || command === 'load';
   const project = projectOf(options, io.env);
   const loadOptions = withLoad ? loadOptionsOf(options, io.env) : DEFAULT_LOAD_OPTIONS;
@@ -79,13 +82,18 @@ async function runPipelineCommand(command: PipelineCommand, options: Options, io
       const report = await runPipeline(pool, config, io.log);
       report.totalMs = performance.now() - started;
       io.stdout.write(formatReport(report));
-      if (command === 'run') await writeRunOutputs(pool, report, config, io.log);
+      const failedLoad = (report.load?.summary.failed ?? 0) > 0;
+      const failedTests = report.tests?.results.some((result) => result.failures > 0) === true;
+      const code = failedLoad ? ExitCode.loadFailed : failedTests ? ExitCode.dataTestsFailed : ExitCode.ok;
+      if (command === 'run') {
+        const meta = { invocationId: io.invocationId ?? randomUUID(), version: packageVersion(), command, startedAt, exitCode: code };
+        await writeRunOutputs(pool, report, config, io.log, meta);
+      }
       // maxRSS is in kilobytes: the process's peak memory, the figure that must stay flat whatever the lake size
       io.log.info(
         `${command} finished in ${formatMs(performance.now() - started)}, peak memory ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`,
       );
-      if ((report.load?.summary.failed ?? 0) > 0) return ExitCode.loadFailed;
-      return report.tests?.results.some((result) => result.failures > 0) ? ExitCode.dataTestsFailed : ExitCode.ok;
+      return code;
     },
     project.database,
   );

@@ -31,6 +31,8 @@ export class ToCopyRows extends Transform {
     private readonly loadId: string,
     private readonly parser: RecordParser,
     private readonly onReject: (row: RejectedRow) => void,
+    /** told how many rows each batch sent on (for the progress line: rows count as they stream) */
+    private readonly onRows: (rows: number) => void = () => {},
   ) {
     super({ writableObjectMode: true });
   }
@@ -40,6 +42,7 @@ export class ToCopyRows extends Transform {
   override _transform(batch: Line[], _encoding: BufferEncoding, callback: TransformCallback): void {
     try {
       const { out } = this;
+      const before = this.rows;
       for (const line of batch) {
         if (this.parser.wantsHeader()) {
           this.parser.header(line.bytes);
@@ -61,6 +64,7 @@ export class ToCopyRows extends Transform {
         }
       }
       if (out.length > 0) this.push(out.take());
+      if (this.rows > before) this.onRows(this.rows - before);
       callback();
     } catch (err) {
       callback(err instanceof Error ? err : new Error(String(err)));

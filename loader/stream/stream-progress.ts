@@ -50,7 +50,8 @@ export function createStreamProgress(options: {
   intervalMs?: number;
 }): StreamProgress {
   const stream = options.stream ?? process.stderr;
-  const tty = stream.isTTY === true;
+  // JSON log lines are events: never a line redrawn among them
+  const tty = stream.isTTY === true && options.log.json !== true;
   const noop = () => undefined;
   if (!tty) return { tty, log: options.log, update: noop, stop: noop };
 
@@ -94,10 +95,12 @@ export function createStreamProgress(options: {
   };
   const timer = setInterval(draw, options.intervalMs ?? 200);
   timer.unref();
-  const around = (write: (message: string) => void) => (message: string) => {
-    clear();
-    write(message);
-  };
+  const around =
+    (write: Logger['info']): Logger['info'] =>
+    (message, fields) => {
+      clear();
+      write(message, fields);
+    };
   return {
     tty,
     log: { info: around(options.log.info), warn: around(options.log.warn), error: around(options.log.error) },

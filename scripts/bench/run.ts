@@ -94,7 +94,7 @@ export interface EltRun extends ChildRun {
   peakMb?: number;
   /** `<phase> done in` timings: migrate, load, build, refresh, test, chart */
   phasesMs: Record<string, number>;
-  /** `built <model> in`, `refreshed <mart> in`, ...: keyed `built marts.x`, `refreshed marts.x` */
+  /** `i of n OK <kind> <model> in`, `refreshed <mart> in`, ...: keyed `built marts.x`, `refreshed marts.x` */
   modelsMs: Record<string, number>;
 }
 
@@ -109,6 +109,9 @@ export function readEltLog(messages: string[]): Pick<EltRun, 'peakMb' | 'phasesM
     // `built materialized view marts.x in 12 ms`, `refreshed marts.x concurrently in 9 ms`, ...: any verb, any kind of relation
     const model = /^(\w+) (?:[a-z ]+ )?(\w+\.\w+) (?:[a-z]+ )?in (\d+) ms$/.exec(message);
     if (model) modelsMs[`${model[1]} ${model[2]}`] = Number(model[3]);
+    // a build's `3 of 9 OK table marts.x in 0.12s`: keyed `built marts.x`
+    const built = /^\d+ of \d+ OK [a-z ]+ (\w+\.\w+) in ([\d.]+)s$/.exec(message);
+    if (built) modelsMs[`built ${built[1]}`] = Math.round(Number(built[2]) * 1000);
     const peak = /peak memory (\d+) MB$/.exec(message);
     if (peak) peakMb = Number(peak[1]);
   }

@@ -19,7 +19,15 @@ const REPO = join(__dirname, '..', '..');
 const SAMPLE = join(REPO, 'tests', 'fixtures', 'lake-sample');
 
 /** What each command writes into its output folder. */
-const RUN_FILES = ['summary.txt', 'summary.json', 'ctr_per_category.svg', 'ctr_per_category.png', 'docs/index.html', 'docs/ctr_per_category.png'];
+const RUN_FILES = [
+  'summary.txt',
+  'summary.json',
+  'run_results.json',
+  'ctr_per_category.svg',
+  'ctr_per_category.png',
+  'docs/index.html',
+  'docs/ctr_per_category.png',
+];
 const CHART_FILES = ['ctr_per_category.svg', 'ctr_per_category.png'];
 const DOCS_FILES = ['index.html', 'ctr_per_category.png'];
 const GENERATE_FILES = ['2019-02-15.tsv', '2019-02-16.tsv'];

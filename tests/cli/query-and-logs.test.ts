@@ -67,7 +67,13 @@ test('--log-format json writes one JSON object per log line on stderr, and the s
   const lines = result.stderr.split('\n').filter((line) => line.startsWith('{'));
   expect(lines.length).toBeGreaterThan(3);
   for (const line of lines)
-    expect(JSON.parse(line)).toEqual({ time: expect.any(String), level: expect.stringMatching(/^(info|warn|error)$/), message: expect.any(String) });
+    expect(JSON.parse(line)).toMatchObject({
+      time: expect.any(String),
+      level: expect.stringMatching(/^(info|warn|error)$/),
+      invocation_id: expect.any(String),
+      step: expect.any(String),
+      message: expect.any(String),
+    });
   expect(lines.map((line) => (JSON.parse(line) as { message: string }).message)).toContainEqual(expect.stringMatching(/^run finished in /));
   expect(result.stdout).toMatch(/^clickstream-elt summary/);
 });

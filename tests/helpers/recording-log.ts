@@ -1,9 +1,23 @@
-import type { Logger } from '../../core/log';
+import type { LogFields, Logger } from '../../core/log';
 
-/** A logger that keeps its lines (`info ...`, `warn ...`, `error ...`) for a test to read. */
-export function recorder(): { log: Logger; lines: string[] } {
+/** One line a recorder kept, with the fields of its event. */
+export interface RecordedEvent {
+  level: 'info' | 'warn' | 'error';
+  message: string;
+  fields: LogFields;
+}
+
+/** A logger that keeps its lines (`info ...`, `warn ...`, `error ...`) and their events for a test to read; `json` as a JSON logger says. */
+export function recorder(options: { json?: boolean } = {}): { log: Logger; lines: string[]; events: RecordedEvent[] } {
   const lines: string[] = [];
-  return { lines, log: { info: (m) => lines.push(`info ${m}`), warn: (m) => lines.push(`warn ${m}`), error: (m) => lines.push(`error ${m}`) } };
+  const events: RecordedEvent[] = [];
+  const keep =
+    (level: RecordedEvent['level']) =>
+    (message: string, fields: LogFields = {}) => {
+      lines.push(`${level} ${message}`);
+      events.push({ level, message, fields });
+    };
+  return { lines, events, log: { info: keep('info'), warn: keep('warn'), error: keep('error'), json: options.json === true } };
 }
 
 /** A stand-in for stderr, a terminal or not, that keeps what is written to it. */

@@ -50,3 +50,14 @@ test('without a terminal, nothing is drawn and the log is the one given (the con
   expect(progress.log).toBe(log);
   expect(written).toEqual([]);
 });
+
+test('with JSON logs, a stream on a terminal draws no line in place (its periodic log lines are the events)', () => {
+  const { log } = recorder({ json: true });
+  const { stream, written } = fakeStream(true);
+  const progress = createStreamProgress({ log, uri: URI, lastSequence: () => Promise.resolve(5), stream, intervalMs: 10 });
+  progress.update({ batches: 1, rows: 5, rejects: 0, position: 5 });
+  progress.stop();
+  expect(progress.tty).toBe(false);
+  expect(progress.log).toBe(log);
+  expect(written).toEqual([]);
+});

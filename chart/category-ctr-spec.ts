@@ -1,10 +1,26 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { CHART_FONT_FAMILY } from './bundled-font';
-import type { DailySeries } from './daily-series';
+import type { CtrCell, DailySeries } from './daily-series';
+import { DAY_LABEL_FONT_SIZE, dayAxisLabels, dayLabel } from './day-axis-labels';
+import { textWidth } from './text-width';
+import { wrapText } from './wrap-text';
 
 /** The chart's size in SVG pixels, title, axes and legend included. */
 export const CHART_WIDTH = 960;
 export const CHART_HEIGHT = 540;
+
+const PADDING = 16;
+const TITLE_SIZE = 20;
+const SUBTITLE_SIZE = 13;
+const CATEGORY_LABEL_SIZE = 12;
+/** a category name is cut (with an ellipsis) beyond this width */
+const CATEGORY_LABEL_LIMIT = 180;
+/** the height the title, the legends and the day axis take besides the subtitle lines, about */
+const CHROME_HEIGHT = 150;
+
+/** Colours: viridis for the CTR (dark is low, yellow high: no grey or white in it), grey for too few displays. */
+const FEW_COLOUR = '#c8c8c8';
+const NONE_COLOUR = '#ffffff';
 
 /** "Click-through rate per category, <first day> to <last day>" */
 export function chartTitle(days: string[]): string {
@@ -13,67 +29,190 @@ export function chartTitle(days: string[]): string {
   return `Click-through rate per category, ${first} to ${last}`;
 }
 
-/** Day ticks, at most about a dozen of them; the year in the labels only when the range spans two years. */
-function dayAxis(days: string[]) {
-  const spansYears = (days[0] ?? '').slice(0, 4) !== (days[days.length - 1] ?? '').slice(0, 4);
-  return {
-    title: 'Day',
-    format: spansYears ? '%Y-%m-%d' : '%b %d',
-    tickCount: { interval: 'day' as const, step: Math.max(1, Math.ceil(days.length / 12)) },
-    grid: true,
-    labelOverlap: true,
-  };
+const percent = (ctr: number, digits: number) => `${(ctr * 100).toFixed(digits)}%`;
+
+/** What a cell says to a screen reader (and to the tests): "news, 2019-02-15: 12.3% (1234 displays)". */
+function describeCell(cell: CtrCell, minDisplays: number): string {
+  const what =
+    cell.status === 'none'
+      ? 'no displays'
+      : cell.status === 'few'
+        ? `too few displays (${cell.displays}, fewer than ${minDisplays})`
+        : `${percent(cell.ctr ?? 0, 1)} (${cell.displays} displays)`;
+  return `${cell.category}, ${cell.date}: ${what}`;
+}
+
+/** The lowest and highest CTR drawn in colour (a range of at least 1 point, so one value still has a scale). */
+function ctrDomain(cells: CtrCell[]): [number, number] {
+  let low = Infinity;
+  let high = -Infinity;
+  for (const cell of cells) {
+    if (cell.status !== 'ok' || cell.ctr === null) continue;
+    low = Math.min(low, cell.ctr);
+    high = Math.max(high, cell.ctr);
+  }
+  if (low > high) return [0, 1];
+  if (high - low < 0.01) return [Math.max(0, (low + high) / 2 - 0.005), Math.max(0, (low + high) / 2 - 0.005) + 0.01];
+  return [low, high];
+}
+
+/** How a value is printed in a cell: "12.3%", else "12.3" (the subtitle says they are %), else "12%", else not at all (the colour says it). */
+interface ValueFormat {
+  digits: number;
+  sign: boolean;
+  fontSize: number;
+}
+
+function valueFormat(cellWidth: number, cellHeight: number): ValueFormat | undefined {
+  const fontSize = Math.min(13, Math.floor(cellHeight * 0.5), Math.floor(cellWidth / 3.2));
+  if (fontSize < 8) return undefined;
+  const choices: ValueFormat[] = [
+    { digits: 1, sign: true, fontSize },
+    { digits: 1, sign: false, fontSize },
+    { digits: 0, sign: true, fontSize },
+  ];
+  return choices.find((choice) => textWidth(cellValue(0.888, choice), fontSize) + 4 <= cellWidth);
+}
+
+function cellValue(ctr: number, format: ValueFormat): string {
+  const value = (ctr * 100).toFixed(format.digits);
+  return format.sign ? `${value}%` : value;
 }
 
 /**
- * A Vega-Lite line chart of CTR per category and day: one coloured line with
- * point marks per category (legend in order of displays), CTR as a percentage
- * axis. Null CTRs break the lines: a day without displays is a gap, not a zero.
- * `note` (what was left out, chart-limits.ts) is a second subtitle line.
+ * A Vega-Lite heat map of CTR per category (rows, most displays first) and day
+ * (columns, every calendar day of the range, none merged or dropped): colour on
+ * one scale for all categories, from the lowest to the highest CTR drawn, and
+ * the value printed in each cell when the cells are wide enough for it. A day
+ * with fewer than `series.minDisplays` displays is grey ("too few"), a day
+ * without displays blank: never a 0%. The title and subtitle are wrapped to the
+ * image's width; `note` (what was left out, chart-limits.ts) is their last line.
  */
 export function categoryCtrSpec(series: DailySeries, note?: string): TopLevelSpec {
-  const subtitle = 'CTR = article views / card views (displays), per day; a gap is a day without displays; legend ordered by displays, most first';
+  const textWidthMax = CHART_WIDTH - 2 * PADDING;
+  const categoryLabels = Math.min(CATEGORY_LABEL_LIMIT, Math.max(0, ...series.categories.map((c) => textWidth(c, CATEGORY_LABEL_SIZE))));
+  const plotWidth = textWidthMax - categoryLabels - 12;
+  const cellWidth = plotWidth / Math.max(series.days.length, 1);
+
+  const title = wrapText(chartTitle(series.days), textWidthMax, TITLE_SIZE, true);
+  const explain = `CTR = article views ÷ card views (displays), one row per category (most displays first), one column per day. A day with fewer than ${series.minDisplays} displays is grey: too few to mean much.`;
+  const subtitleLines = [explain, note]
+    .filter((line): line is string => line !== undefined)
+    .flatMap((line) => wrapText(line, textWidthMax, SUBTITLE_SIZE));
+  const plotHeight = CHART_HEIGHT - CHROME_HEIGHT - (title.length - 1) * 24 - subtitleLines.length * 16;
+  const cellHeight = plotHeight / Math.max(series.categories.length, 1);
+  const values = valueFormat(cellWidth, cellHeight);
+  // many categories: smaller names, one per row (vega thins them out should they still touch)
+  const categoryFontSize = Math.max(7, Math.min(CATEGORY_LABEL_SIZE, Math.floor(cellHeight * 0.9)));
+  const extra =
+    values === undefined ? ' Too many days to print the values: --from/--to for a shorter range prints them.' : values.sign ? '' : ' Values in %.';
+  const subtitle = [explain + extra, note]
+    .filter((line): line is string => line !== undefined)
+    .flatMap((line) => wrapText(line, textWidthMax, SUBTITLE_SIZE));
+
+  const [low, high] = ctrDomain(series.cells);
+  const fewLabel = `fewer than ${series.minDisplays} displays`;
+  const noneLabel = 'no displays';
+  const data = series.cells.map((cell) => ({
+    category: cell.category,
+    date: cell.date,
+    ctr: cell.ctr,
+    status: cell.status,
+    kind: cell.status === 'few' ? fewLabel : noneLabel,
+    value: values === undefined || cell.ctr === null ? '' : cellValue(cell.ctr, values),
+    description: describeCell(cell, series.minDisplays),
+  }));
+  const labelled = dayAxisLabels(series.days, plotWidth);
+  const labelOf = Object.fromEntries(labelled.map((day) => [day, dayLabel(day)]));
+  const gaps = cellWidth >= 6 ? { stroke: 'white', strokeWidth: 1 } : {};
+
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     width: CHART_WIDTH,
     height: CHART_HEIGHT,
     autosize: { type: 'fit', contains: 'padding' },
-    padding: 16,
+    padding: PADDING,
     background: 'white',
-    title: {
-      text: chartTitle(series.days),
-      subtitle: note === undefined ? subtitle : [subtitle, note],
-    },
-    data: { values: series.points },
+    title: { text: title, subtitle },
+    data: { values: data },
     encoding: {
       x: {
         field: 'date',
-        type: 'temporal',
-        scale: { type: 'utc', padding: 24 },
-        axis: dayAxis(series.days),
+        type: 'ordinal',
+        sort: series.days,
+        // a hair of outer padding: with none, the first band can start at -3e-14 and vega drops its tick as out of range
+        scale: { domain: series.days, paddingInner: 0, paddingOuter: 0.01 },
+        axis: {
+          title: null,
+          values: labelled,
+          labelExpr: `${JSON.stringify(labelOf)}[datum.value]`,
+          labelAngle: 0,
+          labelFontSize: DAY_LABEL_FONT_SIZE,
+          labelOverlap: false,
+          domain: false,
+        },
       },
       y: {
-        field: 'ctr',
-        type: 'quantitative',
-        scale: { zero: true, nice: true },
-        axis: { title: 'Click-through rate', format: '.0%' },
-      },
-      color: {
         field: 'category',
         type: 'nominal',
-        scale: { domain: series.categories, scheme: series.categories.length > 10 ? 'tableau20' : 'tableau10' },
-        legend: { title: 'Category' },
+        sort: series.categories,
+        scale: { domain: series.categories, paddingInner: 0, paddingOuter: 0 },
+        axis: {
+          title: null,
+          labelFontSize: categoryFontSize,
+          labelLimit: CATEGORY_LABEL_LIMIT,
+          labelOverlap: 'greedy',
+          ticks: false,
+          domain: false,
+          labelPadding: 6,
+        },
       },
+      description: { field: 'description' },
     },
     layer: [
-      { mark: { type: 'line', strokeWidth: 2.5, invalid: 'break-paths-show-domains' } },
-      { mark: { type: 'point', filled: true, size: series.days.length > 31 ? 30 : 70, opacity: 1 } },
+      {
+        transform: [{ filter: "datum.status === 'ok'" }],
+        mark: { type: 'rect', ...gaps },
+        encoding: {
+          color: {
+            field: 'ctr',
+            type: 'quantitative',
+            scale: { scheme: 'viridis', domain: [low, high], clamp: true },
+            legend: { title: 'CTR', format: '.1%', orient: 'top', direction: 'horizontal', gradientLength: 220, tickCount: 4 },
+          },
+        },
+      },
+      {
+        transform: [{ filter: "datum.status !== 'ok'" }],
+        mark: { type: 'rect', ...gaps },
+        encoding: {
+          color: {
+            field: 'kind',
+            type: 'nominal',
+            scale: { domain: [fewLabel, noneLabel], range: [FEW_COLOUR, NONE_COLOUR] },
+            legend: { title: null, orient: 'top', direction: 'horizontal', symbolType: 'square', symbolStrokeColor: '#888888', symbolStrokeWidth: 1 },
+          },
+        },
+      },
+      ...(values === undefined
+        ? []
+        : [
+            {
+              transform: [{ filter: "datum.status === 'ok'" }],
+              mark: { type: 'text' as const, fontSize: values.fontSize },
+              encoding: {
+                text: { field: 'value' },
+                color: { condition: { test: `datum.ctr < ${low + (high - low) * 0.55}`, value: 'white' }, value: 'black' },
+              },
+            },
+          ]),
     ],
+    resolve: { scale: { color: 'independent' } },
     config: {
       font: CHART_FONT_FAMILY,
-      title: { fontSize: 20, subtitleFontSize: 13, subtitleColor: '#555555', anchor: 'start', offset: 14 },
-      axis: { labelFontSize: 12, titleFontSize: 13, titlePadding: 10, gridColor: '#e6e6e6', domainColor: '#888888', tickColor: '#888888' },
-      legend: { labelFontSize: 13, titleFontSize: 13, symbolSize: 140, symbolStrokeWidth: 3, labelLimit: 360, rowPadding: 6 },
+      title: { fontSize: TITLE_SIZE, subtitleFontSize: SUBTITLE_SIZE, subtitleColor: '#444444', anchor: 'start', offset: 10, subtitlePadding: 6 },
+      axis: { labelColor: '#222222', tickColor: '#888888' },
+      legend: { labelFontSize: 12, titleFontSize: 12, symbolSize: 160, columnPadding: 16, offset: 10 },
       view: { stroke: null },
     },
   };

@@ -15,6 +15,10 @@ const SUBTITLE_SIZE = 13;
 const CATEGORY_LABEL_SIZE = 12;
 /** a category name is cut (with an ellipsis) beyond this width */
 const CATEGORY_LABEL_LIMIT = 180;
+/** values are not printed smaller than this */
+const MIN_VALUE_FONT_SIZE = 9;
+/** cells at least this wide are drawn with a white line between them */
+const GAP_FROM_WIDTH = 6;
 /** the height the title, the legends and the day axis take besides the subtitle lines, about */
 const CHROME_HEIGHT = 150;
 
@@ -42,21 +46,26 @@ function describeCell(cell: CtrCell, minDisplays: number): string {
   return `${cell.category}, ${cell.date}: ${what}`;
 }
 
-/** The lowest and highest CTR drawn in colour (a range of at least 1 point, so one value still has a scale). */
-function ctrDomain(cells: CtrCell[]): [number, number] {
-  let low = Infinity;
-  let high = -Infinity;
-  for (const cell of cells) {
-    if (cell.status !== 'ok' || cell.ctr === null) continue;
-    low = Math.min(low, cell.ctr);
-    high = Math.max(high, cell.ctr);
-  }
-  if (low > high) return [0, 1];
-  if (high - low < 0.01) return [Math.max(0, (low + high) / 2 - 0.005), Math.max(0, (low + high) / 2 - 0.005) + 0.01];
-  return [low, high];
+/** Below this many coloured cells the colour scale spans them all; from it on, the middle 90%. */
+const CLAMP_FROM_CELLS = 40;
+
+/**
+ * The CTRs the colour scale spans: from the lowest to the highest coloured cell,
+ * or (with many cells) from the 5th to the 95th percentile, so that one odd day
+ * does not wash every other day into one colour (it takes the end colour; its
+ * value is printed, and `clamped` says so). At least 1 point wide.
+ */
+function ctrDomain(cells: CtrCell[]): { low: number; high: number; clamped: boolean } {
+  const ctrs = cells.flatMap((cell) => (cell.status === 'ok' && cell.ctr !== null ? [cell.ctr] : [])).sort((a, b) => a - b);
+  if (ctrs.length === 0) return { low: 0, high: 1, clamped: false };
+  const at = (share: number) => ctrs[Math.round(share * (ctrs.length - 1))]!;
+  const clamped = ctrs.length >= CLAMP_FROM_CELLS;
+  let [low, high] = clamped ? [at(0.05), at(0.95)] : [at(0), at(1)];
+  if (high - low < 0.01) [low, high] = [Math.max(0, (low + high) / 2 - 0.005), Math.max(0, (low + high) / 2 - 0.005) + 0.01];
+  return { low, high, clamped: clamped && (at(0) < low || at(1) > high) };
 }
 
-/** How a value is printed in a cell: "12.3%", else "12.3" (the subtitle says they are %), else "12%", else not at all (the colour says it). */
+/** How a value is printed in a cell: "12.3%", else "12.3" (the subtitle says they are %), else "12%" or "12", else not at all (the colour says it). */
 interface ValueFormat {
   digits: number;
   sign: boolean;
@@ -64,14 +73,19 @@ interface ValueFormat {
 }
 
 function valueFormat(cellWidth: number, cellHeight: number): ValueFormat | undefined {
-  const fontSize = Math.min(13, Math.floor(cellHeight * 0.5), Math.floor(cellWidth / 3.2));
-  if (fontSize < 8) return undefined;
-  const choices: ValueFormat[] = [
-    { digits: 1, sign: true, fontSize },
-    { digits: 1, sign: false, fontSize },
-    { digits: 0, sign: true, fontSize },
-  ];
-  return choices.find((choice) => textWidth(cellValue(0.888, choice), fontSize) + 4 <= cellWidth);
+  const largest = Math.min(13, Math.floor(cellHeight * 0.45));
+  for (const [digits, sign] of [
+    [1, true],
+    [1, false],
+    [0, true],
+    [0, false],
+  ] as const) {
+    for (let fontSize = largest; fontSize >= Math.max(MIN_VALUE_FONT_SIZE, largest - 3); fontSize -= 1) {
+      const format = { digits, sign, fontSize };
+      if (textWidth(cellValue(0.888, format), fontSize) + 4 <= cellWidth) return format;
+    }
+  }
+  return undefined;
 }
 
 function cellValue(ctr: number, format: ValueFormat): string {
@@ -96,21 +110,20 @@ export function categoryCtrSpec(series: DailySeries, note?: string): TopLevelSpe
 
   const title = wrapText(chartTitle(series.days), textWidthMax, TITLE_SIZE, true);
   const explain = `CTR = article views ÷ card views (displays), one row per category (most displays first), one column per day. A day with fewer than ${series.minDisplays} displays is grey: too few to mean much.`;
-  const subtitleLines = [explain, note]
-    .filter((line): line is string => line !== undefined)
-    .flatMap((line) => wrapText(line, textWidthMax, SUBTITLE_SIZE));
-  const plotHeight = CHART_HEIGHT - CHROME_HEIGHT - (title.length - 1) * 24 - subtitleLines.length * 16;
+  const domain = ctrDomain(series.cells);
+  const wrap = (lines: (string | undefined)[]) =>
+    lines.filter((line): line is string => line !== undefined).flatMap((line) => wrapText(line, textWidthMax, SUBTITLE_SIZE));
+  // the cells' height before the last sentence is known: one subtitle line spare
+  const plotHeight = CHART_HEIGHT - CHROME_HEIGHT - (title.length - 1) * 24 - (wrap([explain, note]).length + 1) * 16;
   const cellHeight = plotHeight / Math.max(series.categories.length, 1);
   const values = valueFormat(cellWidth, cellHeight);
   // many categories: smaller names, one per row (vega thins them out should they still touch)
   const categoryFontSize = Math.max(7, Math.min(CATEGORY_LABEL_SIZE, Math.floor(cellHeight * 0.9)));
-  const extra =
+  const valuesSaid =
     values === undefined ? ' Too many days to print the values: --from/--to for a shorter range prints them.' : values.sign ? '' : ' Values in %.';
-  const subtitle = [explain + extra, note]
-    .filter((line): line is string => line !== undefined)
-    .flatMap((line) => wrapText(line, textWidthMax, SUBTITLE_SIZE));
-
-  const [low, high] = ctrDomain(series.cells);
+  const clampSaid = domain.clamped ? ' The colours span the middle 90% of days; the rest take the end colours.' : '';
+  const subtitle = wrap([explain + valuesSaid + clampSaid, note]);
+  const { low, high } = domain;
   const fewLabel = `fewer than ${series.minDisplays} displays`;
   const noneLabel = 'no displays';
   const data = series.cells.map((cell) => ({
@@ -124,7 +137,7 @@ export function categoryCtrSpec(series: DailySeries, note?: string): TopLevelSpe
   }));
   const labelled = dayAxisLabels(series.days, plotWidth);
   const labelOf = Object.fromEntries(labelled.map((day) => [day, dayLabel(day)]));
-  const gaps = cellWidth >= 6 ? { stroke: 'white', strokeWidth: 1 } : {};
+  const gaps = cellWidth >= GAP_FROM_WIDTH ? { stroke: 'white', strokeWidth: 1 } : {};
 
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -156,7 +169,8 @@ export function categoryCtrSpec(series: DailySeries, note?: string): TopLevelSpe
         field: 'category',
         type: 'nominal',
         sort: series.categories,
-        scale: { domain: series.categories, paddingInner: 0, paddingOuter: 0 },
+        // without the white lines between cells (a year), a thin gap between the rows keeps each category's row apart
+        scale: { domain: series.categories, paddingInner: cellWidth >= GAP_FROM_WIDTH ? 0 : 0.12, paddingOuter: 0 },
         axis: {
           title: null,
           labelFontSize: categoryFontSize,

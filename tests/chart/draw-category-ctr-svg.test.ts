@@ -136,3 +136,18 @@ test(`the largest chart (${MAX_CHART_CATEGORIES} categories x ${MAX_CHART_DAYS} 
   expect(cells(svg)).toHaveLength(MAX_CHART_CATEGORIES * MAX_CHART_DAYS);
   expectTextInsideImage(svg);
 });
+
+test('one odd day (60%) does not wash the others into one colour: the scale spans the middle 90%, the subtitle says so, the odd value is printed', async () => {
+  const chart = martRows({ first: '2019-02-14', days: 30, categories: 4 });
+  const odd = chart.rows[5]!;
+  odd.articleViews = Math.round(odd.cardViews * 0.6);
+  odd.ctr = odd.articleViews / odd.cardViews;
+  const { svg } = await drawCategoryCtrSvg(chart, DEFAULT_MIN_DISPLAYS);
+  expect(texts(svg).join(' ')).toContain('The colours span the middle 90% of days; the rest take the end colours.');
+  expect(cells(svg)).toContain(`${odd.category}, ${odd.date}: ${(odd.ctr * 100).toFixed(1)}% (${odd.cardViews} displays)`);
+  // the gradient legend's labels stay within the band of the ordinary days (11% to 14%), not up to 60%
+  const legend = [...svg.matchAll(/role-legend-label.*?<\/g>/g)].flatMap((group) => texts(group[0])).filter((text) => text.endsWith('%'));
+  expect(legend.length).toBeGreaterThan(1);
+  for (const label of legend) expect(parseFloat(label)).toBeGreaterThanOrEqual(10.5);
+  for (const label of legend) expect(parseFloat(label)).toBeLessThanOrEqual(14.5);
+});

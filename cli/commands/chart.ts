@@ -54,7 +54,7 @@ export const chartCommand: Command = {
     '--top <n>                   only the n categories with most displays (card views) in the range',
     '--from <YYYY-MM-DD>         first day to chart (default: the first day in the mart)',
     '--to <YYYY-MM-DD>           last day to chart (default: the last day in the mart)',
-    `--min-displays <n>          a day with fewer displays is grey, "too few", not its CTR [env ELT_CHART_MIN_DISPLAYS, default ${DEFAULT_MIN_DISPLAYS}]`,
+    `--min-displays <n>          days with fewer displays are grey ("too few"), not a CTR [env ELT_CHART_MIN_DISPLAYS, default ${DEFAULT_MIN_DISPLAYS}]`,
   ],
   example: 'npm run elt -- chart --out out --top 5',
   run: chart,

@@ -1,5 +1,11 @@
 import { EltError, ExitCode } from '../core/errors';
 
+/** A day with fewer displays than this is drawn as "too few" (grey), not as its CTR: 3 clicks of 15 displays is not a 20% day. */
+export const DEFAULT_MIN_DISPLAYS = 100;
+
+/** The largest --min-displays taken (more displays than a day ever has: every day is "too few"). */
+export const MAX_MIN_DISPLAYS = 1_000_000_000;
+
 export interface CategoryCtrChartOptions {
   /** folder for ctr_per_category.svg and ctr_per_category.png (created if missing) */
   outDir: string;
@@ -9,6 +15,8 @@ export interface CategoryCtrChartOptions {
   from?: string;
   /** last day, YYYY-MM-DD (inclusive) */
   to?: string;
+  /** a day with fewer displays is drawn as "too few", not as its CTR (default DEFAULT_MIN_DISPLAYS) */
+  minDisplays?: number;
 }
 
 /** A YYYY-MM-DD that is a real calendar day, or a usage error naming the flag. */
@@ -20,7 +28,7 @@ function checkDay(flag: string, value: string | undefined): void {
   }
 }
 
-/** Checks the range and --top before anything is opened: bad values are usage errors (exit 2). */
+/** Checks the range, --top and --min-displays before anything is opened: bad values are usage errors (exit 2). */
 export function checkChartOptions(options: CategoryCtrChartOptions): void {
   checkDay('from', options.from);
   checkDay('to', options.to);
@@ -29,5 +37,9 @@ export function checkChartOptions(options: CategoryCtrChartOptions): void {
   }
   if (options.top !== undefined && (!Number.isInteger(options.top) || options.top < 1)) {
     throw new EltError(`--top ${options.top} is not a whole number of categories (1 or more)`, ExitCode.usage);
+  }
+  const min = options.minDisplays;
+  if (min !== undefined && (!Number.isInteger(min) || min < 1 || min > MAX_MIN_DISPLAYS)) {
+    throw new EltError(`--min-displays ${min} is not a whole number of displays from 1 to ${MAX_MIN_DISPLAYS}`, ExitCode.usage);
   }
 }

@@ -1,12 +1,23 @@
 import type { CategoryCtrRows } from './category-ctr-rows';
 import { MAX_CHART_DAYS } from './chart-limits';
 
-/** One point of a category's line: ctr null is a gap. */
-export interface CtrPoint {
+/**
+ * What a cell of the chart shows: the CTR (`ok`), or that the day had displays
+ * but too few to mean much (`few`: fewer than the threshold), or none at all
+ * (`none`: no row, or clicks without displays). Never a made-up 0%.
+ */
+export type CellStatus = 'ok' | 'few' | 'none';
+
+/** One category on one day. */
+export interface CtrCell {
   category: string;
   /** YYYY-MM-DD */
   date: string;
+  /** card views that day (0 when the category has no row) */
+  displays: number;
+  /** article views / card views; null without displays */
   ctr: number | null;
+  status: CellStatus;
 }
 
 /** Every category's CTR on every calendar day from the first to the last drawn day. */
@@ -15,7 +26,10 @@ export interface DailySeries {
   categories: string[];
   /** every calendar day from the first to the last, YYYY-MM-DD */
   days: string[];
-  points: CtrPoint[];
+  /** one per category and day, categories in order, each one's days in order */
+  cells: CtrCell[];
+  /** a day with fewer displays than this is `few` */
+  minDisplays: number;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -35,17 +49,25 @@ export function calendarDays(first: string, last: string): string[] {
 }
 
 /**
- * Turns mart rows into one point per category and calendar day from the first
- * to the last drawn day (rows outside those days are ignored). A day a category
- * has no row for (no displays, no clicks) becomes a null point like a day with
- * clicks but no displays, so its line breaks there instead of bridging the day.
+ * Turns mart rows into one cell per category and calendar day from the first to
+ * the last drawn day (rows outside those days are ignored): a day a category has
+ * no row for is `none`, like a day with clicks but no displays; a day with fewer
+ * than `minDisplays` displays is `few`.
  */
-export function dailySeries(chart: Pick<CategoryCtrRows, 'rows' | 'firstDay' | 'lastDay'>): DailySeries {
+export function dailySeries(chart: Pick<CategoryCtrRows, 'rows' | 'firstDay' | 'lastDay'>, minDisplays: number): DailySeries {
   const days = calendarDays(chart.firstDay, chart.lastDay);
   const drawn = new Set(days);
   const rows = chart.rows.filter((row) => drawn.has(row.date));
   const categories = [...new Set(rows.map((row) => row.category))];
-  const ctrOf = new Map(rows.map((row) => [`${row.category}\u0000${row.date}`, row.ctr]));
-  const points = categories.flatMap((category) => days.map((date) => ({ category, date, ctr: ctrOf.get(`${category}\u0000${date}`) ?? null })));
-  return { categories, days, points };
+  const rowOf = new Map(rows.map((row) => [`${row.category}\u0000${row.date}`, row]));
+  const cells = categories.flatMap((category) =>
+    days.map((date): CtrCell => {
+      const row = rowOf.get(`${category}\u0000${date}`);
+      const displays = row?.cardViews ?? 0;
+      const ctr = displays > 0 ? (row?.ctr ?? null) : null;
+      const status = ctr === null ? 'none' : displays < minDisplays ? 'few' : 'ok';
+      return { category, date, displays, ctr, status };
+    }),
+  );
+  return { categories, days, cells, minDisplays };
 }

@@ -5,11 +5,9 @@ import { writeFileAtomic } from '../core/safe-write';
 import { checkTrustedDir, ensureTrustedDir } from '../core/trusted-path';
 import { readCategoryCtr } from './category-ctr-rows';
 import { leftOutNote } from './chart-limits';
-import { checkChartOptions, type CategoryCtrChartOptions } from './chart-options';
-import { categoryCtrSpec } from './category-ctr-spec';
-import { dailySeries } from './daily-series';
+import { checkChartOptions, DEFAULT_MIN_DISPLAYS, type CategoryCtrChartOptions } from './chart-options';
+import { drawCategoryCtrSvg } from './draw-category-ctr-svg';
 import { rasterisePng } from './rasterise-png';
-import { renderSvg } from './render-svg';
 
 export interface CategoryCtrChart {
   svgPath: string;
@@ -31,7 +29,7 @@ export const CHART_BASENAME = 'ctr_per_category';
 
 /**
  * Draws the CTR per category and day from marts.category_ctr_daily: a
- * Vega-Lite line chart rendered server-side to SVG, rasterised to PNG with the
+ * Vega-Lite heat map (draw-category-ctr-svg.ts) rendered server-side to SVG, rasterised to PNG with the
  * bundled font. Writes <outDir>/ctr_per_category.svg and .png. At most
  * MAX_CHART_DAYS days and MAX_CHART_CATEGORIES lines are drawn, whatever the dates in
  * the mart; what was left out is noted on the chart and in the result.
@@ -42,9 +40,8 @@ export async function renderCategoryCtrChart(pool: Pool, options: CategoryCtrCha
   checkChartOptions(options);
   checkTrustedDir(options.outDir); // before the work: a folder another account could have planted is refused
   const chart = await readCategoryCtr(pool, options);
-  const series = dailySeries(chart);
   const leftOut = leftOutNote(chart.firstDay, chart.lastDay, chart.leftOut);
-  const svg = await renderSvg(categoryCtrSpec(series, leftOut));
+  const { svg, categories, days } = await drawCategoryCtrSvg(chart, options.minDisplays ?? DEFAULT_MIN_DISPLAYS);
   const png = rasterisePng(svg);
   const svgPath = join(options.outDir, `${CHART_BASENAME}.svg`);
   const pngPath = join(options.outDir, `${CHART_BASENAME}.png`);
@@ -55,7 +52,7 @@ export async function renderCategoryCtrChart(pool: Pool, options: CategoryCtrCha
   } catch (err) {
     throw new EltError(`cannot write the chart to ${options.outDir}: ${describeError(err)}`, ExitCode.usage, { cause: err });
   }
-  const result: CategoryCtrChart = { svgPath, pngPath, categories: series.categories, days: series.days.length };
+  const result: CategoryCtrChart = { svgPath, pngPath, categories, days: days.length };
   if (leftOut !== undefined) result.leftOut = leftOut;
   return result;
 }

@@ -33,10 +33,10 @@ describe('one event dated 9999-12-31 among three days of 2019', () => {
   });
 
   test('the daily series has one entry per category and drawn day: 4 categories x 3 days, not millions', async () => {
-    const series = dailySeries(await readCategoryCtr(db.pool));
+    const series = dailySeries(await readCategoryCtr(db.pool), 1);
     expect(series.days).toEqual(['2019-02-15', '2019-02-16', '2019-02-17']);
     expect(series.categories).toEqual(['sport', 'news', 'tech', 'weather']);
-    expect(series.points).toHaveLength(12);
+    expect(series.cells).toHaveLength(12);
   });
 
   test('a range that asks for the far day alone charts it', async () => {
@@ -64,7 +64,7 @@ describe(`a mart spanning more than ${MAX_CHART_DAYS} days`, () => {
     expect(new Set(chart.rows.map((row) => row.date)).size).toBe(MAX_CHART_DAYS);
     expect(chart.rows).toHaveLength(MAX_CHART_DAYS + 1);
     expect(chart.leftOut).toEqual({ days: spanDays - MAX_CHART_DAYS, firstDay: first, lastDay: dayAfter(last, -MAX_CHART_DAYS), categories: 0 });
-    expect(dailySeries(chart).points).toHaveLength(2 * MAX_CHART_DAYS);
+    expect(dailySeries(chart, 1).cells).toHaveLength(2 * MAX_CHART_DAYS);
   });
 
   test('--from/--to still choose the range the window is taken from', async () => {

@@ -70,7 +70,7 @@ describe('on the small fixture', () => {
     expect(existsSync(join(out, 'ctr_per_category.png'))).toBe(true);
   });
 
-  test('a --top that is not a whole number of 1 or more, or a bad --from: usage error (exit 2), before the database is opened', async () => {
+  test('a --top or --min-displays (or ELT_CHART_MIN_DISPLAYS) that is not a whole number of 1 or more, or a bad --from: usage error (exit 2), before the database is opened', async () => {
     for (const top of ['0', 'five', '2.5']) {
       await expect(run(chartCommand, { out: tempDir(), top }, env())).rejects.toMatchObject({ exitCode: ExitCode.usage });
     }
@@ -81,11 +81,20 @@ describe('on the small fixture', () => {
       message: '--from yesterday is not a day (YYYY-MM-DD)',
     });
     await expect(run(chartCommand, { out: tempDir(), top: '-1' }, unreachable)).rejects.toMatchObject({ exitCode: ExitCode.usage });
+    for (const min of ['0', '1.5', 'lots', '1e400', '-3', '1e10']) {
+      await expect(run(chartCommand, { out: tempDir(), 'min-displays': min }, unreachable)).rejects.toMatchObject({
+        exitCode: ExitCode.usage,
+        message: `--min-displays ${min} is out of range (see --help)`,
+      });
+    }
+    await expect(run(chartCommand, { out: tempDir() }, { ...unreachable, ELT_CHART_MIN_DISPLAYS: '0' })).rejects.toMatchObject({
+      exitCode: ExitCode.usage,
+    });
   });
 
   test('the help names every flag and its example uses the command', () => {
     const flags = Object.keys(chartCommand.options ?? {});
-    expect(flags.sort()).toEqual(['from', 'out', 'to', 'top']);
+    expect(flags.sort()).toEqual(['from', 'min-displays', 'out', 'to', 'top']);
     for (const flag of flags) expect(chartCommand.optionHelp.some((line) => line.startsWith(`--${flag} `))).toBe(true);
     expect(chartCommand.example).toBe('npm run elt -- chart --out out --top 5');
   });

@@ -55,27 +55,29 @@ test('renders ctr_per_category.svg and .png: a PNG of the expected size that is 
   const texts = svgTexts(readFileSync(chart.svgPath, 'utf8'));
   expect(texts).toEqual(expect.arrayContaining(['sport', 'news', 'tech', 'weather']));
   expect(texts).toContain('Click-through rate per category, 2019-02-15 to 2019-02-17');
-  expect(texts).toEqual(expect.arrayContaining(['Day', 'Click-through rate', '50%']));
+  // the fixture's days have fewer than 100 displays each: all "too few", said in the legend
+  expect(texts).toEqual(expect.arrayContaining(['CTR', 'fewer than 100 displays', 'no displays']));
 });
 
-/** The `d` of the line drawn for `category` (vega labels each line with its first point's fields). */
-function linePath(svg: string, category: string): string {
-  const pattern = new RegExp(`<path aria-label="[^"]*category: ${category}" role="graphics-symbol" aria-roledescription="line mark" d="([^"]*)"`);
-  return svg.match(pattern)?.[1] ?? '';
+/** The aria-label of every cell of the heat map. */
+function cells(svg: string): string[] {
+  return [...svg.matchAll(/aria-label="([^"]*)" role="graphics-symbol" aria-roledescription="rect mark"/g)].map((match) => match[1] ?? '');
 }
 
-test('a day with NULL ctr (clicks, no displays) is a gap in its line, not a zero; a day without rows is a gap too', async () => {
-  const chart = await renderCategoryCtrChart(db.pool, { outDir: outDir() });
-  const svg = readFileSync(chart.svgPath, 'utf8');
-  // sport: three days, one unbroken line
-  expect(linePath(svg, 'sport').match(/M/g)).toHaveLength(1);
-  expect(linePath(svg, 'sport').match(/L/g)).toHaveLength(2);
-  // news: 50% on the 15th, NULL on the 16th, 50% on the 17th: two separate pieces, nothing joins them
-  expect(linePath(svg, 'news').match(/M/g)).toHaveLength(2);
-  expect(linePath(svg, 'news')).not.toMatch(/L/);
-  // news has 2 points, sport 3, tech 3, weather 1 (rows on the 16th only)
-  const symbols = svg.match(/aria-roledescription="point"/g) ?? [];
-  expect(symbols).toHaveLength(9);
+test('a day with NULL ctr (clicks, no displays) or without rows is "no displays", not 0%; --min-displays sets what is "too few"', async () => {
+  const all = await renderCategoryCtrChart(db.pool, { outDir: outDir(), minDisplays: 1 });
+  const svg = cells(readFileSync(all.svgPath, 'utf8'));
+  expect(svg).toHaveLength(12);
+  // news: 50% on the 15th (2 of 4), clicks without displays on the 16th
+  expect(svg).toContain('news, 2019-02-15: 50.0% (4 displays)');
+  expect(svg).toContain('news, 2019-02-16: no displays');
+  expect(svg).toContain('weather, 2019-02-15: no displays');
+  expect(svg).toContain('sport, 2019-02-17: 0.0% (2 displays)');
+
+  const strict = await renderCategoryCtrChart(db.pool, { outDir: outDir(), minDisplays: 3 });
+  const marked = cells(readFileSync(strict.svgPath, 'utf8'));
+  expect(marked).toContain('news, 2019-02-15: 50.0% (4 displays)');
+  expect(marked).toContain('sport, 2019-02-17: too few displays (2, fewer than 3)');
 });
 
 test('--top keeps only the N categories with most displays in the range', async () => {
@@ -100,12 +102,19 @@ test('--from/--to keep only the days in the range (inclusive), and the title say
 });
 
 test('a range without rows, a bad day or --from after --to: a usage error (exit 2)', async () => {
-  const attempt = (options: { from?: string; to?: string; top?: number }) => renderCategoryCtrChart(db.pool, { outDir: outDir(), ...options });
+  const attempt = (options: { from?: string; to?: string; top?: number; minDisplays?: number }) =>
+    renderCategoryCtrChart(db.pool, { outDir: outDir(), ...options });
   await expect(attempt({ from: '2020-01-01' })).rejects.toThrow(/has no rows from 2020-01-01 to the last day/);
   await expect(attempt({ from: '2019-02-30' })).rejects.toThrow(/--from 2019-02-30 is not a day \(YYYY-MM-DD\)/);
   await expect(attempt({ to: '17/02/2019' })).rejects.toThrow(/--to 17\/02\/2019 is not a day/);
   await expect(attempt({ from: '2019-02-17', to: '2019-02-15' })).rejects.toThrow(/--from 2019-02-17 is after --to 2019-02-15/);
   await expect(attempt({ top: 0 })).rejects.toMatchObject({ exitCode: ExitCode.usage });
+  for (const minDisplays of [0, -5, 2.5, Number.NaN, Infinity, 1e12]) {
+    await expect(attempt({ minDisplays })).rejects.toMatchObject({
+      exitCode: ExitCode.usage,
+      message: expect.stringMatching(/^--min-displays .* is not a whole number of displays from 1 to/),
+    });
+  }
   await expect(attempt({ from: '2020-01-01' })).rejects.toMatchObject({ exitCode: ExitCode.usage });
 });
 

@@ -3,6 +3,7 @@ import { formatTextTable } from '../core/text-table';
 import { formatFreshness, freshnessThresholds, readFreshness, type Freshness } from './freshness';
 import { isRefreshTarget, readModels } from '../transform/model-catalog';
 import { readOrphans, type OrphanedModel } from '../transform/orphaned-models';
+import { relationOidSql } from '../db/relation-by-name';
 
 export interface ObjectStatus {
   uri: string;
@@ -72,8 +73,8 @@ async function readStreams(pool: Pool, lagOf?: StreamLag): Promise<StreamStatus[
             l.stream_first_seq as last_first, l.stream_last_seq as last_last, l.row_count as last_rows, l.finished_at as last_at
        from (select stream_id, max(source_uri) as uri, max(stream_last_seq) as position, count(*) as batches,
                     sum(row_count) as rows, sum(reject_count) as rejects
-               from raw.loads where stream_id is not null and status = 'loaded' group by stream_id) as s
-       join raw.loads as l on l.stream_id = s.stream_id and l.stream_last_seq = s.position and l.status = 'loaded'
+               from elt_observe.loads where stream_id is not null and status = 'loaded' group by stream_id) as s
+       join elt_observe.loads as l on l.stream_id = s.stream_id and l.stream_last_seq = s.position and l.status = 'loaded'
       order by s.uri, s.stream_id`,
   );
   const streams: StreamStatus[] = [];
@@ -94,7 +95,8 @@ async function readStreams(pool: Pool, lagOf?: StreamLag): Promise<StreamStatus[
 }
 
 /**
- * What `elt status` shows: the ledger (latest attempt per lake object; streams by
+ * What `elt status` shows, to the owner and to every role of the project alike (it reads the
+ * views of elt_observe, never raw rows): the ledger (latest attempt per lake object; streams by
  * their position), each mart's size and freshness, and each source's freshness
  * (the figures of `elt freshness`, with its default thresholds).
  */
@@ -108,12 +110,12 @@ export async function readStatus(pool: Pool, modelsDir: string, options: { lagOf
     error: string | null;
   }>(
     `select distinct on (source_uri) source_uri, status, row_count, reject_count, finished_at, error
-       from raw.loads
+       from elt_observe.loads
       where status <> 'replaced' and stream_id is null
       order by source_uri, load_id desc`,
   );
   const { rows: loaded } = await pool.query<{ rows: string | null; rejects: string | null; last_load_at: Date | null }>(
-    "select sum(row_count) as rows, sum(reject_count) as rejects, max(finished_at) as last_load_at from raw.loads where status = 'loaded'",
+    "select sum(row_count) as rows, sum(reject_count) as rejects, max(finished_at) as last_load_at from elt_observe.loads where status = 'loaded'",
   );
   const objects: ObjectStatus[] = latest.map((row) => ({
     uri: row.source_uri,
@@ -127,10 +129,11 @@ export async function readStatus(pool: Pool, modelsDir: string, options: { lagOf
   const marts: MartStatus[] = [];
   const models = readModels(modelsDir);
   for (const mart of models.filter(isRefreshTarget)) {
-    const { rows: exists } = await pool.query<{ present: boolean }>('select to_regclass($1) is not null as present', [mart.name]);
-    const { rows: refreshed } = await pool.query<{ at: Date | null }>('select max(refreshed_at) as at from elt.refresh_log where model = $1', [
-      mart.name,
-    ]);
+    const { rows: exists } = await pool.query<{ present: boolean }>(`select ${relationOidSql(1)} is not null as present`, [mart.name]);
+    const { rows: refreshed } = await pool.query<{ at: Date | null }>(
+      'select max(refreshed_at) as at from elt_observe.refresh_log where model = $1',
+      [mart.name],
+    );
     const lastRefresh = refreshed[0]?.at ?? null;
     const missing = exists[0]?.present !== true;
     const count = missing ? null : Number((await pool.query<{ n: string }>(`select count(*) as n from ${mart.name}`)).rows[0]?.n ?? 0);

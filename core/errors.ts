@@ -26,6 +26,8 @@ export const ExitCode = {
   timedOut: 10,
   /** waited longer than --lock-wait-seconds for a lock another session holds (the message names it: pid, user, application, state, since) */
   lockWait: 11,
+  /** elt status: something needs attention: a failed or unfinished object, a missing or stale mart (the digest names each) */
+  needsAttention: 12,
   /** stopped by Ctrl-C (SIGINT): 128 + 2, as shells report it */
   interrupted: 130,
   /** stopped by SIGTERM: 128 + 15 */

@@ -27,6 +27,29 @@ export type { CategoryCtrChartOptions };
 
 export const CHART_BASENAME = 'ctr_per_category';
 
+/** The chart drawn in memory: its SVG and PNG, and what it shows. */
+export interface DrawnCategoryCtrChart {
+  svg: string;
+  png: Buffer;
+  categories: string[];
+  days: number;
+  leftOut?: string;
+}
+
+/**
+ * Draws the CTR per category and day from the marts.category_ctr_daily of the database
+ * `pool` is open on, now, without writing anything: what `elt chart` writes and what the
+ * docs site embeds (the chart of the database it documents, never a file left by another).
+ */
+export async function drawCategoryCtrChart(pool: Pool, filter: Omit<CategoryCtrChartOptions, 'outDir'>): Promise<DrawnCategoryCtrChart> {
+  const chart = await readCategoryCtr(pool, filter);
+  const leftOut = leftOutNote(chart.firstDay, chart.lastDay, chart.leftOut);
+  const { svg, categories, days } = await drawCategoryCtrSvg(chart, filter.minDisplays ?? DEFAULT_MIN_DISPLAYS);
+  const drawn: DrawnCategoryCtrChart = { svg, png: rasterisePng(svg), categories, days: days.length };
+  if (leftOut !== undefined) drawn.leftOut = leftOut;
+  return drawn;
+}
+
 /**
  * Draws the CTR per category and day from marts.category_ctr_daily: a
  * Vega-Lite heat map (draw-category-ctr-svg.ts) rendered server-side to SVG, rasterised to PNG with the
@@ -39,10 +62,7 @@ export const CHART_BASENAME = 'ctr_per_category';
 export async function renderCategoryCtrChart(pool: Pool, options: CategoryCtrChartOptions): Promise<CategoryCtrChart> {
   checkChartOptions(options);
   checkTrustedDir(options.outDir); // before the work: a folder another account could have planted is refused
-  const chart = await readCategoryCtr(pool, options);
-  const leftOut = leftOutNote(chart.firstDay, chart.lastDay, chart.leftOut);
-  const { svg, categories, days } = await drawCategoryCtrSvg(chart, options.minDisplays ?? DEFAULT_MIN_DISPLAYS);
-  const png = rasterisePng(svg);
+  const { svg, png, categories, days, leftOut } = await drawCategoryCtrChart(pool, options);
   const svgPath = join(options.outDir, `${CHART_BASENAME}.svg`);
   const pngPath = join(options.outDir, `${CHART_BASENAME}.png`);
   try {
@@ -52,7 +72,7 @@ export async function renderCategoryCtrChart(pool: Pool, options: CategoryCtrCha
   } catch (err) {
     throw new EltError(`cannot write the chart to ${options.outDir}: ${describeError(err)}`, ExitCode.usage, { cause: err });
   }
-  const result: CategoryCtrChart = { svgPath, pngPath, categories, days: days.length };
+  const result: CategoryCtrChart = { svgPath, pngPath, categories, days };
   if (leftOut !== undefined) result.leftOut = leftOut;
   return result;
 }

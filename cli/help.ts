@@ -35,8 +35,8 @@ or refresh (elt lint: a model breaks the house style), 6 the S3 endpoint is
 unreachable or refused access, 7 a data test failed, 8 the message stream is
 unreachable or missing, 9 a source is stale (elt freshness), 10 a query ran past
 its --timeout (elt query), 11 waited --lock-wait-seconds for a lock another session
-holds (the message names it), 12 no such row (elt explain), 130 interrupted (Ctrl-C),
-143 terminated (SIGTERM).
+holds (the message names it), 12 no such row (elt explain), 13 something needs
+attention (elt status), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
 
 Examples:
   npm run elt -- run --source tests/fixtures/lake-sample

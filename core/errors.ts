@@ -28,6 +28,8 @@ export const ExitCode = {
   lockWait: 11,
   /** elt explain: the mart has no row with the key given */
   noSuchRow: 12,
+  /** elt status: something needs attention: a failed or unfinished object, a missing or stale mart (the digest names each) */
+  needsAttention: 13,
   /** stopped by Ctrl-C (SIGINT): 128 + 2, as shells report it */
   interrupted: 130,
   /** stopped by SIGTERM: 128 + 15 */

@@ -5,6 +5,7 @@ import { describeError, EltError, ExitCode } from '../core/errors';
 import { MODEL_KINDS } from '../transform/model-kinds';
 import { currentPlacement } from '../db/citus';
 import { readModels } from '../transform/model-catalog';
+import { relationOidSql } from '../db/relation-by-name';
 
 /**
  * Source freshness, in the spirit of dbt's `source freshness`: for each source (a lake
@@ -144,10 +145,6 @@ export interface Freshness {
   state: FreshnessState;
 }
 
-/** A load's source: a stream's URI as it is, a lake object's URI without its last segment. */
-const SOURCE_OF = `case when stream_id is not null or source_uri like 'nats://%' then source_uri
-                       else regexp_replace(source_uri, '[^/]*$', '') end`;
-
 /**
  * The model column that holds an event's time: in the first model (intermediate ones,
  * then staging) that has a `load_id` column, its `event_at` column, else its first
@@ -160,10 +157,11 @@ async function findEventTime(pool: Pool, modelsDir: string): Promise<{ relation:
   models.sort((a, b) => rank(a) - rank(b));
   for (const model of models) {
     const { rows } = await pool.query<{ column: string | null }>(
-      `select (select attname from pg_attribute
-                where attrelid = to_regclass($1) and attnum > 0 and not attisdropped and atttypid = 'timestamptz'::regtype
+      `with relation as (select ${relationOidSql(1)} as oid)
+       select (select attname from pg_attribute, relation
+                where attrelid = relation.oid and attnum > 0 and not attisdropped and atttypid = 'timestamptz'::regtype
                 order by attname = 'event_at' desc, attnum limit 1) as column
-        where exists (select from pg_attribute where attrelid = to_regclass($1) and attname = 'load_id' and not attisdropped)`,
+        where exists (select from pg_attribute, relation where attrelid = relation.oid and attname = 'load_id' and not attisdropped)`,
       [model.name],
     );
     const column = rows[0]?.column;
@@ -181,7 +179,7 @@ const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
  * the loads first, then one query over the shards (each probes its (load_id, time) index).
  */
 async function newestEventOnShards(pool: Pool, eventTime: { relation: string; column: string }, source: string) {
-  const { rows: loads } = await pool.query<{ load_id: string }>(`select load_id from raw.loads where status = 'loaded' and ${SOURCE_OF} = $1`, [
+  const { rows: loads } = await pool.query<{ load_id: string }>(`select load_id from elt_observe.loads where status = 'loaded' and source = $1`, [
     source,
   ]);
   return pool.query<{ at: Date | null }>(
@@ -190,7 +188,11 @@ async function newestEventOnShards(pool: Pool, eventTime: { relation: string; co
   );
 }
 
-/** Each source's freshness, read from the ledger (raw.loads) and the newest event of its loaded rows. */
+/**
+ * Each source's freshness, read from the ledger (elt_observe.loads: every role of the project
+ * may read it) and the newest event of its loaded rows (elt_observe.newest_event_at(): the
+ * same figure for a reader, who may not read the event model, as for the owner).
+ */
 export async function readFreshness(pool: Pool, modelsDir: string, thresholds: FreshnessThresholds): Promise<Freshness> {
   const { rows: clock } = await pool.query<{ now: Date }>('select now() as now');
   const now = (clock[0] as { now: Date }).now;
@@ -203,7 +205,7 @@ export async function readFreshness(pool: Pool, modelsDir: string, thresholds: F
     last_load_at: Date | null;
     failures_since: string;
   }>(
-    `with loads as (select *, ${SOURCE_OF} as source from raw.loads),
+    `with loads as (select * from elt_observe.loads),
           last_loaded as (select source, max(finished_at) filter (where status = 'loaded') as at from loads group by source)
      select loads.source,
             bool_or(loads.stream_id is not null or loads.source_uri like 'nats://%') as stream,
@@ -222,18 +224,7 @@ export async function readFreshness(pool: Pool, modelsDir: string, thresholds: F
       const onShards = (await currentPlacement(pool, eventTime.relation)) === 'distributed';
       const { rows: events } = onShards
         ? await newestEventOnShards(pool, eventTime, row.source)
-        : await pool.query<{ at: Date | null }>(
-            // load by load: with an index on (load_id, <event time>) each is one probe, whatever the history
-            `select max(newest.at) as at
-           from raw.loads
-          cross join lateral (
-                select max(events.${quoteIdent(eventTime.column)}) as at
-                  from ${eventTime.relation} as events
-                 where events.load_id = loads.load_id
-               ) as newest
-          where loads.status = 'loaded' and ${SOURCE_OF} = $1`,
-            [row.source],
-          );
+        : await pool.query<{ at: Date | null }>('select elt_observe.newest_event_at($1, $2) as at', [eventTime.relation, row.source]);
       newest = events[0]?.at ?? null;
     }
     const lastLoad = row.last_load_at;

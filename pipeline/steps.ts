@@ -13,7 +13,6 @@ import type { PruneRequest } from '../transform/orphaned-models';
 import { runDataTests } from '../transform/data-tests';
 import { refreshMarts } from '../transform/refresh-marts';
 import { readDocs } from '../observe/docs-site/read-docs';
-import { CHART_FILE } from '../observe/docs-site/render-site';
 import { writeDocsSite } from '../observe/docs-site/write-site';
 import { freshnessThresholds } from '../observe/freshness';
 import { applySettings, type ModelSettings } from '../transform/settings';
@@ -117,9 +116,12 @@ export async function outputStep(
   } catch (err) {
     summaryLog.warn(`cannot write the summary to ${options.outputDir}: ${describeError(err)}`);
   }
+  // the site shows the chart drawn in this run from this database, never one an earlier run (or database) left
+  let chartPng: string | undefined;
   if (options.outputs.includes('category-ctr-chart')) {
     try {
       const { result } = await timed(log, 'chart', () => loadChartModule().renderCategoryCtrChart(pool, { outDir: options.outputDir }));
+      chartPng = result.pngPath;
       log.info(`chart written to ${result.pngPath} and ${result.svgPath}`);
       if (result.leftOut !== undefined) log.warn(result.leftOut);
     } catch (err) {
@@ -132,7 +134,7 @@ export async function outputStep(
       // the run's data tests already ran: the site lists them without running them again
       const { result } = await timed(log, 'docs', async () => {
         const data = await readDocs(pool, { modelsDir: options.modelsDir, thresholds: freshnessThresholds({}), runTests: false });
-        return writeDocsSite(data, { outDir: join(options.outputDir, 'docs'), chartPng: join(options.outputDir, CHART_FILE) });
+        return writeDocsSite(data, { outDir: join(options.outputDir, 'docs'), chartPng });
       });
       log.info(`docs site written to ${result.index}`);
     } catch (err) {

@@ -26,6 +26,17 @@ export interface DataTestResult {
   ms: number;
   /** set when the query itself failed (e.g. a mart is missing) */
   error?: string;
+  /** set when the test was not run: this login may not read what it queries (a reader, a staging view); failures is then 0 */
+  skipped?: string;
+}
+
+/** Postgres' SQLSTATE for "permission denied" (insufficient_privilege). */
+const INSUFFICIENT_PRIVILEGE = '42501';
+
+/** Why a test was skipped, from Postgres' "permission denied for schema staging": "this login may not read staging". */
+function skipReason(message: string): string {
+  const denied = /permission denied for \w+ ([^\s]+)/.exec(message);
+  return `this login may not read ${denied?.[1] ?? 'what it queries'} (${message})`;
 }
 
 const SAMPLE_ROWS = 5;
@@ -109,7 +120,8 @@ export function readDataTests(dir: string): DataTest[] {
 
 /**
  * Runs the data tests (read-only queries) and returns each with its count of
- * offending rows and a few of them. A test whose query fails counts as failed.
+ * offending rows and a few of them. A test whose query fails counts as failed, but one
+ * this login may not run (permission denied: a reader on a staging view) is `skipped`.
  * `skipRawScans` leaves out the tests that re-read all raw events, and `loadsSince`
  * limits the tests of by-load tables to the rows of loads finished since then (what
  * `elt run` does, so that its cost follows new data; `elt test` runs them all, on all rows).
@@ -133,6 +145,11 @@ export async function runDataTests(pool: Pool, dir: string, options: { skipRawSc
       results.push({ test, failures, sample, ms: performance.now() - started });
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
+      // a reader or an analyst runs the tests it may: one on a relation it may not read is skipped, not failed
+      if ((err as { code?: unknown }).code === INSUFFICIENT_PRIVILEGE) {
+        results.push({ test, failures: 0, sample: [], ms: performance.now() - started, skipped: skipReason(error) });
+        continue;
+      }
       results.push({ test, failures: 1, sample: [], ms: performance.now() - started, error });
     }
   }
@@ -143,15 +160,17 @@ export async function runDataTests(pool: Pool, dir: string, options: { skipRawSc
 export function formatDataTestResults(results: DataTestResult[]): string {
   const lines: string[] = [];
   for (const result of results) {
-    const status = result.failures === 0 ? 'PASS' : 'FAIL';
+    const status = result.skipped ? 'SKIP' : result.failures === 0 ? 'PASS' : 'FAIL';
     lines.push(`${status}  ${result.test.name.padEnd(52)} ${result.test.model}: ${result.test.description}`);
-    if (result.error) lines.push(`      the test query failed: ${result.error}`);
+    if (result.skipped) lines.push(`      skipped: ${result.skipped}`);
+    else if (result.error) lines.push(`      the test query failed: ${result.error}`);
     else if (result.failures > 0) {
       lines.push(`      ${result.failures} offending row(s)${result.failures > result.sample.length ? `, first ${result.sample.length}` : ''}:`);
       for (const row of result.sample) lines.push(`      ${JSON.stringify(row)}`);
     }
   }
   const failed = results.filter((result) => result.failures > 0).length;
-  lines.push(`${results.length - failed} passed, ${failed} failed`);
+  const skipped = results.filter((result) => result.skipped).length;
+  lines.push(`${results.length - failed - skipped} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
   return `${lines.join('\n')}\n`;
 }

@@ -17,11 +17,11 @@ export interface OrphanedModel {
   present: boolean;
 }
 
-/** The orphans: elt.models rows that no model of `models` has, in build order. */
+/** The orphans: elt.models rows that no model of `models` has, in build order (through elt_observe.models: a reader's elt status lists them too). */
 export async function readOrphans(db: Pool | PoolClient, models: Model[]): Promise<OrphanedModel[]> {
   const { rows } = await db.query<OrphanedModel>(
-    `select name, materialized, to_regclass(name) is not null as present
-       from elt.models
+    `select name, materialized, present
+       from elt_observe.models
       where not name = any($1::text[])
       order by build_order, name`,
     [models.map((model) => model.name)],

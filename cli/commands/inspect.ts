@@ -2,6 +2,7 @@ import { formatLineageMermaid, formatLineageText, readLineage } from '../../obse
 import { readModels } from '../../transform/model-catalog';
 import { readOrphans } from '../../transform/orphaned-models';
 import { formatStatus, readStatus } from '../../observe/status';
+import { acknowledgeFailure } from '../../loader/acknowledge-failure';
 import type { Command, Io } from '../command';
 import { describeError, ExitCode } from '../../core/errors';
 import { PROJECT_FLAG, PROJECT_HELP } from '../options';
@@ -28,23 +29,37 @@ async function streamLag(uri: string, position: number, io: Io): Promise<number 
 
 export const statusCommand: Command = {
   name: 'status',
-  summary: "show the ledger (lake objects; streams: position, lag, last batch), each mart's rows and last refresh, and each source's freshness",
-  usage: 'elt status [--json] [--project <dir>]',
-  options: { json: { type: 'boolean' }, models: { type: 'string' }, ...PROJECT_FLAG },
+  summary: 'a digest of the ledger, the marts, the streams and freshness (--all: every object); exit 13 when something needs attention',
+  usage: 'elt status [--all] [--ack <uri>] [--json] [--project <dir>]',
+  options: {
+    json: { type: 'boolean' },
+    all: { type: 'boolean' },
+    ack: { type: 'string', multiple: true },
+    models: { type: 'string' },
+    ...PROJECT_FLAG,
+  },
   optionHelp: [
-    '--json                      print JSON instead of a table',
+    "--all                       every lake object and mart, and each source's freshness (default: a digest of what needs attention)",
+    '--ack <uri>                 acknowledge the failure of this object (its file is gone from the lake): it stays listed, no longer needing attention (repeatable)',
+    '--json                      print JSON instead of a table (all of it, with "attention")',
     ...PROJECT_HELP,
     "--models <dir>              model folder (default: the package's models/)",
   ],
-  example: 'npm run elt -- status --json',
+  example: 'npm run elt -- status --all',
   run: (options, io) => {
     const project = projectOf(options, io.env);
     return withDatabase(
       io,
       async ({ pool }) => {
+        for (const uri of (options.ack as string[] | undefined) ?? []) {
+          await acknowledgeFailure(pool, uri);
+          io.log.info(`acknowledged the failure of ${uri}: it no longer needs attention`);
+        }
         const status = await readStatus(pool, project.modelsDir, { lagOf: (uri, position) => streamLag(uri, position, io) });
-        io.stdout.write(options.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
-        return ExitCode.ok;
+        io.stdout.write(options.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status, { all: options.all === true }));
+        if (status.attention.length === 0) return ExitCode.ok;
+        io.log.error(`needs attention: ${status.attention.join(', ')} (elt status shows each)`);
+        return ExitCode.needsAttention;
       },
       project.database,
     );

@@ -176,6 +176,9 @@ export const testCommand: Command = {
         const failed = results.filter((result) => result.failures > 0);
         for (const result of failed)
           io.log.error(`data test ${result.test.name} failed on ${result.test.model}: ${result.error ?? `${result.failures} offending row(s)`}`);
+        const skipped = results.filter((result) => result.skipped).length;
+        if (skipped > 0)
+          io.log.warn(`skipped ${skipped} data test${skipped === 1 ? '' : 's'} this login may not read (see SKIP above); ran the others`);
         return failed.length > 0 ? ExitCode.dataTestsFailed : ExitCode.ok;
       },
       project.database,

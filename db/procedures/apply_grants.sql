@@ -4,7 +4,9 @@
 -- by someone else get their grants at the next migrate. Only the owner may run it.
 --   <db>_loader   connects; reads and writes raw.*; reads elt.migrations (to know nothing
 --                 is pending), reads and claims elt.project, takes load locks
---   <db>_reader   connects; select on marts.* (also marts built later)
+--   <db>_reader   connects; select on marts.* (also marts built later); select on the views of
+--                 elt_observe (the ledger's metadata, the refresh log, the models) and
+--                 elt_observe.newest_event_at(): what elt status, freshness, docs and test read
 --   <db>_analyst  what a reader may, reads elt.settings and elt.refresh_log (what
 --                 `elt refresh` reads), and `call elt.refresh_marts()`; no MAINTAIN (a direct
 --                 REFRESH without CONCURRENTLY would lock readers out of a mart)
@@ -54,6 +56,10 @@ begin
         execute format('grant select on all tables in schema marts to %I', role_name);
         -- marts are rebuilt by the owner: new ones get the grant too
         execute format('alter default privileges in schema marts grant select on tables to %I', role_name);
+        -- what elt status, freshness, docs and test read of the pipeline: views of its metadata, no raw rows
+        execute format('grant usage on schema elt_observe to %I', role_name);
+        execute format('grant select on all tables in schema elt_observe to %I', role_name);
+        execute format('grant execute on function elt_observe.newest_event_at(text, text) to %I', role_name);
     end loop;
 
     if exists (select from pg_roles where rolname = analyst) then

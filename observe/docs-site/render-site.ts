@@ -44,7 +44,9 @@ function testRows(tests: DocsTest[], withModel: boolean): string {
     .map(
       (test) =>
         `<tr><td><code>${h(test.name)}</code></td>${withModel ? `<td>${h(test.model)}</td>` : ''}<td>${h(test.description)}</td>` +
-        `<td>${test.passed ? badge('pass', 'PASS') : badge('fail', 'FAIL')}${test.error ? `<br><small>${h(test.error)}</small>` : test.passed ? '' : ` ${test.failures} row(s)`}</td>` +
+        (test.skipped
+          ? `<td>${badge('warn', 'SKIPPED')}<br><small>${h(test.skipped)}</small></td>`
+          : `<td>${test.passed ? badge('pass', 'PASS') : badge('fail', 'FAIL')}${test.error ? `<br><small>${h(test.error)}</small>` : test.passed ? '' : ` ${test.failures} row(s)`}</td>`) +
         `<td>${h(test.ranAt)} <span class="muted">(${test.ms} ms)</span></td></tr>`,
     )
     .join('');
@@ -107,6 +109,8 @@ export function renderSite(data: DocsData, options: { chart: boolean; title?: st
     return `<h2>${h(layer)}</h2><ul>${inLayer.map((model) => `<li><a href="${modelHref(model.name)}" title="${h(model.name)}">${h(model.name.split('.')[1] ?? model.name)}</a></li>`).join('')}</ul>`;
   }).join('');
   const failed = (data.tests ?? []).filter((test) => !test.passed).length;
+  const skipped = (data.tests ?? []).filter((test) => test.skipped).length;
+  const skippedNote = skipped ? ` ${skipped} skipped: this login may not read what they query.` : '';
   const title = options.title ?? 'clickstream-elt docs';
   return `<!doctype html>
 <html lang="en">
@@ -129,7 +133,7 @@ ${nav}
 <main>
 <section data-view="overview">
 <h2>Overview</h2>
-<p>${data.models.length} models, written ${h(data.generatedAt)}. ${data.tests === null ? 'Data tests not run.' : `${data.tests.length - failed} of ${data.tests.length} data tests pass.`}
+<p>${data.models.length} models, written ${h(data.generatedAt)}. ${data.tests === null ? 'Data tests not run.' : `${data.tests.length - failed - skipped} of ${data.tests.length} data tests pass.${skippedNote}`}
 Sources: ${freshness.sources.length === 0 ? 'nothing loaded yet' : `${freshness.sources.filter((source) => source.state === 'fresh').length} of ${freshness.sources.length} fresh`}.</p>
 <h3>Lineage</h3>
 <p class="muted">Read from the database's dependency catalog (pg_depend). Click a model.</p>
@@ -147,7 +151,7 @@ ${freshness.sources.length === 0 ? '<p class="muted">Nothing loaded yet.</p>' : 
 </section>
 <section data-view="tests" hidden>
 <h2>Data tests</h2>
-${data.tests === null ? '<p class="muted">Not run (elt docs --no-tests).</p>' : `<p>Run when the site was written: ${data.tests.length - failed} passed, ${failed} failed.</p><table><thead><tr><th>test</th><th>model</th><th>asserts</th><th>result</th><th>ran at</th></tr></thead><tbody>${testRows(data.tests, true)}</tbody></table>`}
+${data.tests === null ? '<p class="muted">Not run (elt docs --no-tests).</p>' : `<p>Run when the site was written: ${data.tests.length - failed - skipped} passed, ${failed} failed.${skippedNote}</p><table><thead><tr><th>test</th><th>model</th><th>asserts</th><th>result</th><th>ran at</th></tr></thead><tbody>${testRows(data.tests, true)}</tbody></table>`}
 </section>
 <section data-view="chart" hidden>
 <h2>CTR per category</h2>

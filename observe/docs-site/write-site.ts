@@ -17,16 +17,21 @@ const MAX_CHART_BYTES = 64 * 1024 * 1024;
 
 /**
  * Writes the site into `outDir`: index.html (style, script, graphs and search index
- * inline) and, when `chartPng` exists, a copy of the CTR chart beside it. Opened from
- * disk, it needs nothing else: no server, no network.
+ * inline) and the CTR chart beside it: `chart`, the PNG drawn now from the database the
+ * site documents, or (`chartPng`, `elt docs --chart <png>`) a file the user named. With
+ * neither, a chart an earlier site left in the folder is removed: the site says it has none.
+ * Opened from disk, it needs nothing else: no server, no network.
  */
-export function writeDocsSite(data: DocsData, options: { outDir: string; chartPng?: string; title?: string }): WrittenSite {
+export function writeDocsSite(data: DocsData, options: { outDir: string; chart?: Uint8Array; chartPng?: string; title?: string }): WrittenSite {
   const outDir = resolve(options.outDir);
   try {
     ensureTrustedDir(outDir);
     const chartTarget = join(outDir, CHART_FILE);
-    const chart = options.chartPng !== undefined && existsSync(options.chartPng);
-    if (chart) writeFileAtomic(chartTarget, readRegularFile(options.chartPng as string, MAX_CHART_BYTES));
+    const image =
+      options.chart ??
+      (options.chartPng !== undefined && existsSync(options.chartPng) ? readRegularFile(options.chartPng, MAX_CHART_BYTES) : undefined);
+    const chart = image !== undefined;
+    if (image !== undefined) writeFileAtomic(chartTarget, image);
     else rmSync(chartTarget, { force: true });
     const index = join(outDir, 'index.html');
     writeFileAtomic(index, renderSite(data, { chart, title: options.title }));

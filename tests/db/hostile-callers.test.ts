@@ -128,13 +128,42 @@ test('no function that a reader, analyst, loader or elt query reader may execute
   expect(callers.find((caller) => caller.kind === 'analyst')).toBeDefined();
 });
 
-test('of the functions that run as another role (SECURITY DEFINER), those callers may execute the refresh only: the engine is reached through it', async () => {
+test('of the functions that run as another role (SECURITY DEFINER), those callers may execute the refresh and the newest event of a source only: the engine is reached through the refresh', async () => {
   const definers = await functionsRunningAsAnother(db.pool);
   expect(definers).toContain('elt.refresh_marts(text[])');
   const reachable = new Set<string>();
   for (const caller of callers) for (const fn of await executableFunctions(db.pool, caller.name)) reachable.add(fn.signature);
   // the engine's own steps are reached through elt.refresh_marts only: nobody else may call them
-  expect(definers.filter((signature) => reachable.has(signature))).toEqual(['elt.refresh_marts(text[])']);
+  // and elt freshness reads one timestamp of a model a reader may not read (db/procedures/newest_event_at.sql)
+  expect(definers.filter((signature) => reachable.has(signature)).sort()).toEqual([
+    'elt.refresh_marts(text[])',
+    'elt_observe.newest_event_at(text,text)',
+  ]);
+});
+
+test('elt_observe.newest_event_at gives a reader one timestamp of a staging or intermediate model, and nothing of anything else it is asked for', async () => {
+  const pool = logins.pool(db.url, (callers.find((caller) => caller.kind === 'reader') as { name: string }).name, 1);
+  const newest = async (model: string, source: string) =>
+    (await pool.query<{ at: Date | null }>('select elt_observe.newest_event_at($1, $2) as at', [model, source])).rows[0]?.at ?? null;
+  const { rows } = await db.pool.query<{ source: string }>("select distinct source from elt_observe.loads where status = 'loaded'");
+  const source = (rows[0] as { source: string }).source;
+  expect(await newest('intermediate.int_events', source)).toBeInstanceOf(Date);
+  // relations that are no staging or intermediate model, names that are SQL, a mart (a reader reads it itself)
+  for (const model of [
+    'raw.raw_events',
+    'raw.loads',
+    'elt.settings',
+    'pg_catalog.pg_authid',
+    'marts.category_ctr_daily',
+    'intermediate.int_events; select 1',
+    'intermediate.int_events as events, raw.raw_events',
+    '"intermediate"."int_events"',
+    '',
+  ]) {
+    expect({ model, at: await newest(model, source) }).toEqual({ model, at: null });
+  }
+  // a source of no load: no time (and the sources a reader may not see are only ever the ledger's, in elt_observe.loads)
+  expect(await newest('intermediate.int_events', "' or true --")).toBeNull();
 });
 
 test('every function of the database pins its search_path to pg_catalog, then pg_temp named last (never searched first for tables, never for functions)', async () => {

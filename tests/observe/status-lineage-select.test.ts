@@ -55,7 +55,7 @@ test('status lists the latest attempt per object and flags marts refreshed befor
   ]);
 });
 
-test('a mart dropped by hand is shown as missing, not fresh, in the table and the JSON', async () => {
+test('a mart dropped by hand is shown as missing, not fresh, in the table and the JSON, and elt status exits 12 (needs attention)', async () => {
   await buildModels(db.pool, { dir: MODELS_DIR, log: silentLogger });
   await db.pool.query('drop table marts.user_performance');
   const status = await readStatus(db.pool, MODELS_DIR);
@@ -70,8 +70,9 @@ test('a mart dropped by hand is shown as missing, not fresh, in the table and th
   expect(line).toMatch(/MISSING: not in the database \(run elt build\)$/);
   expect(line).not.toMatch(/\byes\b/);
   const json = await runCli(['status', '--json'], { env: { ...process.env, DATABASE_URL: db.url } });
-  expect(json.code).toBe(0);
-  const parsed = JSON.parse(json.stdout) as { marts: { name: string; missing: boolean }[] };
+  expect(json.code).toBe(13);
+  const parsed = JSON.parse(json.stdout) as { marts: { name: string; missing: boolean }[]; attention: string[] };
+  expect(parsed.attention).toEqual(['1 missing mart']);
   expect(parsed.marts.find((m) => m.name === 'marts.user_performance')?.missing).toBe(true);
 });
 
@@ -90,9 +91,17 @@ test('long object URIs and mart names do not push the status table out of line, 
   const longMart = `marts.${'a_mart_with_a_long_name_'.repeat(2)}x`;
   const status: Status = {
     objects: [
-      { uri: 'file:///lake/2019-02-14.tsv', status: 'loaded', rows: 12, rejects: 0, finishedAt: '2026-01-01T00:00:00.000Z', error: null },
-      { uri: deep, status: 'failed', rows: 1234567, rejects: 3, finishedAt: '2026-01-01T00:00:01.000Z', error: 'bad header' },
-      { uri: 'file:///lake/2019-02-16.tsv', status: 'loading', rows: null, rejects: null, finishedAt: null, error: null },
+      {
+        uri: 'file:///lake/2019-02-14.tsv',
+        status: 'loaded',
+        rows: 12,
+        rejects: 0,
+        finishedAt: '2026-01-01T00:00:00.000Z',
+        error: null,
+        acknowledgedAt: null,
+      },
+      { uri: deep, status: 'failed', rows: 1234567, rejects: 3, finishedAt: '2026-01-01T00:00:01.000Z', error: 'bad header', acknowledgedAt: null },
+      { uri: 'file:///lake/2019-02-16.tsv', status: 'loading', rows: null, rejects: null, finishedAt: null, error: null, acknowledgedAt: null },
     ],
     streams: [],
     freshness: {
@@ -102,14 +111,25 @@ test('long object URIs and mart names do not push the status table out of line, 
       sources: [],
       state: 'error',
     },
-    totals: { loaded: 1, failed: 1, duplicate: 0, unfinished: 1, rows: 12, rejects: 0, lastLoadAt: '2026-01-01T00:00:00.000Z' },
+    totals: {
+      loaded: 1,
+      failed: 1,
+      acknowledged: 0,
+      duplicate: 0,
+      unfinished: 1,
+      rows: 12,
+      rejects: 0,
+      lastLoadAt: '2026-01-01T00:00:00.000Z',
+      lastRefreshAt: '2026-01-01T00:00:02.000Z',
+    },
     marts: [
-      { name: 'marts.short', rows: 5, lastRefreshAt: '2026-01-01T00:00:02.000Z', stale: false, missing: false },
-      { name: longMart, rows: 123456789, lastRefreshAt: null, stale: true, missing: false },
+      { name: 'marts.short', rows: 5, lastRefreshAt: '2026-01-01T00:00:02.000Z', stale: false, missing: false, missingAfterData: false },
+      { name: longMart, rows: 123456789, lastRefreshAt: null, stale: true, missing: false, missingAfterData: false },
     ],
     orphans: [],
+    attention: ['1 failed object', '1 unfinished object', '1 stale mart'],
   };
-  const lines = formatStatus(status).split('\n');
+  const lines = formatStatus(status, { all: true }).split('\n');
   const objectHeader = lines.find((line) => line.startsWith('status ')) as string;
   const objectRows = lines.filter((line) => line.includes('file:///'));
   expect(objectRows).toHaveLength(3);
@@ -120,7 +140,9 @@ test('long object URIs and mart names do not push the status table out of line, 
   // the URI comes last, whole
   expect(objectRows.map((row) => row.slice(objectHeader.indexOf(' object') + 1))).toEqual(status.objects.map((object) => object.uri));
   expect(lines).toContain('    bad header');
-  expect(lines[0]).toBe('lake objects: 3 (1 loaded, 1 failed, 1 unfinished); 12 rows, 0 rejected; last load 2026-01-01T00:00:00.000Z');
+  expect(lines[0]).toBe(
+    'lake objects: 3 (1 loaded, 1 failed, 1 unfinished); 12 rows, 0 rejected; last load 2026-01-01T00:00:00.000Z; last refresh 2026-01-01T00:00:02.000Z',
+  );
   expect(formatStatus({ ...status, totals: { ...status.totals, duplicate: 2 } }).split('\n')[0]).toMatch(
     /\(1 loaded, 1 failed, 2 duplicate, 1 unfinished\)/,
   );

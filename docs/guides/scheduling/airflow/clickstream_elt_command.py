@@ -47,6 +47,7 @@ EXIT_CODES = {
     10: "a query ran past its --timeout",
     11: "waited --lock-wait-seconds for a lock another session holds",
     12: "elt explain: the mart has no row with the key given",
+    13: "elt status: something needs attention (a failed or unfinished object, a missing or stale mart)",
     130: "interrupted (SIGINT)",
     143: "stopped (SIGTERM)",
 }

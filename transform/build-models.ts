@@ -10,8 +10,10 @@ import { withLockRetries, type LockWaitOptions } from '../db/lock-wait';
 import { distributeModel, misplacedModels, modelPlacements } from './distribute';
 import { MODEL_SCHEMAS, readModels, withDownstream, type Model } from './model-catalog';
 import { MODEL_KINDS, SWAP_SUFFIX } from './model-kinds';
+import { keptOldSourceViewWarning, moveOldSourceViews } from './old-source-views';
 import { chooseOrphans, dropOrphans, readOrphans, type OrphanedModel, type PruneRequest } from './orphaned-models';
 import { readDependents } from './relation-dependents';
+import { sourceViewComment, storedSourceView } from './source-views';
 
 export interface BuildResult {
   /** models (re)created, in build order */
@@ -113,6 +115,9 @@ async function createModel(client: PoolClient, model: Model, order: number, plac
   }
   for (const statement of kind.create({ relation: name, sourceView: quoteName(model.sourceView ?? '') }, model.sql)) {
     await client.query(statement);
+  }
+  if (model.sourceView !== undefined) {
+    await client.query(`comment on view ${quoteName(model.sourceView)} is ${client.escapeLiteral(sourceViewComment(model.name))}`);
   }
   // on Citus, the tables that grow with history are spread over the workers (transform/distribute.ts)
   let distributedOn: string | undefined;
@@ -332,7 +337,7 @@ export async function buildModels(
   const models = readModels(options.dir);
   const selected = new Set((options.select ?? []).map((selector) => resolveSelector(models, selector)));
   const placements = modelPlacements(models);
-  const result = await withLockRetries(
+  const outcome = await withLockRetries(
     pool,
     'elt build',
     (arm) =>
@@ -362,7 +367,8 @@ export async function buildModels(
         // a kind rebuilt at every build (a table): always, with what reads it
         const everyBuild = models.filter((model) => MODEL_KINDS[model.materialized].rebuild === 'every-build').map((model) => model.name);
         for (const name of everyBuild) forced.add(name);
-        const sourceViews = new Map(stored.map((row) => [row.name, row.source_view]));
+        // the source view each stored model was built with (in this layout or the one before issue 25)
+        const sourceViews = new Map(stored.map((row) => [row.name, row.source_view === null ? null : storedSourceView(row.name, row.source_view)]));
         // the relations of the models schemas now, by name: their pg_class relkind (read below, before any drop)
         const existingKinds = new Map<string, string>();
         // built as <name>__new, not yet swapped in: swapped in before a model reading it is built, else at the end
@@ -438,6 +444,8 @@ export async function buildModels(
         }
         // the tables built beside, in build order: the moment their readers wait for is from here to the commit
         for (const name of [...beside.keys()]) await swapInBeside(name);
+        // source views still where the code before issue 25 put them (beside their model): moved to the engine schema
+        const keptOldSourceViews = await moveOldSourceViews(client, models, stored, pendingSet);
         // a model built by a version that checksummed the whole file keeps its relation
         for (const model of models.filter((candidate) => !pendingSet.has(candidate.name))) {
           await client.query('update elt.models set checksum = $2 where name = $1 and checksum = $3', [
@@ -454,15 +462,18 @@ export async function buildModels(
           [[...models.map((model) => model.name), ...kept.map((orphan) => orphan.name)]],
         );
         await applyDescriptions(client, models);
-        return {
+        const built: BuildResult = {
           built: pending,
           unchanged: models.map((model) => model.name).filter((name) => !pendingSet.has(name)),
           orphaned: kept.map((orphan) => orphan.name),
           pruned,
         };
+        return { ...built, keptOldSourceViews };
       }),
     { log: options.log, ...options.lockWait },
   );
+  const { keptOldSourceViews, ...result } = outcome;
+  for (const old of keptOldSourceViews) options.log.warn(keptOldSourceViewWarning(old));
   for (const name of result.pruned) options.log.info(`dropped orphaned model ${name}, as asked`);
   for (const name of result.orphaned) {
     options.log.warn(

@@ -421,6 +421,9 @@ export async function buildModels(
         );
         for (const row of existing) existingKinds.set(row.name, row.relkind);
         const replaced = [...pending].reverse().filter((name) => existingKinds.has(name));
+        // source views still where the code before issue 25 put them (beside their model): moved to the engine schema
+        // before the engine reads them (apply_increments below) and before anything they read is dropped
+        const keptOldSourceViews = await moveOldSourceViews(client, models, stored, pendingSet);
         // what reads a relation the build replaces (a table swapped in later included) stops it here, before anything changed
         await refuseDependents(client, replaced, sourceViews, kept, options.dir);
         for (const name of replaced.filter((candidate) => !everyBuild.includes(candidate))) {
@@ -444,8 +447,6 @@ export async function buildModels(
         }
         // the tables built beside, in build order: the moment their readers wait for is from here to the commit
         for (const name of [...beside.keys()]) await swapInBeside(name);
-        // source views still where the code before issue 25 put them (beside their model): moved to the engine schema
-        const keptOldSourceViews = await moveOldSourceViews(client, models, stored, pendingSet);
         // a model built by a version that checksummed the whole file keeps its relation
         for (const model of models.filter((candidate) => !pendingSet.has(candidate.name))) {
           await client.query('update elt.models set checksum = $2 where name = $1 and checksum = $3', [

@@ -35,8 +35,9 @@ export async function createSourceView(client: PoolClient, model: Model): Promis
  * names the new one. An old view that something outside the models reads is kept and
  * returned (the build warns); elt.models keeps naming it (the engine reads the same
  * query there), so each later build tries again until nothing reads it. `stored` is
- * elt.models as the build found it; `rebuilt`, the models it rebuilt (their new source
- * view is made and recorded already). Orphans are kept as they are, in their layout.
+ * elt.models as the build found it; `rebuilt`, the models it is about to rebuild (their
+ * new source view is made with them). Run before the build drops anything or the engine
+ * reads a source view. Orphans are kept as they are, in their layout.
  */
 export async function moveOldSourceViews(
   client: PoolClient,
@@ -53,15 +54,14 @@ export async function moveOldSourceViews(
       "select exists (select from pg_class where oid = to_regclass($1) and relkind = 'v') as present",
       [old],
     );
-    if (!rows[0]?.present) continue;
-    const readers = (await readDependents(client, [old])).map((row) => row.dependent);
+    const readers = rows[0]?.present ? (await readDependents(client, [old])).map((row) => row.dependent) : [];
     if (readers.length > 0) {
       kept.push({ view: old, model: model.name, ...(model.sourceView ? { now: model.sourceView } : {}), readers: [...new Set(readers)].sort() });
       continue;
     }
     // the engine reads the new view from here on; the old one goes
     await client.query('update elt.models set source_view = $2 where name = $1 and source_view = $3', [model.name, model.sourceView ?? null, old]);
-    await client.query(`drop view ${quoteName(old)}`);
+    if (rows[0]?.present) await client.query(`drop view ${quoteName(old)}`);
   }
   return kept;
 }

@@ -168,6 +168,18 @@ test('an old-layout source view that an object outside the models reads is kept 
   expect(after).toEqual([{ source_view: sourceViewOf('marts.article_performance') }]);
 });
 
+test('an old-layout source view dropped by hand is made again in elt_engine by the next build, and the refresh reads it there', async () => {
+  await toOldLayout();
+  await db.pool.query('drop view marts.article_performance__source');
+  await buildModels(db.pool, { dir: MODELS_DIR, log: silentLogger });
+  const { rows } = await db.pool.query("select source_view from elt.models where name = 'marts.article_performance'");
+  expect(rows).toEqual([{ source_view: sourceViewOf('marts.article_performance') }]);
+  const before = await count('marts.article_performance');
+  await insertRawEvents(db.pool, [event('e', '17')]);
+  await refreshMarts(db.pool, { dir: MODELS_DIR, log: silentLogger });
+  expect(await count('marts.article_performance')).toBe(before + 1);
+});
+
 test('incremental models with the longest names, alike but for their last character, get their source views under exactly the names elt.models records (none cut at 63 bytes), and each fills from its own', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'elt-engine-schema-'));
   mkdirSync(join(dir, 'intermediate'));

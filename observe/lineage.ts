@@ -1,6 +1,5 @@
 import type { Pool } from 'pg';
 import { VIEW_READS_SQL } from '../db/view-reads';
-import { SOURCE_VIEW_SUFFIX } from '../transform/model-catalog';
 
 /** One edge of the lineage graph: `model` selects from `source`. */
 export interface LineageEdge {
@@ -11,20 +10,29 @@ export interface LineageEdge {
 /**
  * The graph raw → staging → intermediate → marts as the database itself records it
  * (pg_depend on the views' rewrite rules), so it can never drift from the SQL.
- * An incremental model's query is its source view (`sourceViewOf` in model-catalog.ts),
- * which its table is filled from: the graph shows it as the model itself.
+ * An incremental model's query is its source view (in the engine schema, or beside the
+ * model in a database not yet built by this version: transform/source-views.ts), which
+ * its table is filled from: the graph shows it as the model itself, by the name
+ * elt.models.source_view records.
  */
 export async function readLineage(pool: Pool): Promise<LineageEdge[]> {
   const { rows } = await pool.query<LineageEdge>(
     `with
-     view_reads as (${VIEW_READS_SQL})
-     select distinct
-            source_schema || '.' || regexp_replace(source_name, $1, '') as source,
-            view_schema || '.' || regexp_replace(view_name, $1, '') as model
-       from view_reads
-      where view_schema in ('staging', 'intermediate', 'marts')
+     view_reads as (${VIEW_READS_SQL}),
+     source_views as (
+         select m.name as model, m.source_view from elt.models as m where m.source_view is not null
+     ),
+     edges as (
+         select r.source_schema || '.' || r.source_name as source,
+                coalesce(s.model, r.view_schema || '.' || r.view_name) as model,
+                r.view_schema, s.model is not null as is_source_view
+           from view_reads as r
+           left join source_views as s on s.source_view = r.view_schema || '.' || r.view_name
+     )
+     select distinct source, model
+       from edges
+      where view_schema in ('staging', 'intermediate', 'marts') or is_source_view
       order by 2, 1`,
-    [`${SOURCE_VIEW_SUFFIX}$`],
   );
   return rows;
 }

@@ -10,8 +10,10 @@ import { withLockRetries, type LockWaitOptions } from '../db/lock-wait';
 import { distributeModel, misplacedModels, modelPlacements } from './distribute';
 import { MODEL_SCHEMAS, readModels, withDownstream, type Model } from './model-catalog';
 import { MODEL_KINDS, SWAP_SUFFIX } from './model-kinds';
+import { keptOldSourceViewWarning, moveOldSourceViews } from './old-source-views';
 import { chooseOrphans, dropOrphans, readOrphans, type OrphanedModel, type PruneRequest } from './orphaned-models';
 import { readDependents } from './relation-dependents';
+import { sourceViewComment, storedSourceView } from './source-views';
 
 export interface BuildResult {
   /** models (re)created, in build order */
@@ -118,6 +120,9 @@ async function createModel(client: PoolClient, model: Model, order: number, plac
   }
   for (const statement of kind.create({ relation: name, sourceView: quoteName(model.sourceView ?? '') }, model.sql)) {
     await client.query(statement);
+  }
+  if (model.sourceView !== undefined) {
+    await client.query(`comment on view ${quoteName(model.sourceView)} is ${client.escapeLiteral(sourceViewComment(model.name))}`);
   }
   // on Citus, the tables that grow with history are spread over the workers (transform/distribute.ts)
   let distributedOn: string | undefined;
@@ -337,7 +342,7 @@ export async function buildModels(
   const models = readModels(options.dir);
   const selected = new Set((options.select ?? []).map((selector) => resolveSelector(models, selector)));
   const placements = modelPlacements(models);
-  const result = await withLockRetries(
+  const outcome = await withLockRetries(
     pool,
     'elt build',
     (arm) =>
@@ -367,7 +372,8 @@ export async function buildModels(
         // a kind rebuilt at every build (a table): always, with what reads it
         const everyBuild = models.filter((model) => MODEL_KINDS[model.materialized].rebuild === 'every-build').map((model) => model.name);
         for (const name of everyBuild) forced.add(name);
-        const sourceViews = new Map(stored.map((row) => [row.name, row.source_view]));
+        // the source view each stored model was built with (in this layout or the one before issue 25)
+        const sourceViews = new Map(stored.map((row) => [row.name, row.source_view === null ? null : storedSourceView(row.name, row.source_view)]));
         // the relations of the models schemas now, by name: their pg_class relkind (read below, before any drop)
         const existingKinds = new Map<string, string>();
         // built as <name>__new, not yet swapped in: swapped in before a model reading it is built, else at the end
@@ -436,6 +442,9 @@ export async function buildModels(
         );
         for (const row of existing) existingKinds.set(row.name, row.relkind);
         const replaced = [...pending].reverse().filter((name) => existingKinds.has(name));
+        // source views still where the code before issue 25 put them (beside their model): moved to the engine schema
+        // before the engine reads them (apply_increments below) and before anything they read is dropped
+        const keptOldSourceViews = await moveOldSourceViews(client, models, stored, pendingSet);
         // what reads a relation the build replaces (a table swapped in later included) stops it here, before anything changed
         await refuseDependents(client, replaced, sourceViews, kept, options.dir);
         for (const name of replaced.filter((candidate) => !everyBuild.includes(candidate))) {
@@ -475,16 +484,19 @@ export async function buildModels(
           [[...models.map((model) => model.name), ...kept.map((orphan) => orphan.name)]],
         );
         await applyDescriptions(client, models);
-        return {
+        const built: BuildResult = {
           built: pending,
           unchanged: models.map((model) => model.name).filter((name) => !pendingSet.has(name)),
           orphaned: kept.map((orphan) => orphan.name),
           pruned,
           builtMs,
         };
+        return { ...built, keptOldSourceViews };
       }),
     { log: options.log, ...options.lockWait },
   );
+  const { keptOldSourceViews, ...result } = outcome;
+  for (const old of keptOldSourceViews) options.log.warn(keptOldSourceViewWarning(old));
   for (const name of result.pruned) options.log.info(`dropped orphaned model ${name}, as asked`);
   for (const name of result.orphaned) {
     options.log.warn(

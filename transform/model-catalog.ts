@@ -5,6 +5,7 @@ import { EltError, ExitCode } from '../core/errors';
 import { columnList, parseHeader, setting, settingsOf, sqlCode } from './model-header';
 import { defaultKindOf, isModelKind, MODEL_KIND_NAMES, MODEL_KINDS, SWAP_SUFFIX, type ModelKindName } from './model-kinds';
 import { MODEL_SCHEMAS, type ModelSchema } from './model-layers';
+import { SOURCE_VIEW_SUFFIX, sourceViewOf } from './source-views';
 
 export { MODEL_SCHEMAS } from './model-layers';
 
@@ -52,15 +53,6 @@ export interface Model {
   /** the checksum earlier versions stored (of the whole file): a model built by them is not rebuilt for it */
   legacyChecksum: string;
 }
-
-/**
- * The name of the view that holds an incremental model's query (pg_depend then knows
- * what the table reads; the engine fills the table from it). The one place this
- * convention is spelled: the build records it in elt.models.source_view, which the
- * engine (db/procedures/apply_increments.sql) reads, and lineage reads it back.
- */
-export const SOURCE_VIEW_SUFFIX = '__source';
-export const sourceViewOf = (model: string): string => `${model}${SOURCE_VIEW_SUFFIX}`;
 
 /**
  * What `elt refresh` brings up to date and reports, and `elt status` lists: the models
@@ -268,7 +260,24 @@ export function readModels(dir: string): Model[] {
     const dependsOn = [...new Set(referenced)].filter((name) => name !== model.name);
     return { ...model, dependsOn };
   });
+  refuseSharedSourceViews(withDependencies);
   return topologicalOrder(withDependencies);
+}
+
+/** Two models whose source views would have one name (a cut long name and one spelled like it): refused, naming both. */
+function refuseSharedSourceViews(models: Model[]): void {
+  const owners = new Map<string, string>();
+  for (const model of models) {
+    if (model.sourceView === undefined) continue;
+    const other = owners.get(model.sourceView);
+    if (other !== undefined) {
+      throw new EltError(
+        `models ${other} and ${model.name} would share the source view ${model.sourceView} (a long name is cut to fit 63 bytes): rename one`,
+        ExitCode.modelFailed,
+      );
+    }
+    owners.set(model.sourceView, model.name);
+  }
 }
 
 /** The names of `changed` models and of every model downstream of them, in build order. */

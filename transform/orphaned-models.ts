@@ -1,8 +1,9 @@
 import type { Pool, PoolClient } from 'pg';
 import { describeError, EltError, ExitCode } from '../core/errors';
-import { MODEL_SCHEMAS, sourceViewOf, type Model } from './model-catalog';
+import { MODEL_SCHEMAS, type Model } from './model-catalog';
 import type { ModelKindName } from './model-kinds';
 import { readDependents } from './relation-dependents';
+import { storedSourceView } from './source-views';
 
 /**
  * A model the database has (a row of elt.models) whose file is no longer in the models
@@ -83,8 +84,8 @@ export async function dropOrphans(client: PoolClient, chosen: OrphanedModel[], o
     'select name, source_view from elt.models where name = any($1::text[]) and source_view is not null',
     [[...new Set([...names, ...orphans.map((orphan) => orphan.name)])]],
   );
-  // a source view is always named by the convention: a row naming another relation is not followed
-  for (const row of sources) row.source_view = sourceViewOf(row.name);
+  // a source view is always named by the convention (this layout's or the one before): a row naming another relation is not followed
+  for (const row of sources) row.source_view = storedSourceView(row.name, row.source_view);
   const modelOf = (relation: string) => sources.find((row) => row.source_view === relation)?.name ?? relation;
   const chosenSources = sources.filter((row) => names.includes(row.name)).map((row) => row.source_view);
   const [blocker] = await readDependents(client, [...names, ...chosenSources]);

@@ -61,7 +61,7 @@ async function reset(url: string): Promise<{ citus: boolean; version: string }> 
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query('drop schema if exists raw, staging, intermediate, marts, elt cascade');
+    await client.query('drop schema if exists raw, staging, intermediate, marts, elt, elt_engine cascade');
     const { rows } = await client.query<{ citus: boolean; version: string }>(
       "select exists (select from pg_extension where extname = 'citus') as citus, current_setting('server_version') as version",
     );

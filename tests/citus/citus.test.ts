@@ -37,11 +37,11 @@ describeCitus(CITUS_URL ? 'Citus' : 'Citus (skipped: ELT_TEST_CITUS_URL not set)
 
   /** An empty Citus database: what the pipeline made there is dropped (distributed tables with their shards). */
   async function resetCitus(): Promise<void> {
-    await citus.query('drop schema if exists raw, staging, intermediate, marts, elt cascade');
+    await citus.query('drop schema if exists raw, staging, intermediate, marts, elt, elt_engine cascade');
   }
 
   async function resetSingle(): Promise<void> {
-    await single.pool.query('drop schema if exists raw, staging, intermediate, marts, elt cascade');
+    await single.pool.query('drop schema if exists raw, staging, intermediate, marts, elt, elt_engine cascade');
   }
 
   const elt = async (url: string, args: string[]) => {

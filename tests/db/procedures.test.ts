@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { silentLogger } from '../../core/log';
 import { migrate } from '../../db/migrate';
 import { buildModels } from '../../transform/build-models';
+import { sourceViewOf } from '../../transform/source-views';
 import { insertRawEvents } from '../helpers/raw-events';
 import { createTestDatabase, MIGRATIONS_DIR, MODELS_DIR, type TestDatabase } from '../helpers/test-database';
 
@@ -135,7 +136,7 @@ test("the build's first fill of an incremental model is the engine's (elt.apply_
       'marts.user_performance',
     ].map((model) => ({
       name: model,
-      source_view: `${model}__source`,
+      source_view: sourceViewOf(model),
       current: true,
       built: true,
     })),

@@ -43,9 +43,9 @@ async function marts(db: TestDatabase) {
 /** A database built from scratch on exactly the files of `dir`. */
 async function fromScratch(dir: string, timeZone?: string, sessionGapMinutes?: number) {
   await scratch.pool.query(
-    'drop schema if exists intermediate, marts cascade; truncate raw.raw_events, raw.loads, elt.models, elt.model_inputs, elt.folded_loads',
+    'drop schema if exists intermediate, marts, elt_engine cascade; truncate raw.raw_events, raw.loads, elt.models, elt.model_inputs, elt.folded_loads',
   );
-  await scratch.pool.query('create schema intermediate; create schema marts');
+  await scratch.pool.query('create schema intermediate; create schema marts; create schema elt_engine');
   await applySettings(scratch.pool, { timeZone: timeZone ?? 'UTC', sessionGapMinutes: sessionGapMinutes ?? 30 });
   await load(scratch, dir);
   await buildModels(scratch.pool, { dir: MODELS_DIR, log: silentLogger, full: true });

@@ -6,6 +6,7 @@ import { buildModels } from '../../transform/build-models';
 import { formatLineageMermaid, formatLineageText, readLineage } from '../../observe/lineage';
 import { readModels } from '../../transform/model-catalog';
 import { readOrphans } from '../../transform/orphaned-models';
+import { sourceViewOf } from '../../transform/source-views';
 import { formatStatus, readStatus } from '../../observe/status';
 import { insertRawEvents } from '../helpers/raw-events';
 import { copyOfModels, createTestDatabase, type TestDatabase } from '../helpers/test-database';
@@ -98,7 +99,7 @@ test('--prune drops every orphan, dependents first, with its source view and its
   expect(result).toMatchObject({ built: [], orphaned: [], pruned: ['marts.user_performance', 'intermediate.int_user_days_by_load'] });
   for (const name of ['marts.user_performance', 'intermediate.int_user_days_by_load']) {
     expect(await present(name)).toBe(false);
-    expect(await present(`${name}__source`)).toBe(false);
+    expect(await present(sourceViewOf(name))).toBe(false);
     expect(await stateRows(name)).toEqual({ models: 0, inputs: 0, folded: 0 });
   }
   // the other models are untouched

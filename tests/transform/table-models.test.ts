@@ -111,7 +111,7 @@ test('elt refresh leaves a table as the last build made it (a table follows buil
   expect(await rowsOf('marts.user_events')).toEqual([{ user_id: 'u1', events: 1 }]);
 });
 
-test('a reader of the table during its rebuild reads the old rows at once, without waiting for a lock', async () => {
+test('a reader of the table during its rebuild reads the old rows at once, without waiting for a lock, and never sees the table built beside it (marts.user_events__new)', async () => {
   await insertRawEvents(db.pool, [event('u1')]);
   await build();
   await insertRawEvents(db.pool, [event('u2')]);
@@ -131,6 +131,12 @@ test('a reader of the table during its rebuild reads the old rows at once, witho
     // a reader blocked by the build's lock would fail here instead of waiting
     await reader.query("set lock_timeout = '300ms'");
     expect((await reader.query('select * from marts.user_events order by user_id')).rows).toEqual([{ user_id: 'u1', events: 1 }]);
+    // it exists only inside the build's transaction: no BI tool browsing marts lists it, before or after the swap
+    const { rows: listed } = await reader.query(
+      "select table_schema, table_name from information_schema.tables where table_name like '%\\_\\_new' or table_name like '%\\_\\_source'",
+    );
+    expect(listed).toEqual([]);
+    expect((await reader.query("select to_regclass('marts.user_events__new') as oid")).rows).toEqual([{ oid: null }]);
   } finally {
     reader.release();
   }

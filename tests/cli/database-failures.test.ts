@@ -1,10 +1,10 @@
+import { runInProcess } from '../helpers/run-in-process';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmdirSync, statSync } from 'node:fs';
 import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { main } from '../../cli/main';
 import { APPLICATION_NAME } from '../../db/connect';
 import { generateLake } from '../../generator/generate-lake';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../helpers/test-database';
@@ -13,17 +13,7 @@ const SAMPLE = join(__dirname, '..', 'fixtures', 'lake-sample');
 
 /** `elt <args>` in this process (the CLI's spawn is not what is tested): its exit code and what it printed. */
 async function elt(args: string[], databaseUrl: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += chunk.toString()), true));
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += chunk.toString()), true));
-  try {
-    const code = await main(args, { ...process.env, DATABASE_URL: databaseUrl, ELT_DEBUG: '' });
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
+  return runInProcess(args, { ...process.env, DATABASE_URL: databaseUrl, ELT_DEBUG: '' });
 }
 
 /** The error lines of a run's stderr. */

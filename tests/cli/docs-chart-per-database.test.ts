@@ -1,8 +1,8 @@
+import { runInProcess } from '../helpers/run-in-process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadChartModule } from '../../chart/load-chart';
-import { main } from '../../cli/main';
 import { silentLogger } from '../../core/log';
 import { buildModels } from '../../transform/build-models';
 import { categoryDay } from '../chart/chart-fixture';
@@ -17,17 +17,7 @@ let bi: TestDatabase;
 let outDir: string;
 
 async function elt(args: string[], databaseUrl: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += chunk.toString()), true));
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += chunk.toString()), true));
-  try {
-    const code = await main(args, { ...process.env, DATABASE_URL: databaseUrl, ELT_DEBUG: '', ELT_OUTPUT_DIR: outDir });
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
+  return runInProcess(args, { ...process.env, DATABASE_URL: databaseUrl, ELT_DEBUG: '', ELT_OUTPUT_DIR: outDir });
 }
 
 beforeAll(async () => {

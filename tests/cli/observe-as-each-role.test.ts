@@ -1,7 +1,7 @@
+import { runInProcess } from '../helpers/run-in-process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../cli/main';
 import { createLogins, projectRoles } from '../helpers/logins';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 
@@ -16,17 +16,7 @@ const urls: Record<'owner' | 'analyst' | 'reader', string> = { owner: '', analys
 
 /** `elt <args>` in this process (the spawn is not what is tested): its exit code and what it printed. */
 async function elt(args: string[], databaseUrl: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += chunk.toString()), true));
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += chunk.toString()), true));
-  try {
-    const code = await main(args, { ...process.env, DATABASE_URL: databaseUrl, ELT_DEBUG: '', ELT_OUTPUT_DIR: outDir });
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
+  return runInProcess(args, { ...process.env, DATABASE_URL: databaseUrl, ELT_DEBUG: '', ELT_OUTPUT_DIR: outDir });
 }
 
 /** What depends on the moment a command runs (the clock of `now()`, ages, timings), masked; the ledger's own times are kept. */

@@ -1,7 +1,7 @@
+import { runInProcess } from '../helpers/run-in-process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../cli/main';
 import { ExitCode } from '../../core/errors';
 import { runTypeScript } from '../helpers/run-cli';
 import { isRoot, NEEDS_ROOT, plant, sayRootSkips, UNTOUCHED, victimFile, victimUntouched, type Plant, type Victim } from '../helpers/planted-files';
@@ -40,17 +40,7 @@ interface Outcome {
 
 /** `elt <argv>` in this process, on the test database; what it printed. */
 async function elt(argv: string[], env: NodeJS.ProcessEnv): Promise<Outcome> {
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  try {
-    const code = await main(argv, env);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
+  return runInProcess(argv, env);
 }
 
 function privateDir(prefix: string): string {

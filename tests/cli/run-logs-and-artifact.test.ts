@@ -1,7 +1,7 @@
+import { runInProcess } from '../helpers/run-in-process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../cli/main';
 import { ExitCode } from '../../core/errors';
 import { packageVersion } from '../../core/package-root';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
@@ -35,16 +35,7 @@ interface Outcome {
 
 /** `elt <argv>` in this process; what it printed. */
 async function elt(argv: string[], env: NodeJS.ProcessEnv): Promise<Outcome> {
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  try {
-    return { code: await main(argv, env), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
+  return runInProcess(argv, env);
 }
 
 const events = (stderr: string) =>

@@ -1,5 +1,5 @@
+import { runInProcess } from '../helpers/run-in-process';
 import { join } from 'node:path';
-import { main } from '../../cli/main';
 import { ExitCode } from '../../core/errors';
 import { createLogins, projectRoles } from '../helpers/logins';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
@@ -14,17 +14,7 @@ const logins = createLogins();
 let db: TestDatabase;
 
 async function elt(args: string[], databaseUrl = db.url): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += chunk.toString()), true));
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += chunk.toString()), true));
-  try {
-    const code = await main(args, { ...process.env, DATABASE_URL: databaseUrl, ELT_DEBUG: '' });
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
+  return runInProcess(args, { ...process.env, DATABASE_URL: databaseUrl, ELT_DEBUG: '' });
 }
 
 const errorLines = (stderr: string) => stderr.split('\n').filter((line) => line.startsWith('elt: error'));

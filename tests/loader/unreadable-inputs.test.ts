@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { ExitCode } from '../../core/errors';
 import type { CliResult } from '../helpers/run-cli';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 
@@ -137,8 +138,9 @@ unreadableTest(
     chmodSync(bad, 0o000);
     const result = await elt(['load', '--source', dir], { modeBinds: true });
     await expectFailedBesideGood(result, bad, good, /permission denied/i);
+    // a failed object needs attention: elt status says so with its exit code
     const status = await elt(['status', '--json']);
-    expect(status.code).toBe(0);
+    expect(status.code).toBe(ExitCode.needsAttention);
     const objects = (JSON.parse(status.stdout) as { objects: { uri: string; status: string }[] }).objects;
     expect(objects).toContainEqual(expect.objectContaining({ uri: pathToFileURL(bad).href, status: 'failed' }));
   },

@@ -215,6 +215,11 @@ function evaluate(
   return selected;
 }
 
+/** The names of the models `--exclude` names (an empty result is no error here: nothing is excluded). */
+export function excludedModels(models: readonly SelectableModel[], exclude: readonly string[], modelsDir?: string): Set<string> {
+  return evaluate('--exclude', models, parseSelection('--exclude', exclude), modelsDir, graphOf(models));
+}
+
 /**
  * The names of the models `--select` (default: every model) selects, less those `--exclude`
  * selects, in the order of `models`. An unknown model, an ambiguous bare name, an

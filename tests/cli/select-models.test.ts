@@ -1,5 +1,5 @@
 import { main } from '../../cli/main';
-import { createTestDatabase, MODELS_DIR, type TestDatabase } from '../helpers/test-database';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 
 /** `elt build|test|lineage --select` end to end, in process: one database, built once by the first test. */
 let db: TestDatabase;
@@ -14,7 +14,7 @@ async function elt(args: string[]): Promise<{ code: number; stdout: string; stde
   const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += chunk.toString()), true));
   const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += chunk.toString()), true));
   try {
-    const code = await main([...args, '--models', MODELS_DIR], { ...process.env, DATABASE_URL: db.url, ELT_DEBUG: '' });
+    const code = await main(args, { ...process.env, DATABASE_URL: db.url, ELT_DEBUG: '' });
     return { code, stdout, stderr };
   } finally {
     out.mockRestore();
@@ -46,7 +46,7 @@ test('elt build --select with a selector method other than path: exits 2 with on
   const refused = await elt(['build', '--select', 'tag:nightly']);
   expect(refused.code).toBe(2);
   expect(refused.stderr.trim().split('\n')).toHaveLength(1);
-  expect(refused.stderr).toMatch(/tag: is not supported.*path:/);
+  expect(refused.stderr).toMatch(/"tag:" is not supported.*path:/);
 });
 
 test('elt test --select marts.user_performance runs only the tests that read that mart', async () => {
@@ -80,4 +80,22 @@ test('elt lineage --select +marts.user_performance prints only that mart and the
   expect(models).toContain('staging.stg_events');
   expect(models).not.toContain('marts.article_performance');
   expect(models).not.toContain('marts.category_ctr_daily');
+});
+
+test('elt refresh --select refreshes the selected marts; a selection with no mart a refresh refreshes exits 2 saying why', async () => {
+  const refreshed = await elt(['refresh', '--select', 'path:marts', '--exclude', 'marts.user_performance']);
+  expect(refreshed.code).toBe(0);
+  const refused = await elt(['refresh', '--select', 'staging.stg_events']);
+  expect(refused.code).toBe(2);
+  expect(refused.stderr).toMatch(/^elt: error: elt refresh: the selection holds none of the models a refresh refreshes \(marts\./m);
+  expect(refused.stderr).not.toMatch(/migrate/);
+  const both = await elt(['refresh', 'article_performance', '--select', 'user_performance']);
+  expect(both.code).toBe(2);
+  expect(both.stderr).toMatch(/not both/);
+});
+
+test('elt lineage --select with an unknown model exits 2 before reading the database, one line', async () => {
+  const refused = await elt(['lineage', '--select', '+no_such_mart']);
+  expect(refused.code).toBe(2);
+  expect(refused.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^elt: error: --select "\+no_such_mart": no such model \(models: /)]);
 });

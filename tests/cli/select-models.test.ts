@@ -99,3 +99,16 @@ test('elt lineage --select with an unknown model exits 2 before reading the data
   expect(refused.code).toBe(2);
   expect(refused.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^elt: error: --select "\+no_such_mart": no such model \(models: /)]);
 });
+
+test('elt build --exclude of a model downstream of a rebuilt one rebuilds it anyway (a view cannot outlive what it reads) and warns', async () => {
+  const built = await elt(['build', '--select', 'int_sessions', '--exclude', 'marts.user_performance']);
+  expect(built.code).toBe(0);
+  expect(builtModels(built.stderr)).toEqual(['intermediate.int_sessions', 'marts.user_performance']);
+  expect(built.stderr).toMatch(/warning: marts\.user_performance was rebuilt though excluded/);
+});
+
+test('elt build --full --exclude path:marts: every mart reads a rebuilt model, so each is rebuilt anyway, with a warning', async () => {
+  const built = await elt(['build', '--full', '--exclude', 'path:marts']);
+  expect(built.code).toBe(0);
+  expect(built.stderr).toMatch(/warning: marts\.article_performance was rebuilt though excluded/);
+});

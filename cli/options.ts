@@ -3,6 +3,8 @@ import type { ParseArgsConfig } from 'node:util';
 import { DEFAULT_LOAD_OPTIONS, type LoadLakeOptions } from '../loader/load-lake';
 import { s3SettingsFromEnv, type S3Settings } from '../loader/sources/s3/s3-settings';
 import type { PruneRequest } from '../transform/orphaned-models';
+import { readModels } from '../transform/model-catalog';
+import { selectModels } from '../transform/select-models';
 import type { ModelSettings } from '../transform/settings';
 import type { Options } from './command';
 import { EltError, ExitCode } from '../core/errors';
@@ -79,6 +81,20 @@ export function pruneOf(options: Options): PruneRequest | undefined {
   if (options.prune === true) return 'all';
   const named = options['drop-orphan'] as string[] | undefined;
   return named?.length ? named : undefined;
+}
+
+/** dbt's `--select` / `--exclude` (transform/select-models.ts), each repeatable, each value one or more selectors. */
+export const SELECT_FLAGS: ParseArgsConfig['options'] = {
+  select: { type: 'string', multiple: true },
+  exclude: { type: 'string', multiple: true },
+};
+
+/** The models `--select` / `--exclude` choose from the folder `modelsDir`; undefined when neither flag is given (every model). */
+export function selectionOf(options: Options, modelsDir: string): Set<string> | undefined {
+  const select = options.select as string[] | undefined;
+  const exclude = options.exclude as string[] | undefined;
+  if (select === undefined && exclude === undefined) return undefined;
+  return new Set(selectModels(readModels(modelsDir), { select, exclude, modelsDir }));
 }
 
 /** `--project <dir>`: the commands that work on a project's data and models take it. */

@@ -1,11 +1,13 @@
 import type { Pool } from 'pg';
+import { EltError, ExitCode } from '../core/errors';
 import type { Logger } from '../core/log';
 import { checkTrustedDir } from '../core/trusted-path';
 import type { LakeObject } from '../loader/sources/lake-object';
 import type { LoadLakeOptions } from '../loader/load-lake';
-import { readModels } from '../transform/model-catalog';
+import { isRefreshTarget, readModels } from '../transform/model-catalog';
 import type { PruneRequest } from '../transform/orphaned-models';
 import { hasPendingChanges } from '../transform/pending-changes';
+import { selectModels } from '../transform/select-models';
 import { checkSettings, type ModelSettings } from '../transform/settings';
 import { claimDatabase } from './claim-database';
 import { DEFAULT_PROJECT_NAME, type Project } from './project';
@@ -26,7 +28,9 @@ export interface PipelineConfig {
   settings: ModelSettings;
   /** build: rebuild every model / these models and everything downstream */
   full?: boolean;
+  /** build, refresh: dbt's --select / --exclude (transform/select-models.ts), each flag's values */
   select?: string[];
+  exclude?: string[];
   /** build: drop these orphaned models (their files are gone), or all of them; else they are kept */
   prune?: PruneRequest;
   /** build, refresh, migrate: the most to wait in all for locks readers hold (db/lock-wait.ts; default 300 s) */
@@ -40,9 +44,36 @@ export interface PipelineConfig {
 }
 
 /** What a pipeline command checks before it touches any data: a missing models folder, an output folder another account could have planted. */
-export function checkPipelineInput(config: Pick<PipelineConfig, 'command' | 'project' | 'outputDir'>): void {
+export function checkPipelineInput(config: Pick<PipelineConfig, 'command' | 'project' | 'outputDir' | 'select' | 'exclude'>): void {
   if (config.command !== 'load') readModels(config.project.modelsDir);
   if (config.command === 'run') checkTrustedDir(config.outputDir ?? './out');
+  // a selection that names no model fails before the database is touched
+  if (config.command === 'refresh') refreshSelection(config);
+  else if (config.select !== undefined || config.exclude !== undefined) {
+    selectModels(readModels(config.project.modelsDir), { select: config.select, exclude: config.exclude, modelsDir: config.project.modelsDir });
+  }
+}
+
+/**
+ * The marts `elt refresh --select/--exclude` refreshes: the selected models a refresh
+ * brings up to date (transform/model-catalog.ts isRefreshTarget). The incremental models are
+ * folded together by every refresh, whatever is selected (they share their inputs' new
+ * loads), so a selection limits the materialized views refreshed; one with none of them is
+ * refused. Undefined without a selection.
+ */
+function refreshSelection(config: Pick<PipelineConfig, 'project' | 'select' | 'exclude'>): string[] | undefined {
+  if (config.select === undefined && config.exclude === undefined) return undefined;
+  const models = readModels(config.project.modelsDir);
+  const selected = new Set(selectModels(models, { select: config.select, exclude: config.exclude, modelsDir: config.project.modelsDir }));
+  const targets = models.filter(isRefreshTarget).map((model) => model.name);
+  const only = targets.filter((name) => selected.has(name));
+  if (only.length === 0) {
+    throw new EltError(
+      `elt refresh: the selection holds none of the models a refresh refreshes (${targets.join(', ')}); views need no refresh and the incremental models are brought up to date by every refresh`,
+      ExitCode.usage,
+    );
+  }
+  return only;
 }
 
 /**
@@ -74,14 +105,18 @@ export async function runPipeline(pool: Pool, config: PipelineConfig, log: Logge
   if (command === 'run' || command === 'build') {
     report.build = await buildStep(
       pool,
-      { modelsDir: project.modelsDir, full: config.full === true, select: config.select, prune: config.prune, lockWait },
+      { modelsDir: project.modelsDir, full: config.full === true, select: config.select, exclude: config.exclude, prune: config.prune, lockWait },
       log,
     );
     fresh = new Set(report.build.result.built);
   }
   signal.throwIfAborted();
   if (command === 'run' || command === 'refresh') {
-    const only = config.marts?.length ? config.marts.map((name) => (name.includes('.') ? name : `marts.${name}`)) : undefined;
+    const only = config.marts?.length
+      ? config.marts.map((name) => (name.includes('.') ? name : `marts.${name}`))
+      : command === 'refresh'
+        ? refreshSelection(config)
+        : undefined;
     report.refresh = await refreshStep(pool, { modelsDir: project.modelsDir, alreadyFresh: fresh, only, lockWait }, log);
     if (!pendingBefore && fresh.size === 0) {
       report.refresh.nothingNew = true;

@@ -53,7 +53,7 @@ export async function settingsStep(pool: Pool, settings: ModelSettings, log: Log
 
 export async function buildStep(
   pool: Pool,
-  options: { modelsDir: string; full: boolean; select?: string[]; prune?: PruneRequest; lockWait?: LockWaitOptions },
+  options: { modelsDir: string; full: boolean; select?: string[]; exclude?: string[]; prune?: PruneRequest; lockWait?: LockWaitOptions },
   log: Logger,
 ): Promise<Required<RunReport>['build']> {
   const stepLog = forStep(log, 'build');
@@ -63,6 +63,7 @@ export async function buildStep(
       log: stepLog,
       full: options.full,
       select: options.select,
+      exclude: options.exclude,
       prune: options.prune,
       lockWait: options.lockWait,
     }),

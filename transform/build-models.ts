@@ -10,6 +10,7 @@ import { withLockRetries, type LockWaitOptions } from '../db/lock-wait';
 import { distributeModel, misplacedModels, modelPlacements } from './distribute';
 import { MODEL_SCHEMAS, readModels, withDownstream, type Model } from './model-catalog';
 import { MODEL_KINDS, SWAP_SUFFIX } from './model-kinds';
+import { excludedModels, selectModels } from './select-models';
 import { keptOldSourceViewWarning, moveOldSourceViews } from './old-source-views';
 import { chooseOrphans, dropOrphans, readOrphans, type OrphanedModel, type PruneRequest } from './orphaned-models';
 import { readDependents } from './relation-dependents';
@@ -305,25 +306,13 @@ async function refuseDependents(
 }
 
 /**
- * The model a `--select` names: `int_sessions`, `intermediate.int_sessions`, with or
- * without dbt's trailing `+`. A model is always rebuilt with its downstream
- * (a dependent view cannot outlive what it reads), so `x` and `x+` select the same.
- */
-function resolveSelector(models: Model[], selector: string): string {
-  const name = selector.replace(/\+$/, '');
-  const match = models.find((model) => model.name === name || model.relation === name);
-  if (!match) {
-    throw new EltError(`--select ${selector}: no such model (models: ${models.map((model) => model.relation).join(', ')})`, ExitCode.usage);
-  }
-  return match.name;
-}
-
-/**
  * Brings the database's models in line with the model files, with umzug: each model
  * is one of its migrations, in build order, and its storage is elt.models
  * (modelStorage), so umzug's `pending()` is what this build rebuilds. A model is
- * rebuilt when its checksum changed, its relation is missing or --full/--select names
- * it, and with it every model downstream; the others are left alone (their comments
+ * rebuilt when its checksum changed, its relation is missing or --full names it, or
+ * --select / --exclude select it (dbt's grammar, transform/select-models.ts: `+m`
+ * rebuilds m and what it reads), and with it every model downstream, an excluded one
+ * too (a view cannot outlive what it reads: a warning says so); the others are left alone (their comments
  * follow their headers, applyDescriptions). Everything happens in one transaction under the
  * build and refresh locks (rows of elt.locks, see db/locked-transaction.ts): stale relations are dropped in reverse dependency order
  * (never with cascade) and recreated in order, so readers see the old or the
@@ -337,10 +326,20 @@ function resolveSelector(models: Model[], selector: string): string {
  */
 export async function buildModels(
   pool: Pool,
-  options: { dir: string; log: Logger; full?: boolean; select?: string[]; prune?: PruneRequest; lockWait?: LockWaitOptions },
+  options: {
+    dir: string;
+    log: Logger;
+    full?: boolean;
+    select?: string[];
+    exclude?: string[];
+    prune?: PruneRequest;
+    lockWait?: LockWaitOptions;
+  },
 ): Promise<BuildResult> {
   const models = readModels(options.dir);
-  const selected = new Set((options.select ?? []).map((selector) => resolveSelector(models, selector)));
+  const selecting = options.select !== undefined || options.exclude !== undefined;
+  const selected = new Set(selecting ? selectModels(models, { select: options.select, exclude: options.exclude, modelsDir: options.dir }) : []);
+  const excluded = options.exclude === undefined ? new Set<string>() : excludedModels(models, options.exclude, options.dir);
   const placements = modelPlacements(models);
   const outcome = await withLockRetries(
     pool,
@@ -366,7 +365,7 @@ export async function buildModels(
         // an orphan is dropped only when asked for, first: a rebuild below may then go through
         const pruned = await dropOrphans(client, chooseOrphans(orphans, options.prune), orphans);
         const kept = orphans.filter((orphan) => !pruned.includes(orphan.name));
-        const forced = new Set(options.full ? models.map((model) => model.name) : selected);
+        const forced = new Set(options.full ? models.map((model) => model.name).filter((name) => !excluded.has(name)) : selected);
         // on Citus, a table not yet laid out as transform/distribute.ts says is rebuilt so
         for (const name of await misplacedModels(client, models, placements)) forced.add(name);
         // a kind rebuilt at every build (a table): always, with what reads it
@@ -497,6 +496,9 @@ export async function buildModels(
   );
   const { keptOldSourceViews, ...result } = outcome;
   for (const old of keptOldSourceViews) options.log.warn(keptOldSourceViewWarning(old));
+  for (const name of result.built.filter((built) => excluded.has(built))) {
+    options.log.warn(`${name} was rebuilt though excluded: it reads a model this build rebuilt (a view cannot outlive what it reads)`);
+  }
   for (const name of result.pruned) options.log.info(`dropped orphaned model ${name}, as asked`);
   for (const name of result.orphaned) {
     options.log.warn(

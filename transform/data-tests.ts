@@ -1,15 +1,17 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Pool } from 'pg';
-import { readModels, type Model } from './model-catalog';
+import { MODEL_SCHEMAS, readModels, type Model } from './model-catalog';
 import { MODEL_KINDS } from './model-kinds';
-import { columnsOf, parseHeader, setting } from './model-header';
+import { columnList, columnsOf, parseHeader, setting, sqlCode } from './model-header';
 
 /** A data test: a query returning the rows that break an invariant (none: the test passes). */
 export interface DataTest {
   name: string;
   /** the model(s) it guards */
   model: string;
+  /** the models it belongs to (`elt test --select` picks it when it selects one): its model, or those a singular test names or reads */
+  reads: string[];
   description: string;
   sql: string;
   /** the test reads a staging view, so it re-parses every raw event: `elt test` runs it, `elt run` does not */
@@ -59,6 +61,7 @@ function genericTests(model: Model): DataTest[] {
     tests.push({
       name: `${model.name}.unique_key`,
       model: model.name,
+      reads: [model.name],
       description: `(${key}) is unique`,
       sql: `select ${key}, count(*) as copies from ${model.name} group by ${key} having count(*) > 1`,
       scansRaw: model.schema === 'staging',
@@ -68,6 +71,7 @@ function genericTests(model: Model): DataTest[] {
     tests.push({
       name: `${model.name}.not_null`,
       model: model.name,
+      reads: [model.name],
       description: `${model.notNull.join(', ')} never NULL`,
       sql: `select * from ${model.name} where ${model.notNull.map((column) => `${column} is null`).join(' or ')}`,
       scansRaw: model.schema === 'staging',
@@ -79,6 +83,7 @@ function genericTests(model: Model): DataTest[] {
     tests.push({
       name: `${model.relation}_${expectation.name}`,
       model: model.name,
+      reads: [model.name],
       description: expectation.expression,
       sql: `select ${columns.join(', ') || '*'} from ${model.name} where (${expectation.expression}) is not true`,
       scansRaw: model.schema === 'staging',
@@ -88,8 +93,19 @@ function genericTests(model: Model): DataTest[] {
   return tests;
 }
 
+/** The models a singular test belongs to: those its `-- model:` line names and those its SQL reads. */
+function modelsOfTest(sql: string, named: string | undefined, models: ReadonlySet<string>): string[] {
+  const reference = new RegExp(`\\b(?:${MODEL_SCHEMAS.join('|')})\\.[a-z_][a-z0-9_]*\\b`, 'g');
+  const read = [
+    ...sqlCode(sql)
+      .replace(/'(?:[^']|'')*'/g, "''")
+      .matchAll(reference),
+  ].map((match) => match[0]);
+  return [...new Set([...columnList(named), ...read])].filter((name) => models.has(name));
+}
+
 /** The tests kept next to the models: `<models>/tests/*.sql`, each with `-- test:` and `-- model:` header lines. */
-function singularTests(dir: string): DataTest[] {
+function singularTests(dir: string, models: ReadonlySet<string>): DataTest[] {
   let files: string[];
   try {
     files = readdirSync(join(dir, 'tests'))
@@ -106,6 +122,7 @@ function singularTests(dir: string): DataTest[] {
     return {
       name: basename(file, '.sql'),
       model: setting(header, 'model') ?? '(unknown model)',
+      reads: modelsOfTest(sql, setting(header, 'model'), models),
       description: setting(header, 'test') ?? basename(file, '.sql'),
       sql,
       scansRaw: /\bstaging\./.test(sql),
@@ -115,7 +132,8 @@ function singularTests(dir: string): DataTest[] {
 
 /** Every data test of a model folder: the generic ones of each model, then the singular ones. */
 export function readDataTests(dir: string): DataTest[] {
-  return [...readModels(dir).flatMap(genericTests), ...singularTests(dir)];
+  const models = readModels(dir);
+  return [...models.flatMap(genericTests), ...singularTests(dir, new Set(models.map((model) => model.name)))];
 }
 
 /**
@@ -125,10 +143,20 @@ export function readDataTests(dir: string): DataTest[] {
  * `skipRawScans` leaves out the tests that re-read all raw events, and `loadsSince`
  * limits the tests of by-load tables to the rows of loads finished since then (what
  * `elt run` does, so that its cost follows new data; `elt test` runs them all, on all rows).
+ * `models` (`elt test --select`) keeps the tests that belong to one of them (dbt's eager
+ * selection: a test reading a selected model and others runs too).
  */
-export async function runDataTests(pool: Pool, dir: string, options: { skipRawScans?: boolean; loadsSince?: Date } = {}): Promise<DataTestResult[]> {
+export async function runDataTests(
+  pool: Pool,
+  dir: string,
+  options: { skipRawScans?: boolean; loadsSince?: Date; models?: ReadonlySet<string> } = {},
+): Promise<DataTestResult[]> {
   const results: DataTestResult[] = [];
-  for (const test of readDataTests(dir).filter((candidate) => !(options.skipRawScans && candidate.scansRaw))) {
+  const chosen = readDataTests(dir).filter(
+    (candidate) =>
+      !(options.skipRawScans && candidate.scansRaw) && (options.models === undefined || candidate.reads.some((name) => options.models?.has(name))),
+  );
+  for (const test of chosen) {
     const started = performance.now();
     // a by-load table's rows change only with new loads: test those (the filter reaches its key index)
     const scoped = options.loadsSince !== undefined && test.byLoad === true;

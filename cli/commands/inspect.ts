@@ -5,7 +5,7 @@ import { formatStatus, readStatus } from '../../observe/status';
 import { acknowledgeFailure } from '../../loader/acknowledge-failure';
 import type { Command, Io } from '../command';
 import { describeError, ExitCode } from '../../core/errors';
-import { PROJECT_FLAG, PROJECT_HELP } from '../options';
+import { PROJECT_FLAG, PROJECT_HELP, SELECT_FLAGS, selectionOf } from '../options';
 import { projectOf } from '../project';
 import { withDatabase } from '../with-database';
 
@@ -69,16 +69,21 @@ export const statusCommand: Command = {
 export const lineageCommand: Command = {
   name: 'lineage',
   summary: "print the graph raw -> staging -> marts, read from the database's own dependency catalog",
-  usage: 'elt lineage [--mermaid] [--project <dir>]',
-  options: { mermaid: { type: 'boolean' }, ...PROJECT_FLAG },
-  optionHelp: ['--mermaid                   print a Mermaid flowchart instead of text', ...PROJECT_HELP],
+  usage: 'elt lineage [--mermaid] [--select <selector>] [--exclude <selector>] [--project <dir>]',
+  options: { mermaid: { type: 'boolean' }, ...PROJECT_FLAG, ...SELECT_FLAGS },
+  optionHelp: [
+    '--mermaid                   print a Mermaid flowchart instead of text',
+    '--select / --exclude <sel>  only the models selected (with what they read), dbt style: +marts.x, path:marts',
+    ...PROJECT_HELP,
+  ],
   example: 'npm run elt -- lineage --mermaid',
   run: (options, io) => {
     const project = projectOf(options, io.env);
+    const selected = selectionOf(options, project.modelsDir);
     return withDatabase(
       io,
       async ({ pool }) => {
-        const edges = await readLineage(pool);
+        const edges = (await readLineage(pool)).filter((edge) => selected === undefined || selected.has(edge.model));
         // models whose files are gone are still in the graph: marked
         const orphaned = new Set((await readOrphans(pool, readModels(project.modelsDir))).map((orphan) => orphan.name));
         io.stdout.write(options.mermaid ? formatLineageMermaid(edges, orphaned) : formatLineageText(edges, orphaned));

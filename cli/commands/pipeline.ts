@@ -26,6 +26,8 @@ import {
   PRUNE_FLAGS,
   PRUNE_HELP,
   pruneOf,
+  SELECT_FLAGS,
+  selectionOf,
   s3SettingsOf,
   settingsOf,
   sourceOf,
@@ -68,7 +70,8 @@ async function runPipelineCommand(command: PipelineCommand, options: Options, io
     loadOptions,
     settings: command === 'load' ? {} : settingsOf(options, io.env, project),
     full: options.full === true,
-    select: typeof options.select === 'string' ? [options.select] : undefined,
+    select: options.select as string[] | undefined,
+    exclude: options.exclude as string[] | undefined,
     prune: pruneOf(options),
     lockWaitSeconds: lockWaitSecondsOf(options, io.env),
     marts,
@@ -129,12 +132,13 @@ export const loadCommand: Command = {
 export const buildCommand: Command = {
   name: 'build',
   summary: 'create the staging views and marts whose SQL changed, and everything downstream',
-  usage: 'elt build [--full | --select <model>+] [--prune | --drop-orphan <model>] [options]',
-  options: { ...MODEL_FLAGS, ...PRUNE_FLAGS, ...LOCK_WAIT_FLAG, ...PROJECT_FLAG, full: { type: 'boolean' }, select: { type: 'string' } },
+  usage: 'elt build [--full | --select <selector>] [--exclude <selector>] [--prune | --drop-orphan <model>] [options]',
+  options: { ...MODEL_FLAGS, ...PRUNE_FLAGS, ...LOCK_WAIT_FLAG, ...PROJECT_FLAG, full: { type: 'boolean' }, ...SELECT_FLAGS },
   optionHelp: [
     ...PROJECT_HELP,
     '--full                      rebuild every model, changed or not',
-    '--select <model>+           rebuild this model and everything downstream of it, e.g. int_sessions+',
+    '--select <selector>         rebuild these models (and everything downstream), dbt style: m, +m, m+, 2+m, path:marts; "a b" union, a,b intersection',
+    '--exclude <selector>        not these (a model reading a rebuilt one is rebuilt anyway, with a warning)',
     ...PRUNE_HELP,
     ...MODEL_HELP,
     ...LOCK_WAIT_HELP,
@@ -146,32 +150,43 @@ export const buildCommand: Command = {
 export const refreshCommand: Command = {
   name: 'refresh',
   summary: 'refresh the materialized marts (concurrently: readers are not blocked)',
-  usage: 'elt refresh [mart ...] [options]',
-  options: { ...MODEL_FLAGS, ...LOCK_WAIT_FLAG, ...PROJECT_FLAG },
+  usage: 'elt refresh [mart ... | --select <selector>] [options]',
+  options: { ...MODEL_FLAGS, ...LOCK_WAIT_FLAG, ...PROJECT_FLAG, ...SELECT_FLAGS },
   optionHelp: [
     ...PROJECT_HELP,
     ...MODEL_HELP,
     ...LOCK_WAIT_HELP,
     'mart ...                    only these marts, e.g. article_performance (default: all, in dependency order)',
+    '--select / --exclude <sel>  only the marts selected, dbt style (the incremental models are always folded together)',
   ],
   example: 'npm run elt -- refresh article_performance',
   positionals: true,
-  run: (options, io, marts) => runPipelineCommand('refresh', options, io, marts),
+  run: (options, io, marts) => {
+    if (marts.length > 0 && (options.select !== undefined || options.exclude !== undefined)) {
+      throw new EltError('elt refresh: name marts or use --select/--exclude, not both', ExitCode.usage);
+    }
+    return runPipelineCommand('refresh', options, io, marts);
+  },
 };
 
 export const testCommand: Command = {
   name: 'test',
   summary: 'run the data tests next to the models (keys, not-null, ctr, running sums, reconciliation)',
-  usage: 'elt test [--project <dir>] [--models <dir>]',
-  options: { models: { type: 'string' }, ...PROJECT_FLAG },
-  optionHelp: [...PROJECT_HELP, "--models <dir>              model folder, with its tests/ (default: the package's models/)"],
+  usage: 'elt test [--select <selector>] [--exclude <selector>] [--project <dir>] [--models <dir>]',
+  options: { models: { type: 'string' }, ...PROJECT_FLAG, ...SELECT_FLAGS },
+  optionHelp: [
+    ...PROJECT_HELP,
+    "--models <dir>              model folder, with its tests/ (default: the package's models/)",
+    '--select / --exclude <sel>  only the tests of the models selected, dbt style (a test belongs to each model it reads)',
+  ],
   example: 'npm run elt -- test',
   run: (options, io) => {
     const project = projectOf(options, io.env);
+    const models = selectionOf(options, project.modelsDir);
     return withDatabase(
       io,
       async ({ pool }) => {
-        const results = await runDataTests(pool, project.modelsDir);
+        const results = await runDataTests(pool, project.modelsDir, { models });
         io.stdout.write(formatDataTestResults(results));
         const failed = results.filter((result) => result.failures > 0);
         for (const result of failed)

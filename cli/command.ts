@@ -14,6 +14,8 @@ export interface Io {
   signal: AbortSignal;
   /** this command's id: on every JSON log line (invocation_id) and in the run artifact */
   invocationId?: string;
+  /** the project's home (pipeline/project-home.ts): where `.elt/` and `out/` are; the current folder when unset */
+  home?: string;
 }
 
 /** One `elt` command: its flags, its help, and what it does. */

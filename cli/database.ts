@@ -2,7 +2,9 @@ import { Client, type Pool } from 'pg';
 import { connectPool, endPool } from '../db/connect';
 import { startEmbeddedServer, type EmbeddedServer } from '../db/embedded-server';
 import { embeddedPortSetting } from '../db/embedded/stable-port';
+import { EltError, type ExitCodeValue } from '../core/errors';
 import type { Logger } from '../core/log';
+import { hasEmbeddedCluster } from '../pipeline/project-home';
 
 /** The URL of `database` on the server at `serverUrl`, created when missing (each project has its own). */
 async function ensureDatabase(server: EmbeddedServer, database: string, log: Logger): Promise<string> {
@@ -36,14 +38,28 @@ export interface OpenDatabase {
  * embedded Postgres in ./.elt/ (started here and stopped by close(), or joined
  * when `elt db` already runs it), in the project's own database there.
  */
-export async function openDatabase(env: NodeJS.ProcessEnv, log: Logger, database = 'postgres', signal?: AbortSignal): Promise<OpenDatabase> {
+export async function openDatabase(
+  env: NodeJS.ProcessEnv,
+  log: Logger,
+  database = 'postgres',
+  signal?: AbortSignal,
+  where: { home?: string; onlyReads?: ExitCodeValue } = {},
+): Promise<OpenDatabase> {
   const waitSeconds = Number(env.ELT_DB_WAIT_SECONDS ?? 10);
   const configured = env.DATABASE_URL;
   if (configured) {
     const pool = await connectPool(configured, { waitSeconds, log, signal });
     return { pool, url: configured, embedded: false, close: () => endPool(pool) };
   }
-  const server = await startEmbeddedServer(process.cwd(), log, { port: embeddedPortSetting(env.ELT_EMBEDDED_PORT) });
+  const home = where.home ?? process.cwd();
+  // a command that only reads, on a home that never ran: nothing to read, and no empty cluster started for it
+  if (where.onlyReads !== undefined && !hasEmbeddedCluster(home)) {
+    throw new EltError(
+      `no database yet: ${home} has no .elt/ (run elt run there first, name the project's folder with --project-dir or ELT_PROJECT_DIR, or set DATABASE_URL)`,
+      where.onlyReads,
+    );
+  }
+  const server = await startEmbeddedServer(home, log, { port: embeddedPortSetting(env.ELT_EMBEDDED_PORT) });
   try {
     const url = database === 'postgres' ? server.url : await ensureDatabase(server, database, log);
     const pool = await connectPool(url, { waitSeconds, log, stream: server.stream, signal });

@@ -9,6 +9,7 @@ import { commandHelp, globalHelp } from './help';
 import { InterruptedError, watchInterrupts } from './interrupt';
 import { createLogger } from '../core/log';
 import { packageVersion } from '../core/package-root';
+import { findProjectHome } from '../pipeline/project-home';
 import { exitWhenWritten, OutputClosedError, outputError, watchOutputErrors } from './process-output';
 
 /** Takes the global `--log-format <human|json>` (anywhere in argv, or ELT_LOG_FORMAT) out of the arguments. */
@@ -29,6 +30,25 @@ function takeLogFormat(argv: string[], fallback: string | undefined): { format: 
   return { format, args };
 }
 
+/** Takes the global `--project-dir <dir>` (anywhere in argv) out of the arguments; ELT_PROJECT_DIR when absent. */
+function takeProjectDir(argv: string[], fallback: string | undefined): { projectDir: string | undefined; args: string[] } {
+  const args: string[] = [];
+  let projectDir = fallback;
+  for (let index = 0; index < argv.length; index += 1) {
+    const arg = argv[index] as string;
+    if (arg === '--project-dir') {
+      projectDir = argv[index + 1] ?? '';
+      if (projectDir === '') throw new EltError('--project-dir needs a folder', ExitCode.usage);
+      index += 1;
+    } else if (arg.startsWith('--project-dir=')) {
+      projectDir = arg.slice('--project-dir='.length);
+    } else {
+      args.push(arg);
+    }
+  }
+  return { projectDir, args };
+}
+
 /**
  * Runs the CLI with `argv` (without node and script) and returns the exit code.
  * Every failure becomes one line on stderr; ELT_DEBUG=1 adds the stack.
@@ -36,7 +56,15 @@ function takeLogFormat(argv: string[], fallback: string | undefined): { format: 
  * @example process.exitCode = await main(['run', '--source', 'lake/']);
  */
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<ExitCodeValue> {
-  const { format, args } = takeLogFormat(argv, env.ELT_LOG_FORMAT);
+  const { format, args: withoutFormat } = takeLogFormat(argv, env.ELT_LOG_FORMAT);
+  let projectDir: string | undefined;
+  let args = withoutFormat;
+  let projectDirError: unknown;
+  try {
+    ({ projectDir, args } = takeProjectDir(withoutFormat, env.ELT_PROJECT_DIR));
+  } catch (err) {
+    projectDirError = err;
+  }
   const [name, ...rest] = args;
   // one id per command, on every JSON log line and in the run artifact; lines outside a step name the command
   const invocationId = randomUUID();
@@ -49,6 +77,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     if (format !== 'json' && format !== 'human') {
       throw new EltError(`--log-format must be human or json, not "${format}"`, ExitCode.usage);
     }
+    if (projectDirError !== undefined) throw projectDirError;
+    // where .elt/ and out/ are: named, or found walking up from here (as git finds .git)
+    io.home = findProjectHome(process.cwd(), projectDir).dir;
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
       process.stdout.write(globalHelp(packageVersion()));
       return name === undefined ? ExitCode.usage : ExitCode.ok;

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { checkChartOptions, DEFAULT_MIN_DISPLAYS, MAX_MIN_DISPLAYS } from '../../chart/chart-options';
 import { loadChartModule } from '../../chart/load-chart';
 import type { Command, Io, Options } from '../command';
@@ -12,7 +13,7 @@ const READABLE_CATEGORIES = 10;
 
 /** `elt chart`: the CTR-per-category picture, from marts.category_ctr_daily. */
 async function chart(options: Options, io: Io): Promise<ExitCodeValue> {
-  const outDir = (options.out as string | undefined) || io.env.ELT_OUTPUT_DIR || './out';
+  const outDir = (options.out as string | undefined) || io.env.ELT_OUTPUT_DIR || join(io.home ?? '.', 'out');
   const top = options.top === undefined ? undefined : numberOption(options, {}, 'top', undefined, 0, (n) => Number.isInteger(n) && n >= 1);
   const minDisplays = numberOption(
     options,
@@ -25,17 +26,24 @@ async function chart(options: Options, io: Io): Promise<ExitCodeValue> {
   const chartOptions = { outDir, top, minDisplays, from: options.from as string | undefined, to: options.to as string | undefined };
   checkChartOptions(chartOptions); // before the database is opened
   checkTrustedDir(outDir);
-  return withDatabase(io, async ({ pool }) => {
-    const { renderCategoryCtrChart } = loadChartModule();
-    const { result } = await timed(io.log, 'chart', () => renderCategoryCtrChart(pool, chartOptions));
-    io.log.info(`charted ${result.categories.length} categories over ${result.days} days`);
-    if (result.leftOut !== undefined) io.log.warn(result.leftOut);
-    if (top === undefined && result.categories.length > READABLE_CATEGORIES) {
-      io.log.warn(`${result.categories.length} lines are hard to tell apart: pass --top ${READABLE_CATEGORIES} to keep the ones with most displays`);
-    }
-    io.stdout.write(`${result.svgPath}\n${result.pngPath}\n`);
-    return ExitCode.ok;
-  });
+  return withDatabase(
+    io,
+    async ({ pool }) => {
+      const { renderCategoryCtrChart } = loadChartModule();
+      const { result } = await timed(io.log, 'chart', () => renderCategoryCtrChart(pool, chartOptions));
+      io.log.info(`charted ${result.categories.length} categories over ${result.days} days`);
+      if (result.leftOut !== undefined) io.log.warn(result.leftOut);
+      if (top === undefined && result.categories.length > READABLE_CATEGORIES) {
+        io.log.warn(
+          `${result.categories.length} lines are hard to tell apart: pass --top ${READABLE_CATEGORIES} to keep the ones with most displays`,
+        );
+      }
+      io.stdout.write(`${result.svgPath}\n${result.pngPath}\n`);
+      return ExitCode.ok;
+    },
+    undefined,
+    { onlyReads: ExitCode.database },
+  );
 }
 
 export const chartCommand: Command = {

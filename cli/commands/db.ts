@@ -10,7 +10,7 @@ async function serveDatabase(io: Io): Promise<ExitCodeValue> {
   if (io.env.DATABASE_URL) {
     throw new EltError('elt db serves the embedded Postgres; DATABASE_URL is set, so connect to that server instead', ExitCode.usage);
   }
-  const db = await openDatabase(io.env, io.log, undefined, io.signal);
+  const db = await openDatabase(io.env, io.log, undefined, io.signal, io.home ? { home: io.home } : {});
   await migrate(db.pool, { dir: migrationsDir(), log: io.log });
   io.stdout.write(`${db.url}\n`);
   io.log.info(`embedded Postgres is up: psql "${db.url}"  (Ctrl-C to stop; the password is in .elt/password)`);

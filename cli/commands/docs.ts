@@ -36,7 +36,7 @@ async function drawChart(pool: Pool, modelsDir: string, io: Io): Promise<Uint8Ar
 /** `elt docs`: the static docs site (models, columns, lineage, tests, sources, chart) in one folder. */
 async function docs(options: Options, io: Io): Promise<ExitCodeValue> {
   const project = projectOf(options, io.env);
-  const outputDir = io.env.ELT_OUTPUT_DIR || './out';
+  const outputDir = io.env.ELT_OUTPUT_DIR || join(io.home ?? '.', 'out');
   const outDir = (options.out as string | undefined) || join(outputDir, 'docs');
   const chartPng = options.chart as string | undefined;
   const thresholds = freshnessThresholds({}, options.project as string | undefined);
@@ -58,6 +58,7 @@ async function docs(options: Options, io: Io): Promise<ExitCodeValue> {
       return ExitCode.ok;
     },
     project.database,
+    { onlyReads: ExitCode.database },
   );
 }
 

@@ -19,6 +19,7 @@ async function explain(options: Options, io: Io, positionals: string[]): Promise
       return ExitCode.ok;
     },
     project.database,
+    { onlyReads: ExitCode.database },
   );
 }
 

@@ -43,6 +43,7 @@ async function freshness(options: Options, io: Io): Promise<ExitCodeValue> {
       return ExitCode.ok;
     },
     project.database,
+    { onlyReads: ExitCode.stale },
   );
 }
 

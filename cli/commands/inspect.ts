@@ -62,6 +62,7 @@ export const statusCommand: Command = {
         return ExitCode.needsAttention;
       },
       project.database,
+      { onlyReads: ExitCode.database },
     );
   },
 };
@@ -90,6 +91,7 @@ export const lineageCommand: Command = {
         return ExitCode.ok;
       },
       project.database,
+      { onlyReads: ExitCode.database },
     );
   },
 };

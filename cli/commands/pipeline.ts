@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { migrate } from '../../db/migrate';
 import { packageVersion } from '../../core/package-root';
@@ -75,7 +76,7 @@ async function runPipelineCommand(command: PipelineCommand, options: Options, io
     prune: pruneOf(options),
     lockWaitSeconds: lockWaitSecondsOf(options, io.env),
     marts,
-    outputDir: (options['output-dir'] as string | undefined) || io.env.ELT_OUTPUT_DIR || './out',
+    outputDir: (options['output-dir'] as string | undefined) || io.env.ELT_OUTPUT_DIR || join(io.home ?? '.', 'out'),
     signal: io.signal,
   };
   checkPipelineInput(config);

@@ -67,6 +67,7 @@ export const queryCommand: Command = {
         return ExitCode.ok;
       },
       projectOf(options, io.env).database,
+      { onlyReads: ExitCode.database },
     );
   },
 };

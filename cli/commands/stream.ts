@@ -81,7 +81,7 @@ async function stream(options: Options, io: Io): Promise<ExitCodeValue> {
   readModels(project.modelsDir); // a missing models folder is a usage error before anything is touched
 
   // no cancel of queries on an interrupt: the batch in hand is committed, then the marts refreshed
-  const db = await openDatabase(io.env, io.log, project.database, io.signal);
+  const db = await openDatabase(io.env, io.log, project.database, io.signal, io.home ? { home: io.home } : {});
   try {
     await checkSettings(db.pool, settings);
     await migrateStep(db.pool, migrationsDir(), io.log);

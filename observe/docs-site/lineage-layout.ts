@@ -48,16 +48,19 @@ export function layoutLineage(names: string[], edges: LineageEdge[]): LineageLay
   graph.setGraph({ rankdir: 'LR', ranksep: RANK_GAP, nodesep: NODE_GAP, marginx: MARGIN, marginy: MARGIN, ranker: 'network-simplex' });
   graph.setDefaultEdgeLabel(() => ({}));
   const all = [...new Set([...names, ...edges.flatMap((edge) => [edge.source, edge.model])])].sort();
+  // dagre keys its nodes in plain objects: it is given `n<index>`, never a name (a relation may be called __proto__)
+  const idOf = new Map(all.map((name, index) => [name, `n${index}`]));
+  const id = (name: string): string => idOf.get(name) as string;
   for (const name of all) {
     const label = fitLabel(name);
-    graph.setNode(name, { width: Math.ceil(label.width + 2 * LABEL_PAD), height: NODE_HEIGHT, label });
+    graph.setNode(id(name), { width: Math.ceil(label.width + 2 * LABEL_PAD), height: NODE_HEIGHT, label });
   }
   const drawn = edges.filter((edge) => edge.source !== edge.model);
-  for (const edge of drawn) graph.setEdge(edge.source, edge.model);
+  for (const edge of drawn) graph.setEdge(id(edge.source), id(edge.model));
   dagre.layout(graph);
 
   const nodes: LaidOutNode[] = all.map((name) => {
-    const node = graph.node(name) as { x: number; y: number; width: number; height: number; label: FittedLabel };
+    const node = graph.node(id(name)) as { x: number; y: number; width: number; height: number; label: FittedLabel };
     return { name, x: node.x - node.width / 2, y: node.y - node.height / 2, width: node.width, height: node.height, label: node.label };
   });
   const at = new Map(nodes.map((node) => [node.name, node]));
@@ -65,7 +68,7 @@ export function layoutLineage(names: string[], edges: LineageEdge[]): LineageLay
     const from = at.get(edge.source) as LaidOutNode;
     const to = at.get(edge.model) as LaidOutNode;
     // dagre's bends (one per layer crossed), between ends set on the boxes' sides
-    const bends = ((graph.edge(edge.source, edge.model) as { points?: Point[] }).points ?? []).slice(1, -1);
+    const bends = ((graph.edge(id(edge.source), id(edge.model)) as { points?: Point[] }).points ?? []).slice(1, -1);
     return {
       ...edge,
       points: [{ x: from.x + from.width, y: from.y + from.height / 2 }, ...bends, { x: to.x, y: to.y + to.height / 2 }],

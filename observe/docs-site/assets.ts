@@ -33,20 +33,34 @@ pre { background: var(--bg); border: 1px solid var(--line); padding: 10px; overf
 .pass, .fresh { background: #d8f3dc; color: #1b5e20; }
 .fail, .error { background: #ffd6d6; color: #8a1c1c; }
 .warn { background: #fff0c2; color: #7a5200; }
-.graph { overflow-x: auto; border: 1px solid var(--line); padding: 6px; background: #fff; }
-svg.lineage { max-width: 100%; height: auto; }
+.graph { overflow: auto; max-width: 100%; max-height: 80vh; border: 1px solid var(--line); padding: 6px; background: #fff; }
+.lineage-caption { min-height: 1.45em; margin: 4px 0 0; }
+svg.lineage { display: block; max-width: 100%; height: auto; }
 svg.lineage .edge { fill: none; stroke: #9fb3c8; stroke-width: 1.5; }
-svg.lineage .arrow { fill: #9fb3c8; }
+svg.lineage .arrow { fill: #9fb3c8; fill: context-stroke; }
 svg.lineage rect.node { fill: #fff; stroke: #829ab1; }
 svg.lineage rect.layer-staging { fill: #e6f6ff; }
 svg.lineage rect.layer-intermediate { fill: #eef2ff; }
 svg.lineage rect.layer-marts { fill: #e3f9e5; }
 svg.lineage rect.layer-raw, svg.lineage rect.layer-elt { fill: #f0f4f8; }
 svg.lineage rect.focus { stroke: #d9822b; stroke-width: 3; }
-svg.lineage text { font: 12px ui-monospace, "DejaVu Sans Mono", monospace; fill: var(--ink); }
-svg.lineage a:hover rect { stroke: var(--accent); stroke-width: 2; }
+svg.lineage text { font: 12px "DejaVu Sans", "Bitstream Vera Sans", Verdana, sans-serif; fill: var(--ink); }
+svg.lineage [data-node] { cursor: pointer; }
+svg.lineage a:hover rect, svg.lineage [data-node]:focus rect { stroke: var(--accent); stroke-width: 2; }
+svg.lineage.selecting [data-node]:not(.on) { opacity: .3; }
+svg.lineage.selecting .edge:not(.on) { opacity: .15; }
+svg.lineage .edge.on { stroke: #d9822b; stroke-width: 2.5; }
+svg.lineage .selected rect { stroke: #d9822b; stroke-width: 3; }
 img.chart { max-width: 100%; border: 1px solid var(--line); }
 .muted { color: var(--muted); }
+@media (max-width: 720px) {
+  body { display: block; }
+  nav { width: auto; height: auto; max-height: 45vh; position: static; border-right: 0; border-bottom: 1px solid var(--line); }
+  main { padding: 14px 12px; overflow-wrap: anywhere; }
+  main table { display: block; max-width: 100%; overflow-x: auto; }
+  .facts { grid-template-columns: 1fr; }
+  .facts dd { margin-bottom: 6px; }
+}
 `;
 
 /**
@@ -111,6 +125,56 @@ export const SCRIPT = `
   input.addEventListener('keydown', function (event) {
     var first = results.querySelector('a');
     if (event.key === 'Enter' && first) location.hash = first.getAttribute('href');
+  });
+  // the lineage graphs: a first click on a box highlights it, all it reads and all that
+  // reads it (transitively); a second click on it opens its page; a click beside the boxes clears
+  Array.prototype.forEach.call(document.querySelectorAll('svg.lineage'), function (svg) {
+    var edges = Array.prototype.map.call(svg.querySelectorAll('path.edge'), function (path) {
+      return { path: path, source: path.getAttribute('data-source'), model: path.getAttribute('data-model') };
+    });
+    var nodes = Array.prototype.slice.call(svg.querySelectorAll('[data-node]'));
+    var caption = document.createElement('p');
+    caption.className = 'lineage-caption muted';
+    caption.setAttribute('aria-live', 'polite');
+    svg.parentNode.parentNode.insertBefore(caption, svg.parentNode.nextSibling);
+    var selected = null;
+    function reach(start, from, to) {
+      var seen = new Set([start]);
+      for (var grew = true; grew; ) {
+        grew = false;
+        edges.forEach(function (edge) {
+          if (seen.has(edge[from]) && !seen.has(edge[to])) { seen.add(edge[to]); grew = true; }
+        });
+      }
+      return seen;
+    }
+    function select(name) {
+      selected = name;
+      var up = name === null ? new Set() : reach(name, 'model', 'source');
+      var down = name === null ? new Set() : reach(name, 'source', 'model');
+      svg.classList.toggle('selecting', name !== null);
+      nodes.forEach(function (node) {
+        var each = node.getAttribute('data-node');
+        node.classList.toggle('on', up.has(each) || down.has(each));
+        node.classList.toggle('selected', each === name);
+      });
+      edges.forEach(function (edge) {
+        edge.path.classList.toggle('on', (up.has(edge.source) && up.has(edge.model)) || (down.has(edge.source) && down.has(edge.model)));
+      });
+      var link = nodes.some(function (node) { return node.getAttribute('data-node') === name && node.hasAttribute('href'); });
+      caption.textContent = name === null ? '' : name + ': ' + (up.size - 1) + ' upstream, ' + (down.size - 1) + ' downstream.' + (link ? ' Click it again to open its page.' : '');
+    }
+    nodes.forEach(function (node) {
+      var name = node.getAttribute('data-node');
+      node.addEventListener('click', function (event) {
+        event.stopPropagation();
+        if (name !== selected || !node.hasAttribute('href')) { event.preventDefault(); select(name === selected ? null : name); }
+      });
+      node.addEventListener('keydown', function (event) {
+        if ((event.key === 'Enter' || event.key === ' ') && !node.hasAttribute('href')) { event.preventDefault(); select(name === selected ? null : name); }
+      });
+    });
+    svg.addEventListener('click', function () { select(null); });
   });
   window.addEventListener('hashchange', show);
   show();

@@ -1,16 +1,20 @@
 import type { LineageEdge } from '../lineage';
 import { escapeHtml } from './html';
+import { LABEL_PAD, layoutLineage, type Point } from './lineage-layout';
 
-/** Layers left to right: what the models read (raw, elt settings, any other schema) shares the first column. */
-const COLUMN_OF: Record<string, number> = { raw: 0, elt: 0, staging: 1, intermediate: 2, marts: 3 };
-const NODE_WIDTH = 240;
-const NODE_HEIGHT = 30;
-const COLUMN_GAP = 50;
-const ROW_GAP = 14;
-const PAD = 10;
+/** A graph wider than its box is drawn smaller, down to this scale; wider still, it scrolls in its box. */
+const MIN_SCALE = 0.75;
+
+/**
+ * The most relations one graph draws: the layered layout's time grows faster than the
+ * graph (some 0.4 s for 100 relations, 3 s for 300, 35 s for 1000), and a graph that big
+ * is not read anyway. A model's page then draws only what it reads and what reads it
+ * directly; the overview says how to see the lineage instead.
+ */
+export const MAX_GRAPH_NODES = 100;
 
 const schemaOf = (name: string): string => name.split('.')[0] ?? '';
-const layerOf = (name: string): number => COLUMN_OF[schemaOf(name)] ?? 0;
+const namesOf = (edges: LineageEdge[], nodes: string[]): Set<string> => new Set([...nodes, ...edges.flatMap((edge) => [edge.source, edge.model])]);
 
 /** `focus` and everything upstream and downstream of it (all of the graph without a focus). */
 export function neighbourhood(edges: LineageEdge[], focus: string): LineageEdge[] {
@@ -35,53 +39,68 @@ export function neighbourhood(edges: LineageEdge[], focus: string): LineageEdge[
   );
 }
 
+const LAYERS = new Set(['raw', 'elt', 'staging', 'intermediate', 'marts']);
+
+/** A curve through the points, level where it leaves and enters each one (so it never turns back). */
+function curveThrough(points: Point[]): string {
+  const [first, ...rest] = points;
+  if (!first) return '';
+  let d = `M${first.x},${first.y}`;
+  let from = first;
+  for (const to of rest) {
+    const bend = (to.x - from.x) / 2;
+    d += ` C${from.x + bend},${from.y} ${to.x - bend},${to.y} ${to.x},${to.y}`;
+    from = to;
+  }
+  return d;
+}
+
 /**
- * The lineage graph as an inline SVG (no library): one column per layer (raw and elt,
- * staging, intermediate, marts), a box per relation, a curve per edge. A box of a
- * model links to its page (`href(name)`); `focus` is drawn highlighted. `id` names the
- * SVG and prefixes its marker's id (several graphs share one page).
+ * The lineage graph as an inline SVG, laid out in layers (lineage-layout.ts): a box
+ * per relation as wide as its name, a curve per edge, left to right. A box of a model
+ * links to its page (`href(name)`); the page's script highlights a box's upstream and
+ * downstream on a first click (edges carry data-source and data-model for it).
+ * `focus` is drawn highlighted. `id` names the SVG and prefixes its marker's id
+ * (several graphs share one page).
  */
 export function lineageSvg(
   edges: LineageEdge[],
   options: { id: string; focus?: string; href: (name: string) => string | undefined; nodes?: string[] },
 ): string {
-  const names = [...new Set([...(options.nodes ?? []), ...edges.flatMap((edge) => [edge.source, edge.model])])];
-  const columns = [...new Set(names.map(layerOf))].sort((a, b) => a - b);
-  const position = new Map<string, { x: number; y: number }>();
-  let height = 0;
-  columns.forEach((layer, column) => {
-    const inLayer = names.filter((name) => layerOf(name) === layer).sort();
-    inLayer.forEach((name, row) => {
-      const y = PAD + row * (NODE_HEIGHT + ROW_GAP);
-      position.set(name, { x: PAD + column * (NODE_WIDTH + COLUMN_GAP), y });
-      height = Math.max(height, y + NODE_HEIGHT + PAD);
-    });
-  });
-  const width = PAD * 2 + columns.length * NODE_WIDTH + Math.max(0, columns.length - 1) * COLUMN_GAP;
-  const parts: string[] = [];
-  for (const edge of edges) {
-    const from = position.get(edge.source);
-    const to = position.get(edge.model);
-    if (!from || !to) continue;
-    const x1 = from.x + NODE_WIDTH;
-    const y1 = from.y + NODE_HEIGHT / 2;
-    const x2 = to.x;
-    const y2 = to.y + NODE_HEIGHT / 2;
-    const bend = Math.max(30, (x2 - x1) / 2);
-    parts.push(`<path class="edge" d="M${x1},${y1} C${x1 + bend},${y1} ${x2 - bend},${y2} ${x2},${y2}" marker-end="url(#${options.id}-arrow)"/>`);
+  const nodes = options.nodes ?? [];
+  const focus = options.focus;
+  let note = '';
+  if (namesOf(edges, nodes).size > MAX_GRAPH_NODES && focus !== undefined) {
+    const count = namesOf(edges, nodes).size;
+    edges = edges.filter((edge) => edge.source === focus || edge.model === focus);
+    note = `<p class="muted">${count} relations upstream and downstream: more than ${MAX_GRAPH_NODES}, so only those it reads and those that read it directly are drawn.</p>`;
   }
-  for (const name of names) {
-    const at = position.get(name) as { x: number; y: number };
-    const layer = schemaOf(name) in COLUMN_OF ? schemaOf(name) : 'other';
+  const count = namesOf(edges, nodes).size;
+  if (count > MAX_GRAPH_NODES) {
+    return `<p class="muted">${count} relations: too many to draw in one graph (at most ${MAX_GRAPH_NODES}). Each model's page draws its own lineage; <code>elt lineage</code> prints it.</p>`;
+  }
+  const layout = layoutLineage(nodes, edges);
+  const parts: string[] = [];
+  for (const edge of layout.edges) {
+    parts.push(
+      `<path class="edge" data-source="${escapeHtml(edge.source)}" data-model="${escapeHtml(edge.model)}" d="${curveThrough(edge.points)}" marker-end="url(#${options.id}-arrow)"/>`,
+    );
+  }
+  for (const node of layout.nodes) {
+    const schema = schemaOf(node.name);
+    const layer = LAYERS.has(schema) ? schema : 'other';
     const box =
-      `<rect class="node ${name === options.focus ? 'focus' : ''} layer-${layer}" x="${at.x}" y="${at.y}" width="${NODE_WIDTH}" height="${NODE_HEIGHT}" rx="5"/>` +
-      `<text x="${at.x + 10}" y="${at.y + NODE_HEIGHT / 2 + 4}">${escapeHtml(name)}</text>`;
-    const href = options.href(name);
-    parts.push(href ? `<a href="${escapeHtml(href)}" data-node="${escapeHtml(name)}">${box}</a>` : `<g data-node="${escapeHtml(name)}">${box}</g>`);
+      `<title>${escapeHtml(node.name)}</title>` +
+      `<rect class="node ${node.name === options.focus ? 'focus ' : ''}layer-${layer}" x="${node.x}" y="${node.y}" width="${node.width}" height="${node.height}" rx="5"/>` +
+      `<text x="${node.x + LABEL_PAD}" y="${node.y + node.height / 2 + 4}" textLength="${node.label.width}" lengthAdjust="spacingAndGlyphs">${escapeHtml(node.label.text)}</text>`;
+    const href = options.href(node.name);
+    const name = escapeHtml(node.name);
+    parts.push(href ? `<a href="${escapeHtml(href)}" data-node="${name}">${box}</a>` : `<g data-node="${name}" tabindex="0">${box}</g>`);
   }
   return (
-    `<svg class="lineage" id="${options.id}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="lineage graph">` +
-    `<defs><marker id="${options.id}-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="arrow"/></marker></defs>` +
+    note +
+    `<svg class="lineage" id="${options.id}" width="${layout.width}" height="${layout.height}" style="min-width: ${Math.round(layout.width * MIN_SCALE)}px" viewBox="0 0 ${layout.width} ${layout.height}" role="img" aria-label="lineage graph">` +
+    `<defs><marker id="${options.id}-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="arrow"/></marker></defs>` +
     `${parts.join('')}</svg>`
   );
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { readLineage, type LineageEdge } from '../../observe/lineage';
 import { readDataTests } from '../../transform/data-tests';
 import { readModels } from '../../transform/model-catalog';
 import { REPO_ROOT } from '../helpers/compose-file';
@@ -151,7 +152,9 @@ withBrowser(
       await page.locator('tr.highlight').waitFor();
       expect(await page.locator('tr.highlight td').first().textContent()).toBe('avg_session_length_seconds');
 
-      // a lineage box leads to that model's page
+      // a lineage box: the first click highlights its lineage, the second leads to that model's page
+      await graph.locator('a[data-node="intermediate.int_sessions"]').click();
+      await graph.locator('a[data-node="intermediate.int_sessions"].selected').waitFor();
       await graph.locator('a[data-node="intermediate.int_sessions"]').click();
       await page.locator('section[data-view="model/intermediate.int_sessions"]').waitFor({ state: 'visible' });
 
@@ -173,6 +176,171 @@ withBrowser(
       expect(pageErrors).toEqual([]);
       expect(requested.length).toBeGreaterThan(0);
       expect(requested.filter((url) => !url.startsWith('file://'))).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  },
+  60_000,
+);
+
+/** What a rendered lineage graph shows: each box where it is drawn and its label's extent, each edge, what is highlighted. */
+interface DrawnGraph {
+  nodes: {
+    name: string;
+    box: { x: number; y: number; width: number; height: number };
+    label: { x: number; y: number; width: number; height: number };
+    on: boolean;
+  }[];
+  edges: { source: string; model: string; on: boolean }[];
+}
+
+async function drawnGraph(graph: import('playwright-core').Locator): Promise<DrawnGraph> {
+  return graph.evaluate((svg) => {
+    type Box = { x: number; y: number; width: number; height: number };
+    type Shape = { getBBox(): Box; getAttribute(name: string): string | null; classList: { contains(name: string): boolean } };
+    type Holder = Shape & { querySelector(selector: string): Shape | null; querySelectorAll(selector: string): ArrayLike<Shape & Holder> };
+    const box = (shape: Shape | null): Box => {
+      const b = shape?.getBBox() ?? { x: NaN, y: NaN, width: NaN, height: NaN };
+      return { x: b.x, y: b.y, width: b.width, height: b.height };
+    };
+    const root = svg as unknown as Holder;
+    return {
+      nodes: Array.from(root.querySelectorAll('[data-node]'), (node) => ({
+        name: node.getAttribute('data-node') ?? '',
+        box: box(node.querySelector('rect')),
+        label: box(node.querySelector('text')),
+        on: node.classList.contains('on'),
+      })),
+      edges: Array.from(root.querySelectorAll('path.edge'), (edge) => ({
+        source: edge.getAttribute('data-source') ?? '',
+        model: edge.getAttribute('data-model') ?? '',
+        on: edge.classList.contains('on'),
+      })),
+    };
+  });
+}
+
+/** `start` and every relation upstream of it (what it reads, transitively), and `start` and every one downstream (what reads it). */
+function lineageOf(edges: LineageEdge[], start: string): { up: Set<string>; down: Set<string> } {
+  const walk = (from: 'source' | 'model', to: 'source' | 'model'): Set<string> => {
+    const seen = new Set([start]);
+    for (let grew = true; grew;) {
+      grew = false;
+      for (const edge of edges)
+        if (seen.has(edge[from]) && !seen.has(edge[to])) {
+          seen.add(edge[to]);
+          grew = true;
+        }
+    }
+    return seen;
+  };
+  return { up: walk('model', 'source'), down: walk('source', 'model') };
+}
+
+withBrowser(
+  'in headless Chromium, the lineage graph is laid out in layers (no edge points backwards), every label fits its box, a click highlights upstream and downstream, and at 420 px the page does not overflow',
+  async () => {
+    const edges = await readLineage(db.pool);
+    const profile = mkdtempSync(join(tmpdir(), 'elt-chromium-'));
+    const context: BrowserContext = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+    });
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      const pageErrors: string[] = [];
+      page.on('pageerror', (err) => pageErrors.push(err.message));
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await page.goto(pathToFileURL(index).href);
+      const overview = page.locator('section[data-view="overview"] svg.lineage');
+      await overview.waitFor();
+
+      const drawn = await drawnGraph(overview);
+      expect(drawn.nodes.map((node) => node.name).sort()).toEqual([...new Set(edges.flatMap((edge) => [edge.source, edge.model]))].sort());
+      expect(drawn.edges.map((edge) => `${edge.source} -> ${edge.model}`).sort()).toEqual(
+        edges.map((edge) => `${edge.source} -> ${edge.model}`).sort(),
+      );
+      const boxOf = new Map(drawn.nodes.map((node) => [node.name, node.box]));
+      // every edge runs left to right, from a box wholly left of the box it leads to
+      const backwards = edges.filter((edge) => {
+        const from = boxOf.get(edge.source);
+        const to = boxOf.get(edge.model);
+        return !from || !to || !(from.x + from.width < to.x);
+      });
+      expect(backwards).toEqual([]);
+      // boxes do not overlap
+      const overlapping = drawn.nodes.flatMap((a, i) =>
+        drawn.nodes
+          .slice(i + 1)
+          .filter(
+            (b) =>
+              a.box.x < b.box.x + b.box.width &&
+              b.box.x < a.box.x + a.box.width &&
+              a.box.y < b.box.y + b.box.height &&
+              b.box.y < a.box.y + a.box.height,
+          )
+          .map((b) => `${a.name} / ${b.name}`),
+      );
+      expect(overlapping).toEqual([]);
+      // every label within its box (the rendered text's extent, in the browser's font)
+      const spilling = drawn.nodes
+        .filter(
+          (node) =>
+            !(node.label.width > 0) ||
+            node.label.x < node.box.x ||
+            node.label.y < node.box.y ||
+            node.label.x + node.label.width > node.box.x + node.box.width ||
+            node.label.y + node.label.height > node.box.y + node.box.height,
+        )
+        .map((node) => node.name);
+      expect(spilling).toEqual([]);
+
+      // a click on a box highlights it, all it reads (transitively) and all that reads it; nothing else
+      for (const name of ['intermediate.int_events', 'marts.user_performance']) {
+        await overview.locator(`a[data-node="${name}"]`).click();
+        await overview.locator(`a[data-node="${name}"].selected`).waitFor();
+        const clicked = await drawnGraph(overview);
+        const { up, down } = lineageOf(edges, name);
+        expect(
+          clicked.nodes
+            .filter((node) => node.on)
+            .map((node) => node.name)
+            .sort(),
+        ).toEqual([...new Set([...up, ...down])].sort());
+        // the edges on a path through it: both ends upstream of it, or both downstream
+        const through = edges.filter((edge) => (up.has(edge.source) && up.has(edge.model)) || (down.has(edge.source) && down.has(edge.model)));
+        expect(through.length).toBeGreaterThan(0);
+        expect(
+          clicked.edges
+            .filter((edge) => edge.on)
+            .map((edge) => `${edge.source} -> ${edge.model}`)
+            .sort(),
+        ).toEqual(through.map((edge) => `${edge.source} -> ${edge.model}`).sort());
+        expect(page.url()).not.toContain('#model/');
+      }
+      expect(await page.locator('section[data-view="overview"]').isVisible()).toBe(true);
+      await page.screenshot({ path: join(REPO_ROOT, 'out', 'docs-site-lineage.png') });
+      // a click on the background clears the highlight
+      await overview.click({ position: { x: 2, y: 2 } });
+      expect((await drawnGraph(overview)).nodes.filter((node) => node.on)).toEqual([]);
+
+      // a phone: the page fits 420 px; a graph wider than that scrolls inside its own box
+      await page.setViewportSize({ width: 420, height: 860 });
+      for (const view of ['overview', 'model/marts.user_performance', 'model/intermediate.int_events', 'sources', 'tests', 'chart']) {
+        await page.goto(`${pathToFileURL(index).href}#${view}`);
+        await page.locator(`section[data-view="${view}"]`).waitFor({ state: 'visible' });
+        const width = await page.locator('html').evaluate((html) => html.scrollWidth);
+        expect({ view, fits: width <= 420 }).toEqual({ view, fits: true });
+      }
+      await page.goto(`${pathToFileURL(index).href}#overview`);
+      const box = page.locator('section[data-view="overview"] .graph');
+      const { scrollWidth, clientWidth } = await box.evaluate((element) => ({ scrollWidth: element.scrollWidth, clientWidth: element.clientWidth }));
+      expect(clientWidth).toBeLessThanOrEqual(420);
+      expect(scrollWidth).toBeGreaterThan(clientWidth);
+      await overview.locator('a[data-node="intermediate.int_sessions"]').click();
+      await page.screenshot({ path: join(REPO_ROOT, 'out', 'docs-site-phone.png') });
+      expect(pageErrors).toEqual([]);
     } finally {
       await context.close();
     }

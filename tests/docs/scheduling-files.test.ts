@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -39,13 +39,22 @@ interface Site {
 
 const databases: TestDatabase[] = [];
 
+let sampleCopy: string | undefined;
+/** The sample lake at a path with no space (a copy, once), as an elt.env value must be. */
+function sampleWithoutSpaces(): string {
+  sampleCopy ??= join(mkdtempSync(join(tmpdir(), 'elt-scheduled-lake-')), 'lake');
+  if (!existsSync(sampleCopy)) cpSync(SAMPLE, sampleCopy, { recursive: true });
+  return sampleCopy;
+}
+
 /** elt.env.example with the test database and the sample lake in place of the placeholders, mode 0600 as the guide says. */
 async function site(envValues: Record<string, string> = {}): Promise<Site> {
   const db = await createTestDatabase();
   databases.push(db);
   const project = mkdtempSync(join(tmpdir(), 'elt-scheduled-'));
   const envFile = join(mkdtempSync(join(tmpdir(), 'elt-scheduled-etc-')), 'elt.env');
-  const values: Record<string, string> = { DATABASE_URL: db.url, ELT_SOURCE: SAMPLE, ...envValues };
+  // the file's own rule: no spaces in a value (sh reads it); the checkout's path may have some
+  const values: Record<string, string> = { DATABASE_URL: db.url, ELT_SOURCE: sampleWithoutSpaces(), ...envValues };
   const text = read('elt.env.example').replace(/^([A-Z_][A-Z0-9_]*)=.*$/gm, (line, name: string) =>
     values[name] === undefined ? line : `${name}=${values[name]}`,
   );

@@ -131,7 +131,7 @@ test('a broker that stays away: elt stream gives up after --broker-wait-seconds 
     const [bounded, patient] = consumers as [RunningCli, RunningCli];
     const killedAt = performance.now();
     const gaveUp = await bounded.exited;
-    expect(performance.now() - killedAt).toBeLessThan(2000 + 3000 + 2000); // the bound, a request's timeout, some slack
+    expect(performance.now() - killedAt).toBeLessThan(2000 + 3000 + 10_000); // the bound, a request's timeout, slack for a loaded 2-core machine (it guards against a hang)
     expect(gaveUp.code).toBe(8);
     expect(errorLines(gaveUp.stderr)).toEqual([
       expect.stringMatching(/^elt: error: nats:\/\/127\.0\.0\.1:\d+\/AWAY: the NATS server has not answered for [\d.]+ s \(.+\); giving up/),

@@ -1,10 +1,9 @@
 import { Client, type Pool } from 'pg';
 import { connectPool, endPool } from '../db/connect';
-import { startEmbeddedServer, type EmbeddedServer } from '../db/embedded-server';
+import { hasEmbeddedCluster, startEmbeddedServer, type EmbeddedServer } from '../db/embedded-server';
 import { embeddedPortSetting } from '../db/embedded/stable-port';
 import { EltError, type ExitCodeValue } from '../core/errors';
 import type { Logger } from '../core/log';
-import { hasEmbeddedCluster } from '../pipeline/project-home';
 
 /** The URL of `database` on the server at `serverUrl`, created when missing (each project has its own). */
 async function ensureDatabase(server: EmbeddedServer, database: string, log: Logger): Promise<string> {
@@ -52,6 +51,7 @@ export async function openDatabase(
     return { pool, url: configured, embedded: false, close: () => endPool(pool) };
   }
   const home = where.home ?? process.cwd();
+  const port = embeddedPortSetting(env.ELT_EMBEDDED_PORT); // a bad setting is refused before anything else
   // a command that only reads, on a home that never ran: nothing to read, and no empty cluster started for it
   if (where.onlyReads !== undefined && !hasEmbeddedCluster(home)) {
     throw new EltError(
@@ -59,7 +59,7 @@ export async function openDatabase(
       where.onlyReads,
     );
   }
-  const server = await startEmbeddedServer(home, log, { port: embeddedPortSetting(env.ELT_EMBEDDED_PORT) });
+  const server = await startEmbeddedServer(home, log, { port });
   try {
     const url = database === 'postgres' ? server.url : await ensureDatabase(server, database, log);
     const pool = await connectPool(url, { waitSeconds, log, stream: server.stream, signal });

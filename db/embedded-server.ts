@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, closeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { dirname, extname, join } from 'node:path';
 import { describeError, EltError, ExitCode } from '../core/errors';
@@ -57,6 +57,18 @@ function spawnKeeper(cwd: string, layout: EmbeddedLayout, options: KeeperOptions
   if (child.pid === undefined) throw new Error(`cannot start ${process.execPath}`);
   writeFileAtomic(layout.keeperPidFile, `${child.pid}\n`, 0o600);
   return child.pid;
+}
+
+/**
+ * Whether `home` holds an embedded Postgres cluster (a command ran there before), after
+ * refusing (exit 2) a `.elt/` another account could have planted, as a start would.
+ * Nothing is made or changed.
+ */
+export function hasEmbeddedCluster(home: string): boolean {
+  const layout = embeddedLayout(home);
+  if (!checkTrustedDir(layout.stateDir)) return false; // no .elt/ at all
+  checkStateDir(layout, serverUser()?.uid); // pgdata included
+  return existsSync(layout.dataDir);
 }
 
 /** .elt/, made when missing; refused (with all it holds) when another account could have planted it (state-trust.ts). */

@@ -13,14 +13,14 @@ export interface LineageEdge {
  * An incremental model's query is its source view (in the engine schema, or beside the
  * model in a database not yet built by this version: transform/source-views.ts), which
  * its table is filled from: the graph shows it as the model itself, by the name
- * elt.models.source_view records.
+ * elt.models.source_view records (read through elt_observe.models, which readers may read).
  */
 export async function readLineage(pool: Pool): Promise<LineageEdge[]> {
   const { rows } = await pool.query<LineageEdge>(
     `with
      view_reads as (${VIEW_READS_SQL}),
      source_views as (
-         select m.name as model, m.source_view from elt.models as m where m.source_view is not null
+         select m.name as model, m.source_view from elt_observe.models as m where m.source_view is not null
      ),
      edges as (
          select r.source_schema || '.' || r.source_name as source,

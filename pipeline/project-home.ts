@@ -55,13 +55,3 @@ export function findProjectHome(cwd: string, named?: string): ProjectHome {
   }
   return { dir: resolve(cwd), how: 'here' };
 }
-
-/** Whether the home has an embedded Postgres cluster (a command has run there before). */
-export function hasEmbeddedCluster(home: string): boolean {
-  try {
-    lstatSync(join(home, '.elt', 'pgdata'));
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Pool } from 'pg';
 import { describeError, EltError, ExitCode } from '../core/errors';
+import { parseDuration } from '../core/duration';
+import { SETTINGS } from '../core/settings/declared-settings';
 import { currentPlacement } from '../db/citus';
 import { readModels } from './model-catalog';
 
@@ -11,24 +13,9 @@ import { readModels } from './model-catalog';
  * since its newest event, against a warning and an error threshold.
  */
 
-const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
-const DURATION = /^(?:\d+(?:\.\d+)?[smhdw])+$/;
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
-/**
- * A duration as people write it: a number and a unit (`s`, `m` minutes, `h`, `d`, `w`),
- * or several (`1d12h`). Returns milliseconds; anything else is a usage error naming `what`.
- *
- *   parseDuration('26h') === 93_600_000
- */
-export function parseDuration(text: string, what = 'duration'): number {
-  const value = text.trim().toLowerCase();
-  if (!DURATION.test(value)) {
-    throw new EltError(`${what} "${text}" is not a duration: write a number and a unit (s, m, h, d, w), e.g. 26h, 2d, 90m`, ExitCode.usage);
-  }
-  let ms = 0;
-  for (const match of value.matchAll(/(\d+(?:\.\d+)?)([smhdw])/g)) ms += Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
-  return Math.round(ms);
-}
+export { parseDuration } from '../core/duration';
 
 /** A duration for people: `3d 4h`, `26h 0m` is `1d 2h`, under a minute in seconds. */
 export function formatDuration(ms: number): string {
@@ -55,8 +42,8 @@ export interface FreshnessThresholds {
   by: FreshnessMeasure;
 }
 
-export const DEFAULT_WARN_AFTER = '26h';
-export const DEFAULT_ERROR_AFTER = '50h';
+export const DEFAULT_WARN_AFTER = SETTINGS.warnAfter.default;
+export const DEFAULT_ERROR_AFTER = SETTINGS.errorAfter.default;
 
 export type FreshnessState = 'fresh' | 'warn' | 'error';
 

@@ -1,8 +1,8 @@
 import { Client, type Pool } from 'pg';
 import { connectPool, endPool } from '../db/connect';
 import { startEmbeddedServer, type EmbeddedServer } from '../db/embedded-server';
-import { embeddedPortSetting } from '../db/embedded/stable-port';
 import type { Logger } from '../core/log';
+import { resolveSetting } from '../core/settings/resolve-settings';
 
 /** The URL of `database` on the server at `serverUrl`, created when missing (each project has its own). */
 async function ensureDatabase(server: EmbeddedServer, database: string, log: Logger): Promise<string> {
@@ -37,13 +37,13 @@ export interface OpenDatabase {
  * when `elt db` already runs it), in the project's own database there.
  */
 export async function openDatabase(env: NodeJS.ProcessEnv, log: Logger, database = 'postgres'): Promise<OpenDatabase> {
-  const waitSeconds = Number(env.ELT_DB_WAIT_SECONDS ?? 10);
-  const configured = env.DATABASE_URL;
+  const waitSeconds = resolveSetting('dbWaitSeconds', { env });
+  const configured = resolveSetting('databaseUrl', { env });
   if (configured) {
     const pool = await connectPool(configured, { waitSeconds, log });
     return { pool, url: configured, embedded: false, close: () => endPool(pool) };
   }
-  const server = await startEmbeddedServer(process.cwd(), log, { port: embeddedPortSetting(env.ELT_EMBEDDED_PORT) });
+  const server = await startEmbeddedServer(process.cwd(), log, { port: resolveSetting('embeddedPort', { env }) });
   try {
     const url = database === 'postgres' ? server.url : await ensureDatabase(server, database, log);
     const pool = await connectPool(url, { waitSeconds, log, stream: server.stream });

@@ -1,7 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import type { Pool } from 'pg';
-import { describeError, EltError, ExitCode } from '../core/errors';
+import { EltError, ExitCode } from '../core/errors';
 import { parseDuration } from '../core/duration';
 import { SETTINGS } from '../core/settings/declared-settings';
 import { currentPlacement } from '../db/citus';
@@ -59,14 +57,13 @@ export function freshnessState(ageMs: number | null, thresholds: Pick<FreshnessT
 }
 
 /**
- * The thresholds: flags, else the project config's `freshness: { warnAfter, errorAfter, by }`
- * (`<projectDir>/elt.project.json`), else 26h / 50h, judged on the last load.
+ * The thresholds: the resolved --warn-after, --error-after and --by (flag, else the
+ * project's `freshness` key: core/settings reads them), else their declared defaults.
  */
-export function freshnessThresholds(flags: { warnAfter?: string; errorAfter?: string; by?: string }, projectDir?: string): FreshnessThresholds {
-  const config = projectDir ? readFreshnessConfig(projectDir) : {};
-  const warnAfter = flags.warnAfter ?? config.warnAfter ?? DEFAULT_WARN_AFTER;
-  const errorAfter = flags.errorAfter ?? config.errorAfter ?? DEFAULT_ERROR_AFTER;
-  const by = flags.by ?? config.by ?? 'load';
+export function freshnessThresholds(values: { warnAfter?: string; errorAfter?: string; by?: string }): FreshnessThresholds {
+  const warnAfter = values.warnAfter ?? DEFAULT_WARN_AFTER;
+  const errorAfter = values.errorAfter ?? DEFAULT_ERROR_AFTER;
+  const by = values.by ?? SETTINGS.freshnessBy.default;
   if (by !== 'load' && by !== 'event') throw new EltError(`--by must be load or event, not "${by}"`, ExitCode.usage);
   const warnAfterMs = parseDuration(warnAfter, '--warn-after');
   const errorAfterMs = parseDuration(errorAfter, '--error-after');
@@ -77,29 +74,6 @@ export function freshnessThresholds(flags: { warnAfter?: string; errorAfter?: st
     );
   }
   return { warnAfter, errorAfter, warnAfterMs, errorAfterMs, by };
-}
-
-/** The `freshness` key of a project's elt.project.json (each value a duration text), if any. */
-function readFreshnessConfig(projectDir: string): { warnAfter?: string; errorAfter?: string; by?: string } {
-  const file = join(resolve(projectDir), 'elt.project.json');
-  if (!existsSync(file)) return {};
-  let config: { freshness?: unknown };
-  try {
-    config = JSON.parse(readFileSync(file, 'utf8')) as { freshness?: unknown };
-  } catch (err) {
-    throw new EltError(`${file} is not valid JSON: ${describeError(err)}`, ExitCode.usage);
-  }
-  if (config.freshness === undefined) return {};
-  const freshness = config.freshness as Record<string, unknown>;
-  if (typeof freshness !== 'object' || freshness === null)
-    throw new EltError(`${file}: "freshness" must be { "warnAfter": "26h", "errorAfter": "50h" }`, ExitCode.usage);
-  const text = (key: string): string | undefined => {
-    const value = freshness[key];
-    if (value === undefined) return undefined;
-    if (typeof value !== 'string') throw new EltError(`${file}: freshness.${key} must be a string such as "26h"`, ExitCode.usage);
-    return value;
-  };
-  return { warnAfter: text('warnAfter'), errorAfter: text('errorAfter'), by: text('by') };
 }
 
 export interface SourceFreshness {

@@ -1,20 +1,18 @@
 import { checkChartOptions } from '../../chart/chart-options';
 import { loadChartModule } from '../../chart/load-chart';
-import type { Command, Io, Options } from '../command';
+import { defineCommand, type CommandInput, type Io } from '../command';
 import { ExitCode, type ExitCodeValue } from '../../core/errors';
 import { checkTrustedDir } from '../../core/trusted-path';
 import { timed } from '../../core/log';
-import { numberOption } from '../options';
 import { withDatabase } from '../with-database';
 
 /** More lines than this are hard to tell apart: suggest --top. */
 const READABLE_CATEGORIES = 10;
 
 /** `elt chart`: the CTR-per-category picture, from marts.category_ctr_daily. */
-async function chart(options: Options, io: Io): Promise<ExitCodeValue> {
-  const outDir = (options.out as string | undefined) || io.env.ELT_OUTPUT_DIR || './out';
-  const top = options.top === undefined ? undefined : numberOption(options, {}, 'top', undefined, 0, (n) => Number.isInteger(n) && n >= 1);
-  const chartOptions = { outDir, top, from: options.from as string | undefined, to: options.to as string | undefined };
+async function chart({ settings }: CommandInput<'chartOut' | 'top' | 'from' | 'to'>, io: Io): Promise<ExitCodeValue> {
+  const { chartOut: outDir, top, from, to } = settings;
+  const chartOptions = { outDir, top, from, to };
   checkChartOptions(chartOptions); // before the database is opened
   checkTrustedDir(outDir);
   return withDatabase(io, async ({ pool }) => {
@@ -30,22 +28,10 @@ async function chart(options: Options, io: Io): Promise<ExitCodeValue> {
   });
 }
 
-export const chartCommand: Command = {
+export const chartCommand = defineCommand({
   name: 'chart',
   summary: 'draw the click-through rate per category and day (SVG and PNG) from marts.category_ctr_daily',
-  usage: 'elt chart [--out <dir>] [--top <n>] [--from <YYYY-MM-DD>] [--to <YYYY-MM-DD>]',
-  options: {
-    out: { type: 'string' },
-    top: { type: 'string' },
-    from: { type: 'string' },
-    to: { type: 'string' },
-  },
-  optionHelp: [
-    '--out <dir>                 where to write ctr_per_category.svg and .png [env ELT_OUTPUT_DIR, default ./out]',
-    '--top <n>                   only the n categories with most displays (card views) in the range',
-    '--from <YYYY-MM-DD>         first day to chart (default: the first day in the mart)',
-    '--to <YYYY-MM-DD>           last day to chart (default: the last day in the mart)',
-  ],
+  settings: ['chartOut', 'top', 'from', 'to'],
   example: 'npm run elt -- chart --out out --top 5',
-  run: chart,
-};
+  action: chart,
+});

@@ -2,10 +2,8 @@ import { formatLineageMermaid, formatLineageText, readLineage } from '../../tran
 import { readModels } from '../../transform/model-catalog';
 import { readOrphans } from '../../transform/orphaned-models';
 import { formatStatus, readStatus } from '../../transform/status';
-import type { Command, Io } from '../command';
+import { defineCommand, type Io } from '../command';
 import { describeError, ExitCode } from '../../core/errors';
-import { PROJECT_FLAG, PROJECT_HELP } from '../options';
-import { projectOf } from '../project';
 import { withDatabase } from '../with-database';
 
 /** Messages in a stream past the ledger's position, asked of its broker; null when it does not answer. */
@@ -26,50 +24,40 @@ async function streamLag(uri: string, position: number, io: Io): Promise<number 
   }
 }
 
-export const statusCommand: Command = {
+export const statusCommand = defineCommand({
   name: 'status',
   summary: "show the ledger (lake objects; streams: position, lag, last batch), each mart's rows and last refresh, and each source's freshness",
-  usage: 'elt status [--json] [--project <dir>]',
-  options: { json: { type: 'boolean' }, models: { type: 'string' }, ...PROJECT_FLAG },
-  optionHelp: [
-    '--json                      print JSON instead of a table',
-    ...PROJECT_HELP,
-    "--models <dir>              model folder (default: the package's models/)",
-  ],
+  settings: ['json', 'project', 'models'],
   example: 'npm run elt -- status --json',
-  run: (options, io) => {
-    const project = projectOf(options, io.env);
+  action: ({ settings, project }, io) => {
     return withDatabase(
       io,
       async ({ pool }) => {
         const status = await readStatus(pool, project.modelsDir, { lagOf: (uri, position) => streamLag(uri, position, io) });
-        io.stdout.write(options.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
+        io.stdout.write(settings.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
         return ExitCode.ok;
       },
       project.database,
     );
   },
-};
+});
 
-export const lineageCommand: Command = {
+export const lineageCommand = defineCommand({
   name: 'lineage',
   summary: "print the graph raw -> staging -> marts, read from the database's own dependency catalog",
-  usage: 'elt lineage [--mermaid] [--project <dir>]',
-  options: { mermaid: { type: 'boolean' }, ...PROJECT_FLAG },
-  optionHelp: ['--mermaid                   print a Mermaid flowchart instead of text', ...PROJECT_HELP],
+  settings: ['mermaid', 'project', 'models'],
   example: 'npm run elt -- lineage --mermaid',
-  run: (options, io) => {
-    const project = projectOf(options, io.env);
+  action: ({ settings, project }, io) => {
     return withDatabase(
       io,
       async ({ pool }) => {
         const edges = await readLineage(pool);
         // models whose files are gone are still in the graph: marked
         const orphaned = new Set((await readOrphans(pool, readModels(project.modelsDir))).map((orphan) => orphan.name));
-        io.stdout.write(options.mermaid ? formatLineageMermaid(edges, orphaned) : formatLineageText(edges, orphaned));
+        io.stdout.write(settings.mermaid ? formatLineageMermaid(edges, orphaned) : formatLineageText(edges, orphaned));
         return ExitCode.ok;
       },
       project.database,
     );
   },
-};
+});

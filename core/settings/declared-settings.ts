@@ -74,7 +74,6 @@ export const SETTINGS = {
     flag: 'project',
     placeholder: '<dir>',
     value: text('a folder'),
-    defaultText: 'the clickstream pipeline',
     help: 'a project folder (elt.project.json + models/) instead of the clickstream pipeline',
   },
 
@@ -308,7 +307,7 @@ export const SETTINGS = {
   },
   freshnessBy: {
     flag: 'by',
-    placeholder: 'load|event',
+    placeholder: '<load|event>',
     projectKey: 'freshness.by',
     value: choice(['load', 'event'] as const),
     default: 'load',

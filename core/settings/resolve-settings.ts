@@ -23,7 +23,7 @@ function parsed<T>(setting: Setting<T>, text: string, origin: (shown: string) =>
   return value;
 }
 
-/** The flag's value, if the flags hold one (an empty text counts as none, as an empty variable does). */
+/** The flag's value, if the flags hold one (an empty text given on purpose, `--timeout=`, is refused as any bad text is). */
 function fromFlag<T>(setting: Setting<T>, flags: Readonly<Record<string, unknown>>): T | undefined {
   if (setting.flag === undefined || !Object.hasOwn(flags, setting.flag)) return undefined;
   const given = flags[setting.flag];
@@ -34,7 +34,7 @@ function fromFlag<T>(setting: Setting<T>, flags: Readonly<Record<string, unknown
     if (texts.length === 0) return undefined;
     return texts.flatMap((text) => parsed(setting as Setting<unknown[]>, String(text), origin)) as T;
   }
-  if (typeof given !== 'string' || given === '') return undefined;
+  if (typeof given !== 'string') return undefined;
   return parsed(setting, given, origin);
 }
 

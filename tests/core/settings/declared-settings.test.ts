@@ -17,6 +17,8 @@ test.each(declared)('%s is declared whole: a flag or a variable, help on one lin
   if (setting.flag !== undefined) expect(setting.flag).toMatch(/^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/);
   // a switch takes no value; every other flag names its value in help
   if (setting.flag !== undefined) expect(setting.placeholder === undefined).toBe(setting.value.isSwitch === true);
+  // in angle brackets: how the parser knows the flag takes a value
+  if (setting.placeholder !== undefined) expect(setting.placeholder).toMatch(/^<[^<>\s]+>\+?$/);
   for (const name of setting.env ?? []) expect(name).toMatch(/^[A-Z][A-Z0-9_]*$/);
   expect(setting.help).toMatch(/^\S[^\n]*[^.\s]$/);
   expect(setting.default !== undefined || setting.defaultText !== undefined || setting.flag !== undefined).toBe(true);
@@ -46,8 +48,11 @@ test('a flag, else its variable, else the project file, else the default; a stor
   expect(resolveSetting('sessionGapMinutes', { project })).toBe(45);
   expect(resolveSetting('sessionGapMinutes', {})).toBeUndefined();
   expect(resolveSetting('timeZone', { env: { ELT_TIME_ZONE: 'Europe/Berlin' } })).toBe('Europe/Berlin');
-  // an empty text is no value, on the command line as in the environment
-  expect(resolveSetting('concurrency', { flags: { concurrency: '' }, env: { ELT_CONCURRENCY: '' } })).toBe(2);
+  // an empty variable is an unset one (as shells have it); an empty flag value is a mistake
+  expect(resolveSetting('concurrency', { env: { ELT_CONCURRENCY: '' } })).toBe(2);
+  expect(() => resolveSetting('concurrency', { flags: { concurrency: '' } })).toThrow(
+    '--concurrency "": must be a whole number from 1 to 64 (see --help)',
+  );
   // the first variable set wins
   expect(resolveSetting('endpointUrl', { env: { AWS_ENDPOINT_URL: 'http://b:9000', AWS_ENDPOINT_URL_S3: 'http://a:9000' } })).toBe('http://a:9000');
   expect(resolveSetting('dropOrphan', { flags: { 'drop-orphan': ['marts.a', 'marts.b'] } })).toEqual(['marts.a', 'marts.b']);
@@ -107,8 +112,8 @@ test('a refused value is one line naming its origin and what is allowed, however
       const sources = setting.flag ? { flags: { [setting.flag]: text } } : { env: { [(setting.env as string[])[0] as string]: text } };
       try {
         const value = resolveSetting(key, sources);
-        // what is taken is what the type allows (an empty text is no value)
-        if (text !== '') expect(value).toEqual(setting.value.parse(text));
+        // what is taken is what the type allows (an empty variable is an unset one)
+        if (text !== '' || setting.flag) expect(value).toEqual(setting.value.parse(text));
       } catch (err) {
         const message = (err as Error).message;
         expect((err as { exitCode?: number }).exitCode).toBe(ExitCode.usage);

@@ -1,9 +1,9 @@
 import { Client, type Pool } from 'pg';
 import { connectPool, endPool } from '../db/connect';
 import { startEmbeddedServer, type EmbeddedServer } from '../db/embedded-server';
-import { embeddedPortSetting } from '../db/embedded/stable-port';
 import { EltError, type ExitCodeValue } from '../core/errors';
 import type { Logger } from '../core/log';
+import { resolveSetting } from '../core/settings/resolve-settings';
 import { hasEmbeddedCluster } from '../pipeline/project-home';
 
 /** The URL of `database` on the server at `serverUrl`, created when missing (each project has its own). */
@@ -35,7 +35,7 @@ export interface OpenDatabase {
 
 /**
  * The database every command works on: DATABASE_URL when set, else the
- * embedded Postgres in ./.elt/ (started here and stopped by close(), or joined
+ * embedded Postgres in <home>/.elt/ (started here and stopped by close(), or joined
  * when `elt db` already runs it), in the project's own database there.
  */
 export async function openDatabase(
@@ -45,8 +45,8 @@ export async function openDatabase(
   signal?: AbortSignal,
   where: { home?: string; onlyReads?: ExitCodeValue } = {},
 ): Promise<OpenDatabase> {
-  const waitSeconds = Number(env.ELT_DB_WAIT_SECONDS ?? 10);
-  const configured = env.DATABASE_URL;
+  const waitSeconds = resolveSetting('dbWaitSeconds', { env });
+  const configured = resolveSetting('databaseUrl', { env });
   if (configured) {
     const pool = await connectPool(configured, { waitSeconds, log, signal });
     return { pool, url: configured, embedded: false, close: () => endPool(pool) };
@@ -59,7 +59,7 @@ export async function openDatabase(
       where.onlyReads,
     );
   }
-  const server = await startEmbeddedServer(home, log, { port: embeddedPortSetting(env.ELT_EMBEDDED_PORT) });
+  const server = await startEmbeddedServer(home, log, { port: resolveSetting('embeddedPort', { env }) });
   try {
     const url = database === 'postgres' ? server.url : await ensureDatabase(server, database, log);
     const pool = await connectPool(url, { waitSeconds, log, stream: server.stream, signal });

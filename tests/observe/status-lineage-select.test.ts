@@ -192,7 +192,7 @@ test('build --select int_sessions+ rebuilds exactly that model and its downstrea
   await buildModels(db.pool, { dir: MODELS_DIR, log: silentLogger });
   const result = await buildModels(db.pool, { dir: MODELS_DIR, log: silentLogger, select: ['int_sessions+'] });
   expect(result.built).toEqual(['intermediate.int_sessions', 'marts.user_performance']);
-  await expect(buildModels(db.pool, { dir: MODELS_DIR, log: silentLogger, select: ['nope+'] })).rejects.toThrow(/--select nope\+: no such model/);
+  await expect(buildModels(db.pool, { dir: MODELS_DIR, log: silentLogger, select: ['nope+'] })).rejects.toThrow(/--select "nope\+": no such model/);
 });
 
 test('an edited model file rebuilds exactly the expected models, and readers never see the mart missing', async () => {

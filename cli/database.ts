@@ -1,9 +1,9 @@
 import { Client, type Pool } from 'pg';
 import { connectPool, endPool } from '../db/connect';
 import { hasEmbeddedCluster, startEmbeddedServer, type EmbeddedServer } from '../db/embedded-server';
-import { embeddedPortSetting } from '../db/embedded/stable-port';
 import { EltError, type ExitCodeValue } from '../core/errors';
 import type { Logger } from '../core/log';
+import { resolveSetting } from '../core/settings/resolve-settings';
 
 /** The URL of `database` on the server at `serverUrl`, created when missing (each project has its own). */
 async function ensureDatabase(server: EmbeddedServer, database: string, log: Logger): Promise<string> {
@@ -34,7 +34,7 @@ export interface OpenDatabase {
 
 /**
  * The database every command works on: DATABASE_URL when set, else the
- * embedded Postgres in ./.elt/ (started here and stopped by close(), or joined
+ * embedded Postgres in <home>/.elt/ (started here and stopped by close(), or joined
  * when `elt db` already runs it), in the project's own database there.
  */
 export async function openDatabase(
@@ -44,14 +44,14 @@ export async function openDatabase(
   signal?: AbortSignal,
   where: { home?: string; onlyReads?: ExitCodeValue } = {},
 ): Promise<OpenDatabase> {
-  const waitSeconds = Number(env.ELT_DB_WAIT_SECONDS ?? 10);
-  const configured = env.DATABASE_URL;
+  const waitSeconds = resolveSetting('dbWaitSeconds', { env });
+  const configured = resolveSetting('databaseUrl', { env });
   if (configured) {
     const pool = await connectPool(configured, { waitSeconds, log, signal });
     return { pool, url: configured, embedded: false, close: () => endPool(pool) };
   }
   const home = where.home ?? process.cwd();
-  const port = embeddedPortSetting(env.ELT_EMBEDDED_PORT); // a bad setting is refused before anything else
+  const port = resolveSetting('embeddedPort', { env }); // a bad setting is refused before anything else
   // a command that only reads, on a home that never ran: nothing to read, and no empty cluster started for it
   if (where.onlyReads !== undefined && !hasEmbeddedCluster(home)) {
     throw new EltError(

@@ -1,52 +1,54 @@
 #!/usr/bin/env node
 import { randomUUID } from 'node:crypto';
-import { parseArgs } from 'node:util';
-import type { Io, Options } from './command';
+import { CommanderError } from 'commander';
+import type { Io } from './command';
 import { COMMANDS, findCommand } from './commands';
 import { asDatabaseFailure } from '../core/database-errors';
+import { closestName } from '../core/closest-name';
 import { describeError, EltError, ExitCode, type ExitCodeValue } from '../core/errors';
-import { commandHelp, globalHelp } from './help';
+import { programParts } from './help';
 import { InterruptedError, watchInterrupts } from './interrupt';
 import { createLogger } from '../core/log';
 import { packageVersion } from '../core/package-root';
 import { findProjectHome } from '../pipeline/project-home';
+import { SETTINGS } from '../core/settings/declared-settings';
+import { resolveSetting, resolveSettings } from '../core/settings/resolve-settings';
+import { buildProgram, GLOBAL_SETTINGS, usageError } from './program';
 import { exitWhenWritten, OutputClosedError, outputError, watchOutputErrors } from './process-output';
 
-/** Takes the global `--log-format <human|json>` (anywhere in argv, or ELT_LOG_FORMAT) out of the arguments. */
-function takeLogFormat(argv: string[], fallback: string | undefined): { format: string; args: string[] } {
+/**
+ * Takes a global flag (`--log-format <format>`, `--project-dir <dir>`) out of the arguments,
+ * wherever it is: the logger and the project's home exist before the command line is parsed.
+ */
+function takeGlobal(argv: string[], flag: string): { given?: string; args: string[] } {
+  const option = `--${flag}`;
   const args: string[] = [];
-  let format = fallback || 'human';
+  let given: string | undefined;
   for (let index = 0; index < argv.length; index += 1) {
     const arg = argv[index] as string;
-    if (arg === '--log-format') {
-      format = argv[index + 1] ?? '';
+    if (arg === option) {
+      given = argv[index + 1] ?? '';
       index += 1;
-    } else if (arg.startsWith('--log-format=')) {
-      format = arg.slice('--log-format='.length);
+    } else if (arg.startsWith(`${option}=`)) {
+      given = arg.slice(option.length + 1);
     } else {
       args.push(arg);
     }
   }
-  return { format, args };
+  return { given, args };
 }
 
-/** Takes the global `--project-dir <dir>` (anywhere in argv) out of the arguments; ELT_PROJECT_DIR when absent. */
-function takeProjectDir(argv: string[], fallback: string | undefined): { projectDir: string | undefined; args: string[] } {
-  const args: string[] = [];
-  let projectDir = fallback;
-  for (let index = 0; index < argv.length; index += 1) {
-    const arg = argv[index] as string;
-    if (arg === '--project-dir') {
-      projectDir = argv[index + 1] ?? '';
-      if (projectDir === '') throw new EltError('--project-dir needs a folder', ExitCode.usage);
-      index += 1;
-    } else if (arg.startsWith('--project-dir=')) {
-      projectDir = arg.slice('--project-dir='.length);
-    } else {
-      args.push(arg);
-    }
-  }
-  return { projectDir, args };
+/** `elt help <name>` for a command that does not exist: the same one line as `elt <name>`. */
+function unknownCommand(name: string): EltError {
+  const near = closestName(
+    name,
+    COMMANDS.map((command) => command.name),
+  );
+  const shown = name.length > 60 ? `${name.slice(0, 60)}...` : name;
+  return new EltError(
+    `unknown command ${JSON.stringify(shown).replace(/^"|"$/g, "'")}${near ? ` (did you mean ${near}?)` : ''} (see elt --help)`,
+    ExitCode.usage,
+  );
 }
 
 /**
@@ -56,61 +58,55 @@ function takeProjectDir(argv: string[], fallback: string | undefined): { project
  * @example process.exitCode = await main(['run', '--source', 'lake/']);
  */
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<ExitCodeValue> {
-  const { format, args: withoutFormat } = takeLogFormat(argv, env.ELT_LOG_FORMAT);
+  const logFormat = takeGlobal(argv, SETTINGS.logFormat.flag);
+  const { given: projectDirGiven, args } = takeGlobal(logFormat.args, SETTINGS.projectDir.flag);
+  let badGlobal: unknown;
+  let format: 'human' | 'json' = 'human';
   let projectDir: string | undefined;
-  let args = withoutFormat;
-  let projectDirError: unknown;
   try {
-    ({ projectDir, args } = takeProjectDir(withoutFormat, env.ELT_PROJECT_DIR));
+    format = resolveSetting('logFormat', { flags: { 'log-format': logFormat.given }, env });
+    projectDir = resolveSetting('projectDir', { flags: { 'project-dir': projectDirGiven }, env });
   } catch (err) {
-    projectDirError = err;
+    badGlobal = err;
   }
-  const [name, ...rest] = args;
+  const debug = resolveSetting('debug', { env });
+  const [name] = args;
   // one id per command, on every JSON log line and in the run artifact; lines outside a step name the command
   const invocationId = randomUUID();
-  const log = createLogger(process.stderr, { format: format === 'json' ? 'json' : 'human', context: { invocation_id: invocationId, step: name } });
+  const log = createLogger(process.stderr, { format, context: { invocation_id: invocationId, step: name } });
+  const named = findCommand(name ?? '');
   // elt db ends on Ctrl-C by design: that is no interrupt to report
-  const endsOnInterrupt = findCommand(name ?? '')?.endsOnInterrupt === true;
+  const endsOnInterrupt = named?.endsOnInterrupt === true;
   const interrupts = watchInterrupts(log, { quiet: endsOnInterrupt });
   const io: Io = { env, stdout: process.stdout, log, signal: interrupts.signal, invocationId };
   try {
-    if (format !== 'json' && format !== 'human') {
-      throw new EltError(`--log-format must be human or json, not "${format}"`, ExitCode.usage);
-    }
-    if (projectDirError !== undefined) throw projectDirError;
+    if (badGlobal) throw badGlobal;
     // where .elt/ and out/ are: named, or found walking up from here (as git finds .git)
     io.home = findProjectHome(process.cwd(), projectDir).dir;
-    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-      process.stdout.write(globalHelp(packageVersion()));
-      return name === undefined ? ExitCode.usage : ExitCode.ok;
+    const version = packageVersion();
+    let code: ExitCodeValue = ExitCode.ok;
+    const program = buildProgram(COMMANDS, {
+      ...programParts(version),
+      writeOut: (text) => process.stdout.write(text),
+      run: async (command, options, positionals) => {
+        // the variables every command reads are checked before it starts
+        resolveSettings(GLOBAL_SETTINGS, { env });
+        code = await command.run(options, io, positionals);
+      },
+    });
+    if (args.length === 0) {
+      process.stdout.write(program.helpInformation());
+      return ExitCode.usage;
     }
-    if (name === '--version' || name === '-v') {
-      process.stdout.write(`${packageVersion()}\n`);
-      return ExitCode.ok;
-    }
-    const command = findCommand(name);
-    if (!command) {
-      const names = COMMANDS.map((known) => known.name).join(', ');
-      throw new EltError(`unknown command "${name}" (commands: ${names}; see elt --help)`, ExitCode.usage);
-    }
-    let options: Options;
-    let positionals: string[];
+    if (name === 'help' && args[1] !== undefined && !findCommand(args[1])) throw unknownCommand(args[1]);
     try {
-      ({ values: options, positionals } = parseArgs({
-        args: rest,
-        options: { ...command.options, help: { type: 'boolean', short: 'h' } },
-        allowPositionals: command.positionals === true,
-        strict: true,
-      }));
+      await program.parseAsync(args, { from: 'user' });
     } catch (err) {
-      // node's message may span lines: the error is one line
-      throw new EltError(`${describeError(err).replace(/\s*\n\s*/g, ' ')} (see elt ${name} --help)`, ExitCode.usage);
+      if (!(err instanceof CommanderError)) throw err;
+      const usage = usageError(err, named?.name);
+      if (usage) throw usage;
+      return ExitCode.ok; // --help, help, --version
     }
-    if (options.help) {
-      process.stdout.write(commandHelp(command));
-      return ExitCode.ok;
-    }
-    const code = await command.run(options, io, positionals);
     // a step that saw the interrupt too late to stop still ends the run as interrupted
     return (endsOnInterrupt ? undefined : interrupted(io.signal)) ?? code;
   } catch (caught) {
@@ -120,7 +116,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const stopped = endsOnInterrupt ? undefined : interrupted(io.signal);
     if (stopped !== undefined) {
       // what failed was the work the interrupt cancelled: the interrupt was already said
-      if (env.ELT_DEBUG) process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+      if (debug) process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
       return stopped;
     }
     if (err instanceof OutputClosedError) {
@@ -131,11 +127,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     }
     if (err instanceof EltError) {
       log.error(err.message);
-      if (env.ELT_DEBUG) process.stderr.write(`${err.stack}\n`);
+      if (debug) process.stderr.write(`${err.stack}\n`);
       return err.exitCode;
     }
-    log.error(`unexpected: ${describeError(err)}${env.ELT_DEBUG ? '' : ' (set ELT_DEBUG=1 for the stack)'}`);
-    if (env.ELT_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    log.error(`unexpected: ${describeError(err)}${debug ? '' : ' (set ELT_DEBUG=1 for the stack)'}`);
+    if (debug && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     return ExitCode.unexpected;
   } finally {
     interrupts.dispose();

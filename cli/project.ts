@@ -1,9 +1,20 @@
-import type { Options } from './command';
-import { clickstreamProject, readProject, type Project } from '../pipeline/project';
+import type { SettingKey } from '../core/settings/declared-settings';
+import { resolveSetting, resolveSettings } from '../core/settings/resolve-settings';
+import { clickstreamProject, readProject } from '../pipeline/project';
+import type { CommandInput, Options } from './command';
 
-/** The project a command works on: `--project <dir>`, else the clickstream pipeline (its source from --source / ELT_SOURCE). */
-export function projectOf(options: Options, env: NodeJS.ProcessEnv): Project {
-  const dir = options.project as string | undefined;
-  if (dir) return readProject(dir);
-  return clickstreamProject({ source: (options.source as string | undefined) ?? env.ELT_SOURCE, modelsDir: options.models as string | undefined });
+/**
+ * A command's settings and project: `--project <dir>` (its elt.project.json read once),
+ * else the clickstream pipeline (its source from --source / ELT_SOURCE, its models from
+ * --models); every setting in `keys` resolved from the flags, the environment and the
+ * project file, and checked.
+ */
+export function commandInput<K extends SettingKey>(keys: readonly K[], options: Options, env: NodeJS.ProcessEnv): CommandInput<K> {
+  const takes = (key: SettingKey): boolean => (keys as readonly SettingKey[]).includes(key);
+  const dir = takes('project') ? resolveSetting('project', { flags: options }) : undefined;
+  const file = dir === undefined ? undefined : readProject(dir);
+  const settings = resolveSettings(keys, { flags: options, env, project: file?.settings });
+  const read = (key: 'source' | 'models'): string | undefined =>
+    takes(key) ? (resolveSetting(key, { flags: options, env }) ?? undefined) : undefined;
+  return { settings, project: file ?? clickstreamProject({ source: read('source'), modelsDir: read('models') }), options };
 }

@@ -1,4 +1,5 @@
 import { asDatabaseFailure } from './database-errors';
+import { resolveSetting } from './settings/resolve-settings';
 
 /**
  * Logs go to stderr (data and summaries go to stdout). Each line says what
@@ -33,7 +34,7 @@ const COLORS = { warn: '\x1b[33m', error: '\x1b[31m', reset: '\x1b[0m' } as cons
 
 /** Whether colours are wanted on `stream`: a terminal, unless NO_COLOR is set to a non-empty value (https://no-color.org) or TERM=dumb. */
 export function wantsColor(stream: NodeJS.WritableStream, env: NodeJS.ProcessEnv = process.env): boolean {
-  const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
+  const noColor = resolveSetting('noColor', { env });
   return (stream as NodeJS.WriteStream).isTTY === true && !noColor && env.TERM !== 'dumb';
 }
 

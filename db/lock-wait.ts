@@ -3,6 +3,7 @@ import type { Pool, PoolClient } from 'pg';
 import { EltError, ExitCode } from '../core/errors';
 import type { Logger } from '../core/log';
 import { LockRowBusyError } from './locked-transaction';
+import { SETTINGS } from '../core/settings/declared-settings';
 
 /**
  * How long a build, refresh or migration waits for the strong locks its DDL takes
@@ -19,8 +20,8 @@ export interface LockWaitOptions {
   signal?: AbortSignal;
 }
 
-/** The documented default of --lock-wait-seconds / ELT_LOCK_WAIT_SECONDS: 5 minutes. */
-export const DEFAULT_LOCK_WAIT_SECONDS = 300;
+/** The default of --lock-wait-seconds / ELT_LOCK_WAIT_SECONDS (declared in core/settings): 5 minutes. */
+export const DEFAULT_LOCK_WAIT_SECONDS = SETTINGS.lockWaitSeconds.default;
 /** One try's lock_timeout: what a reader queued behind a waiting try waits at most. */
 export const DEFAULT_LOCK_TRY_MS = 1000;
 const FIRST_PAUSE_MS = 250;

@@ -34,6 +34,7 @@ import { createGzip } from 'node:zlib';
 import { createAtomicWriteStream } from '../core/safe-write';
 import { ensureTrustedDir } from '../core/trusted-path';
 import { DAY_MS, Lake, type DayOptions } from './lake-days';
+import { SETTINGS } from '../core/settings/declared-settings';
 
 export interface LakeOptions extends DayOptions {
   outDir: string;
@@ -44,15 +45,16 @@ export interface LakeOptions extends DayOptions {
 }
 
 /** The one set of defaults: `elt generate`, `npm start` and the compose seed write this lake. */
+/** The defaults of elt generate's flags, as declared in core/settings. */
 export const DEFAULT_LAKE_OPTIONS: Readonly<Omit<LakeOptions, 'outDir'>> = {
-  startDate: '2019-02-15',
-  days: 5,
+  startDate: SETTINGS.start.default,
+  days: SETTINGS.days.default,
   /** approximate */
-  eventsPerDay: 2000,
-  seed: 42,
-  gzip: false,
-  /** a few malformed rows, every kind */
-  malformed: true,
+  eventsPerDay: SETTINGS.eventsPerDay.default,
+  seed: SETTINGS.seed.default,
+  gzip: SETTINGS.gzip.default,
+  /** a few malformed rows, every kind (--no-malformed leaves them out) */
+  malformed: !SETTINGS.noMalformed.default,
 };
 
 export interface LakeFile {

@@ -7,6 +7,7 @@ import { abandonAllDeadAttempts, type LoadedElsewhere, noLongerLoaded } from './
 import { loadObject, type ObjectResult } from './load-object';
 import { reserveLoadIds } from './load-order';
 import { DEFAULT_MAX_GZIP_RATIO } from './stages/limit-bytes';
+import { SETTINGS } from '../core/settings/declared-settings';
 import { createProgress } from './progress';
 
 export interface LoadSummary {
@@ -42,13 +43,14 @@ export interface LoadLakeOptions {
   signal?: AbortSignal;
 }
 
+/** The load's defaults: those of its flags, as declared in core/settings. */
 export const DEFAULT_LOAD_OPTIONS: LoadLakeOptions = {
-  concurrency: 2,
-  maxRejectRatio: 0.05,
-  retries: 3,
+  concurrency: SETTINGS.concurrency.default,
+  maxRejectRatio: SETTINGS.maxRejectRatio.default,
+  retries: SETTINGS.retries.default,
   retryDelayMs: 500,
   maxGzipRatio: DEFAULT_MAX_GZIP_RATIO,
-  allowDuplicates: false,
+  allowDuplicates: SETTINGS.allowDuplicates.default,
 };
 
 export function summarizeLoads(objects: ObjectResult[]): LoadSummary {

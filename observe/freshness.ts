@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import type { Pool } from 'pg';
-import { describeError, EltError, ExitCode } from '../core/errors';
+import { EltError, ExitCode } from '../core/errors';
+import { parseDuration } from '../core/duration';
+import { SETTINGS } from '../core/settings/declared-settings';
 import { MODEL_KINDS } from '../transform/model-kinds';
 import { currentPlacement } from '../db/citus';
 import { readModels } from '../transform/model-catalog';
@@ -13,24 +13,9 @@ import { relationOidSql } from '../db/relation-by-name';
  * since its newest event, against a warning and an error threshold.
  */
 
-const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
-const DURATION = /^(?:\d+(?:\.\d+)?[smhdw])+$/;
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
-/**
- * A duration as people write it: a number and a unit (`s`, `m` minutes, `h`, `d`, `w`),
- * or several (`1d12h`). Returns milliseconds; anything else is a usage error naming `what`.
- *
- *   parseDuration('26h') === 93_600_000
- */
-export function parseDuration(text: string, what = 'duration'): number {
-  const value = text.trim().toLowerCase();
-  if (!DURATION.test(value)) {
-    throw new EltError(`${what} "${text}" is not a duration: write a number and a unit (s, m, h, d, w), e.g. 26h, 2d, 90m`, ExitCode.usage);
-  }
-  let ms = 0;
-  for (const match of value.matchAll(/(\d+(?:\.\d+)?)([smhdw])/g)) ms += Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
-  return Math.round(ms);
-}
+export { parseDuration } from '../core/duration';
 
 /** A duration for people: `3d 4h`, `26h 0m` is `1d 2h`, under a minute in seconds. */
 export function formatDuration(ms: number): string {
@@ -57,8 +42,8 @@ export interface FreshnessThresholds {
   by: FreshnessMeasure;
 }
 
-export const DEFAULT_WARN_AFTER = '26h';
-export const DEFAULT_ERROR_AFTER = '50h';
+export const DEFAULT_WARN_AFTER = SETTINGS.warnAfter.default;
+export const DEFAULT_ERROR_AFTER = SETTINGS.errorAfter.default;
 
 export type FreshnessState = 'fresh' | 'warn' | 'error';
 
@@ -74,14 +59,13 @@ export function freshnessState(ageMs: number | null, thresholds: Pick<FreshnessT
 }
 
 /**
- * The thresholds: flags, else the project config's `freshness: { warnAfter, errorAfter, by }`
- * (`<projectDir>/elt.project.json`), else 26h / 50h, judged on the last load.
+ * The thresholds: the resolved --warn-after, --error-after and --by (flag, else the
+ * project's `freshness` key: core/settings reads them), else their declared defaults.
  */
-export function freshnessThresholds(flags: { warnAfter?: string; errorAfter?: string; by?: string }, projectDir?: string): FreshnessThresholds {
-  const config = projectDir ? readFreshnessConfig(projectDir) : {};
-  const warnAfter = flags.warnAfter ?? config.warnAfter ?? DEFAULT_WARN_AFTER;
-  const errorAfter = flags.errorAfter ?? config.errorAfter ?? DEFAULT_ERROR_AFTER;
-  const by = flags.by ?? config.by ?? 'load';
+export function freshnessThresholds(values: { warnAfter?: string; errorAfter?: string; by?: string }): FreshnessThresholds {
+  const warnAfter = values.warnAfter ?? DEFAULT_WARN_AFTER;
+  const errorAfter = values.errorAfter ?? DEFAULT_ERROR_AFTER;
+  const by = values.by ?? SETTINGS.freshnessBy.default;
   if (by !== 'load' && by !== 'event') throw new EltError(`--by must be load or event, not "${by}"`, ExitCode.usage);
   const warnAfterMs = parseDuration(warnAfter, '--warn-after');
   const errorAfterMs = parseDuration(errorAfter, '--error-after');
@@ -92,29 +76,6 @@ export function freshnessThresholds(flags: { warnAfter?: string; errorAfter?: st
     );
   }
   return { warnAfter, errorAfter, warnAfterMs, errorAfterMs, by };
-}
-
-/** The `freshness` key of a project's elt.project.json (each value a duration text), if any. */
-function readFreshnessConfig(projectDir: string): { warnAfter?: string; errorAfter?: string; by?: string } {
-  const file = join(resolve(projectDir), 'elt.project.json');
-  if (!existsSync(file)) return {};
-  let config: { freshness?: unknown };
-  try {
-    config = JSON.parse(readFileSync(file, 'utf8')) as { freshness?: unknown };
-  } catch (err) {
-    throw new EltError(`${file} is not valid JSON: ${describeError(err)}`, ExitCode.usage);
-  }
-  if (config.freshness === undefined) return {};
-  const freshness = config.freshness as Record<string, unknown>;
-  if (typeof freshness !== 'object' || freshness === null)
-    throw new EltError(`${file}: "freshness" must be { "warnAfter": "26h", "errorAfter": "50h" }`, ExitCode.usage);
-  const text = (key: string): string | undefined => {
-    const value = freshness[key];
-    if (value === undefined) return undefined;
-    if (typeof value !== 'string') throw new EltError(`${file}: freshness.${key} must be a string such as "26h"`, ExitCode.usage);
-    return value;
-  };
-  return { warnAfter: text('warnAfter'), errorAfter: text('errorAfter'), by: text('by') };
 }
 
 export interface SourceFreshness {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEFAULT_FORMAT, isLakeFormat, type LakeFormat } from '../loader/formats';
 import { isS3Uri } from '../loader/sources/s3/s3-uri';
@@ -6,6 +6,8 @@ import { isNatsUri, parseNatsUri } from '../loader/stream/nats-uri';
 import { STREAM_FORMATS, type StreamFormat } from '../loader/stream/parse-messages';
 import { describeError, EltError, ExitCode } from '../core/errors';
 import { projectRoot } from '../core/package-root';
+import { projectSettings, type ProjectSettings } from '../core/settings/project-settings';
+import { readRegularFile } from '../core/trusted-path';
 import { CLICKSTREAM_OUTPUTS, parseOutputs, type ProjectOutput } from './project-outputs';
 
 /** Where a project's events come from. */
@@ -34,8 +36,8 @@ export interface Project {
   sources: ProjectSource[];
   /** the stream sources (nats://): what `elt stream` consumes (none when left out) */
   streams?: ProjectStream[];
-  timeZone?: string;
-  sessionGapMinutes?: number;
+  /** the settings its elt.project.json sets (time zone, session gap, freshness: see core/settings), checked */
+  settings?: ProjectSettings;
   /** the database the embedded Postgres gives it (each project its own: their models would collide) */
   database: string;
   /** what `elt run` writes besides the summary (pipeline/project-outputs.ts) */
@@ -45,25 +47,31 @@ export interface Project {
 export const DEFAULT_PROJECT_NAME = 'clickstream';
 const CONFIG_FILE = 'elt.project.json';
 const NAME = /^[a-z][a-z0-9_]{0,62}$/;
+/** A project file is a few lines: a larger one (or a device, a FIFO) is refused unread. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
 
 interface ProjectConfig {
   name?: unknown;
   sources?: unknown;
-  timeZone?: unknown;
-  sessionGapMinutes?: unknown;
   outputs?: unknown;
 }
 
-/** Reads `<dir>/elt.project.json`; a missing or malformed config is a usage error naming the file. */
+/**
+ * Reads `<dir>/elt.project.json`, once: its name and sources here, its settings checked
+ * against their declarations (core/settings); a missing, oversized or malformed config,
+ * or a key that is no setting, is a usage error naming the file.
+ */
 export function readProject(dir: string): Project {
   const file = join(resolve(dir), CONFIG_FILE);
   if (!existsSync(file)) throw new EltError(`no project at ${dir}: ${file} does not exist`, ExitCode.usage);
   let config: ProjectConfig;
   try {
-    config = JSON.parse(readFileSync(file, 'utf8')) as ProjectConfig;
+    config = JSON.parse(readRegularFile(file, MAX_CONFIG_BYTES).toString('utf8')) as ProjectConfig;
   } catch (err) {
+    if (err instanceof EltError) throw err;
     throw new EltError(`${file} is not valid JSON: ${describeError(err)}`, ExitCode.usage);
   }
+  const settings = projectSettings(config, file, ['name', 'sources', 'outputs']);
   const problem = (what: string) => new EltError(`${file}: ${what}`, ExitCode.usage);
   if (typeof config.name !== 'string' || !NAME.test(config.name)) throw problem('"name" must be a lower-case identifier, e.g. "web_activity"');
   if (!Array.isArray(config.sources) || config.sources.length === 0) throw problem('"sources" must list at least one { "location", "format" }');
@@ -89,15 +97,12 @@ export function readProject(dir: string): Project {
     if (typeof format !== 'string' || !isLakeFormat(format)) throw problem(`sources[${index}].format must be tsv-lake, csv or ndjson`);
     sources.push({ location: isS3Uri(location) ? location : resolve(dir, location), format });
   });
-  if (config.timeZone !== undefined && typeof config.timeZone !== 'string') throw problem('"timeZone" must be a time zone name');
-  if (config.sessionGapMinutes !== undefined && typeof config.sessionGapMinutes !== 'number') throw problem('"sessionGapMinutes" must be a number');
   return {
     name: config.name,
     modelsDir: join(resolve(dir), 'models'),
     sources,
     streams,
-    timeZone: config.timeZone,
-    sessionGapMinutes: config.sessionGapMinutes,
+    settings,
     database: config.name,
     outputs: parseOutputs(config.outputs, problem),
   };

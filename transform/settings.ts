@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { EltError, ExitCode } from '../core/errors';
+import { SETTINGS } from '../core/settings/declared-settings';
 
 export interface ModelSettings {
   /** IANA time zone the report days are counted in, e.g. UTC or Europe/Berlin */
@@ -14,8 +15,9 @@ export interface ModelSettings {
  * it before they touch any data, so a typo never follows a committed load.
  */
 export async function checkSettings(pool: Pool, settings: ModelSettings): Promise<void> {
-  if (settings.sessionGapMinutes !== undefined && (!Number.isFinite(settings.sessionGapMinutes) || settings.sessionGapMinutes <= 0)) {
-    throw new EltError(`the session gap must be a positive number of minutes, not ${settings.sessionGapMinutes}`, ExitCode.usage);
+  const gap = SETTINGS.sessionGapMinutes.value;
+  if (settings.sessionGapMinutes !== undefined && gap.fromJson(settings.sessionGapMinutes) === undefined) {
+    throw new EltError(`the session gap must be ${gap.describe}, not ${settings.sessionGapMinutes}`, ExitCode.usage);
   }
   if (settings.timeZone !== undefined) {
     const { rows } = await pool.query<{ ok: boolean }>('select exists (select 1 from pg_timezone_names where name = $1) as ok', [settings.timeZone]);

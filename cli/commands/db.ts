@@ -1,13 +1,14 @@
 import { endPool } from '../../db/connect';
 import { migrate } from '../../db/migrate';
-import type { Command, Io } from '../command';
+import { resolveSetting } from '../../core/settings/resolve-settings';
+import { defineCommand, type Io } from '../command';
 import { openDatabase } from '../database';
 import { EltError, ExitCode, type ExitCodeValue } from '../../core/errors';
 import { migrationsDir } from '../options';
 
 /** `elt db`: keep the embedded server up until interrupted. */
 async function serveDatabase(io: Io): Promise<ExitCodeValue> {
-  if (io.env.DATABASE_URL) {
+  if (resolveSetting('databaseUrl', { env: io.env }) !== undefined) {
     throw new EltError('elt db serves the embedded Postgres; DATABASE_URL is set, so connect to that server instead', ExitCode.usage);
   }
   const db = await openDatabase(io.env, io.log, undefined, io.signal, io.home ? { home: io.home } : {});
@@ -28,16 +29,11 @@ async function serveDatabase(io: Io): Promise<ExitCodeValue> {
   return ExitCode.ok;
 }
 
-export const dbCommand: Command = {
+export const dbCommand = defineCommand({
   name: 'db',
   summary: 'start the embedded Postgres in ./.elt and keep it up until Ctrl-C, printing its psql URL (with its password)',
-  usage: 'elt db',
-  options: {},
-  optionHelp: [
-    'ELT_EMBEDDED_PORT=<port>    (environment) the port it listens on, 1024-65535, remembered in .elt/port; default: the',
-    '                            port it had the last time (a BI tool keeps its connection), else a free one',
-  ],
+  settings: ['embeddedPort'],
   example: 'npm run elt -- db    # then, in another terminal: psql "<printed url>"',
   endsOnInterrupt: true,
-  run: (_options, io) => serveDatabase(io),
-};
+  action: (_input, io) => serveDatabase(io),
+});

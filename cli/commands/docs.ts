@@ -5,12 +5,11 @@ import { readModels } from '../../transform/model-catalog';
 import { describeError, ExitCode, type ExitCodeValue } from '../../core/errors';
 import { timed } from '../../core/log';
 import { checkTrustedDir } from '../../core/trusted-path';
+import { resolveSetting } from '../../core/settings/resolve-settings';
 import { freshnessThresholds } from '../../observe/freshness';
 import { readDocs } from '../../observe/docs-site/read-docs';
 import { writeDocsSite } from '../../observe/docs-site/write-site';
-import type { Command, Io, Options } from '../command';
-import { PROJECT_FLAG, PROJECT_HELP } from '../options';
-import { projectOf } from '../project';
+import { defineCommand, type CommandInput, type Io } from '../command';
 import { withDatabase } from '../with-database';
 
 /** The chart mart of the clickstream models: a project without it has no chart. */
@@ -33,19 +32,22 @@ async function drawChart(pool: Pool, modelsDir: string, io: Io): Promise<Uint8Ar
   }
 }
 
+/** The site judges the sources' freshness as elt freshness does: flags, else the project file's thresholds, else the defaults. */
+const DOCS_SETTINGS = ['docsOut', 'docsChart', 'noTests', 'project', 'models', 'warnAfter', 'errorAfter', 'freshnessBy'] as const;
+
 /** `elt docs`: the static docs site (models, columns, lineage, tests, sources, chart) in one folder. */
-async function docs(options: Options, io: Io): Promise<ExitCodeValue> {
-  const project = projectOf(options, io.env);
-  const outputDir = io.env.ELT_OUTPUT_DIR || join(io.home ?? '.', 'out');
-  const outDir = (options.out as string | undefined) || join(outputDir, 'docs');
-  const chartPng = options.chart as string | undefined;
-  const thresholds = freshnessThresholds({}, options.project as string | undefined);
+async function docs({ settings, project }: CommandInput<(typeof DOCS_SETTINGS)[number]>, io: Io): Promise<ExitCodeValue> {
+  // the site goes where the run's outputs go (ELT_OUTPUT_DIR, else <home>/out) unless --out says otherwise
+  const outputDir = resolveSetting('outputDir', { env: io.env }) ?? join(io.home ?? '.', 'out');
+  const outDir = settings.docsOut ?? join(outputDir, 'docs');
+  const chartPng = settings.docsChart;
+  const thresholds = freshnessThresholds({ warnAfter: settings.warnAfter, errorAfter: settings.errorAfter, by: settings.freshnessBy });
   checkTrustedDir(outDir); // before the database is opened
   return withDatabase(
     io,
     async ({ pool }) => {
       const { result: data } = await timed(io.log, 'docs', () =>
-        readDocs(pool, { modelsDir: project.modelsDir, thresholds, runTests: options['no-tests'] !== true }),
+        readDocs(pool, { modelsDir: project.modelsDir, thresholds, runTests: !settings.noTests }),
       );
       const chart = chartPng === undefined ? await drawChart(pool, project.modelsDir, io) : undefined;
       const site = writeDocsSite(data, { outDir, chart, chartPng, title: `${project.name} docs` });
@@ -62,18 +64,10 @@ async function docs(options: Options, io: Io): Promise<ExitCodeValue> {
   );
 }
 
-export const docsCommand: Command = {
+export const docsCommand = defineCommand({
   name: 'docs',
   summary: 'write a static docs site (models, columns, lineage graph, data tests, source freshness, the chart): open index.html from disk',
-  usage: 'elt docs [--out <dir>] [--chart <png>] [--no-tests] [--project <dir>]',
-  options: { out: { type: 'string' }, chart: { type: 'string' }, 'no-tests': { type: 'boolean' }, models: { type: 'string' }, ...PROJECT_FLAG },
-  optionHelp: [
-    '--out <dir>                 where to write index.html [default: <ELT_OUTPUT_DIR or ./out>/docs]',
-    '--chart <png>               copy this PNG into the site as the chart [default: the CTR chart drawn now from the database documented]',
-    '--no-tests                  do not run the data tests (the site then shows no results); by default they run now',
-    ...PROJECT_HELP,
-    "--models <dir>              model folder (default: the package's models/)",
-  ],
+  settings: DOCS_SETTINGS,
   example: 'npm run elt -- docs',
-  run: docs,
-};
+  action: docs,
+});

@@ -1,9 +1,7 @@
 import { relative } from 'node:path';
 import { ExitCode, type ExitCodeValue } from '../../core/errors';
 import { lintModelsFolder } from '../../transform/lint-models';
-import type { Command, Io, Options } from '../command';
-import { PROJECT_FLAG, PROJECT_HELP } from '../options';
-import { projectOf } from '../project';
+import { defineCommand, type CommandInput, type Io } from '../command';
 
 const count = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -12,8 +10,8 @@ const count = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' :
  * checked without a database. Each problem is a line `file: line N: what` on stdout, then
  * one summary line; exit 5 (a model is not fit to build) when there is any.
  */
-async function lint(options: Options, io: Io, folders: string[]): Promise<ExitCodeValue> {
-  const dirs = folders.length > 0 ? folders : [projectOf(options, io.env).modelsDir];
+async function lint({ project }: CommandInput<'models' | 'project'>, io: Io, folders: string[]): Promise<ExitCodeValue> {
+  const dirs = folders.length > 0 ? folders : [project.modelsDir];
   // every folder is checked before anything is printed: a bad one is one error line, no partial report
   const results = dirs.map((dir) => lintModelsFolder(dir));
   const problems = results.flatMap((result) => result.problems);
@@ -28,17 +26,15 @@ async function lint(options: Options, io: Io, folders: string[]): Promise<ExitCo
   return ExitCode.modelFailed;
 }
 
-export const lintCommand: Command = {
+export const lintCommand = defineCommand({
   name: 'lint',
   summary: 'check the house style of the SQL models and data tests (no database needed)',
-  usage: 'elt lint [--models <dir>] [--project <dir>] [<models-dir> ...]',
-  options: { models: { type: 'string' }, ...PROJECT_FLAG },
-  optionHelp: [
-    "--models <dir>              model folder (default: the package's models/)",
-    ...PROJECT_HELP,
-    '<models-dir> ...            lint these model folders instead (staging/, intermediate/, marts/, tests/ in each)',
-  ],
+  settings: ['models', 'project'],
+  argument: {
+    name: 'models-dir...',
+    required: false,
+    help: 'lint these model folders instead (staging/, intermediate/, marts/, tests/ in each)',
+  },
   example: 'npm run elt -- lint models examples/web-activity/models',
-  positionals: true,
-  run: lint,
-};
+  action: lint,
+});

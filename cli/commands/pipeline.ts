@@ -11,29 +11,21 @@ import { formatReport } from '../../pipeline/run-report';
 import { formatDataTestResults, runDataTests } from '../../transform/data-tests';
 import { EltError, ExitCode, type ExitCodeValue } from '../../core/errors';
 import { formatMs, timed } from '../../core/log';
-import type { Command, Io, Options } from '../command';
+import { defineCommand, type CommandInput, type Io } from '../command';
 import {
-  LOAD_FLAGS,
-  LOAD_HELP,
+  LOAD_SETTINGS,
   loadOptionsOf,
-  LOCK_WAIT_FLAG,
-  LOCK_WAIT_HELP,
   lockWaitSecondsOf,
   migrationsDir,
-  MODEL_FLAGS,
-  MODEL_HELP,
-  PROJECT_FLAG,
-  PROJECT_HELP,
-  PRUNE_FLAGS,
-  PRUNE_HELP,
+  MODEL_SETTINGS,
+  modelSettingsOf,
+  PRUNE_SETTINGS,
   pruneOf,
-  SELECT_FLAGS,
+  SELECT_SETTINGS,
   selectionOf,
   s3SettingsOf,
-  settingsOf,
   sourceOf,
 } from '../options';
-import { projectOf } from '../project';
 import { withDatabase } from '../with-database';
 
 /**
@@ -41,11 +33,25 @@ import { withDatabase } from '../with-database';
  * is touched (the source is listed, the models folder read), runs the pipeline's
  * steps on the database, prints the summary; the exit code says how it went.
  */
-async function runPipelineCommand(command: PipelineCommand, options: Options, io: Io, marts: string[] = []): Promise<ExitCodeValue> {
+type PipelineKey =
+  | (typeof LOAD_SETTINGS)[number]
+  | (typeof MODEL_SETTINGS)[number]
+  | (typeof PRUNE_SETTINGS)[number]
+  | 'project'
+  | 'lockWaitSeconds'
+  | 'outputDir'
+  | 'full'
+  | (typeof SELECT_SETTINGS)[number];
+
+async function runPipelineCommand(
+  command: PipelineCommand,
+  { settings, project, options }: Omit<CommandInput<PipelineKey>, 'settings'> & { settings: Partial<CommandInput<PipelineKey>['settings']> },
+  io: Io,
+  marts: string[] = [],
+): Promise<ExitCodeValue> {
   const started = performance.now();
   const startedAt = new Date();
   const withLoad = command === 'run' || command === 'load';
-  const project = projectOf(options, io.env);
   const loadOptions = withLoad ? loadOptionsOf(options, io.env) : DEFAULT_LOAD_OPTIONS;
   const sources =
     options.source && options.project
@@ -69,14 +75,14 @@ async function runPipelineCommand(command: PipelineCommand, options: Options, io
     migrationsDir: migrationsDir(),
     objects,
     loadOptions,
-    settings: command === 'load' ? {} : settingsOf(options, io.env, project),
-    full: options.full === true,
-    select: options.select as string[] | undefined,
-    exclude: options.exclude as string[] | undefined,
+    settings: command === 'load' ? {} : modelSettingsOf({ timeZone: settings.timeZone, sessionGapMinutes: settings.sessionGapMinutes }),
+    full: settings.full === true,
+    select: settings.select === undefined ? undefined : [...settings.select],
+    exclude: settings.exclude === undefined ? undefined : [...settings.exclude],
     prune: pruneOf(options),
     lockWaitSeconds: lockWaitSecondsOf(options, io.env),
     marts,
-    outputDir: (options['output-dir'] as string | undefined) || io.env.ELT_OUTPUT_DIR || join(io.home ?? '.', 'out'),
+    outputDir: settings.outputDir ?? join(io.home ?? '.', 'out'),
     signal: io.signal,
   };
   checkPipelineInput(config);
@@ -103,86 +109,58 @@ async function runPipelineCommand(command: PipelineCommand, options: Options, io
   );
 }
 
-export const runCommand: Command = {
+const PIPELINE_SETTINGS = ['project', ...LOAD_SETTINGS, ...MODEL_SETTINGS, ...PRUNE_SETTINGS, 'lockWaitSeconds', 'outputDir'] as const;
+
+export const runCommand = defineCommand({
   name: 'run',
   summary: 'migrate, load the lake, build the models, refresh the marts, print a summary',
-  usage: 'elt run --source <dir|file|s3://bucket/prefix/> [options]',
-  options: { ...LOAD_FLAGS, ...MODEL_FLAGS, ...PRUNE_FLAGS, ...LOCK_WAIT_FLAG, ...PROJECT_FLAG, 'output-dir': { type: 'string' } },
-  optionHelp: [
-    ...PROJECT_HELP,
-    ...LOAD_HELP,
-    ...MODEL_HELP,
-    ...PRUNE_HELP,
-    ...LOCK_WAIT_HELP,
-    '--output-dir <dir>          where the summary (summary.txt, .json) and the CTR chart go [env ELT_OUTPUT_DIR, default ./out]',
-  ],
+  settings: PIPELINE_SETTINGS,
   example: 'npm run elt -- run --source tests/fixtures/lake-sample',
-  run: (options, io) => runPipelineCommand('run', options, io),
-};
-
-export const loadCommand: Command = {
+  action: (input, io) => runPipelineCommand('run', input, io),
+});
+export const loadCommand = defineCommand({
   name: 'load',
   summary: 'stream lake files into raw.raw_events (unchanged files are skipped)',
-  usage: 'elt load --source <dir|file|s3://bucket/prefix/> [options]',
-  options: { ...LOAD_FLAGS, ...PROJECT_FLAG },
-  optionHelp: [...PROJECT_HELP, ...LOAD_HELP],
+  settings: ['project', ...LOAD_SETTINGS],
   example: 'npm run elt -- load --source tests/fixtures/lake-sample/2019-02-15.tsv',
-  run: (options, io) => runPipelineCommand('load', options, io),
-};
+  action: (input, io) => runPipelineCommand('load', input, io),
+});
 
-export const buildCommand: Command = {
+export const buildCommand = defineCommand({
   name: 'build',
   summary: 'create the staging views and marts whose SQL changed, and everything downstream',
-  usage: 'elt build [--full | --select <selector>] [--exclude <selector>] [--prune | --drop-orphan <model>] [options]',
-  options: { ...MODEL_FLAGS, ...PRUNE_FLAGS, ...LOCK_WAIT_FLAG, ...PROJECT_FLAG, full: { type: 'boolean' }, ...SELECT_FLAGS },
-  optionHelp: [
-    ...PROJECT_HELP,
-    '--full                      rebuild every model, changed or not',
-    '--select <selector>         rebuild these models (and everything downstream), dbt style: m, +m, m+, 2+m, path:marts; "a b" union, a,b intersection',
-    '--exclude <selector>        not these (a model reading a rebuilt one is rebuilt anyway, with a warning)',
-    ...PRUNE_HELP,
-    ...MODEL_HELP,
-    ...LOCK_WAIT_HELP,
-  ],
+  settings: ['project', 'full', ...SELECT_SETTINGS, ...PRUNE_SETTINGS, ...MODEL_SETTINGS, 'lockWaitSeconds'],
+  notes: ['--select rebuilds these models and everything downstream; a model reading a rebuilt one is rebuilt even when excluded (with a warning).'],
   example: 'npm run elt -- build --select int_sessions+',
-  run: (options, io) => runPipelineCommand('build', options, io),
-};
+  action: (input, io) => runPipelineCommand('build', input, io),
+});
 
-export const refreshCommand: Command = {
+export const refreshCommand = defineCommand({
   name: 'refresh',
-  summary: 'refresh the materialized marts (concurrently: readers are not blocked)',
-  usage: 'elt refresh [mart ... | --select <selector>] [options]',
-  options: { ...MODEL_FLAGS, ...LOCK_WAIT_FLAG, ...PROJECT_FLAG, ...SELECT_FLAGS },
-  optionHelp: [
-    ...PROJECT_HELP,
-    ...MODEL_HELP,
-    ...LOCK_WAIT_HELP,
-    'mart ...                    only these marts, e.g. article_performance (default: all, in dependency order)',
-    '--select / --exclude <sel>  only the marts selected, dbt style (the incremental models are always folded together)',
-  ],
+  summary: 'bring the marts up to date: only the articles and days that new loads touched (readers are not blocked)',
+  settings: ['project', ...MODEL_SETTINGS, ...SELECT_SETTINGS, 'lockWaitSeconds'],
+  argument: {
+    name: 'mart...',
+    required: false,
+    help: "only these of a project's materialized-view marts, e.g. article_performance (default: all; the incremental marts are always brought up to date together)",
+  },
+  notes: ['Name marts or use --select / --exclude (only the marts selected), not both.'],
   example: 'npm run elt -- refresh article_performance',
-  positionals: true,
-  run: (options, io, marts) => {
-    if (marts.length > 0 && (options.select !== undefined || options.exclude !== undefined)) {
+  action: (input, io, marts) => {
+    if (marts.length > 0 && (input.settings.select !== undefined || input.settings.exclude !== undefined)) {
       throw new EltError('elt refresh: name marts or use --select/--exclude, not both', ExitCode.usage);
     }
-    return runPipelineCommand('refresh', options, io, marts);
+    return runPipelineCommand('refresh', input, io, marts);
   },
-};
+});
 
-export const testCommand: Command = {
+export const testCommand = defineCommand({
   name: 'test',
   summary: 'run the data tests next to the models (keys, not-null, ctr, running sums, reconciliation)',
-  usage: 'elt test [--select <selector>] [--exclude <selector>] [--project <dir>] [--models <dir>]',
-  options: { models: { type: 'string' }, ...PROJECT_FLAG, ...SELECT_FLAGS },
-  optionHelp: [
-    ...PROJECT_HELP,
-    "--models <dir>              model folder, with its tests/ (default: the package's models/)",
-    '--select / --exclude <sel>  only the tests of the models selected, dbt style (a test belongs to each model it reads)',
-  ],
+  settings: ['project', 'models', ...SELECT_SETTINGS],
+  notes: ['--select / --exclude: only the tests of the models selected (a test belongs to each model it reads).'],
   example: 'npm run elt -- test',
-  run: (options, io) => {
-    const project = projectOf(options, io.env);
+  action: ({ project, options }, io) => {
     const models = selectionOf(options, project.modelsDir);
     return withDatabase(
       io,
@@ -200,20 +178,18 @@ export const testCommand: Command = {
       project.database,
     );
   },
-};
+});
 
-export const migrateCommand: Command = {
+export const migrateCommand = defineCommand({
   name: 'migrate',
   summary: 'create or update the schemas and tables (migrations/*.sql, each applied once)',
-  usage: 'elt migrate [--lock-wait-seconds <s>]',
-  options: { ...LOCK_WAIT_FLAG },
-  optionHelp: [...LOCK_WAIT_HELP],
+  settings: ['lockWaitSeconds'],
   example: 'npm run elt -- migrate',
-  run: (options, io) =>
+  action: ({ settings }, io) =>
     withDatabase(io, async ({ pool }) => {
-      const lockWait = { limitSeconds: lockWaitSecondsOf(options, io.env), signal: io.signal };
+      const lockWait = { limitSeconds: settings.lockWaitSeconds, signal: io.signal };
       const { result, ms } = await timed(io.log, 'migrate', () => migrate(pool, { dir: migrationsDir(), log: io.log, lockWait }));
       io.stdout.write(formatReport({ migrations: { applied: result.applied, ms }, totalMs: ms }));
       return ExitCode.ok;
     }),
-};
+});

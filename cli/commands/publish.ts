@@ -1,22 +1,21 @@
 import { EltError, ExitCode, type ExitCodeValue } from '../../core/errors';
 import { formatMs } from '../../core/log';
-import { STREAM_FORMATS, type StreamFormat } from '../../loader/stream/parse-messages';
-import type { Command, Io, Options } from '../command';
+import { defineCommand, type CommandInput, type Io } from '../command';
 import { sourceOf } from '../options';
 
+const PUBLISH_SETTINGS = ['source', 'publishTo', 'publishFormat', 'createStream'] as const;
+
 /** `elt publish`: a lake (or NDJSON) folder's lines as messages of a JetStream stream, one message id per line. */
-async function publish(options: Options, io: Io): Promise<ExitCodeValue> {
+async function publish({ settings, options }: CommandInput<(typeof PUBLISH_SETTINGS)[number]>, io: Io): Promise<ExitCodeValue> {
   const started = performance.now();
-  const target = options.to as string | undefined;
+  const target = settings.publishTo;
   if (!target) throw new EltError('no target: pass --to nats://HOST:PORT/STREAM', ExitCode.usage);
-  const format = (options.format as string | undefined) ?? 'tsv-lake';
-  if (!STREAM_FORMATS.includes(format as StreamFormat))
-    throw new EltError(`--format must be ${STREAM_FORMATS.join(' or ')}, not "${format}"`, ExitCode.usage);
+  const format = settings.publishFormat;
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy require: only this command and elt stream load the NATS client
   const { publishLake } = require('../../loader/stream/publish-lake') as typeof import('../../loader/stream/publish-lake');
   const report = await publishLake(sourceOf(options, io.env), target, {
-    format: format as StreamFormat,
-    createStream: options['create-stream'] === true,
+    format,
+    createStream: settings.createStream,
     log: io.log,
     signal: io.signal,
   });
@@ -28,20 +27,15 @@ async function publish(options: Options, io: Io): Promise<ExitCodeValue> {
   return ExitCode.ok;
 }
 
-export const publishCommand: Command = {
+export const publishCommand = defineCommand({
   name: 'publish',
   summary: "publish a lake folder's lines (or an NDJSON folder's objects) to a NATS JetStream stream, one message per line",
-  usage: 'elt publish --source <dir|file> --to nats://HOST:PORT/STREAM [--format tsv-lake|ndjson] [--create-stream]',
-  options: { source: { type: 'string' }, to: { type: 'string' }, format: { type: 'string' }, 'create-stream': { type: 'boolean' } },
-  optionHelp: [
-    '--source <path>             a lake directory or file (*.tsv[.gz]), or NDJSON (*.ndjson, *.jsonl) with --format ndjson [env ELT_SOURCE]',
-    '--to <nats-uri>             the stream: nats://HOST:PORT/STREAM',
-    '--format <f>                tsv-lake (default: each data line, in the standard column order) or ndjson (each line)',
-    '--create-stream             create the stream (subject <STREAM>.events, a 24 h duplicate window) when it does not exist',
+  settings: PUBLISH_SETTINGS,
+  notes: [
     'Each message carries the id <file name>:<line no> (Nats-Msg-Id): publishing the same files again within the',
     "stream's duplicate window stores nothing twice.",
   ],
   example:
     'npm run elt -- publish --source tests/fixtures/lake-sample --to nats://127.0.0.1:4222/CLICKS --create-stream   # a nats-server -js on port 4222',
-  run: publish,
-};
+  action: publish,
+});

@@ -10,19 +10,22 @@ import { buildStep, migrateStep, settingsStep } from '../../pipeline/steps';
 import { readModels } from '../../transform/model-catalog';
 import { refreshMarts } from '../../transform/refresh-marts';
 import { checkSettings } from '../../transform/settings';
-import type { Command, Io, Options } from '../command';
+import { defineCommand, type CommandInput, type Io } from '../command';
 import { openDatabase } from '../database';
-import { MODEL_FLAGS, MODEL_HELP, migrationsDir, numberOption, PROJECT_FLAG, PROJECT_HELP, settingsOf } from '../options';
-import { projectOf } from '../project';
+import { migrationsDir, MODEL_SETTINGS, modelSettingsOf } from '../options';
 
 /**
  * The stream to consume and its format: --source (or ELT_STREAM_SOURCE), else the project's one
  * nats:// source. The format: --format, else the project's for that stream, else the project's
  * first file source's when a message can hold it, else tsv-lake.
  */
-function streamOf(options: Options, env: NodeJS.ProcessEnv, project: Project): { uri: string; format: StreamFormat } {
+function streamOf(
+  settings: { streamSource?: string; streamFormat?: StreamFormat },
+  project: Project,
+  named: boolean,
+): { uri: string; format: StreamFormat } {
   const streams = project.streams ?? [];
-  const given = (options.source as string | undefined) ?? env.ELT_STREAM_SOURCE;
+  const given = settings.streamSource;
   let uri: string;
   if (given) uri = parseNatsUri(given).uri;
   else if (streams.length === 1 && streams[0]) uri = streams[0].uri;
@@ -33,12 +36,12 @@ function streamOf(options: Options, env: NodeJS.ProcessEnv, project: Project): {
     );
   else
     throw new EltError(
-      `no stream: pass --source nats://HOST:PORT/STREAM${options.project ? ` or add a nats:// source to the project ${project.name}` : ''}`,
+      `no stream: pass --source nats://HOST:PORT/STREAM${named ? ` or add a nats:// source to the project ${project.name}` : ''}`,
       ExitCode.usage,
     );
   const fileFormat = project.sources[0]?.format;
   const format =
-    (options.format as string | undefined) ??
+    settings.streamFormat ??
     streams.find((stream) => stream.uri === uri)?.format ??
     streams[0]?.format ??
     (STREAM_FORMATS.includes(fileFormat as StreamFormat) ? fileFormat : 'tsv-lake');
@@ -55,29 +58,29 @@ function formatConsumeReport(report: ConsumeReport, ms: number): string {
   );
 }
 
+const STREAM_SETTINGS = [
+  'streamSource',
+  'streamFormat',
+  'maxEvents',
+  'maxWaitMs',
+  'refreshEverySeconds',
+  'untilIdle',
+  'brokerWaitSeconds',
+  'project',
+  ...MODEL_SETTINGS,
+] as const;
+
 /**
  * `elt stream`: migrate, build what changed, then consume the stream in micro-batches
  * (each one transaction, exactly once) refreshing the marts on a cadence, until an
  * interrupt (the batch in hand is committed, the marts refreshed: exit 0) or, with
  * --until-idle, until the stream holds nothing more.
  */
-async function stream(options: Options, io: Io): Promise<ExitCodeValue> {
+async function stream({ settings: given, project, options }: CommandInput<(typeof STREAM_SETTINGS)[number]>, io: Io): Promise<ExitCodeValue> {
   const started = performance.now();
-  const project = projectOf({ ...options, source: undefined }, io.env);
-  const { uri, format } = streamOf(options, io.env, project);
-  const positive = (n: number) => Number.isInteger(n) && n >= 1;
-  const maxEvents = numberOption(options, io.env, 'max-events', 'ELT_STREAM_MAX_EVENTS', 5000, (n) => positive(n) && n <= 100_000);
-  const maxWaitMs = numberOption(options, io.env, 'max-wait-ms', 'ELT_STREAM_MAX_WAIT_MS', 1000, (n) => positive(n) && n <= 600_000);
-  const refreshEverySeconds = numberOption(
-    options,
-    io.env,
-    'refresh-every-seconds',
-    'ELT_STREAM_REFRESH_EVERY_SECONDS',
-    10,
-    (n) => n >= 0 && n <= 86_400,
-  );
-  const brokerWaitSeconds = numberOption(options, io.env, 'broker-wait-seconds', 'ELT_STREAM_BROKER_WAIT_SECONDS', 300, (n) => n >= 1 && n <= 86_400);
-  const settings = settingsOf(options, io.env, project);
+  const { uri, format } = streamOf(given, project, options.project !== undefined);
+  const { maxEvents, maxWaitMs, refreshEverySeconds, brokerWaitSeconds } = given;
+  const settings = modelSettingsOf(given);
   readModels(project.modelsDir); // a missing models folder is a usage error before anything is touched
 
   // no cancel of queries on an interrupt: the batch in hand is committed, then the marts refreshed
@@ -108,7 +111,7 @@ async function stream(options: Options, io: Io): Promise<ExitCodeValue> {
         maxEvents,
         maxWaitMs,
         refreshEveryMs: refreshEverySeconds * 1000,
-        untilIdle: options['until-idle'] === true,
+        untilIdle: given.untilIdle,
         signal: io.signal,
         log,
         refresh: async () => {
@@ -130,34 +133,12 @@ async function stream(options: Options, io: Io): Promise<ExitCodeValue> {
   }
 }
 
-export const streamCommand: Command = {
+export const streamCommand = defineCommand({
   name: 'stream',
   summary: 'consume a NATS JetStream stream in micro-batches, exactly once, refreshing the marts every few seconds',
-  usage: 'elt stream [--source nats://HOST:PORT/STREAM | --project <dir>] [--format tsv-lake|ndjson] [--until-idle] [options]',
-  options: {
-    source: { type: 'string' },
-    format: { type: 'string' },
-    'max-events': { type: 'string' },
-    'max-wait-ms': { type: 'string' },
-    'refresh-every-seconds': { type: 'string' },
-    'until-idle': { type: 'boolean' },
-    'broker-wait-seconds': { type: 'string' },
-    ...MODEL_FLAGS,
-    ...PROJECT_FLAG,
-  },
-  optionHelp: [
-    "--source <nats-uri>         the stream: nats://HOST:PORT/STREAM [env ELT_STREAM_SOURCE, default: the project's nats:// source]",
-    "--format <f>                a message is one lake data line (tsv-lake, the header's standard column order) or one JSON object (ndjson) [default: the project's for the stream, else tsv-lake]",
-    '--max-events <n>            most messages in one batch (one transaction) [env ELT_STREAM_MAX_EVENTS, default 5000]',
-    '--max-wait-ms <ms>          how long a fetch waits for a full batch (at least 1000) [env ELT_STREAM_MAX_WAIT_MS, default 1000]',
-    '--refresh-every-seconds <s> refresh the marts this often while new batches commit [env ELT_STREAM_REFRESH_EVERY_SECONDS, default 10]',
-    '--until-idle                stop (exit 0) once the stream holds nothing more, after one refresh; else run until Ctrl-C / SIGTERM',
-    '--broker-wait-seconds <s>   ride out a broker that does not answer (a restart) this long, then exit 8 [env ELT_STREAM_BROKER_WAIT_SECONDS, default 300]',
-    ...PROJECT_HELP,
-    ...MODEL_HELP,
-  ],
+  settings: STREAM_SETTINGS,
   example:
     'npm run elt -- stream --source nats://127.0.0.1:4222/CLICKS --until-idle   # a nats-server -js on port 4222 with the stream CLICKS (see elt publish)',
   endsOnInterrupt: true,
-  run: stream,
-};
+  action: stream,
+});

@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { resolveSetting } from '../../core/settings/resolve-settings';
 
 /** The unprivileged account the embedded server runs as when we are root (Postgres refuses root). */
 export interface ServerUser {
@@ -56,4 +57,4 @@ export function canRun(user: ServerUser | undefined, path: string): boolean {
  * As root, what the server's user cannot reach inside a private home (mode 0700,
  * the default for /root) is kept here instead: a copy of the binaries and the cluster.
  */
-export const SHARED_HOME = process.env.ELT_EMBEDDED_HOME || '/var/lib/clickstream-elt';
+export const SHARED_HOME = resolveSetting('embeddedHome', { env: process.env });

@@ -1,4 +1,4 @@
-import { EltError, ExitCode } from '../../core/errors';
+import { resolveSetting } from '../../core/settings/resolve-settings';
 import { writeFileAtomic } from '../../core/safe-write';
 import { readTrustedFile, UntrustedPathError } from '../../core/trusted-path';
 
@@ -18,15 +18,9 @@ function portNumber(text: string): number | undefined {
   return port >= LOWEST_PORT && port <= HIGHEST_PORT ? port : undefined;
 }
 
-/** ELT_EMBEDDED_PORT: undefined when unset or empty; else a port of 1024 to 65535, or a one-line error (exit code 2). */
+/** ELT_EMBEDDED_PORT, as declared in core/settings: undefined when unset or empty; else a port of 1024 to 65535, or a one-line error (exit code 2). */
 export function embeddedPortSetting(value: string | undefined): number | undefined {
-  if (value === undefined || value === '') return undefined;
-  const port = portNumber(value);
-  if (port === undefined) {
-    const shown = JSON.stringify(value.length > 20 ? `${value.slice(0, 20)}...` : value);
-    throw new EltError(`ELT_EMBEDDED_PORT must be a port number from ${LOWEST_PORT} to ${HIGHEST_PORT}, not ${shown}`, ExitCode.usage);
-  }
-  return port;
+  return resolveSetting('embeddedPort', { env: { ELT_EMBEDDED_PORT: value } });
 }
 
 /** The port remembered for the cluster, if any (a file that holds no port counts for none; one another account could have written is refused). */

@@ -1,9 +1,10 @@
 import { Transform, type TransformCallback } from 'node:stream';
+import { SETTINGS } from '../../core/settings/declared-settings';
 
 const MiB = 1024 * 1024;
 
-/** The ratio a gzip object may expand by when none is given: the default of --max-gzip-ratio. */
-export const DEFAULT_MAX_GZIP_RATIO = 100;
+/** The ratio a gzip object may expand by when none is given: the default of --max-gzip-ratio (declared in core/settings). */
+export const DEFAULT_MAX_GZIP_RATIO = SETTINGS.maxGzipRatio.default;
 
 /** Raised when a gzip object decompresses to more bytes than its bound. */
 export class DecompressedTooLargeError extends Error {

@@ -5,6 +5,9 @@ import { Writable } from 'node:stream';
 import type { Io, Options } from '../../cli/command';
 import { chartCommand } from '../../cli/commands/chart';
 import { runCommand } from '../../cli/commands/pipeline';
+import { commandHelp } from '../../cli/help';
+import { SETTINGS } from '../../core/settings/declared-settings';
+import type { Setting } from '../../core/settings/setting';
 import { ExitCode } from '../../core/errors';
 import { silentLogger, type Logger } from '../../core/log';
 import { generateLake } from '../../generator/generate-lake';
@@ -78,13 +81,13 @@ describe('on the small fixture', () => {
     const unreachable = { ...env(), DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', ELT_DB_WAIT_SECONDS: '0' };
     await expect(run(chartCommand, { out: tempDir(), from: 'yesterday' }, unreachable)).rejects.toMatchObject({
       exitCode: ExitCode.usage,
-      message: '--from yesterday is not a day (YYYY-MM-DD)',
+      message: '--from yesterday: must be a day, YYYY-MM-DD (see --help)',
     });
     await expect(run(chartCommand, { out: tempDir(), top: '-1' }, unreachable)).rejects.toMatchObject({ exitCode: ExitCode.usage });
     for (const min of ['0', '1.5', 'lots', '1e400', '-3', '1e10']) {
       await expect(run(chartCommand, { out: tempDir(), 'min-displays': min }, unreachable)).rejects.toMatchObject({
         exitCode: ExitCode.usage,
-        message: `--min-displays ${min} is out of range (see --help)`,
+        message: `--min-displays ${min}: must be a whole number from 1 to 1000000000 (see --help)`,
       });
     }
     await expect(run(chartCommand, { out: tempDir() }, { ...unreachable, ELT_CHART_MIN_DISPLAYS: '0' })).rejects.toMatchObject({
@@ -93,9 +96,9 @@ describe('on the small fixture', () => {
   });
 
   test('the help names every flag and its example uses the command', () => {
-    const flags = Object.keys(chartCommand.options ?? {});
+    const flags = chartCommand.settings.map((key) => SETTINGS[key] as Setting<unknown>).map((setting) => setting.flag);
     expect(flags.sort()).toEqual(['from', 'min-displays', 'out', 'to', 'top']);
-    for (const flag of flags) expect(chartCommand.optionHelp.some((line) => line.startsWith(`--${flag} `))).toBe(true);
+    for (const flag of flags) expect(commandHelp(chartCommand)).toMatch(new RegExp(`^  --${flag} `, 'm'));
     expect(chartCommand.example).toBe('npm run elt -- chart --out out --top 5');
   });
 });

@@ -144,7 +144,7 @@ test.each([
   expect(error).toBeInstanceOf(EltError);
   const { exitCode, message } = error as EltError;
   expect([exitCode, message.includes('\n')]).toEqual([ExitCode.usage, false]);
-  expect(message).toMatch(/^ELT_EMBEDDED_PORT .*1024 to 65535/);
+  expect(message).toMatch(/^ELT_EMBEDDED_PORT=.*: must be a whole number from 1024 to 65535/);
   expect(message.length).toBeLessThan(200);
 });
 
@@ -157,6 +157,6 @@ test('elt status with a bad ELT_EMBEDDED_PORT: one error line, exit code 2, noth
   const cwd = folder();
   const result = await runCliBounded(['status'], { env: { ...env, ELT_EMBEDDED_PORT: '80' }, cwd });
   expect(result.code).toBe(ExitCode.usage);
-  expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^elt: error: ELT_EMBEDDED_PORT .*80/)]);
+  expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^elt: error: ELT_EMBEDDED_PORT=80: /)]);
   expect(existsSync(join(cwd, '.elt', 'pgdata'))).toBe(false);
 }, 30_000);

@@ -119,5 +119,5 @@ test('nothing ever loaded, or a source whose every attempt failed, is stale (exi
 
   result = await freshness('--warn-after', '26');
   expect(result.code).toBe(ExitCode.usage);
-  expect(result.stderr).toContain('elt: error: --warn-after "26" is not a duration');
+  expect(result.stderr).toContain('elt: error: --warn-after 26: must be a duration');
 }, 60_000);

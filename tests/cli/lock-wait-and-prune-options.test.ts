@@ -17,7 +17,10 @@ test('--lock-wait-seconds and ELT_LOCK_WAIT_SECONDS: the flag wins, 300 s by def
   expect(lockWaitSecondsOf({ 'lock-wait-seconds': '86400' }, {})).toBe(86_400);
   for (const bad of ['0', '-1', '86401', '1e9', 'Infinity', '-Infinity', 'NaN', 'abc', '5s']) {
     expect(() => lockWaitSecondsOf({ 'lock-wait-seconds': bad }, {})).toThrow(
-      expect.objectContaining({ exitCode: ExitCode.usage, message: `--lock-wait-seconds ${bad} is out of range (see --help)` }),
+      expect.objectContaining({
+        exitCode: ExitCode.usage,
+        message: `--lock-wait-seconds ${bad}: must be a number of seconds above 0, at most 86400 (see --help)`,
+      }),
     );
     expect(() => lockWaitSecondsOf({}, { ELT_LOCK_WAIT_SECONDS: bad })).toThrow(expect.objectContaining({ exitCode: ExitCode.usage }));
   }

@@ -81,7 +81,7 @@ test('--log-format json writes one JSON object per log line on stderr, and the s
 test('an unknown log format is a usage error', async () => {
   const result = await runCli(['--log-format', 'xml', 'status'], { env: env() });
   expect(result.code).toBe(2);
-  expect(result.stderr).toMatch(/--log-format must be human or json, not "xml"/);
+  expect(result.stderr).toMatch(/--log-format xml: must be human or json/);
 });
 
 test('colours appear only on a terminal and never with NO_COLOR', () => {

@@ -20,7 +20,7 @@ async function loads(): Promise<{ status: string; row_count: string | null }[]> 
 describe('every setting is checked before any data is touched', () => {
   test.each([
     [['--time-zone', 'Mars/Olympus_Mons'], /unknown time zone "Mars\/Olympus_Mons"/],
-    [['--session-gap-minutes=-5'], /session gap must be a positive number of minutes/],
+    [['--session-gap-minutes=-5'], /--session-gap-minutes -5: must be a number of minutes above 0/],
   ])('elt run %j: one line, exit 2, and nothing loaded', async (flags, message) => {
     const result = await runCli(['run', '--source', SAMPLE, ...flags], { env: withDb() });
     expect(result.code).toBe(2);

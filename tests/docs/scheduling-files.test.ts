@@ -2,9 +2,10 @@ import { spawn } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
-import { findCommand } from '../../cli/commands';
+import { COMMANDS, findCommand } from '../../cli/commands';
+import { parseCommandLine } from '../../cli/program';
+import { resolveSettings } from '../../core/settings/resolve-settings';
 import { ExitCode } from '../../core/errors';
 import { dockerfileEntrypoint, REPO_ROOT } from '../helpers/compose-file';
 import { runProcess, type CliResult } from '../helpers/run-cli';
@@ -90,12 +91,9 @@ function checkInvocation(words: string[]): void {
       index += 1;
     } else args.push(rest[index] as string);
   }
-  parseArgs({
-    args,
-    options: { ...command.options, help: { type: 'boolean', short: 'h' } },
-    allowPositionals: command.positionals === true,
-    strict: true,
-  });
+  // elt's own parser, and its settings resolved as the command would (a bad value throws)
+  const { options } = parseCommandLine(COMMANDS, [command.name, ...args]);
+  resolveSettings(command.settings, { flags: options });
 }
 
 /** Words of a command line: whitespace-separated, double or single quotes kept together (what the files use). */

@@ -259,7 +259,8 @@ describe('generator/generate-lake', () => {
     test('--help prints the usage with an example and exits 0', async () => {
       const r = await runCli(['generate', '--help']);
       expect(r.code).toBe(0);
-      expect(r.stdout).toContain('Usage: elt generate --out <dir>');
+      expect(r.stdout).toContain('Usage: elt generate [options]');
+      expect(r.stdout).toMatch(/^ {2}--out <dir> +where to write <YYYY-MM-DD>\.tsv files \(required\)/m);
       expect(r.stdout).toContain('--no-malformed');
       expect(r.stdout).toContain('Example:');
     });

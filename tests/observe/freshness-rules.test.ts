@@ -2,6 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExitCode } from '../../core/errors';
+import { resolveSettings } from '../../core/settings/resolve-settings';
+import { readProject } from '../../pipeline/project';
 import { formatDuration, freshnessState, freshnessThresholds, parseDuration } from '../../observe/freshness';
 
 const HOUR = 3_600_000;
@@ -67,10 +69,16 @@ describe('freshnessThresholds', () => {
     expect(freshnessThresholds({})).toEqual({ warnAfter: '26h', errorAfter: '50h', warnAfterMs: 26 * HOUR, errorAfterMs: 50 * HOUR, by: 'load' });
   });
 
+  // the project file is read once, by readProject; its freshness key resolves like any setting
+  const fromProject = (dir: string, flags: Record<string, string> = {}) => {
+    const values = resolveSettings(['warnAfter', 'errorAfter', 'freshnessBy'], { flags, project: readProject(dir).settings });
+    return freshnessThresholds({ warnAfter: values.warnAfter, errorAfter: values.errorAfter, by: values.freshnessBy });
+  };
+
   test('the project config overrides the defaults and the flags override the config', () => {
     const dir = project({ warnAfter: '2h', errorAfter: '1d', by: 'event' });
-    expect(freshnessThresholds({}, dir)).toMatchObject({ warnAfterMs: 2 * HOUR, errorAfterMs: 24 * HOUR, by: 'event' });
-    expect(freshnessThresholds({ warnAfter: '90m', by: 'load' }, dir)).toMatchObject({
+    expect(fromProject(dir)).toMatchObject({ warnAfterMs: 2 * HOUR, errorAfterMs: 24 * HOUR, by: 'event' });
+    expect(fromProject(dir, { 'warn-after': '90m', by: 'load' })).toMatchObject({
       warnAfterMs: 1.5 * HOUR,
       errorAfterMs: 24 * HOUR,
       by: 'load',
@@ -78,7 +86,7 @@ describe('freshnessThresholds', () => {
   });
 
   test('a bad config value, a warning after the error, or an unknown --by is a usage error', () => {
-    expect(() => freshnessThresholds({}, project({ warnAfter: 26 }))).toThrow(
+    expect(() => fromProject(project({ warnAfter: 26 }))).toThrow(
       expect.objectContaining({ exitCode: ExitCode.usage, message: expect.stringContaining('freshness.warnAfter') }),
     );
     expect(() => freshnessThresholds({ warnAfter: '3d', errorAfter: '2d' })).toThrow(expect.objectContaining({ exitCode: ExitCode.usage }));

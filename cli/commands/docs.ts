@@ -8,8 +8,10 @@ import { checkTrustedDir } from '../../core/trusted-path';
 import { resolveSetting } from '../../core/settings/resolve-settings';
 import { freshnessThresholds } from '../../observe/freshness';
 import { readDocs } from '../../observe/docs-site/read-docs';
+import { selectDocs } from '../../observe/docs-site/select-docs';
 import { writeDocsSite } from '../../observe/docs-site/write-site';
 import { defineCommand, type CommandInput, type Io } from '../command';
+import { SELECT_SETTINGS, selectionOf } from '../options';
 import { withDatabase } from '../with-database';
 
 /** The chart mart of the clickstream models: a project without it has no chart. */
@@ -33,22 +35,24 @@ async function drawChart(pool: Pool, modelsDir: string, io: Io): Promise<Uint8Ar
 }
 
 /** The site judges the sources' freshness as elt freshness does: flags, else the project file's thresholds, else the defaults. */
-const DOCS_SETTINGS = ['docsOut', 'docsChart', 'noTests', 'project', 'models', 'warnAfter', 'errorAfter', 'freshnessBy'] as const;
+const DOCS_SETTINGS = ['docsOut', 'docsChart', 'noTests', ...SELECT_SETTINGS, 'project', 'models', 'warnAfter', 'errorAfter', 'freshnessBy'] as const;
 
 /** `elt docs`: the static docs site (models, columns, lineage, tests, sources, chart) in one folder. */
-async function docs({ settings, project }: CommandInput<(typeof DOCS_SETTINGS)[number]>, io: Io): Promise<ExitCodeValue> {
+async function docs({ settings, project, options }: CommandInput<(typeof DOCS_SETTINGS)[number]>, io: Io): Promise<ExitCodeValue> {
   // the site goes where the run's outputs go (ELT_OUTPUT_DIR, else <home>/out) unless --out says otherwise
   const outputDir = resolveSetting('outputDir', { env: io.env }) ?? join(io.home ?? '.', 'out');
   const outDir = settings.docsOut ?? join(outputDir, 'docs');
   const chartPng = settings.docsChart;
   const thresholds = freshnessThresholds({ warnAfter: settings.warnAfter, errorAfter: settings.errorAfter, by: settings.freshnessBy });
   checkTrustedDir(outDir); // before the database is opened
+  const selected = selectionOf(options, project.modelsDir); // a bad selection too
   return withDatabase(
     io,
     async ({ pool }) => {
-      const { result: data } = await timed(io.log, 'docs', () =>
+      const { result: all } = await timed(io.log, 'docs', () =>
         readDocs(pool, { modelsDir: project.modelsDir, thresholds, runTests: !settings.noTests }),
       );
+      const data = selected === undefined ? all : selectDocs(all, selected);
       const chart = chartPng === undefined ? await drawChart(pool, project.modelsDir, io) : undefined;
       const site = writeDocsSite(data, { outDir, chart, chartPng, title: `${project.name} docs` });
       const failed = (data.tests ?? []).filter((test) => !test.passed).length;
@@ -68,6 +72,7 @@ export const docsCommand = defineCommand({
   name: 'docs',
   summary: 'write a static docs site (models, columns, lineage graph, data tests, source freshness, the chart): open index.html from disk',
   settings: DOCS_SETTINGS,
+  notes: ['--select / --exclude: document only the models selected (their lineage, their tests), e.g. +marts.x, path:marts.'],
   example: 'npm run elt -- docs',
   action: docs,
 });

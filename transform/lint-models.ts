@@ -8,10 +8,10 @@
  * `elt lint [<models-dir> ...]` runs it (cli/commands/lint.ts); `npm run lint` lints
  * models/ and each example project's models/ with it.
  */
-import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { EltError, ExitCode } from '../core/errors';
-import { MODEL_SCHEMAS } from './model-catalog';
+import { checkModelsFolderExists, MODEL_SCHEMAS } from './model-catalog';
 import { parseHeader, settingsOf } from './model-header';
 
 const KEYWORDS = [
@@ -226,13 +226,7 @@ function sqlEntries(dir: string, folder: string): string[] {
  * @example lintModelsFolder('models') // { files: 12, problems: [] }
  */
 export function lintModelsFolder(dir: string): { files: number; problems: LintProblem[] } {
-  let isFolder: boolean;
-  try {
-    isFolder = statSync(dir).isDirectory();
-  } catch {
-    throw new EltError(`models folder ${dir} does not exist`, ExitCode.usage);
-  }
-  if (!isFolder) throw new EltError(`models folder ${dir} is not a folder`, ExitCode.usage);
+  checkModelsFolderExists(dir);
   const files = LINTED_FOLDERS.flatMap((folder) =>
     sqlEntries(dir, folder).map((path) => ({ path, kind: folder === 'tests' ? ('test' as const) : ('model' as const) })),
   );

@@ -219,11 +219,8 @@ function layerFiles(dir: string, schema: string): string[] {
   }
 }
 
-/**
- * Refuses a models folder that does not exist, is not a folder, or holds no model:
- * a mistyped `--models` must never read as "every model was removed" (and drop them all).
- */
-function checkModelsFolder(dir: string, files: string[][]): void {
+/** Refuses (exit 2, one line) a models folder that does not exist or is not a folder. */
+export function checkModelsFolderExists(dir: string): void {
   let isFolder: boolean;
   try {
     isFolder = statSync(dir).isDirectory();
@@ -231,6 +228,14 @@ function checkModelsFolder(dir: string, files: string[][]): void {
     throw new EltError(`models folder ${dir} does not exist`, ExitCode.usage);
   }
   if (!isFolder) throw new EltError(`models folder ${dir} is not a folder`, ExitCode.usage);
+}
+
+/**
+ * Refuses a models folder that does not exist, is not a folder, or holds no model:
+ * a mistyped `--models` must never read as "every model was removed" (and drop them all).
+ */
+function checkModelsFolder(dir: string, files: string[][]): void {
+  checkModelsFolderExists(dir);
   if (files.every((layer) => layer.length === 0)) {
     throw new EltError(`models folder ${dir} holds no model (no *.sql in ${MODEL_SCHEMAS.map((schema) => `${schema}/`).join(', ')})`, ExitCode.usage);
   }

@@ -1,3 +1,4 @@
+import { CLICKSTREAM_MODELS } from '../helpers/clickstream-models';
 import { runInProcess } from '../helpers/run-in-process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,17 +12,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/test-database'
 // the summary; a run with nothing new says so.
 
 const SAMPLE = join(__dirname, '..', 'fixtures', 'lake-sample', '2019-02-15.tsv');
-const MODELS = [
-  'staging.stg_events',
-  'intermediate.int_events',
-  'intermediate.int_article_days_by_load',
-  'intermediate.int_category_days_by_load',
-  'intermediate.int_sessions',
-  'intermediate.int_user_days_by_load',
-  'marts.article_performance',
-  'marts.category_ctr_daily',
-  'marts.user_performance',
-];
+const MODELS: readonly string[] = CLICKSTREAM_MODELS;
 const MARTS = MODELS.filter((name) => name.startsWith('marts.'));
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

@@ -230,9 +230,9 @@ function runContainer(container: Container, where: Site): Promise<CliResult> {
   return run(program === 'node' ? process.execPath : (program as string), args, { cwd: localize(container.workingDir ?? image.workdir, where), env });
 }
 
-/** The Airflow tasks' runner (clickstream_elt_command.py), run by python3 as a task would call it. */
-function runHelper(where: Site, args: string[]): Promise<CliResult> {
-  const env = {
+/** The environment an Airflow task gives the runner: this checkout, the site's folder and env file, this node. */
+function helperEnv(where: Site): NodeJS.ProcessEnv {
+  return {
     PATH: process.env.PATH,
     HOME: where.project,
     PYTHONDONTWRITEBYTECODE: '1',
@@ -241,7 +241,11 @@ function runHelper(where: Site, args: string[]): Promise<CliResult> {
     CLICKSTREAM_ELT_ENV_FILE: where.envFile,
     CLICKSTREAM_ELT_NODE: process.execPath,
   };
-  return run('python3', [HELPER, ...args], { env });
+}
+
+/** The Airflow tasks' runner (clickstream_elt_command.py), run by python3 as a task would call it. */
+function runHelper(where: Site, args: string[]): Promise<CliResult> {
+  return run('python3', [HELPER, ...args], { env: helperEnv(where) });
 }
 
 /** JSON log lines of a run's stderr (--log-format json): each one an object with time, level and message. */
@@ -609,16 +613,7 @@ function running(pid: number): boolean {
 test('a task process killed outright (SIGKILL, no cleanup) takes its elt with it: elt gets SIGTERM, not 60 s of waiting alone', async () => {
   // a database that refuses connections: elt waits ELT_DB_WAIT_SECONDS (60) for it, logging that it waits
   const where = await site({ DATABASE_URL: 'postgres://elt@127.0.0.1:1/bi', ELT_DB_WAIT_SECONDS: '60' });
-  const env = {
-    PATH: process.env.PATH,
-    HOME: where.project,
-    PYTHONDONTWRITEBYTECODE: '1',
-    CLICKSTREAM_ELT_HOME: REPO_ROOT,
-    CLICKSTREAM_ELT_PROJECT_DIR: where.project,
-    CLICKSTREAM_ELT_ENV_FILE: where.envFile,
-    CLICKSTREAM_ELT_NODE: process.execPath,
-  };
-  const task = spawn('python3', [HELPER, 'load'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const task = spawn('python3', [HELPER, 'load'], { env: helperEnv(where), stdio: ['ignore', 'pipe', 'inherit'] });
   let eltPid = 0;
   try {
     await new Promise<void>((resolve, reject) => {

@@ -1,12 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { useDatabaseAndLakeFolders } from '../helpers/lake-folders';
+import { utimesSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { silentLogger } from '../../core/log';
 import { loadLake } from '../../loader/load-lake';
 import { fileUri, pathOfFileUri } from '../../loader/sources/file-uri';
 import { listLocalObjects } from '../../loader/sources/local-source';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 
 // A file name is bytes: one that is not valid UTF-8 (Latin-1 from an old system, a cut
 // multi-byte character) is listed, opened and loaded by those bytes, and its ledger URI
@@ -18,34 +16,20 @@ const lake = (tag: string, rows = 2) =>
     '\n',
   ) + '\n';
 
-let db: TestDatabase;
-let root: string;
-beforeAll(async () => {
-  db = await createTestDatabase({ migrated: true });
-  root = mkdtempSync(join(tmpdir(), 'elt-byte-names-'));
-});
-afterAll(async () => {
-  await db.drop();
-  rmSync(root, { recursive: true, force: true });
-});
-
-let folders = 0;
-function folder(): string {
-  folders += 1;
-  const dir = join(root, `lake-${folders}`);
-  mkdirSync(dir);
-  return dir;
-}
+const lakes = useDatabaseAndLakeFolders('elt-byte-names-');
+const folder = lakes.folder;
 
 /** The path of `name` (bytes) in `dir`. */
 const bytePath = (dir: string, ...name: (string | number[])[]) =>
   Buffer.concat([Buffer.from(`${dir}/`), ...name.map((part) => (typeof part === 'string' ? Buffer.from(part) : Buffer.from(part)))]);
 
 async function ledger(uri: string) {
-  const { rows } = await db.pool.query<{ status: string; row_count: string | null; error: string | null }>(
-    'select status, row_count, error from raw.loads where source_uri = $1 order by load_id',
-    [uri],
-  );
+  const { rows } = await lakes
+    .db()
+    .pool.query<{ status: string; row_count: string | null; error: string | null }>(
+      'select status, row_count, error from raw.loads where source_uri = $1 order by load_id',
+      [uri],
+    );
   return rows;
 }
 
@@ -53,7 +37,7 @@ test('a file whose name is not valid UTF-8 loads, under a URI that percent-encod
   const dir = folder();
   const latin1 = bytePath(dir, 'caf', [0xe9], '-2019-02-15.tsv'); // "café" in Latin-1
   writeFileSync(latin1, lake('latin1'));
-  const summary = await loadLake(db.pool, listLocalObjects(dir), silentLogger);
+  const summary = await loadLake(lakes.db().pool, listLocalObjects(dir), silentLogger);
   expect(summary).toMatchObject({ loaded: 1, failed: 0, rows: 2 });
   const uri = `${pathToFileURL(dir).href}/caf%E9-2019-02-15.tsv`;
   expect(summary.objects[0]?.uri).toBe(uri);
@@ -64,10 +48,10 @@ test('the same non-UTF-8 file is the same object at the next run: skipped unchan
   const dir = folder();
   const path = bytePath(dir, [0xff, 0xfe], '.tsv');
   writeFileSync(path, lake('same'));
-  expect(await loadLake(db.pool, listLocalObjects(dir), silentLogger)).toMatchObject({ loaded: 1 });
-  expect(await loadLake(db.pool, listLocalObjects(dir), silentLogger)).toMatchObject({ loaded: 0, skipped: 1 });
+  expect(await loadLake(lakes.db().pool, listLocalObjects(dir), silentLogger)).toMatchObject({ loaded: 1 });
+  expect(await loadLake(lakes.db().pool, listLocalObjects(dir), silentLogger)).toMatchObject({ loaded: 0, skipped: 1 });
   utimesSync(path, new Date(), new Date(Date.now() + 5000));
-  expect(await loadLake(db.pool, listLocalObjects(dir), silentLogger)).toMatchObject({ loaded: 0, skipped: 1 });
+  expect(await loadLake(lakes.db().pool, listLocalObjects(dir), silentLogger)).toMatchObject({ loaded: 0, skipped: 1 });
   const [object] = listLocalObjects(dir);
   expect((await ledger(object!.uri)).map((row) => row.status)).toEqual(['loaded']);
 });
@@ -82,7 +66,7 @@ test('names that differ only in invalid bytes, or an invalid byte against its va
     bytePath(dir, [0xc3], '.tsv'),
   ];
   names.forEach((name, i) => writeFileSync(name, lake(`distinct-${i}`, i + 1)));
-  const summary = await loadLake(db.pool, listLocalObjects(dir), silentLogger);
+  const summary = await loadLake(lakes.db().pool, listLocalObjects(dir), silentLogger);
   expect(summary).toMatchObject({ loaded: 5, failed: 0, rows: 1 + 2 + 3 + 4 + 5 });
   const uris = summary.objects.map((o) => o.uri);
   expect(new Set(uris).size).toBe(5);

@@ -1,13 +1,12 @@
+import { useDatabaseAndLakeFolders } from '../helpers/lake-folders';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { silentLogger } from '../../core/log';
 import { loadLake } from '../../loader/load-lake';
 import { listLocalObjects } from '../../loader/sources/local-source';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 
 // Compressing or renaming old lake files is housekeeping: an object's content id is the
 // hash of its decompressed bytes, so a day's .tsv.gz is the same content as its .tsv and
@@ -20,24 +19,8 @@ function day(tag: string, rows: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-let db: TestDatabase;
-let root: string;
-beforeAll(async () => {
-  db = await createTestDatabase({ migrated: true });
-  root = mkdtempSync(join(tmpdir(), 'elt-compressed-'));
-});
-afterAll(async () => {
-  await db.drop();
-  rmSync(root, { recursive: true, force: true });
-});
-
-let folders = 0;
-function folder(): string {
-  folders += 1;
-  const dir = join(root, `lake-${folders}`);
-  mkdirSync(dir);
-  return dir;
-}
+const lakes = useDatabaseAndLakeFolders('elt-compressed-');
+const folder = lakes.folder;
 
 /** `gzip file`: the .gz comes, the original goes. */
 function gzipInPlace(path: string): string {
@@ -48,19 +31,23 @@ function gzipInPlace(path: string): string {
 
 const uri = (path: string) => pathToFileURL(path).href;
 const load = (dir: string, concurrency = 2, options: { allowDuplicates?: boolean } = {}) =>
-  loadLake(db.pool, listLocalObjects(dir), silentLogger, { concurrency, retryDelayMs: 10, ...options });
+  loadLake(lakes.db().pool, listLocalObjects(dir), silentLogger, { concurrency, retryDelayMs: 10, ...options });
 
 /** Rows of loaded objects, all URIs together: what the marts count. */
 async function countedRows(dir: string): Promise<number> {
-  const { rows } = await db.pool.query<{ n: number }>(
-    "select count(*)::int as n from raw.raw_events e join raw.loads l using (load_id) where l.status = 'loaded' and l.source_uri like $1",
-    [`${uri(dir)}/%`],
-  );
+  const { rows } = await lakes
+    .db()
+    .pool.query<{ n: number }>(
+      "select count(*)::int as n from raw.raw_events e join raw.loads l using (load_id) where l.status = 'loaded' and l.source_uri like $1",
+      [`${uri(dir)}/%`],
+    );
   return rows[0]?.n ?? -1;
 }
 
 async function statuses(path: string): Promise<string[]> {
-  const { rows } = await db.pool.query<{ status: string }>('select status from raw.loads where source_uri = $1 order by load_id', [uri(path)]);
+  const { rows } = await lakes
+    .db()
+    .pool.query<{ status: string }>('select status from raw.loads where source_uri = $1 order by load_id', [uri(path)]);
   return rows.map((row) => row.status);
 }
 
@@ -123,9 +110,9 @@ test('the content id of a .gz is the sha256 of its decompressed bytes, as its .t
   const gz = join(dir, 'x.tsv.gz');
   writeFileSync(gz, gzipSync(text));
   expect(await load(dir)).toMatchObject({ loaded: 1 });
-  const { rows } = await db.pool.query<{ content_id: string }>("select content_id from raw.loads where source_uri = $1 and status = 'loaded'", [
-    uri(gz),
-  ]);
+  const { rows } = await lakes
+    .db()
+    .pool.query<{ content_id: string }>("select content_id from raw.loads where source_uri = $1 and status = 'loaded'", [uri(gz)]);
   expect(rows).toEqual([{ content_id: `sha256:${createHash('sha256').update(text).digest('hex')}` }]);
 });
 
@@ -140,7 +127,7 @@ test('upgrade: a .gz loaded before (content id of its compressed bytes, as migra
   await load(dir, 1, { allowDuplicates: true }); // as before the upgrade: the .gz had another content id, so both loaded
   expect(await countedRows(dir)).toBe(3 + 4 + 4);
   // what 0019 does to such rows
-  await db.pool.query(
+  await lakes.db().pool.query(
     `update raw.loads set content_id = 'sha256-gz:' || substr(content_id, 8)
       where source_uri ~* '\\.gz$' and content_id like 'sha256:%' and source_uri like $1`,
     [`${uri(dir)}/%`],

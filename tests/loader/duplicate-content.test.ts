@@ -1,5 +1,5 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { useDatabaseAndLakeFolders } from '../helpers/lake-folders';
+import { copyFileSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { silentLogger } from '../../core/log';
@@ -8,7 +8,6 @@ import { loadLake } from '../../loader/load-lake';
 import { loadObject } from '../../loader/load-object';
 import { listLocalObjects } from '../../loader/sources/local-source';
 import { runCli } from '../helpers/run-cli';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 
 // The same content under two names (a copy or a symlink of a day's file) is loaded
 // once: the second is recorded as a 'duplicate' of the first, also when two loads
@@ -22,41 +21,29 @@ function day(tag: string, rows: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-let db: TestDatabase;
-let root: string;
-beforeAll(async () => {
-  db = await createTestDatabase({ migrated: true });
-  root = mkdtempSync(join(tmpdir(), 'elt-duplicates-'));
-});
-afterAll(async () => {
-  await db.drop();
-  rmSync(root, { recursive: true, force: true });
-});
-
-let folders = 0;
-function folder(): string {
-  folders += 1;
-  const dir = join(root, `lake-${folders}`);
-  mkdirSync(dir);
-  return dir;
-}
+const lakes = useDatabaseAndLakeFolders('elt-duplicates-');
+const folder = lakes.folder;
 
 const uri = (path: string) => pathToFileURL(path).href;
 const object = (path: string) => listLocalObjects(path)[0] as LakeObject;
 
 async function ledger(path: string) {
-  const { rows } = await db.pool.query<{ load_id: string; status: string; duplicate_of: string | null; row_count: string | null }>(
-    'select load_id, status, duplicate_of, row_count from raw.loads where source_uri = $1 order by load_id',
-    [uri(path)],
-  );
+  const { rows } = await lakes
+    .db()
+    .pool.query<{ load_id: string; status: string; duplicate_of: string | null; row_count: string | null }>(
+      'select load_id, status, duplicate_of, row_count from raw.loads where source_uri = $1 order by load_id',
+      [uri(path)],
+    );
   return rows;
 }
 
 async function clicksOf(...paths: string[]): Promise<number> {
-  const { rows } = await db.pool.query<{ n: number }>(
-    "select count(*)::int as n from raw.raw_events e join raw.loads l using (load_id) where l.status = 'loaded' and l.source_uri = any($1)",
-    [paths.map(uri)],
-  );
+  const { rows } = await lakes
+    .db()
+    .pool.query<{ n: number }>(
+      "select count(*)::int as n from raw.raw_events e join raw.loads l using (load_id) where l.status = 'loaded' and l.source_uri = any($1)",
+      [paths.map(uri)],
+    );
   return rows[0]?.n ?? -1;
 }
 
@@ -69,7 +56,7 @@ test('a copy and a symlink of a loaded day: loaded once, the others duplicates n
   const link = join(dir, 'latest.tsv');
   symlinkSync(a, link);
   const out = join(dir, 'out');
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: db.url };
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: lakes.db().url };
   delete env.ELT_ALLOW_DUPLICATES;
   // one at a time, so the first in name order is the one loaded (at once, whichever comes first)
   const result = await runCli(['run', '--source', dir, '--output-dir', out, '--concurrency', '1'], { env });
@@ -97,7 +84,7 @@ test('--allow-duplicates (and ELT_ALLOW_DUPLICATES=1) loads the same content und
   const dir = folder();
   const a = join(dir, 'a.tsv');
   writeFileSync(a, day('allowed', 2));
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: db.url };
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: lakes.db().url };
   delete env.ELT_ALLOW_DUPLICATES;
   expect((await runCli(['load', '--source', a], { env })).code).toBe(0);
   const b = join(dir, 'b.tsv');
@@ -135,7 +122,7 @@ test('two loads of two names of the same content at once: one loaded, one duplic
       },
     };
   });
-  const results = await Promise.all(objects.map((o) => loadObject(db.pool, o, { maxRejectRatio: 0.05 })));
+  const results = await Promise.all(objects.map((o) => loadObject(lakes.db().pool, o, { maxRejectRatio: 0.05 })));
   expect(results.map((r) => r.status).sort()).toEqual(['duplicate', 'loaded']);
   expect(await clicksOf(...paths)).toBe(5000);
   const rows = [...(await ledger(paths[0] as string)), ...(await ledger(paths[1] as string))];
@@ -149,11 +136,11 @@ test('once the first file changes, its former duplicate is loaded by the next ru
   const b = join(dir, 'b.tsv');
   writeFileSync(a, day('before', 2000));
   copyFileSync(a, b);
-  const first = await loadLake(db.pool, listLocalObjects(dir), silentLogger, { concurrency: 1 });
+  const first = await loadLake(lakes.db().pool, listLocalObjects(dir), silentLogger, { concurrency: 1 });
   expect(first).toMatchObject({ loaded: 1, duplicates: 1 });
   writeFileSync(a, day('after', 7));
   utimesSync(a, new Date(), new Date(Date.now() + 5000));
-  const next = await loadLake(db.pool, listLocalObjects(dir), silentLogger, { concurrency: 2 });
+  const next = await loadLake(lakes.db().pool, listLocalObjects(dir), silentLogger, { concurrency: 2 });
   expect(next).toMatchObject({ loaded: 2, duplicates: 0, failed: 0, rows: 2007 });
   expect((await ledger(a)).map((r) => r.status)).toEqual(['replaced', 'loaded']);
   expect((await ledger(b)).map((r) => r.status)).toEqual(['duplicate', 'loaded']);
@@ -164,5 +151,5 @@ test('once the first file changes, its former duplicate is loaded by the next ru
 test('files with the same content but no rows (header only) are not duplicates: there is nothing to count twice', async () => {
   const dir = folder();
   for (const name of ['2019-03-01.tsv', '2019-03-02.tsv']) writeFileSync(join(dir, name), `${HEADER}\n`);
-  expect(await loadLake(db.pool, listLocalObjects(dir), silentLogger)).toMatchObject({ loaded: 2, duplicates: 0 });
+  expect(await loadLake(lakes.db().pool, listLocalObjects(dir), silentLogger)).toMatchObject({ loaded: 2, duplicates: 0 });
 });

@@ -1,3 +1,4 @@
+import { CLICKSTREAM_MODELS } from '../helpers/clickstream-models';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { silentLogger } from '../../core/log';
@@ -17,17 +18,7 @@ beforeEach(async () => {
 afterEach(() => db.drop());
 
 const build = () => buildModels(db.pool, { dir: modelsDir, log: silentLogger });
-const ALL = [
-  'staging.stg_events',
-  'intermediate.int_events',
-  'intermediate.int_article_days_by_load',
-  'intermediate.int_category_days_by_load',
-  'intermediate.int_sessions',
-  'intermediate.int_user_days_by_load',
-  'marts.article_performance',
-  'marts.category_ctr_daily',
-  'marts.user_performance',
-];
+const ALL: readonly string[] = CLICKSTREAM_MODELS;
 
 function editModel(relativePath: string, edit: (sql: string) => string): void {
   const path = join(modelsDir, relativePath);

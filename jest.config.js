@@ -34,7 +34,7 @@ if (!withPostgres15 && !process.env.DATABASE_URL) {
 
 // tests/citus/ needs a Citus coordinator (not a Debian package: CI has none)
 if (!process.env.ELT_TEST_CITUS_URL) {
-  process.stderr.write('jest: Citus tests skipped: ELT_TEST_CITUS_URL not set (a database on a Citus coordinator; see README "Scaling out")\n');
+  process.stderr.write('jest: Citus tests skipped: ELT_TEST_CITUS_URL not set (a database on a Citus coordinator; see docs/guides/citus.md)\n');
 }
 
 /** @type {import('jest').Config} */

@@ -1,17 +1,20 @@
 /**
- * settings-table: the README's configuration table, generated from the declarations
- * (core/settings/declared-settings.ts): every setting a variable or elt.project.json can
- * set, with its flag, default and the commands that read it. tests/docs/readme-settings.test.ts
- * checks the README holds exactly this table.
+ * settings-table: the configuration table of docs/reference/settings.md, generated from the
+ * declarations (core/settings/declared-settings.ts): every setting a variable or
+ * elt.project.json can set, with its flag, default and the commands that read it.
+ * tests/docs/settings-table.test.ts checks the page holds exactly this table.
  *
  *   npx tsx cli/settings-table.ts            # print it
- *   npx tsx cli/settings-table.ts --write     # replace it in README.md
+ *   npx tsx cli/settings-table.ts --write     # replace it in docs/reference/settings.md
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMMANDS } from './commands';
 import { SETTING_KEYS, SETTINGS, type SettingKey } from '../core/settings/declared-settings';
 import { defaultShown, type Setting } from '../core/settings/setting';
+
+/** The page holding the table, from the repository's root. */
+export const SETTINGS_PAGE_PATH = join('docs', 'reference', 'settings.md');
 
 export const TABLE_START = '<!-- settings table: generated from core/settings/declared-settings.ts by `npx tsx cli/settings-table.ts --write` -->';
 export const TABLE_END = '<!-- end of the settings table -->';
@@ -49,16 +52,16 @@ export function settingsTable(): string {
   return [header, header.map(() => '---'), ...rows].map((row) => `| ${row.map(cell).join(' | ')} |`).join('\n');
 }
 
-/** README.md with its table replaced by the generated one. */
-export function withTable(readme: string): string {
-  const start = readme.indexOf(TABLE_START);
-  const end = readme.indexOf(TABLE_END);
-  if (start < 0 || end < start) throw new Error(`README.md has no settings table between "${TABLE_START}" and "${TABLE_END}"`);
-  return `${readme.slice(0, start + TABLE_START.length)}\n${settingsTable()}\n${readme.slice(end)}`;
+/** The settings page with its table replaced by the generated one. */
+export function withTable(page: string): string {
+  const start = page.indexOf(TABLE_START);
+  const end = page.indexOf(TABLE_END);
+  if (start < 0 || end < start) throw new Error(`${SETTINGS_PAGE_PATH} has no settings table between "${TABLE_START}" and "${TABLE_END}"`);
+  return `${page.slice(0, start + TABLE_START.length)}\n${settingsTable()}\n${page.slice(end)}`;
 }
 
 if (require.main === module) {
-  const readmePath = join(__dirname, '..', 'README.md');
-  if (process.argv.includes('--write')) writeFileSync(readmePath, withTable(readFileSync(readmePath, 'utf8')));
+  const pagePath = join(__dirname, '..', SETTINGS_PAGE_PATH);
+  if (process.argv.includes('--write')) writeFileSync(pagePath, withTable(readFileSync(pagePath, 'utf8')));
   else process.stdout.write(`${settingsTable()}\n`);
 }

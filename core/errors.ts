@@ -1,5 +1,5 @@
 /**
- * Exit codes of the `elt` CLI, documented in the README. Each failure the user
+ * Exit codes of the `elt` CLI, documented in docs/reference/exit-codes.md. Each failure the user
  * can act on has its own code, so scripts can tell them apart.
  */
 export const ExitCode = {

@@ -4,7 +4,7 @@ import type { Logger } from '../core/log';
 
 /**
  * Citus: when the database has the `citus` extension, `elt migrate` and `elt build`
- * lay the tables out over the cluster (README "Scaling out"). Everything else runs the
+ * lay the tables out over the cluster (docs/guides/citus.md). Everything else runs the
  * same statements as on one Postgres. Which layout applies is read from the catalog
  * (`pg_extension`), never from a flag; on a database without Citus nothing here does
  * anything.

@@ -123,7 +123,7 @@ export async function connectPool(
   }
 }
 
-/** The oldest Postgres the migrations and models are tested on (Debian stable's; see README "Postgres versions"). */
+/** The oldest Postgres the migrations and models are tested on (Debian stable's; see docs/development/tests.md, "Postgres versions"). */
 export const OLDEST_SUPPORTED_POSTGRES = 15;
 
 /** Refuses (exit 2) a server older than OLDEST_SUPPORTED_POSTGRES, given its server_version_num (e.g. 150018). */

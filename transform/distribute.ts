@@ -8,7 +8,7 @@ const distributable = (model: Model): boolean => MODEL_KINDS[model.materialized]
 
 /**
  * Which model tables are distributed on a Citus cluster, derived from the models' own
- * headers (README "Scaling out"): what grows with history per event or session, and is
+ * headers (docs/guides/citus.md): what grows with history per event or session, and is
  * recomputed by a key, is spread over the workers on that key, together with what it is
  * recomputed from.
  *

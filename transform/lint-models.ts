@@ -1,5 +1,5 @@
 /**
- * lint-models: the house style of the SQL models, checked (see README "The models"):
+ * lint-models: the house style of the SQL models, checked (see docs/development/lint.md):
  * a header comment with the grain, lower-case keywords, every relation read from
  * either a CTE or a schema-qualified table (REFRESH runs with an empty search_path
  * since Postgres 17), lines of at most 120 characters, `select * from final` last, and

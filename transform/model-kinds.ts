@@ -21,7 +21,7 @@ export interface KindTarget {
 }
 
 export interface ModelKind {
-  /** what it is, for the README and the docs site */
+  /** what it is, for the docs (docs/reference/model-headers.md) and the docs site */
   description: string;
   /** the layers (folders) whose models are of this kind when their header names none */
   defaultIn: readonly ModelSchema[];

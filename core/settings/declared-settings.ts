@@ -5,7 +5,8 @@ import { bucketEndpoints, calendarDay, choice, decimal, duration, onOff, presenc
  * Every setting of `elt`, declared once: flag, environment variables, project-file key,
  * type and validation, default, one line of help. Nothing else holds a default or a
  * range: the commands list the keys they read (cli/commands/*), and their parser and
- * --help, the README's configuration table and the project file reader follow from here.
+ * --help, the docs' settings table and CLI reference (docs/reference/) and the project
+ * file reader follow from here.
  */
 export const SETTINGS = {
   // --- read by the CLI itself, whatever the command (listed in elt --help) ---

@@ -1,7 +1,7 @@
 /**
  * One setting, declared once: where it is read from (a flag, environment variables,
  * a key of elt.project.json), its type and validation, its default and one line of
- * help. The CLI's parser and every --help, the README's configuration table and the
+ * help. The CLI's parser and every --help, the docs' settings table and the
  * project file reader are derived from these declarations (core/settings/declared-settings.ts).
  */
 
@@ -13,7 +13,7 @@ export interface ValueType<T> {
   parse(text: string): T | undefined;
   /** the value a project file's JSON value stands for, or undefined when not allowed */
   fromJson(value: unknown): T | undefined;
-  /** the value as a flag would be written (for help and the README) */
+  /** the value as a flag would be written (for help and the docs) */
   show(value: T): string;
   /** a switch takes no value on the command line: given is true */
   readonly isSwitch?: boolean;
@@ -54,7 +54,7 @@ export function shownValue(text: string): string {
   return /^[\x21-\x7e]+$/.test(cut) && !cut.includes('"') ? cut : JSON.stringify(cut);
 }
 
-/** The default as help and the README show it: its words, else the value, else nothing. */
+/** The default as help and the docs show it: its words, else the value, else nothing. */
 export function defaultShown<T>(setting: Setting<T>): string | undefined {
   if (setting.defaultText !== undefined) return setting.defaultText;
   if (setting.default === undefined) return undefined;

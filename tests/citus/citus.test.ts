@@ -10,7 +10,7 @@ import { runCli } from '../helpers/run-cli';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 import { killAll, startCli, waitFor } from '../s3/cli-process';
 
-// The pipeline on a Citus cluster (README "Scaling out"): ELT_TEST_CITUS_URL names a
+// The pipeline on a Citus cluster (docs/guides/citus.md): ELT_TEST_CITUS_URL names a
 // database on a Citus coordinator with workers (the citus extension created, the workers
 // added). Citus is not a Debian package, so CI has none: without the variable these tests
 // are reported as skipped. Every test starts from an empty database there (the schemas of

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 
 // The layout tells the data flow: each layer imports only the layers below it
-// (README "Layout: the layers, top to bottom"). Read from the sources' import lines.
+// (docs/development/layout.md). Read from the sources' import lines.
 
 const REPO = join(__dirname, '..', '..');
 const sources = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '*.ts'], { cwd: REPO, encoding: 'utf8' })

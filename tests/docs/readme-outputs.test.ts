@@ -2,35 +2,37 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, runTypeScript } from '../helpers/run-cli';
+import { markdownFiles, REPO } from '../helpers/markdown-files';
 import { createTestDatabase, MODELS_DIR, type TestDatabase } from '../helpers/test-database';
 
-// Every output block of the README is produced here, by the command it shows, so it
-// cannot drift from what the code prints. A block follows a marker line
-//   <!-- README output: <what> -->
-// and is compared after durations, times and paths are masked. `exact` blocks must
-// equal the output; `excerpt` blocks (with `...` for lines left out) must appear in it
-// in order. `UPDATE_README=1 npx jest tests/docs` rewrites the exact blocks from the output.
+// Every output block of the README and of the docs pages (docs/**/*.md) is produced here, by
+// the command it shows, so it cannot drift from what the code prints. A block follows a marker line
+//   <!-- output: <what> -->      (or the older <!-- README output: <what> -->)
+// in any of those files, and is compared after durations, times and paths are masked. `exact`
+// blocks must equal the output; `excerpt` blocks (with `...` for lines left out) must appear in it
+// in order. `UPDATE_README=1 npx jest tests/docs/readme-outputs.test.ts` rewrites the exact blocks
+// from the output, in whichever file they live.
 
-const REPO = join(__dirname, '..', '..');
-const README = join(REPO, 'README.md');
-const MARKER = /^<!-- README output: (.+?) -->$/;
+const MARKER = /^<!-- (?:README )?output: (.+?) -->$/;
 
 interface Block {
   what: string;
-  /** index of the block's first line (after the opening fence) in the README's lines */
+  /** the Markdown file holding it, from the repository's root */
+  file: string;
+  /** index of the block's first line (after the opening fence) in the file's lines */
   start: number;
   lines: string[];
 }
 
-function readmeBlocks(): Block[] {
-  const lines = readFileSync(README, 'utf8').split('\n');
+function blocksOf(file: string): Block[] {
+  const lines = readFileSync(join(REPO, file), 'utf8').split('\n');
   const blocks: Block[] = [];
   lines.forEach((line, index) => {
     const marker = MARKER.exec(line);
     if (!marker || !lines[index + 1]?.startsWith('```')) return;
     const start = index + 2;
     const end = lines.findIndex((candidate, at) => at >= start && candidate.startsWith('```'));
-    blocks.push({ what: marker[1] as string, start, lines: lines.slice(start, end) });
+    blocks.push({ what: marker[1] as string, file, start, lines: lines.slice(start, end) });
   });
   return blocks;
 }
@@ -47,9 +49,10 @@ function mask(line: string): string {
 }
 
 function rewrite(block: Block, output: string[]): void {
-  const lines = readFileSync(README, 'utf8').split('\n');
+  const path = join(REPO, block.file);
+  const lines = readFileSync(path, 'utf8').split('\n');
   lines.splice(block.start, block.lines.length, ...output);
-  writeFileSync(README, lines.join('\n'));
+  writeFileSync(path, lines.join('\n'));
 }
 
 function expectExact(block: Block, output: string): void {
@@ -68,14 +71,14 @@ function expectExcerpt(block: Block, output: string): void {
   }
 }
 
-const blocks = readmeBlocks();
+const blocks = markdownFiles().flatMap(blocksOf);
 const block = (what: string): Block => {
   const found = blocks.find((candidate) => candidate.what === what);
-  if (!found) throw new Error(`README.md has no block marked <!-- README output: ${what} -->`);
+  if (!found) throw new Error(`no Markdown file (README.md, docs/**/*.md) has a block marked <!-- output: ${what} -->`);
   return found;
 };
 
-describe('the README shows what the commands print', () => {
+describe('the README and the docs show what the commands print', () => {
   let db: TestDatabase;
   let cwd: string;
   const env = () => ({ ...process.env, DATABASE_URL: db.url, NO_COLOR: '1' });
@@ -88,7 +91,9 @@ describe('the README shows what the commands print', () => {
   }, 120_000);
   afterAll(() => db.drop());
 
-  test('every marked block is one this test produces', () => {
+  test('every marked block, in whichever file, is one this test produces; a command output is marked once (bench tables may repeat)', () => {
+    const repeated = blocks.filter((candidate, index) => blocks.findIndex((other) => other.what === candidate.what) !== index);
+    expect(repeated.filter((candidate) => candidate.what !== 'npm run bench').map((candidate) => `${candidate.file}: ${candidate.what}`)).toEqual([]);
     expect([...new Set(blocks.map((candidate) => candidate.what))].sort()).toEqual(
       [
         'elt explain, after npm start',
@@ -164,7 +169,7 @@ describe('the README shows what the commands print', () => {
   }, 60_000);
 
   test("npm run bench: the figures are the bench's own table (its header and its steps, in order)", () => {
-    // the figures come from a bench run on the machine the README names; their shape is the bench's
+    // the figures come from a bench run on the machine docs/benchmarks.md names; their shape is the bench's
     for (const table of blocks.filter((candidate) => candidate.what === 'npm run bench').map((candidate) => candidate.lines)) {
       expect((table[0] as string).trim().split(/\s{2,}/)[0]).toBe('step');
       expect(table.length).toBeGreaterThan(1);

@@ -12,7 +12,7 @@ import type { Line } from '../../loader/stages/record-buffer';
 import { SplitLines } from '../../loader/stages/split-lines';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 
-/** Lines made only of spaces, tabs and CRs: blank, like an empty line (README "Choices"). */
+/** Lines made only of spaces, tabs and CRs: blank, like an empty line (docs/concepts/layers-and-grain.md, "Choices where the spec leaves one open"). */
 const WHITESPACE_LINES = ['   ', '\t', '\t\t\t\t', ' \t \r', '\r', '\r\r'];
 
 async function split(splitter: Transform, text: string): Promise<[number, string][]> {

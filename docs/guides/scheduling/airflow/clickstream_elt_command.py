@@ -29,7 +29,7 @@ PROJECT_DIR = os.environ.get("CLICKSTREAM_ELT_PROJECT_DIR", "/srv/clickstream-el
 ENV_FILE = os.environ.get("CLICKSTREAM_ELT_ENV_FILE", "/etc/clickstream-elt/elt.env")
 NODE = os.environ.get("CLICKSTREAM_ELT_NODE", "node")
 
-# elt's exit codes (README, "Logs, output and exit codes"). Only four are retried: the
+# elt's exit codes (docs/reference/exit-codes.md). Only four are retried: the
 # database, the lake or the stream may be back a few minutes later, and a reader's long
 # transaction that held a lock (11) may have ended. The others say something a retry cannot
 # change (a bad flag, a bad lake file, a failing model or data test).

@@ -2,17 +2,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SETTING_KEYS, SETTINGS } from '../../core/settings/declared-settings';
 import { defaultShown, type Setting } from '../../core/settings/setting';
-import { settingsTable, TABLE_END, TABLE_START, withTable } from '../../cli/settings-table';
+import { SETTINGS_PAGE_PATH, settingsTable, TABLE_END, TABLE_START, withTable } from '../../cli/settings-table';
 
-// The README's configuration table is generated from the declarations: it must be the
-// generated one, listing exactly the settings a variable or the project file sets, with their defaults.
+// The configuration table of docs/reference/settings.md is generated from the declarations: it
+// must be the generated one, listing exactly the settings a variable or the project file sets, with their defaults.
 
-const README = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+const PAGE = readFileSync(join(__dirname, '..', '..', SETTINGS_PAGE_PATH), 'utf8');
 
-test('README.md holds the settings table as generated from the declarations (npx tsx cli/settings-table.ts --write)', () => {
-  expect(README.indexOf(TABLE_START)).toBeGreaterThan(0);
-  expect(README.indexOf(TABLE_END)).toBeGreaterThan(README.indexOf(TABLE_START));
-  expect(withTable(README)).toBe(README);
+test('docs/reference/settings.md holds the settings table as generated from the declarations (npx tsx cli/settings-table.ts --write)', () => {
+  expect(PAGE.indexOf(TABLE_START)).toBeGreaterThan(0);
+  expect(PAGE.indexOf(TABLE_END)).toBeGreaterThan(PAGE.indexOf(TABLE_START));
+  expect(withTable(PAGE)).toBe(PAGE);
 });
 
 test('the table lists exactly the settings a variable or elt.project.json sets, each with its declared default', () => {

@@ -10,7 +10,7 @@ import type { LakeObject } from '../loader/sources/lake-object';
 import { loadLake, type LoadLakeOptions } from '../loader/load-lake';
 import { buildModels } from '../transform/build-models';
 import type { PruneRequest } from '../transform/orphaned-models';
-import { runDataTests } from '../transform/data-tests';
+import { runDataTests, type DataTestResult, type DataTestScope } from '../transform/data-tests';
 import { refreshMarts } from '../transform/refresh-marts';
 import { readDocs } from '../observe/docs-site/read-docs';
 import { writeDocsSite } from '../observe/docs-site/write-site';
@@ -94,8 +94,18 @@ export async function testStep(pool: Pool, modelsDir: string, runStartedAt: Date
     [runStartedAt, ['built', 'recomputed'] satisfies RefreshHow[]],
   );
   const loadsSince = rows[0]?.rebuilt === true ? undefined : runStartedAt;
-  const { result, ms } = await timed(forStep(log, 'test'), 'test', () => runDataTests(pool, modelsDir, { skipRawScans: true, loadsSince }));
+  const stepLog = forStep(log, 'test');
+  const { result, ms } = await timed(stepLog, 'test', () => runDataTests(pool, modelsDir, { skipRawScans: true, loadsSince }));
+  stepLog.info(describeTestScope(result, loadsSince !== undefined));
   return { results: result, ms };
+}
+
+/** The run's line saying which rows its data tests read: what changed, or everything (after a build). */
+function describeTestScope(results: DataTestResult[], followsNewData: boolean): string {
+  const count = (scope: DataTestScope) => results.filter((result) => result.scope === scope).length;
+  if (!followsNewData)
+    return `tested every row: ${results.length} data test(s) (a model was built or recomputed in this run; staging re-reads are left to elt test)`;
+  return `tested what changed: ${count('new loads')} data test(s) on the new loads' rows, ${count('changed keys')} on the keys they changed, ${count('all rows')} on every row (elt test tests everything)`;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Pool } from 'pg';
+import { changedKeys, loadsFinishedSince } from './changed-keys';
 import { MODEL_SCHEMAS, readModels, type Model } from './model-catalog';
 import { MODEL_KINDS } from './model-kinds';
 import { columnList, columnsOf, parseHeader, setting, sqlCode } from './model-header';
@@ -30,7 +31,12 @@ export interface DataTestResult {
   error?: string;
   /** set when the test was not run: this login may not read what it queries (a reader, a staging view); failures is then 0 */
   skipped?: string;
+  /** which rows it read: all of them, those of the new loads (a by-load table), or those of the keys they changed (a by-key model) */
+  scope: DataTestScope;
 }
+
+/** Which rows a data test read (see runDataTests' `loadsSince`). */
+export type DataTestScope = 'all rows' | 'new loads' | 'changed keys';
 
 /** Postgres' SQLSTATE for "permission denied" (insufficient_privilege). */
 const INSUFFICIENT_PRIVILEGE = '42501';
@@ -140,9 +146,12 @@ export function readDataTests(dir: string): DataTest[] {
  * Runs the data tests (read-only queries) and returns each with its count of
  * offending rows and a few of them. A test whose query fails counts as failed, but one
  * this login may not run (permission denied: a reader on a staging view) is `skipped`.
- * `skipRawScans` leaves out the tests that re-read all raw events, and `loadsSince`
- * limits the tests of by-load tables to the rows of loads finished since then (what
- * `elt run` does, so that its cost follows new data; `elt test` runs them all, on all rows).
+ * `skipRawScans` leaves out the tests that re-read all raw events. `loadsSince` (what
+ * `elt run` passes) makes a run's tests follow its new data, the loads finished since
+ * then: a by-load table's tests read the rows of those loads, and a test of one by-key
+ * model (its generic tests, a singular test reading only it) whose rows carry the model's
+ * key reads the keys those loads changed (transform/changed-keys.ts), each through its
+ * key's index; `elt test` runs them all, on all rows.
  * `models` (`elt test --select`) keeps the tests that belong to one of them (dbt's eager
  * selection: a test reading a selected model and others runs too).
  */
@@ -152,36 +161,60 @@ export async function runDataTests(
   options: { skipRawScans?: boolean; loadsSince?: Date; models?: ReadonlySet<string> } = {},
 ): Promise<DataTestResult[]> {
   const results: DataTestResult[] = [];
+  const byName = new Map(readModels(dir).map((model) => [model.name, model]));
   const chosen = readDataTests(dir).filter(
     (candidate) =>
       !(options.skipRawScans && candidate.scansRaw) && (options.models === undefined || candidate.reads.some((name) => options.models?.has(name))),
   );
+  const newLoads = options.loadsSince === undefined ? undefined : await loadsFinishedSince(pool, options.loadsSince);
+  const keysOf = new Map<string, Awaited<ReturnType<typeof changedKeys>>>();
   for (const test of chosen) {
     const started = performance.now();
-    // a by-load table's rows change only with new loads: test those (the filter reaches its key index)
-    const scoped = options.loadsSince !== undefined && test.byLoad === true;
-    const sql = scoped
-      ? `select * from (${test.sql}\n) as checked where checked.load_id in (select l.load_id from raw.loads as l where l.finished_at >= $1)`
-      : test.sql;
+    let sql = test.sql;
+    let params: unknown[] = [];
+    let scope: DataTestScope = 'all rows';
     try {
+      if (newLoads !== undefined) {
+        const only = test.reads.length === 1 ? byName.get(test.reads[0] ?? '') : undefined;
+        if (test.byLoad === true) {
+          // a by-load table's rows change only with new loads: test those (the filter reaches its key index)
+          sql = `select * from (${test.sql}\n) as checked where checked.load_id = any($1::bigint[])`;
+          params = [newLoads];
+          scope = 'new loads';
+        } else if (only !== undefined) {
+          if (!keysOf.has(only.name)) keysOf.set(only.name, await changedKeys(pool, only, byName, newLoads));
+          const changed = keysOf.get(only.name);
+          if (changed !== undefined && (await resultColumns(pool, test.sql)).includes(changed.column)) {
+            sql = `select * from (${test.sql}\n) as checked where checked."${changed.column}" = any($1::${changed.type}[])`;
+            params = [changed.keys];
+            scope = 'changed keys';
+          }
+        }
+      }
       const { rows } = await pool.query<Record<string, unknown>>(
         `select offending.*, count(*) over () as offending_rows from (${sql}\n) as offending limit ${SAMPLE_ROWS}`,
-        scoped ? [options.loadsSince] : [],
+        params,
       );
       const failures = Number(rows[0]?.offending_rows ?? 0);
       const sample = rows.map(({ offending_rows: _count, ...row }) => row);
-      results.push({ test, failures, sample, ms: performance.now() - started });
+      results.push({ test, failures, sample, ms: performance.now() - started, scope });
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
       // a reader or an analyst runs the tests it may: one on a relation it may not read is skipped, not failed
       if ((err as { code?: unknown }).code === INSUFFICIENT_PRIVILEGE) {
-        results.push({ test, failures: 0, sample: [], ms: performance.now() - started, skipped: skipReason(error) });
+        results.push({ test, failures: 0, sample: [], ms: performance.now() - started, skipped: skipReason(error), scope });
         continue;
       }
-      results.push({ test, failures: 1, sample: [], ms: performance.now() - started, error });
+      results.push({ test, failures: 1, sample: [], ms: performance.now() - started, error, scope });
     }
   }
   return results;
+}
+
+/** The columns a test's query returns (planned, not run). */
+async function resultColumns(pool: Pool, sql: string): Promise<string[]> {
+  const { fields } = await pool.query(`select * from (${sql}\n) as described limit 0`);
+  return fields.map((field) => field.name);
 }
 
 /** One line per test (PASS/FAIL), then the offending rows of each failure. */

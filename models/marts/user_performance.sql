@@ -6,6 +6,7 @@
 -- incremental_by: date
 -- incremental_from: intermediate.int_user_days_by_load (event_date), intermediate.int_sessions (session_date)
 -- unique_key: user_id, date
+-- index: date
 -- not_null: user_id, date, sessions, card_views, article_views
 -- column user_id: MD5(USER_ID) of the events (a non-empty value)
 -- column date: the day of the events, in the reporting time zone (elt.settings)

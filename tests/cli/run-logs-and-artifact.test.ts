@@ -146,6 +146,14 @@ test('a second run with nothing new says "nothing new" (not "3 of 3 marts refres
   expect((secondResults.steps[2] as { results: unknown[] }).results).toEqual(MODELS.map((model) => ({ model, status: 'unchanged' })));
 });
 
+test('the run says which rows its data tests read: every row after it built the models, what changed on a later run (elt test tests everything)', () => {
+  const messages = events(first.stderr).map((event) => event.message);
+  expect(messages).toContainEqual(expect.stringMatching(/^tested every row: \d+ data test\(s\) \(a model was built or recomputed in this run/));
+  expect(second.stderr).toMatch(
+    /^elt: tested what changed: \d+ data test\(s\) on the new loads' rows, [1-9]\d* on the keys they changed, \d+ on every row \(elt test tests everything\)$/m,
+  );
+});
+
 test('a run with a failed object leaves an artifact saying exit 4, the load step in error and the object failed with its error', async () => {
   writeFileSync(
     join(lake, '2019-02-16.tsv'),

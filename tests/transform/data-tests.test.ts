@@ -116,3 +116,49 @@ test("with loadsSince (what elt run passes) a by-load table's tests read only th
   await db.pool.query('update intermediate.int_events set event_name = null where load_id = (select max(load_id) from raw.loads)');
   expect(await failuresOf({ loadsSince: since })).toEqual([1]);
 });
+
+test("with loadsSince (what elt run passes) a by-key mart's tests read only the keys the new loads changed; a bad row in a changed key still fails", async () => {
+  await buildModels(db.pool, { dir: MODELS_DIR, log: silentLogger });
+  await db.pool.query("update raw.loads set finished_at = now() - interval '1 hour'");
+  const since = (await db.pool.query<{ now: Date }>('select clock_timestamp() as now')).rows[0]?.now as Date;
+  // the new load touches article a2 only, on a day (and by a user) of its own
+  await insertRawEvents(db.pool, [
+    { ts: '2019-02-17 10:00:00 +0000', session: 's3', event: 'my_news_card_viewed', user: 'u3', attributes: { id: 'a2', category: 'news' } },
+  ]);
+  await db.pool.query('update raw.loads set finished_at = clock_timestamp() where finished_at is null or finished_at >= $1', [since]);
+  await refreshMarts(db.pool, { dir: MODELS_DIR, log: silentLogger });
+  // an old key's rows broken by hand: a1 (every test of article_performance reads it) and the day 2019-02-15
+  await db.pool.query("update marts.article_performance set ctr = 7, cumulative_article_views = 100 where article_id = 'a1'");
+  await db.pool.query("update marts.user_performance set sessions = -1 where date = '2019-02-15'");
+  const failuresOf = async (options: { loadsSince?: Date }) =>
+    Object.fromEntries(
+      (await runDataTests(db.pool, MODELS_DIR, { skipRawScans: true, ...options }))
+        .filter((result) => result.failures > 0)
+        .map((result) => [result.test.name, result.failures]),
+    );
+  const everything = {
+    article_performance_ctr_matches_counts: 2,
+    article_performance_cumulative_is_running_sum: 2,
+    user_performance_sessions_consistent: 1,
+  };
+  expect(await failuresOf({})).toEqual(everything);
+  const scoped = await runDataTests(db.pool, MODELS_DIR, { skipRawScans: true, loadsSince: since });
+  expect(scoped.filter((result) => result.failures > 0)).toEqual([]);
+  expect(scoped.find((result) => result.test.name === 'article_performance_cumulative_is_running_sum')?.scope).toBe('changed keys');
+  expect(scoped.find((result) => result.test.name === 'marts.user_performance.not_null')?.scope).toBe('changed keys');
+  // a bad row in a changed key (article a2, day 2019-02-17) is caught by the scoped tests
+  await db.pool.query("update marts.article_performance set ctr = 7, cumulative_article_views = 100 where article_id = 'a2'");
+  await db.pool.query("update marts.user_performance set sessions = -1 where date = '2019-02-17'");
+  expect(await failuresOf({ loadsSince: since })).toEqual({
+    article_performance_ctr_matches_counts: 1,
+    article_performance_cumulative_is_running_sum: 1,
+    user_performance_sessions_consistent: 1,
+  });
+  // and elt test (no loadsSince) still reads every row
+  expect(await failuresOf({})).toEqual({
+    ...everything,
+    article_performance_ctr_matches_counts: 3,
+    article_performance_cumulative_is_running_sum: 3,
+    user_performance_sessions_consistent: 2,
+  });
+});

@@ -131,7 +131,9 @@ test('changing a setting that changes the relation (an index) rebuilds the model
   await build();
   editModel('marts/user_performance.sql', (sql) => sql.replace('-- not_null: user_id, date, sessions,', '-- not_null: user_id, date,'));
   expect((await build()).built).toEqual([]);
-  editModel('marts/user_performance.sql', (sql) => sql.replace('-- unique_key: user_id, date\n', '-- unique_key: user_id, date\n-- index: date\n'));
+  editModel('marts/user_performance.sql', (sql) =>
+    sql.replace('-- unique_key: user_id, date\n', '-- unique_key: user_id, date\n-- index: sessions\n'),
+  );
   expect((await build()).built).toEqual(['marts.user_performance']);
 });
 

@@ -15,6 +15,9 @@ COPY observe ./observe
 COPY pipeline ./pipeline
 COPY chart ./chart
 COPY generator ./generator
+# npm run build: tsc, then the stamp bin/choose-entry.js reads (the image holds no sources: it runs dist/ anyway)
+COPY bin ./bin
+COPY scripts/build-dist.cjs ./scripts/build-dist.cjs
 RUN npm run build
 
 # Run stage: production dependencies only, no compiler, no test fixtures, no .elt data.

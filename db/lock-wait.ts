@@ -42,13 +42,10 @@ export interface BlockingSession {
   since: Date | null;
 }
 
-/** A wait for locks that reached its limit (exit 11): final, so a loop around it (a swap inside a build) does not try again. */
-export class LockWaitLimitError extends EltError {}
-
 /** True when `err`, or an error it wraps, is a statement that gave up waiting for a lock (not an elt.locks row: that wait has its own limit). */
 export function isLockTimeout(err: unknown): boolean {
   for (let current = err, depth = 0; typeof current === 'object' && current !== null && depth < 10; depth += 1) {
-    if (current instanceof LockRowBusyError || current instanceof LockWaitLimitError) return false;
+    if (current instanceof LockRowBusyError) return false;
     if ((current as { code?: unknown }).code === LOCK_NOT_AVAILABLE) return true;
     current = (current as { cause?: unknown }).cause;
   }
@@ -134,7 +131,7 @@ export async function withLockRetries<T>(
       const pause = Math.min(LONGEST_PAUSE_MS, FIRST_PAUSE_MS * 2 ** (tries - 1));
       const left = limitSeconds * 1000 - (performance.now() - started);
       if (left <= 0) {
-        throw new LockWaitLimitError(
+        throw new EltError(
           `${what} waited ${limitSeconds} s for its locks (${tries} tries): blocked by ${describeBlockers(blockers)}; ` +
             'once that transaction ends, run it again (or raise --lock-wait-seconds)',
           ExitCode.lockWait,

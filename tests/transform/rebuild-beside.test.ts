@@ -1,9 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
+import { EltError, ExitCode } from '../../core/errors';
 import { silentLogger } from '../../core/log';
 import { buildModels } from '../../transform/build-models';
+import { CLICKSTREAM_MODELS } from '../helpers/clickstream-models';
 import { insertRawEvents, type LakeRow } from '../helpers/raw-events';
+import { killAll, startCli } from '../s3/cli-process';
 import { copyOfModels, createTestDatabase, type TestDatabase } from '../helpers/test-database';
 
 // Production's own rebuilds (issue 27): `elt build --full`, or the rebuild of a changed model,
@@ -92,6 +96,8 @@ const WAITS_SQL = `select extract(epoch from clock_timestamp() - l.waitstart) * 
 /** The statements that build (create and fill relations, index, analyze): a reader waiting on one of them waits for the build itself. */
 const BUILDING = /^\s*(create|call|analyze|insert into (staging|intermediate|marts)\.|refresh)\b/i;
 
+const CLICKSTREAM_COUNT = CLICKSTREAM_MODELS.length;
+
 let db: TestDatabase;
 let modelsDir: string;
 
@@ -101,7 +107,10 @@ beforeEach(async () => {
   writeFileSync(join(modelsDir, 'marts', 'daily_totals.sql'), DAILY_TOTALS);
   writeFileSync(join(modelsDir, 'marts', 'busy_days.sql'), BUSY_DAYS);
 });
-afterEach(() => db.drop());
+afterEach(async () => {
+  killAll();
+  await db.drop();
+});
 
 const build = (options: { full?: boolean } = {}) => buildModels(db.pool, { dir: modelsDir, log: silentLogger, ...options });
 const reading = async (client: Pick<Client, 'query'>): Promise<string> =>
@@ -183,4 +192,106 @@ test('elt build --full under readers of the marts: no read fails or waits for th
   } finally {
     await fresh.drop();
   }
+});
+
+test('a reader holding a mart in an open transaction: the build is built once, its swap gives way at each try (others wait at most a try), then exit 11 names the reader; production is as it was', async () => {
+  await insertRawEvents(db.pool, lakeRows(1, 300));
+  await build();
+  const before = await reading(db.pool);
+  const stored = (await db.pool.query('select name, checksum, source_view, settings_fingerprint from elt.models order by name')).rows;
+  const holder = new Client({ connectionString: db.url, application_name: 'holds-a-mart' });
+  await holder.connect();
+  const starts: string[] = [];
+  try {
+    await holder.query('begin');
+    await holder.query('select count(*) from marts.user_performance');
+    const log = { ...silentLogger, info: (message: string) => (message.includes(' START ') ? starts.push(message) : undefined) };
+    let failure: unknown;
+    const { errors, waits } = await whileReading(2, () =>
+      buildModels(db.pool, { dir: modelsDir, log, full: true, lockWait: { limitSeconds: 2, tryMs: 200 } }).catch((err: unknown) => {
+        failure = err;
+      }),
+    );
+    expect(failure).toBeInstanceOf(EltError);
+    expect((failure as EltError).exitCode).toBe(ExitCode.lockWait);
+    expect((failure as EltError).message).toMatch(
+      /^elt build waited 2 s for its locks \(\d+ tries\): blocked by pid \d+ \(user [^,]+, application holds-a-mart, idle in transaction/,
+    );
+    // built once: a swap that gives way does not build again
+    expect(starts).toHaveLength(CLICKSTREAM_COUNT + 2);
+    expect(errors).toEqual([]);
+    expect(waits.filter((wait) => BUILDING.test(wait.blockerQuery))).toEqual([]);
+  } finally {
+    await holder.end();
+  }
+  expect(await reading(db.pool)).toEqual(before);
+  expect((await db.pool.query('select name, checksum, source_view, settings_fingerprint from elt.models order by name')).rows).toEqual(stored);
+  expect((await db.pool.query("select count(*)::int as n from pg_class where relname like '%\\_\\_new%'")).rows).toEqual([{ n: 0 }]);
+});
+
+/** A mart whose build sleeps for public.pause_seconds: a test holds a build in the middle with it. */
+const PAUSED_MART = `-- paused: one row per day, built slowly on purpose.
+-- grain: one row per day; key: (date).
+-- materialized: materialized_view
+-- unique_key: date
+with
+
+totals as (
+    select date, card_views from marts.daily_totals
+),
+
+final as (
+    select t.date, t.card_views
+    from totals as t
+    cross join (select pg_sleep(coalesce(max(p.seconds), 0)) from public.pause_seconds as p) as pause
+)
+
+select * from final
+`;
+
+test('an elt build --full killed in the middle leaves production as it was, readable at once, nothing beside it; the next build builds', async () => {
+  await db.pool.query('create table public.pause_seconds (seconds float)');
+  writeFileSync(join(modelsDir, 'marts', 'paused.sql'), PAUSED_MART);
+  await insertRawEvents(db.pool, lakeRows(1, 300));
+  await build();
+  await insertRawEvents(db.pool, lakeRows(2, 300));
+  const before = await reading(db.pool);
+  const stored = (await db.pool.query('select name, checksum, source_view, settings_fingerprint from elt.models order by name')).rows;
+  await db.pool.query('insert into public.pause_seconds values (3)');
+
+  const cli = startCli(['build', '--full', '--models', modelsDir], { env: { ...process.env, DATABASE_URL: db.url } });
+  try {
+    // until the build sleeps inside the last mart: every other model is built beside production by then
+    for (let waited = 0; ; waited += 50) {
+      const { rows } = await db.pool.query(
+        "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event = 'PgSleep'",
+      );
+      if (rows[0]?.n === 1) break;
+      if (waited > 60_000) throw new Error(`the build never reached the paused mart:\n${cli.output().stderr}`);
+      await sleep(50);
+    }
+    cli.kill();
+    expect((await cli.done).signal).toBe('SIGKILL');
+  } finally {
+    cli.kill();
+  }
+  // production reads as before, without waiting for the dead build's session (still sleeping on the server)
+  const reader = new Client({ connectionString: db.url });
+  await reader.connect();
+  try {
+    await reader.query("set lock_timeout = '500ms'");
+    expect(await reading(reader)).toEqual(before);
+  } finally {
+    await reader.end();
+  }
+  await db.pool.query('delete from public.pause_seconds');
+  // the next build waits for the dead session's end (its transaction rolled back: nothing of it stays), then builds
+  const again = await build({ full: true });
+  expect(again.built).toHaveLength(CLICKSTREAM_COUNT + 3);
+  expect(await reading(db.pool)).not.toEqual(before);
+  expect((await db.pool.query('select name, checksum, source_view from elt.models order by name')).rows).toEqual(
+    stored.map(({ name, checksum, source_view }) => ({ name, checksum, source_view })),
+  );
+  expect((await db.pool.query("select count(*)::int as n from pg_class where relname like '%\\_\\_new%'")).rows).toEqual([{ n: 0 }]);
+  expect((await db.pool.query("select count(*)::int as n from elt.refresh_log where model like '%\\_\\_new'")).rows).toEqual([{ n: 0 }]);
 });

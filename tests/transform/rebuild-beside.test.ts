@@ -295,3 +295,32 @@ test('an elt build --full killed in the middle leaves production as it was, read
   expect((await db.pool.query("select count(*)::int as n from pg_class where relname like '%\\_\\_new%'")).rows).toEqual([{ n: 0 }]);
   expect((await db.pool.query("select count(*)::int as n from elt.refresh_log where model like '%\\_\\_new'")).rows).toEqual([{ n: 0 }]);
 });
+
+test('a rebuilt mart keeps the grants and revokes made on it by hand, its owner, its key and other indexes under their names, and its comments', async () => {
+  await insertRawEvents(db.pool, lakeRows(1, 300));
+  await build();
+  const role = `${db.url.split('/').pop() as string}_bi_tool`;
+  await db.pool.query(`create role ${role} nologin`);
+  try {
+    const reader = (await db.pool.query<{ name: string }>("select elt.role_name('reader') as name")).rows[0]?.name as string;
+    await db.pool.query(`grant select on marts.article_performance to ${role} with grant option`);
+    await db.pool.query(`grant select on marts.busy_days, marts.user_performance to ${role}`);
+    await db.pool.query(`revoke select on marts.category_ctr_daily from ${reader}`);
+    await db.pool.query(`alter materialized view marts.daily_totals owner to ${role}`);
+    const catalog = () =>
+      db.pool.query(
+        `select c.relname, c.relkind, pg_get_userbyid(c.relowner) as owner, c.relacl::text as acl, obj_description(c.oid, 'pg_class') as comment,
+                (select array_agg(i.indexrelid::regclass::text order by 1) from pg_index as i where i.indrelid = c.oid) as indexes,
+                (select array_agg(col_description(c.oid, a.attnum) order by a.attnum) from pg_attribute as a where a.attrelid = c.oid and a.attnum > 0) as columns
+           from pg_class as c where c.relnamespace in ('staging'::regnamespace, 'intermediate'::regnamespace, 'marts'::regnamespace) and c.relkind in ('r', 'v', 'm')
+          order by c.relname`,
+      );
+    const before = (await catalog()).rows;
+    expect((await build({ full: true })).built).toHaveLength(CLICKSTREAM_COUNT + 2);
+    expect((await catalog()).rows).toEqual(before);
+  } finally {
+    await db.pool.query(`reassign owned by ${role} to current_user`);
+    await db.pool.query(`drop owned by ${role}`);
+    await db.pool.query(`drop role ${role}`);
+  }
+});

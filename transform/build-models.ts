@@ -9,12 +9,14 @@ import { uniqueIndexColumns } from '../db/citus';
 import { withLockRetries, type LockWaitOptions } from '../db/lock-wait';
 import { distributeModel, misplacedModels, modelPlacements } from './distribute';
 import { MODEL_SCHEMAS, readModels, withDownstream, type Model } from './model-catalog';
-import { MODEL_KINDS, SWAP_SUFFIX } from './model-kinds';
+import { MODEL_KINDS } from './model-kinds';
+import { besideModel, besideName } from './beside-models';
 import { excludedModels, selectModels } from './select-models';
 import { keptOldSourceViewWarning, moveOldSourceViews } from './old-source-views';
 import { chooseOrphans, dropOrphans, readOrphans, type OrphanedModel, type PruneRequest } from './orphaned-models';
 import { readDependents } from './relation-dependents';
-import { sourceViewComment, storedSourceView } from './source-views';
+import { sourceViewComment, sourceViewOf, storedSourceView } from './source-views';
+import { carryOverPrivileges, swapRelations, type RelationSwap } from './swap-relations';
 
 export interface BuildResult {
   /** models (re)created, in build order */
@@ -41,9 +43,6 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 2 :
 
 /** What Postgres calls a model's relation (`view`, `materialized view`, `table`). */
 const relationKind = (model: Model): string => MODEL_KINDS[model.materialized].relation;
-
-/** The relkinds of pg_class a build may drop, with what `drop` calls them. */
-const DROP_KIND: Record<string, string> = { m: 'materialized view', r: 'table', v: 'view' };
 
 /**
  * Records a model in elt.models, the build's state (umzug's storage, see modelStorage).
@@ -87,10 +86,6 @@ async function forgetModel(client: PoolClient, name: string): Promise<void> {
   await client.query('delete from elt.models where name = $1', [name]);
 }
 
-/** Where a model's relation is created: its own name, or `<name>__new` beside it for a kind rebuilt at every build (swapped in by swapIn). */
-const createdAs = (model: Model): string =>
-  MODEL_KINDS[model.materialized].rebuild === 'every-build' ? `${model.relation}${SWAP_SUFFIX}` : model.relation;
-
 /** The names of a model's indexes on `relation` (its own, or the one it is built as): its unique key's, if its kind indexes it, and each `-- index:` line's. */
 function indexNames(model: Model, relation: string): { unique?: string; plain: string[] } {
   const plain = model.indexes.map((_, position) => `${relation}_index_${position + 1}`);
@@ -98,39 +93,50 @@ function indexNames(model: Model, relation: string): { unique?: string; plain: s
 }
 
 /**
- * Creates a model's relation with the statements its kind gives (transform/model-kinds.ts),
- * its key and other indexes. An incremental model's query becomes the view
- * `model.sourceView` (pg_depend then knows what the table reads) and its table is
- * created empty and filled by the engine itself (`call elt.apply_increment`, the path
- * every later refresh takes), before its indexes are built. A kind rebuilt at every
- * build is created as `<name>__new`, beside the relation readers use (swapIn).
+ * Creates a model's relation beside production (`beside`, transform/beside-models.ts:
+ * `<name>__new`, reading the models rebuilt with it beside production too) with the
+ * statements its kind gives (transform/model-kinds.ts), its key and other indexes. An
+ * incremental model's query becomes the view `beside.sourceView` (pg_depend then knows
+ * what the table reads) and its table is created empty and filled by the engine itself
+ * (`call elt.apply_increment`, the path every later refresh takes, on its elt.models row
+ * `<name>__new`), before its indexes are built. Readers read production meanwhile; the
+ * swap (swapRelations) puts it in place at the end.
  */
-async function createModel(client: PoolClient, model: Model, order: number, placements: ReturnType<typeof modelPlacements>): Promise<void> {
+async function createModel(
+  client: PoolClient,
+  model: Model,
+  beside: Model,
+  order: number,
+  placements: ReturnType<typeof modelPlacements>,
+): Promise<void> {
   const kind = MODEL_KINDS[model.materialized];
-  const relation = createdAs(model);
-  const name = quoteName(`${model.schema}.${relation}`);
+  const relation = beside.relation;
+  const name = quoteName(beside.name);
   const columns = (list: string[]) => list.map((column) => `"${column}"`).join(', ');
-  if (relation !== model.relation) {
-    const { rows } = await client.query<{ present: boolean }>('select to_regclass($1) is not null as present', [`${model.schema}.${relation}`]);
-    if (rows[0]?.present) {
-      throw new EltError(
-        `cannot build model ${model.name}: ${model.schema}.${relation} exists and the build did not make it (a ${model.materialized} model is built there, then swapped in): drop or rename it`,
-        ExitCode.modelFailed,
-      );
-    }
+  const { rows } = await client.query<{ present: boolean }>('select to_regclass($1) is not null as present', [beside.name]);
+  if (rows[0]?.present) {
+    throw new EltError(
+      `cannot build model ${model.name}: ${beside.name} exists and the build did not make it (a ${model.materialized} model is built there, then swapped in): drop or rename it`,
+      ExitCode.modelFailed,
+    );
   }
-  for (const statement of kind.create({ relation: name, sourceView: quoteName(model.sourceView ?? '') }, model.sql)) {
+  for (const statement of kind.create({ relation: name, sourceView: quoteName(beside.sourceView ?? '') }, beside.sql)) {
     await client.query(statement);
   }
-  if (model.sourceView !== undefined) {
-    await client.query(`comment on view ${quoteName(model.sourceView)} is ${client.escapeLiteral(sourceViewComment(model.name))}`);
+  if (beside.sourceView !== undefined) {
+    await client.query(`comment on view ${quoteName(beside.sourceView)} is ${client.escapeLiteral(sourceViewComment(model.name))}`);
   }
   // on Citus, the tables that grow with history are spread over the workers (transform/distribute.ts)
   let distributedOn: string | undefined;
   if (kind.fill === 'by-engine') {
-    distributedOn = await distributeModel(client, model, placements.get(model.name));
-    await recordModel(client, model, order, true);
-    await client.query('call elt.apply_increment($1)', [model.name]);
+    const placement = placements.get(model.name);
+    const colocateWith =
+      placement?.colocateWith === undefined
+        ? undefined
+        : (beside.dependsOn.find((name) => name === besideName(placement.colocateWith as string)) ?? placement.colocateWith);
+    distributedOn = await distributeModel(client, beside, placement && { ...placement, ...(colocateWith ? { colocateWith } : {}) });
+    await recordModel(client, beside, order, true);
+    await client.query('call elt.apply_increment($1)', [beside.name]);
   }
   const indexes = indexNames(model, relation);
   if (indexes.unique !== undefined) {
@@ -142,43 +148,47 @@ async function createModel(client: PoolClient, model: Model, order: number, plac
   if (kind.relation === 'table') await client.query(`analyze ${name}`);
 }
 
-/**
- * Puts a model built as `<name>__new` in the place of its old relation, in one moment of
- * the build's transaction: drops the old relation (of whatever kind it was, never with
- * cascade; refuseDependents vetted its readers) and its source view, renames the new
- * one and its indexes. Readers read the old relation until then.
- */
-async function swapIn(client: PoolClient, model: Model, existingKind: string | undefined, sourceView: string | null | undefined): Promise<void> {
-  try {
-    await dropModelRelation(client, model.name, existingKind, sourceView);
-    await client.query(`alter table ${quoteName(`${model.schema}.${createdAs(model)}`)} rename to "${model.relation}"`);
-    const names = (relation: string) => {
-      const { unique, plain } = indexNames(model, relation);
-      return [...(unique === undefined ? [] : [unique]), ...plain];
-    };
-    const built = names(createdAs(model));
-    for (const [position, index] of names(model.relation).entries()) {
-      await client.query(`alter index ${quoteName(`${model.schema}.${built[position]}`)} rename to "${index}"`);
-    }
-  } catch (err) {
-    throw new EltError(`cannot swap in model ${model.name}: ${err instanceof Error ? err.message : String(err)}`, ExitCode.modelFailed, {
-      cause: err,
-    });
-  }
+/** What the swap (transform/swap-relations.ts) puts in place of a model's relation: the one built beside it, with its indexes and source view. */
+function swapOf(model: Model, beside: Model, oldSourceView: string | null | undefined): RelationSwap {
+  const built = indexNames(model, beside.relation);
+  const final = indexNames(model, model.relation);
+  const pairs = (from: typeof built, to: typeof final) => [
+    ...(from.unique === undefined || to.unique === undefined ? [] : [{ builtAs: from.unique, name: to.unique }]),
+    ...from.plain.map((index, position) => ({ builtAs: index, name: to.plain[position] as string })),
+  ];
+  return {
+    name: model.name,
+    builtAs: beside.name,
+    kind: MODEL_KINDS[model.materialized].relation,
+    indexes: pairs(built, final),
+    // the old source view, and one left behind at the name the new one takes (its table dropped by hand)
+    oldViews: [...new Set([...(oldSourceView ? [oldSourceView] : []), ...(beside.sourceView === undefined ? [] : [sourceViewOf(model.name)])])],
+    ...(beside.sourceView === undefined ? {} : { newViews: [{ builtAs: beside.sourceView, name: sourceViewOf(model.name) }] }),
+  };
 }
 
-/** Drops a model's relation (`relkind` from pg_class; none: nothing to drop), the source view of an incremental one, and the loads it folded. */
-async function dropModelRelation(
-  client: PoolClient,
-  name: string,
-  relkind: string | undefined,
-  sourceView: string | null | undefined,
-): Promise<void> {
-  if (relkind === undefined) return;
-  const kind = DROP_KIND[relkind] ?? 'view';
-  await client.query(`drop ${kind} ${quoteName(name)}`);
-  if (kind === 'table' && sourceView) await client.query(`drop view if exists ${quoteName(sourceView)}`);
-  await client.query('delete from elt.folded_loads where model = $1', [name]);
+/**
+ * The engine's bookkeeping of the models `rebuilt` beside production, put in place of
+ * production's in the build's transaction, just before the swap: the loads each rebuilt
+ * incremental model folded (elt.folded_loads), its row of elt.models (the settings it was
+ * computed with) and its refresh log, recorded under `<name>__new`, now under its name;
+ * production's rows of those models go. The inputs are those logMigration recorded.
+ */
+async function swapEngineState(client: PoolClient, rebuilt: Model[]): Promise<void> {
+  const names = rebuilt.map((model) => model.name);
+  const incremental = rebuilt.filter((model) => model.sourceView !== undefined);
+  const pairs = [
+    incremental.map((model) => besideName(model.name)),
+    incremental.map((model) => model.name),
+    incremental.map((model) => sourceViewOf(model.name)),
+  ];
+  await client.query('delete from elt.folded_loads where model = any($1)', [names]);
+  await client.query('delete from elt.model_inputs where model = any($1)', [pairs[0]]);
+  await client.query('delete from elt.models where name = any($1)', [pairs[1]]);
+  const renamed = 'unnest($1::text[], $2::text[], $3::text[]) as r (beside, name, source_view)';
+  await client.query(`update elt.models as m set name = r.name, source_view = r.source_view from ${renamed} where m.name = r.beside`, pairs);
+  await client.query(`update elt.folded_loads as f set model = r.name from ${renamed} where f.model = r.beside`, pairs);
+  await client.query(`update elt.refresh_log as l set model = r.name from ${renamed} where l.model = r.beside`, pairs);
 }
 
 /** What elt.models holds about one model. */
@@ -230,12 +240,13 @@ function modelStorage(client: PoolClient, models: Model[], forced: Set<string>):
 /**
  * Brings the comments of the models' relations and columns in line with their headers
  * (`comment on view / materialized view / table`, `comment on column`): the description
- * is metadata, so changing it changes the comment and rebuilds nothing. Only comments
+ * is metadata, so changing it changes the comment and rebuilds nothing. A model rebuilt
+ * is commented on the relation built beside production (`relationOf`), before the swap. Only comments
  * that differ are written; a column described in a header but missing from the relation
  * fails the build naming the model.
  */
-async function applyDescriptions(client: PoolClient, models: Model[]): Promise<void> {
-  const names = models.map((model) => model.name);
+async function applyDescriptions(client: PoolClient, models: Model[], relationOf: (model: Model) => string = (model) => model.name): Promise<void> {
+  const names = models.map(relationOf);
   const { rows: relations } = await client.query<{ name: string; description: string | null }>(
     "select name, obj_description(to_regclass(name), 'pg_class') as description from unnest($1::text[]) as name",
     [names],
@@ -249,12 +260,13 @@ async function applyDescriptions(client: PoolClient, models: Model[]): Promise<v
   );
   const literal = (text: string | null) => (text ? client.escapeLiteral(text) : 'null');
   for (const model of models) {
-    const name = quoteName(model.name);
+    const relation = relationOf(model);
+    const name = quoteName(relation);
     const wanted = model.description || null;
-    if ((relations.find((row) => row.name === model.name)?.description ?? null) !== wanted) {
+    if ((relations.find((row) => row.name === relation)?.description ?? null) !== wanted) {
       await client.query(`comment on ${relationKind(model)} ${name} is ${literal(wanted)}`);
     }
-    const present = columns.filter((row) => row.name === model.name);
+    const present = columns.filter((row) => row.name === relation);
     for (const column of model.columns) {
       if (!present.some((row) => row.column === column.name)) {
         throw new EltError(
@@ -373,29 +385,24 @@ export async function buildModels(
         for (const name of everyBuild) forced.add(name);
         // the source view each stored model was built with (in this layout or the one before issue 25)
         const sourceViews = new Map(stored.map((row) => [row.name, row.source_view === null ? null : storedSourceView(row.name, row.source_view)]));
-        // the relations of the models schemas now, by name: their pg_class relkind (read below, before any drop)
+        // the relations of the models schemas now, by name: their pg_class relkind (read below)
         const existingKinds = new Map<string, string>();
-        // built as <name>__new, not yet swapped in: swapped in before a model reading it is built, else at the end
-        const beside = new Map<string, Model>();
-        const swapInBeside = async (name: string) => {
-          const model = beside.get(name);
-          if (model === undefined) return;
-          beside.delete(name);
-          await swapIn(client, model, existingKinds.get(name), sourceViews.get(name));
-        };
+        // each model rebuilt is built beside production (<name>__new), reading the others rebuilt, and swapped in at the end
+        const besides = new Map<string, Model>();
         const umzug = new Umzug({
           migrations: models.map((model, order) => ({
             name: model.name,
             path: model.path,
             up: async () => {
-              for (const upstream of model.dependsOn) await swapInBeside(upstream);
               // the progress lines dbt users know: "3 of 9 START table x", "3 of 9 OK table x in 15.7s"
               const counted = `${pending.indexOf(model.name) + 1} of ${pending.length}`;
               const event = { model: model.name, kind: relationKind(model), index: pending.indexOf(model.name) + 1, total: pending.length };
               options.log.info(`${counted} START ${relationKind(model)} ${model.name}`, { ...event, status: 'start' });
               const started = performance.now();
               try {
-                await createModel(client, model, order, placements);
+                const beside = besideModel(model, pendingSet);
+                besides.set(model.name, beside);
+                await createModel(client, model, beside, order, placements);
               } catch (err) {
                 const ms = performance.now() - started;
                 options.log.error(`${counted} ERROR ${relationKind(model)} ${model.name} in ${seconds(ms)}`, {
@@ -407,7 +414,6 @@ export async function buildModels(
                 const message = err instanceof Error ? err.message : String(err);
                 throw new EltError(`model ${model.name} (${model.path}) failed to build: ${message}`, ExitCode.modelFailed, { cause: err });
               }
-              if (MODEL_KINDS[model.materialized].rebuild === 'every-build') beside.set(model.name, model);
               const ms = performance.now() - started;
               builtMs[model.name] = Math.round(ms);
               // what a refresh refreshes: its rows are as new as this build (elt status compares that with the loads)
@@ -432,7 +438,7 @@ export async function buildModels(
         const builtMs: Record<string, number> = {};
         const pendingSet = new Set(pending);
 
-        // drop what will be rebuilt, dependents first (before the engine's work: the strong locks are taken early)
+        // what the build replaces (dropped at the swap, dependents first)
         const { rows: existing } = await client.query<{ name: string; relkind: string }>(
           `select n.nspname || '.' || c.relname as name, c.relkind
          from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -444,17 +450,8 @@ export async function buildModels(
         // source views still where the code before issue 25 put them (beside their model): moved to the engine schema
         // before the engine reads them (apply_increments below) and before anything they read is dropped
         const keptOldSourceViews = await moveOldSourceViews(client, models, stored, pendingSet);
-        // what reads a relation the build replaces (a table swapped in later included) stops it here, before anything changed
+        // what reads a relation the build replaces stops it here, before anything is built
         await refuseDependents(client, replaced, sourceViews, kept, options.dir);
-        for (const name of replaced.filter((candidate) => !everyBuild.includes(candidate))) {
-          try {
-            await dropModelRelation(client, name, existingKinds.get(name), sourceViews.get(name));
-          } catch (err) {
-            throw new EltError(`cannot rebuild model ${name}: ${err instanceof Error ? err.message : String(err)}`, ExitCode.modelFailed, {
-              cause: err,
-            });
-          }
-        }
         // bring the incremental tables that stay up to date first, so marts built now are fresh
         await client.query('call elt.apply_increments($1)', [pending]);
 
@@ -465,8 +462,6 @@ export async function buildModels(
           const cause = err instanceof Error && err.cause instanceof EltError ? err.cause : err;
           throw cause;
         }
-        // the tables built beside, in build order: the moment their readers wait for is from here to the commit
-        for (const name of [...beside.keys()]) await swapInBeside(name);
         // a model built by a version that checksummed the whole file keeps its relation
         for (const model of models.filter((candidate) => !pendingSet.has(candidate.name))) {
           await client.query('update elt.models set checksum = $2 where name = $1 and checksum = $3', [
@@ -482,7 +477,16 @@ export async function buildModels(
         where m.name = o.name and m.build_order <> o.position - 1`,
           [[...models.map((model) => model.name), ...kept.map((orphan) => orphan.name)]],
         );
-        await applyDescriptions(client, models);
+        // the comments follow the headers: on the relations built beside for the models rebuilt
+        await applyDescriptions(client, models, (model) => besides.get(model.name)?.name ?? model.name);
+        const rebuilt = models.filter((model) => besides.has(model.name));
+        const swaps = rebuilt.map((model) => swapOf(model, besides.get(model.name) as Model, sourceViews.get(model.name)));
+        await carryOverPrivileges(client, swaps);
+        await swapEngineState(client, rebuilt);
+        // a view made on a rebuilt model while this build ran stops it here, named, before the swap
+        await refuseDependents(client, replaced, sourceViews, kept, options.dir);
+        // the one moment readers may wait for (briefly): production's relations replaced by those built beside, then the commit
+        await swapRelations(pool, client, swaps, { what: 'elt build', log: options.log, ...options.lockWait });
         const built: BuildResult = {
           built: pending,
           unchanged: models.map((model) => model.name).filter((name) => !pendingSet.has(name)),

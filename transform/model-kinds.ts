@@ -37,9 +37,9 @@ export interface ModelKind {
   fill: 'on-read' | 'by-ddl' | 'by-engine';
   /**
    * when `elt build` remakes it: `when-changed` (its checksum, its upstream, --full,
-   * --select), or `every-build`: recomputed at each build (and so each `elt run`), built
-   * beside the old relation as `<name>__new` and swapped in at the end (drop + rename),
-   * so readers keep reading the old rows meanwhile
+   * --select), or `every-build`: recomputed at each build (and so each `elt run`). Either
+   * way a rebuild is built beside the old relation as `<name>__new` and swapped in at the
+   * end with the others (transform/swap-relations.ts), so readers keep reading the old rows meanwhile
    */
   rebuild: 'when-changed' | 'every-build';
   /** a model of this kind must have a `-- unique_key:` line */
@@ -60,7 +60,7 @@ export interface ModelKind {
   create(target: KindTarget, sql: string): string[];
 }
 
-/** Where a kind rebuilt at every build is made before it is swapped in: `<relation>__new` (a model may not be named so). */
+/** Where the build makes a model it rebuilds before swapping it in: `<relation>__new` (a model may not be named so). */
 export const SWAP_SUFFIX = '__new';
 
 export const MODEL_KINDS: Readonly<Record<ModelKindName, ModelKind>> = {

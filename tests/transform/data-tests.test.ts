@@ -76,7 +76,10 @@ test('a duplicated key fails the unique-key test of a view; a table or mart with
   expect(failed.map((result) => [result.test.name, result.failures])).toEqual([['staging.stg_event_names.unique_key', 1]]);
   expect(failed[0]?.sample).toEqual([{ event_name: 'article_viewed', copies: '2' }]);
   plant('marts/category_ctr_daily.sql', 'select * from final', 'select * from final union all select * from final');
-  await expect(buildModels(db.pool, { dir: modelsDir, log: silentLogger })).rejects.toThrow(/category_ctr_daily_unique_key/);
+  // the mart is built beside production (marts.category_ctr_daily__new) and refused there, production untouched
+  await expect(buildModels(db.pool, { dir: modelsDir, log: silentLogger })).rejects.toThrow(
+    /could not create unique index "category_ctr_daily__new_unique_key"/,
+  );
 });
 
 test('a mart that is stale (raw data arrived after its refresh) fails the reconciliation with staging', async () => {

@@ -2,6 +2,7 @@ import type { Command } from '../command';
 import { chartCommand } from './chart';
 import { dbCommand } from './db';
 import { docsCommand } from './docs';
+import { envCommand } from './env';
 import { explainCommand } from './explain';
 import { freshnessCommand } from './freshness';
 import { generateCommand } from './generate';
@@ -20,6 +21,7 @@ export const COMMANDS: Command[] = [
   streamCommand,
   migrateCommand,
   buildCommand,
+  envCommand,
   refreshCommand,
   testCommand,
   lintCommand,

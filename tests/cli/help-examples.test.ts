@@ -21,6 +21,7 @@ const ORDER = [
   'refresh',
   'test',
   'status',
+  'env',
   'lineage',
   'explain',
   'freshness',

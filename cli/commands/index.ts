@@ -1,6 +1,7 @@
 import type { Command } from '../command';
 import { chartCommand } from './chart';
 import { dbCommand } from './db';
+import { diffCommand } from './diff';
 import { docsCommand } from './docs';
 import { envCommand } from './env';
 import { explainCommand } from './explain';
@@ -22,6 +23,7 @@ export const COMMANDS: Command[] = [
   migrateCommand,
   buildCommand,
   envCommand,
+  diffCommand,
   refreshCommand,
   testCommand,
   lintCommand,

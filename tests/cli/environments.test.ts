@@ -51,6 +51,19 @@ test.each([
   expect((await db.pool.query("select count(*)::int as n from pg_namespace where nspname like '%\\_\\_%'")).rows).toEqual([{ n: 1 }]);
 });
 
+test('elt diff --env dev: the rows the edit filtered out are only in production; exit 14 as they differ', async () => {
+  const compared = await elt(['diff', '--env', 'dev', '--models', modelsDir]);
+  expect(compared.code).toBe(ExitCode.differs);
+  expect(compared.stdout).toMatch(
+    /^marts\.category_ctr_daily \(key: category, date\): [1-9]\d* same, [1-9]\d* only in production, 0 only in dev, 0 changed\n {2}only in production:\n( {4}category=.*\n)+$/,
+  );
+  const none = await elt(['diff', '--models', modelsDir]);
+  expect([none.code, errorLines(none.stderr)]).toEqual([
+    ExitCode.usage,
+    ['elt: error: elt diff needs --env <name>: the environment to compare with production'],
+  ]);
+});
+
 test('a mistyped name drops nothing: one line, exit 2', async () => {
   const refused = await elt(['env', 'drop', 'deb']);
   expect(refused.code).toBe(ExitCode.usage);

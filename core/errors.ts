@@ -30,6 +30,8 @@ export const ExitCode = {
   noSuchRow: 12,
   /** elt status: something needs attention: a failed or unfinished object, a missing or stale mart (the digest names each) */
   needsAttention: 13,
+  /** elt diff --env: the environment's marts differ from production's (rows only on one side, changed rows or columns) */
+  differs: 14,
   /** stopped by Ctrl-C (SIGINT): 128 + 2, as shells report it */
   interrupted: 130,
   /** stopped by SIGTERM: 128 + 15 */

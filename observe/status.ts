@@ -4,6 +4,8 @@ import { formatFreshness, freshnessThresholds, readFreshness, type Freshness } f
 import { isRefreshTarget, readModels } from '../transform/model-catalog';
 import { readOrphans, type OrphanedModel } from '../transform/orphaned-models';
 import { relationOidSql } from '../db/relation-by-name';
+import { readEnvironments, type Environment } from '../transform/environments';
+import { formatEnvironments } from './format-environments';
 
 export interface ObjectStatus {
   uri: string;
@@ -65,6 +67,8 @@ export interface Status {
   attention: string[];
   /** models the database has whose files are gone: kept until `elt build --prune` (transform/orphaned-models.ts) */
   orphans: OrphanedModel[];
+  /** the environments (elt build --env), with their age and size; empty for a login that may not read their record */
+  environments: Environment[];
 }
 
 const iso = (value: Date | null): string | null => (value ? value.toISOString() : null);
@@ -189,6 +193,11 @@ export async function readStatus(pool: Pool, modelsDir: string, options: { lagOf
     marts,
     attention: attentionOf(totals, marts),
     orphans: await readOrphans(pool, models),
+    environments: await readEnvironments(pool).catch((err: unknown) => {
+      // insufficient_privilege: a reader's login is not told of the environments
+      if ((err as { code?: unknown }).code === '42501') return [];
+      throw err;
+    }),
   };
 }
 
@@ -269,6 +278,9 @@ export function formatStatus(status: Status, options: { all?: boolean } = {}): s
     for (const orphan of status.orphans) {
       lines.push(`  ${orphan.name.padEnd(width)}  ${orphan.materialized.padEnd(17)}  ${orphan.present ? 'kept' : 'not in the database'}`);
     }
+  }
+  if (status.environments.length > 0) {
+    lines.push('', 'environments (elt env list, elt env drop <name>):', formatEnvironments(status.environments).trimEnd());
   }
   if (status.streams.length > 0) {
     const rows = status.streams.map((stream) => [

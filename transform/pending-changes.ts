@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 
 /**
  * Whether the models have anything new to show: a load not yet folded by a by-load
@@ -9,8 +9,8 @@ import type { Pool } from 'pg';
  * nothing new (the summary says so instead of "3 of 3 marts refreshed"). A login that may
  * not read the ledger (an analyst's `elt refresh`) cannot tell: true, nothing is claimed.
  */
-export async function hasPendingChanges(pool: Pool): Promise<boolean> {
-  const { rows } = await pool
+export async function hasPendingChanges(pool: Pool | PoolClient): Promise<boolean> {
+  const { rows } = await (pool as Pool)
     .query<{ pending: boolean }>(
       `with incremental as (
        select m.name, m.incremental_by, m.settings_fingerprint

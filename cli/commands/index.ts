@@ -1,7 +1,9 @@
 import type { Command } from '../command';
 import { chartCommand } from './chart';
 import { dbCommand } from './db';
+import { diffCommand } from './diff';
 import { docsCommand } from './docs';
+import { envCommand } from './env';
 import { explainCommand } from './explain';
 import { freshnessCommand } from './freshness';
 import { generateCommand } from './generate';
@@ -20,6 +22,8 @@ export const COMMANDS: Command[] = [
   streamCommand,
   migrateCommand,
   buildCommand,
+  envCommand,
+  diffCommand,
   refreshCommand,
   testCommand,
   lintCommand,

@@ -9,6 +9,8 @@ import { DEFAULT_LOAD_OPTIONS } from '../../loader/load-lake';
 import { checkPipelineInput, runPipeline, writeRunOutputs, type PipelineCommand, type PipelineConfig } from '../../pipeline/run-pipeline';
 import { formatReport } from '../../pipeline/run-report';
 import { formatDataTestResults, runDataTests } from '../../transform/data-tests';
+import { buildEnvironment } from '../../transform/build-environment';
+import { environmentRelation } from '../../transform/environment-name';
 import { EltError, ExitCode, type ExitCodeValue } from '../../core/errors';
 import { formatMs, timed } from '../../core/log';
 import { defineCommand, type CommandInput, type Io } from '../command';
@@ -129,11 +131,44 @@ export const loadCommand = defineCommand({
 export const buildCommand = defineCommand({
   name: 'build',
   summary: 'create the staging views and marts whose SQL changed, and everything downstream',
-  settings: ['project', 'full', ...SELECT_SETTINGS, ...PRUNE_SETTINGS, ...MODEL_SETTINGS, 'lockWaitSeconds'],
-  notes: ['--select rebuilds these models and everything downstream; a model reading a rebuilt one is rebuilt even when excluded (with a warning).'],
+  settings: ['project', 'full', ...SELECT_SETTINGS, ...PRUNE_SETTINGS, ...MODEL_SETTINGS, 'lockWaitSeconds', 'environment'],
+  notes: [
+    '--select rebuilds these models and everything downstream; a model reading a rebuilt one is rebuilt even when excluded (with a warning).',
+    '--env <name>: builds the models whose SQL differs from production, and what reads them, into <layer>__<name> schemas; production is not touched.',
+  ],
   example: 'npm run elt -- build --select int_sessions+',
-  action: (input, io) => runPipelineCommand('build', input, io),
+  action: (input, io) => (input.settings.environment === undefined ? runPipelineCommand('build', input, io) : buildEnvironmentCommand(input, io)),
 });
+
+/** `elt build --env <name>` (transform/build-environment.ts): what it built, one line per model, on stdout. */
+function buildEnvironmentCommand(
+  { settings, project }: CommandInput<'project' | 'full' | 'environment' | 'prune' | 'dropOrphan' | (typeof SELECT_SETTINGS)[number]>,
+  io: Io,
+): Promise<ExitCodeValue> {
+  const environment = settings.environment as string;
+  if (settings.full || settings.select !== undefined || settings.exclude !== undefined || settings.prune || settings.dropOrphan !== undefined) {
+    throw new EltError(
+      'elt build --env builds the models that differ from production and what reads them: no --full, --select, --exclude, --prune or --drop-orphan with it',
+      ExitCode.usage,
+    );
+  }
+  return withDatabase(
+    io,
+    async ({ pool }) => {
+      const result = await buildEnvironment(pool, { dir: project.modelsDir, environment, log: io.log });
+      if (result.built.length === 0) {
+        io.stdout.write(`environment ${environment}: no model differs from production; nothing built\n`);
+        return ExitCode.ok;
+      }
+      io.stdout.write(
+        `environment ${environment}: built ${result.built.length} model(s) in ${result.schemas.join(', ')} (changed: ${result.changed.join(', ')}; the others read production)\n`,
+      );
+      for (const name of result.built) io.stdout.write(`  ${environmentRelation(name, environment)}\n`);
+      return ExitCode.ok;
+    },
+    project.database,
+  );
+}
 
 export const refreshCommand = defineCommand({
   name: 'refresh',

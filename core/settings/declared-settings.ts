@@ -200,6 +200,12 @@ export const SETTINGS = {
     value: repeatedName('a selector: m, +m, m+, n+m, m+n, path:<folder or file>', /^[\s\S]*$/),
     help: 'leave out these models (the same selectors as --select) (repeatable)',
   },
+  environment: {
+    flag: 'env',
+    placeholder: '<name>',
+    value: text('an environment name such as dev', /^[\s\S]{1,200}$/),
+    help: 'work in this environment (its own <layer>__<name> schemas beside production), e.g. dev: lower-case letters, digits, single underscores',
+  },
   prune: { flag: 'prune', value: onOff(), default: false, help: 'drop every orphaned model (its file is gone; kept and reported otherwise)' },
   dropOrphan: {
     flag: 'drop-orphan',

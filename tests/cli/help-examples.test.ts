@@ -12,7 +12,8 @@ import { createTestDatabase, type TestDatabase } from '../helpers/test-database'
 // until Ctrl-C (tests/cli/db-command.test.ts), and `upload`, whose example names a
 // MinIO on 127.0.0.1:9000 (the upload itself is tested against a local S3 server), and
 // `stream` and `publish`, whose examples name a nats-server on 127.0.0.1:4222 (tests/stream/
-// runs them against a real nats-server on a free port).
+// runs them against a real nats-server on a free port), and `diff`, whose example compares an
+// environment a build made first (tests/cli/environments.test.ts runs it).
 const ORDER = [
   'run',
   'load',
@@ -21,6 +22,7 @@ const ORDER = [
   'refresh',
   'test',
   'status',
+  'env',
   'lineage',
   'explain',
   'freshness',
@@ -45,10 +47,10 @@ function words(example: string): string[] {
   return [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((match) => match[1] ?? (match[2] as string));
 }
 
-test('every command but db, upload, stream and publish has an example, and the list above covers them all', () => {
+test('every command but db, upload, stream, publish and diff has an example, and the list above covers them all', () => {
   expect(
     COMMANDS.map((command) => command.name)
-      .filter((name) => !['db', 'upload', 'stream', 'publish'].includes(name))
+      .filter((name) => !['db', 'upload', 'stream', 'publish', 'diff'].includes(name))
       .sort(),
   ).toEqual([...ORDER].sort());
 });

@@ -127,6 +127,7 @@ test('long object URIs and mart names do not push the status table out of line, 
       { name: longMart, rows: 123456789, lastRefreshAt: null, stale: true, missing: false, missingAfterData: false },
     ],
     orphans: [],
+    environments: [],
     attention: ['1 failed object', '1 unfinished object', '1 stale mart'],
   };
   const lines = formatStatus(status, { all: true }).split('\n');

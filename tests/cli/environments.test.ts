@@ -1,0 +1,80 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ExitCode } from '../../core/errors';
+import { runInProcess } from '../helpers/run-in-process';
+import { copyOfModels, createTestDatabase, type TestDatabase } from '../helpers/test-database';
+
+// elt build --env, elt env list / drop and the environments in elt status, from the command
+// line, in order on one database: production built from the sample lake, one mart edited.
+
+const SAMPLE = join(__dirname, '..', 'fixtures', 'lake-sample');
+let db: TestDatabase;
+let modelsDir: string;
+
+const elt = (args: string[]) => runInProcess(args, { ...process.env, DATABASE_URL: db.url, ELT_DEBUG: '' });
+const errorLines = (stderr: string) => stderr.split('\n').filter((line) => line.startsWith('elt: error'));
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  modelsDir = copyOfModels();
+  expect((await elt(['run', '--source', SAMPLE, '--models', modelsDir])).code).toBe(0);
+  const path = join(modelsDir, 'marts', 'category_ctr_daily.sql');
+  writeFileSync(path, readFileSync(path, 'utf8').replace('select * from final', 'select * from final where card_views > 1'));
+}, 120_000);
+afterAll(() => db.drop());
+
+test('elt build --env dev builds the edited mart beside production and says where', async () => {
+  const built = await elt(['build', '--env', 'dev', '--models', modelsDir]);
+  expect(built.code).toBe(ExitCode.ok);
+  expect(built.stdout).toBe(
+    'environment dev: built 1 model(s) in marts__dev (changed: marts.category_ctr_daily; the others read production)\n  marts__dev.category_ctr_daily\n',
+  );
+  expect(built.stderr).toMatch(/1 of 1 OK table marts__dev.category_ctr_daily in /);
+});
+
+test('elt env list shows the environment with its owner, age, size and models; elt status shows it too', async () => {
+  const list = await elt(['env', 'list']);
+  expect(list.code).toBe(ExitCode.ok);
+  expect(list.stdout).toMatch(/^environment\s+owner\s+age\s+size\s+models\n-+.*\ndev\s+\S+\s+\d+s\s+\d+(\.\d)? kB\s+marts\.category_ctr_daily\n$/);
+  const status = await elt(['status']);
+  expect(status.stdout).toMatch(/^environments \(elt env list, elt env drop <name>\):\nenvironment .*\n.*\ndev .*marts\.category_ctr_daily$/m);
+});
+
+test.each([
+  ['an upper-case name', ['build', '--env', 'Dev']],
+  ['a name with SQL', ['build', '--env', 'x;drop schema marts']],
+  ['a name that is a production schema plus a suffix', ['env', 'drop', 'marts__x']],
+])('%s is refused with one line, exit 2, and nothing changes', async (_case, args) => {
+  const refused = await elt([...args, ...(args[0] === 'build' ? ['--models', modelsDir] : [])]);
+  expect(refused.code).toBe(ExitCode.usage);
+  expect(errorLines(refused.stderr)).toEqual([expect.stringMatching(/environment name .* is not lower-case letters/)]);
+  expect((await db.pool.query("select count(*)::int as n from pg_namespace where nspname like '%\\_\\_%'")).rows).toEqual([{ n: 1 }]);
+});
+
+test('elt diff --env dev: the rows the edit filtered out are only in production; exit 14 as they differ', async () => {
+  const compared = await elt(['diff', '--env', 'dev', '--models', modelsDir]);
+  expect(compared.code).toBe(ExitCode.differs);
+  expect(compared.stdout).toMatch(
+    /^marts\.category_ctr_daily \(key: category, date\): [1-9]\d* same, [1-9]\d* only in production, 0 only in dev, 0 changed\n {2}only in production:\n( {4}category=.*\n)+$/,
+  );
+  const none = await elt(['diff', '--models', modelsDir]);
+  expect([none.code, errorLines(none.stderr)]).toEqual([
+    ExitCode.usage,
+    ['elt: error: elt diff needs --env <name>: the environment to compare with production'],
+  ]);
+});
+
+test('a mistyped name drops nothing: one line, exit 2', async () => {
+  const refused = await elt(['env', 'drop', 'deb']);
+  expect(refused.code).toBe(ExitCode.usage);
+  expect(errorLines(refused.stderr)).toEqual(['elt: error: no environment named deb (elt env list shows them); nothing was dropped']);
+  expect((await db.pool.query("select to_regclass('marts__dev.category_ctr_daily') is not null as kept")).rows).toEqual([{ kept: true }]);
+});
+
+test('elt env drop dev drops its schemas and record; elt env list then says there is none', async () => {
+  const dropped = await elt(['env', 'drop', 'dev']);
+  expect(dropped.code).toBe(ExitCode.ok);
+  expect(dropped.stdout).toBe('dropped environment dev (schemas marts__dev)\n');
+  expect((await elt(['env', 'list'])).stdout).toBe('no environments (elt build --env <name> makes one)\n');
+  expect((await elt(['status'])).stdout).not.toMatch(/^environments/m);
+});

@@ -37,6 +37,7 @@ import { liveLeases } from './leases';
 import { listenerOn } from './listening-socket';
 import { isProcessAlive, readPid } from './process-alive';
 import { canEnter, SHARED_HOME, serverUser, type ServerUser } from './server-user';
+import { embeddedSettingFlags } from './server-settings';
 import { keeperPidIn, writeServerState, type KeeperOptions } from './server-state';
 import { rememberedPort, rememberPort } from './stable-port';
 import { checkStateDir } from './state-trust';
@@ -214,6 +215,8 @@ class Keeper {
         // no Unix socket: the TCP port, behind a password only the owner can read, is the only way in
         '-c',
         'unix_socket_directories=',
+        // the settings it chooses for itself (server-settings.ts), then the caller's, which win
+        ...embeddedSettingFlags(),
         ...this.options.postgresFlags,
       ],
       { uid: this.user?.uid, gid: this.user?.gid, stdio: ['ignore', logFd, logFd] },

@@ -8,8 +8,10 @@
  *   4. incremental  one more day dropped into the lake, `elt run` (loads that
  *                   file only, refreshes), next to `elt run` from scratch on all days
  *   5. history      the same day size on a short and a long history (10 and 60 days of
- *                   20,000 events): +1 day on each, a full run of the long one, and
- *                   psql \copy of the long one's files (history.ts)
+ *                   20,000 events; --year: 10 and 365, with a full run of 60 from the
+ *                   same days): +1 day on each next to psql \copy of that day's file,
+ *                   a full run of the long one next to psql \copy of its files, and
+ *                   the size of its database, relation by relation (history.ts, storage.ts)
  *   6. elt stream   the lake published to a loopback nats-server, consumed with
  *                   --until-idle (events/s next to the file loader's rows/s), and the
  *                   latency from publish to a mart at a steady publish rate
@@ -31,10 +33,11 @@ import { generateLake } from '../../generator/generate-lake';
 import { benchGoals, formatGoals, type Goal } from './goals';
 import { HISTORY_STEPS, prepareHistory } from './history';
 import { describeMachine, type MachineInfo } from './machine';
+import { formatStorage } from './storage';
 import { localPostmaster, serverCpuMs } from './proc';
 import { STEP_IDS, STEP_LABELS, formatTable, withGoals, withRatios, withThroughput, type StepResult } from './report';
 import { prepareBaseline, STEPS } from './steps';
-import type { BenchContext, HistoryOptions } from './types';
+import type { BenchContext, HistoryOptions, Storage } from './types';
 
 export interface BenchOptions {
   /** total events over all days (approximate: the generator's sessions round it) */
@@ -78,7 +81,17 @@ export interface BenchReport {
     nextDay: { file: string; rows: number; bytes: number };
   };
   /** the history steps' lakes: the same day size at two lengths */
-  history: { shortDays: number; longDays: number; eventsPerDay: number; repeats: number; longRows: number; longBytes: number } | null;
+  history: {
+    shortDays: number;
+    midDays: number | null;
+    longDays: number;
+    eventsPerDay: number;
+    repeats: number;
+    longRows: number;
+    longBytes: number;
+  } | null;
+  /** the long history's database after its full run: its size and each relation's, per million events */
+  storage: Storage | null;
   steps: StepResult[];
   goals: Goal[];
 }
@@ -96,12 +109,16 @@ const SETTINGS = [
   'max_parallel_workers_per_gather',
 ];
 
-export const USAGE = `Usage: npm run bench -- [--events 1000000] [--days 10] [--out bench-results/] [--keep]
+/** The year step: the history lengths --year stands for. */
+export const YEAR_HISTORY_DAYS = '10,60,365';
+
+export const USAGE = `Usage: npm run bench -- [--events 1000000] [--days 10] [--out bench-results/] [--keep] [--year]
 
 Benchmarks the ELT on a generated lake: psql \\copy as the baseline, elt load
 (--concurrency 1 and 2), elt build --full, elt refresh, and an incremental day
 against a full run from scratch; then the same day size on a short and a long
-history (+1 day on each, a full run of the long one next to psql \\copy of it);
+history (+1 day on each next to psql \\copy of that day's file, a full run of the
+long one next to psql \\copy of it, and its database's size relation by relation);
 then, on a loopback nats-server (skipped when
 nats-server is not installed), elt stream --until-idle over the same events and the
 latency from publish to a mart at a steady rate. Prints one table on stdout, then
@@ -118,12 +135,16 @@ temporary directory. The baseline needs psql on PATH (skipped otherwise).
   --seed <n>      generator seed (default 42)
   --stream-seconds <n>         the stream latency step publishes this long (default 20)
   --refresh-every-seconds <n>  elt stream's refresh cadence in that step (default 10, elt's own)
-  --history-days <short>,<long>  the history steps' lengths (default 10,60; off: skip them)
+  --history-days <short>,[<mid>,]<long>  the history steps' lengths (default 10,60; off: skip
+                  them); a <mid> length gets a full run and psql \\copy of its first days too
+  --year          the year step: --history-days ${YEAR_HISTORY_DAYS} (about 15 minutes on 2 cores
+                  for that step alone, a 3.8 GB lake and about 8 GB of database on disk)
   --history-events-per-day <n>   their day size (default 20000)
   --history-repeats <n>          +1 day runs on each, the median is reported (default 3)
   -h, --help      this help
 
-Example: npm run bench -- --events 200000 --days 4 --out /tmp/bench`;
+Example: npm run bench -- --events 200000 --days 4 --out /tmp/bench
+The year step alone: npm run bench -- --events 20000 --days 1 --year`;
 
 function createLogger(): Logger {
   const write = (message: string): void => {
@@ -319,6 +340,7 @@ export async function runBench(options: BenchOptions, log: Logger): Promise<Benc
       history: ctx.history
         ? {
             shortDays: ctx.history.short.days,
+            midDays: ctx.history.mid?.days ?? null,
             longDays: ctx.history.long.days,
             eventsPerDay: ctx.history.options.eventsPerDay,
             repeats: ctx.history.options.repeats,
@@ -326,6 +348,7 @@ export async function runBench(options: BenchOptions, log: Logger): Promise<Benc
             longBytes: ctx.history.long.bytes,
           }
         : null,
+      storage: ctx.history?.storage ?? null,
       steps,
       goals: benchGoals(steps),
     };
@@ -366,6 +389,7 @@ function parseFlags(argv: string[]) {
         'history-days': { type: 'string' },
         'history-events-per-day': { type: 'string' },
         'history-repeats': { type: 'string' },
+        year: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -374,17 +398,27 @@ function parseFlags(argv: string[]) {
   }
 }
 
-/** --history-days short,long (or off), the day size and the repeats. */
-function historyOptions(days: string | undefined, eventsPerDay: string | undefined, repeats: string | undefined): BenchOptions['history'] {
-  if (days === 'off') return undefined;
-  const [short, long, ...rest] = (days ?? '10,60').split(',');
-  if (short === undefined || long === undefined || rest.length > 0)
-    throw new UsageError(`--history-days must be <short>,<long> (say 10,60) or off, got '${days}'`);
-  const shortDays = positiveInteger('history-days', short, 10);
-  const longDays = positiveInteger('history-days', long, 60);
-  if (longDays <= shortDays) throw new UsageError(`--history-days: the long history (${longDays}) must be longer than the short one (${shortDays})`);
+/** --history-days short,[mid,]long (or off; --year: YEAR_HISTORY_DAYS), the day size and the repeats. */
+function historyOptions(
+  days: string | undefined,
+  year: boolean,
+  eventsPerDay: string | undefined,
+  repeats: string | undefined,
+): BenchOptions['history'] {
+  if (year && days !== undefined) throw new UsageError(`--year is --history-days ${YEAR_HISTORY_DAYS}: give one or the other`);
+  const text = year ? YEAR_HISTORY_DAYS : (days ?? '10,60');
+  if (text === 'off') return undefined;
+  const parts = text.split(',');
+  if (parts.length < 2 || parts.length > 3)
+    throw new UsageError(`--history-days must be <short>,<long> or <short>,<mid>,<long> (say 10,60) or off, got '${text}'`);
+  const lengths = parts.map((part) => positiveInteger('history-days', part, 0));
+  if (lengths.some((length, i) => i > 0 && length <= (lengths[i - 1] as number)))
+    throw new UsageError(`--history-days: each length must be longer than the one before, got '${text}'`);
+  const shortDays = lengths[0] as number;
+  const longDays = lengths.at(-1) as number;
   return {
     shortDays,
+    ...(lengths.length === 3 ? { midDays: lengths[1] } : {}),
     longDays,
     eventsPerDay: positiveInteger('history-events-per-day', eventsPerDay, 20_000),
     repeats: positiveInteger('history-repeats', repeats, 3),
@@ -404,7 +438,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     psql: null,
     streamSeconds: positiveInteger('stream-seconds', values['stream-seconds'], 20),
     refreshEverySeconds: positiveInteger('refresh-every-seconds', values['refresh-every-seconds'], 10),
-    history: historyOptions(values['history-days'], values['history-events-per-day'], values['history-repeats']),
+    history: historyOptions(values['history-days'], values.year ?? false, values['history-events-per-day'], values['history-repeats']),
   };
   if (options.days > options.events) throw new UsageError(`--events (${options.events}) must be at least --days (${options.days})`);
   return options;
@@ -442,6 +476,7 @@ export async function main(argv: string[]): Promise<number> {
   await writeFile(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(formatTable(report.steps));
   process.stdout.write(`\n${formatGoals(report.goals)}`);
+  if (report.storage) process.stdout.write(`\n${formatStorage(report.storage)}`);
   log.info(`figures written to ${jsonPath}; the benchmark took ${formatMs(report.totalMs)}`);
   finished = true;
   return report.steps.some((step) => step.status === 'failed') ? 1 : 0;

@@ -3,11 +3,15 @@
  * short and a long history, and how close is a full run of the long history to
  * Postgres's own ingest of the same bytes? One generated pool of days (the same day
  * size throughout) gives two lakes, the first `short` and the first `long` days, and
- * the days after each, which are added one at a time:
- *   history-baseline  psql \copy of the long lake's files
- *   history-full      elt run of the long lake on a fresh database
- *   history-long      on that database, `elt run` after each next day (median of the repeats)
- *   history-short     the same on the short lake (its first full run is not timed)
+ * the days after each, which are added one at a time (and, for the year step, a `mid`
+ * lake of the first 60 days, so its figures come from the same days):
+ *   history-day-baseline  psql \copy of one next day's file (median of the repeats)
+ *   history-mid-baseline  psql \copy of the mid lake's files (skipped without a mid length)
+ *   history-mid-full      elt run of the mid lake on a fresh database
+ *   history-baseline      psql \copy of the long lake's files
+ *   history-full          elt run of the long lake on a fresh database, then its size (storage.ts)
+ *   history-long          on that database, `elt run` after each next day (median of the repeats)
+ *   history-short         the same on the short lake (its first full run is not timed)
  */
 import { copyFile, link, mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -15,6 +19,7 @@ import { formatMs } from '../../core/log';
 import { generateLake, type LakeFile } from '../../generator/generate-lake';
 import { readSummary } from './run';
 import { checkLoad, eltFigures, psqlCopy, withoutBlankLines } from './steps';
+import { measureStorage } from './storage';
 import type { BenchContext, BenchStep, Database, Figures, History, HistoryLake, HistoryOptions } from './types';
 
 const total = (files: LakeFile[], key: 'rows' | 'bytes'): number => files.reduce((sum, file) => sum + file[key], 0);
@@ -41,11 +46,13 @@ export async function prepareHistory(ctx: BenchContext, options: HistoryOptions)
   });
   const short = await lakeOf(pool, options.shortDays, options.repeats, join(root, `lake-${options.shortDays}`));
   const long = await lakeOf(pool, options.longDays, options.repeats, join(root, `lake-${options.longDays}`));
+  const mid = options.midDays === undefined ? undefined : await lakeOf(pool, options.midDays, 0, join(root, `lake-${options.midDays}`));
   const baselineFiles = ctx.psql ? (await withoutBlankLines(long.files, join(root, 'baseline-input'))).files : [];
+  const nextBaselineFiles = ctx.psql ? (await withoutBlankLines(long.next, join(root, 'baseline-next'))).files : [];
   ctx.log.info(
-    `history lakes: ${options.shortDays} and ${options.longDays} days of ~${options.eventsPerDay.toLocaleString('en-US')} events (${long.rows.toLocaleString('en-US')} rows), ${options.repeats} next day(s) each, in ${formatMs(performance.now() - started)}`,
+    `history lakes: ${[options.shortDays, options.midDays, options.longDays].filter((n) => n !== undefined).join(', ')} days of ~${options.eventsPerDay.toLocaleString('en-US')} events (${long.rows.toLocaleString('en-US')} rows), ${options.repeats} next day(s) each, in ${formatMs(performance.now() - started)}`,
   );
-  return { options, short, long, baselineFiles };
+  return { options, short, long, mid, baselineFiles, nextBaselineFiles };
 }
 
 const historyOf = (ctx: BenchContext): History => {
@@ -76,16 +83,62 @@ async function plusOneDay(ctx: BenchContext, db: Database, lake: HistoryLake): P
     const figures = await runLake(ctx, db, lake, `run +1 day on ${lake.days + index} days`, { files: 1, rows: day.rows, bytes: day.bytes });
     runs.push(figures);
   }
-  const sorted = [...runs].sort((a, b) => (a.wallMs ?? 0) - (b.wallMs ?? 0));
-  const median = sorted[Math.floor((sorted.length - 1) / 2)];
-  if (!median) throw new Error('no next day to add');
+  const middle = median(runs, (run) => run.wallMs ?? 0);
+  if (!middle) throw new Error('no next day to add');
   const walls = runs.map((run) => formatMs(run.wallMs ?? 0)).join(', ');
-  return { ...median, note: `median of ${runs.length} (${walls}), each 1 new file of ~${lake.next[0]?.rows.toLocaleString('en-US')} rows` };
+  return { ...middle, note: `median of ${runs.length} (${walls}), each 1 new file of ~${lake.next[0]?.rows.toLocaleString('en-US')} rows` };
 }
 
-const days = (lake: 'short' | 'long') => (ctx: BenchContext) => ` ${ctx.history?.[lake].days ?? '?'} days`;
+const days = (lake: 'short' | 'mid' | 'long') => (ctx: BenchContext) => ` ${ctx.history?.[lake]?.days ?? '?'} days`;
+
+const median = <T>(values: T[], key: (value: T) => number): T | undefined =>
+  [...values].sort((a, b) => key(a) - key(b))[Math.floor((values.length - 1) / 2)];
+
+/** psql \copy of each next day's file on its own (one process, an empty table), the median's figures, every wall time in the note. */
+async function copyOneDay(ctx: BenchContext, history: History): Promise<Figures> {
+  const runs: Figures[] = [];
+  for (const [index, file] of history.nextBaselineFiles.entries()) {
+    const day = history.long.next[index] as LakeFile;
+    runs.push(await psqlCopy(ctx, [file], day, `history_day_${index + 1}`));
+  }
+  const middle = median(runs, (run) => run.wallMs ?? 0);
+  if (!middle) throw new Error('no next day to copy');
+  const walls = runs.map((run) => formatMs(run.wallMs ?? 0)).join(', ');
+  return { ...middle, note: `median of ${runs.length} (${walls}), one psql process, one file, process start included` };
+}
+
+const noMid = (ctx: BenchContext): string | undefined =>
+  ctx.history?.mid ? undefined : 'no middle length (--history-days <short>,<mid>,<long>, or --year)';
 
 export const HISTORY_STEPS: readonly BenchStep[] = [
+  {
+    id: 'history-day-baseline',
+    skip: (ctx) => (ctx.psql ? undefined : 'psql not found on PATH'),
+    run: (ctx) => copyOneDay(ctx, historyOf(ctx)),
+  },
+  {
+    id: 'history-mid-baseline',
+    labelSuffix: days('mid'),
+    skip: (ctx) => (ctx.psql ? noMid(ctx) : 'psql not found on PATH'),
+    run: (ctx) => {
+      const { mid, baselineFiles } = historyOf(ctx);
+      if (!mid) throw new Error('no mid lake');
+      return psqlCopy(ctx, baselineFiles.slice(0, mid.days), mid, 'history_mid_baseline');
+    },
+  },
+  {
+    id: 'history-mid-full',
+    labelSuffix: days('mid'),
+    skip: noMid,
+    run: async (ctx) => {
+      const { mid } = historyOf(ctx);
+      if (!mid) throw new Error('no mid lake');
+      const db = await ctx.createDatabase('history_mid');
+      const figures = await runLake(ctx, db, mid, `run ${mid.days} days`, { files: mid.files.length, rows: mid.rows, bytes: mid.bytes });
+      await ctx.dropDatabase(db.name);
+      return figures;
+    },
+  },
   {
     id: 'history-baseline',
     labelSuffix: days('long'),
@@ -102,7 +155,13 @@ export const HISTORY_STEPS: readonly BenchStep[] = [
       const history = historyOf(ctx);
       history.longDatabase = await ctx.createDatabase('history_long');
       const { long } = history;
-      return runLake(ctx, history.longDatabase, long, `run ${long.days} days`, { files: long.files.length, rows: long.rows, bytes: long.bytes });
+      const figures = await runLake(ctx, history.longDatabase, long, `run ${long.days} days`, {
+        files: long.files.length,
+        rows: long.rows,
+        bytes: long.bytes,
+      });
+      history.storage = await measureStorage(history.longDatabase.url, { days: long.days, events: long.rows, lakeBytes: long.bytes });
+      return figures;
     },
   },
   {

@@ -50,6 +50,8 @@ export interface BenchStep {
 
 export interface HistoryOptions {
   shortDays: number;
+  /** a length between the two, measured by a full run and psql \copy only (the year step's 60 days), or undefined */
+  midDays?: number;
   longDays: number;
   eventsPerDay: number;
   /** +1 day runs per history length; the median is reported */
@@ -72,8 +74,32 @@ export interface History {
   options: HistoryOptions;
   short: HistoryLake;
   long: HistoryLake;
-  /** the long lake without blank lines, for psql's CSV COPY */
+  /** the first midDays of the long lake (its `next` is empty), or undefined */
+  mid?: HistoryLake;
+  /** the long lake without blank lines, for psql's CSV COPY (the mid lake's are its first midDays) */
   baselineFiles: string[];
+  /** the long lake's next days without blank lines: psql \copy of one day's file */
+  nextBaselineFiles: string[];
+  /** what the database of the long history's full run takes on disk, measured after it */
+  storage?: Storage;
   /** the database history-full built, which history-long goes on with */
   longDatabase?: Database;
+}
+
+/** What one relation takes on disk: pg_total_relation_size (table, indexes, TOAST). */
+export interface RelationSize {
+  relation: string;
+  bytes: number;
+  bytesPerMillionEvents: number;
+}
+
+/** A database's size after a full run, next to the events it holds and the lake's bytes. */
+export interface Storage {
+  days: number;
+  events: number;
+  lakeBytes: number;
+  databaseBytes: number;
+  databaseBytesPerMillionEvents: number;
+  /** the tables and materialized views of raw, intermediate, marts and elt (the ledger), largest first */
+  relations: RelationSize[];
 }

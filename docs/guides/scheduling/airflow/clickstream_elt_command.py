@@ -48,6 +48,7 @@ EXIT_CODES = {
     11: "waited --lock-wait-seconds for a lock another session holds",
     12: "elt explain: the mart has no row with the key given",
     13: "elt status: something needs attention (a failed or unfinished object, a missing or stale mart)",
+    14: "elt diff --env: the environment's marts differ from production's",
     130: "interrupted (SIGINT)",
     143: "stopped (SIGTERM)",
 }

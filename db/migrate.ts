@@ -136,31 +136,26 @@ async function isCurrent(pool: Pool, migrationFiles: string[], proceduresDir: st
   }
 }
 
+/** The row readState's query returns. */
+interface StateRow {
+  role: string;
+  database: string;
+  migrated: boolean;
+  row_locks: boolean;
+  may_create: boolean;
+  may_read: boolean;
+  may_write: boolean;
+}
+
 async function readState(pool: Pool): Promise<MigrationState> {
-  const { rows } = await pool.query<{
-    role: string;
-    database: string;
-    migrated: boolean;
-    row_locks: boolean;
-    may_create: boolean;
-    may_read: boolean;
-    may_write: boolean;
-  }>(
+  const { rows } = await pool.query<StateRow>(
     `select current_user as role, current_database() as database,
             to_regclass('elt.migrations') is not null as migrated, to_regclass('elt.locks') is not null as row_locks,
             has_database_privilege(current_database(), 'create') as may_create,
             coalesce(has_table_privilege(to_regclass('elt.migrations'), 'select'), false) as may_read,
             coalesce(has_table_privilege(to_regclass('elt.migrations'), 'insert'), false) as may_write`,
   );
-  const base = rows[0] as {
-    role: string;
-    database: string;
-    migrated: boolean;
-    row_locks: boolean;
-    may_create: boolean;
-    may_read: boolean;
-    may_write: boolean;
-  };
+  const base = rows[0] as StateRow;
   return {
     role: base.role,
     database: base.database,

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { formatMs } from '../core/log';
 import { writeFileAtomic } from '../core/safe-write';
 import { ensureTrustedDir } from '../core/trusted-path';
+import type { ProjectOutput } from './project-outputs';
 
 export interface RunReport {
   /** the project, when it is not the clickstream pipeline */
@@ -16,7 +17,16 @@ export interface RunReport {
   /** nothingNew: no load and no model changed since the last refresh (the summary says "nothing new") */
   refresh?: { marts: RefreshedMart[]; ms: number; nothingNew?: boolean };
   tests?: { results: DataTestResult[]; ms: number };
+  /** the outputs the project declares, as drawn after the steps: in summary.json (the printed summary comes before them) */
+  outputs?: OutputResult[];
   totalMs: number;
+}
+
+/** What became of one declared output in a run: drawn, left as it was (what it shows has not changed), or not drawn (a warning says why). */
+export interface OutputResult {
+  output: ProjectOutput;
+  status: 'drawn' | 'unchanged' | 'failed';
+  ms: number;
 }
 
 const number = (value: number): string => value.toLocaleString('en-US');

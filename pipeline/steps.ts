@@ -17,7 +17,7 @@ import { writeDocsSite } from '../observe/docs-site/write-site';
 import { freshnessThresholds } from '../observe/freshness';
 import { applySettings, type ModelSettings } from '../transform/settings';
 import type { ProjectOutput } from './project-outputs';
-import { writeReport, type RunReport } from './run-report';
+import { writeReport, type OutputResult, type RunReport } from './run-report';
 import { runResults, writeRunResults, type RunMeta } from './run-results';
 
 // The steps of a pipeline run, in the order they run. Each takes what it needs and
@@ -109,10 +109,12 @@ function describeTestScope(results: DataTestResult[], followsNewData: boolean): 
 }
 
 /**
- * What a run leaves in its output folder: the summary (text and JSON), then the
- * outputs its project declares (the CTR-per-category chart, the docs site) and, last,
- * the run artifact (run_results.json, pipeline/run-results.ts). The data is final either
- * way, so a file that cannot be written is worth a warning, not a failed run.
+ * What a run leaves in its output folder: the outputs its project declares (the
+ * CTR-per-category chart, the docs site), each drawn again only when what it shows
+ * changed ("unchanged" in the log and in summary.json otherwise), then the summary (text
+ * as printed, and JSON with what became of each output) and, last, the run artifact (run_results.json,
+ * pipeline/run-results.ts). The data is final either way, so a file that cannot be
+ * written is worth a warning, not a failed run.
  */
 export async function outputStep(
   pool: Pool,
@@ -121,36 +123,47 @@ export async function outputStep(
   runLog: Logger,
 ): Promise<void> {
   const summaryLog = forStep(runLog, 'summary');
+  const outputs: OutputResult[] = [];
   let log = forStep(runLog, 'chart');
-  try {
-    summaryLog.info(`summary written to ${writeReport(report, options.outputDir).join(', ')}`);
-  } catch (err) {
-    summaryLog.warn(`cannot write the summary to ${options.outputDir}: ${describeError(err)}`);
-  }
   // the site shows the chart drawn in this run from this database, never one an earlier run (or database) left
   let chartPng: string | undefined;
   if (options.outputs.includes('category-ctr-chart')) {
+    const started = performance.now();
+    let status: OutputResult['status'] = 'failed';
     try {
       const { result } = await timed(log, 'chart', () => loadChartModule().renderCategoryCtrChart(pool, { outDir: options.outputDir }));
       chartPng = result.pngPath;
-      log.info(`chart written to ${result.pngPath} and ${result.svgPath}`);
+      status = result.unchanged ? 'unchanged' : 'drawn';
+      if (result.unchanged) log.info(`chart unchanged: ${result.pngPath} and ${result.svgPath} show the mart as it is`);
+      else log.info(`chart written to ${result.pngPath} and ${result.svgPath}`);
       if (result.leftOut !== undefined) log.warn(result.leftOut);
     } catch (err) {
       log.warn(`no chart: ${describeError(err)}`);
     }
+    outputs.push({ output: 'category-ctr-chart', status, ms: performance.now() - started });
   }
   log = forStep(runLog, 'docs');
   if (options.outputs.includes('docs')) {
+    const started = performance.now();
+    let status: OutputResult['status'] = 'failed';
     try {
       // the run's data tests already ran: the site lists them without running them again
       const { result } = await timed(log, 'docs', async () => {
         const data = await readDocs(pool, { modelsDir: options.modelsDir, thresholds: freshnessThresholds({}), runTests: false });
-        return writeDocsSite(data, { outDir: join(options.outputDir, 'docs'), chartPng });
+        return writeDocsSite(data, { outDir: join(options.outputDir, 'docs'), chartPng, ifChanged: true });
       });
-      log.info(`docs site written to ${result.index}`);
+      status = result.unchanged ? 'unchanged' : 'drawn';
+      log.info(result.unchanged ? `docs site unchanged: ${result.index} shows the project as it is` : `docs site written to ${result.index}`);
     } catch (err) {
       log.warn(`no docs site: ${describeError(err)}`);
     }
+    outputs.push({ output: 'docs', status, ms: performance.now() - started });
+  }
+  if (outputs.length > 0) report.outputs = outputs;
+  try {
+    summaryLog.info(`summary written to ${writeReport(report, options.outputDir).join(', ')}`);
+  } catch (err) {
+    summaryLog.warn(`cannot write the summary to ${options.outputDir}: ${describeError(err)}`);
   }
   if (options.meta === undefined) return;
   try {

@@ -22,7 +22,9 @@ async function chart({ settings }: CommandInput<'chartOut' | 'top' | 'from' | 't
     async ({ pool }) => {
       const { renderCategoryCtrChart } = loadChartModule();
       const { result } = await timed(io.log, 'chart', () => renderCategoryCtrChart(pool, chartOptions));
-      io.log.info(`charted ${result.categories.length} categories over ${result.days} days`);
+      io.log.info(
+        `charted ${result.categories.length} categories over ${result.days} days${result.unchanged ? ': unchanged, the files already show the mart as it is' : ''}`,
+      );
       if (result.leftOut !== undefined) io.log.warn(result.leftOut);
       if (top === undefined && result.categories.length > READABLE_CATEGORIES) {
         io.log.warn(

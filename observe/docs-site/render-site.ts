@@ -145,7 +145,7 @@ ${data.models.map((model) => `<tr><td><a href="${modelHref(model.name)}">${h(mod
 </section>
 <section data-view="sources" hidden>
 <h2>Sources and freshness</h2>
-<p>Checked ${h(freshness.checkedAt)}, judged on the ${freshness.thresholds.by === 'load' ? 'last successful load' : 'newest event'}: warn after ${h(freshness.thresholds.warnAfter)}, error after ${h(freshness.thresholds.errorAfter)}.
+<p>Checked ${h(freshness.checkedAt)} (the ages below are as of then), judged on the ${freshness.thresholds.by === 'load' ? 'last successful load' : 'newest event'}: warn after ${h(freshness.thresholds.warnAfter)}, error after ${h(freshness.thresholds.errorAfter)}.
 Event times from ${freshness.eventTime ? `<code>${h(`${freshness.eventTime.relation}.${freshness.eventTime.column}`)}</code>` : 'no model (none has load_id and a timestamptz column)'}.</p>
 ${freshness.sources.length === 0 ? '<p class="muted">Nothing loaded yet.</p>' : `<table><thead><tr><th>source</th><th>kind</th><th>loads</th><th>rows</th><th>last load</th><th>newest event</th><th>state</th></tr></thead><tbody>${sourceRows(freshness.sources)}</tbody></table>`}
 </section>

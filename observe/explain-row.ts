@@ -171,7 +171,9 @@ async function readExplanation(client: PoolClient, mart: ExplainableMart, key: K
     const sessions = sessionParts.get(loadId);
     return { ...entry, late: isLate, counts, shares, ...(mart.sessions ? { sessions: sessions ?? { withEvents: 0, started: 0 } } : {}) };
   });
-  loads.sort((a, b) => (a.loadedAt ?? '').localeCompare(b.loadedAt ?? '') || a.loadId - b.loadId);
+  // in load id order: the lake's listing order (ids are reserved before any file loads), not the
+  // order concurrent loads happened to finish in, so the same lake always explains the same way
+  loads.sort((a, b) => a.loadId - b.loadId);
 
   const { rows: written } = await client.query<{ refreshed_at: Date; how: string; duration_ms: string }>(
     `select refreshed_at, how, duration_ms from elt.refresh_log

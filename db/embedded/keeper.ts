@@ -37,7 +37,7 @@ import { liveLeases } from './leases';
 import { listenerOn } from './listening-socket';
 import { isProcessAlive, readPid } from './process-alive';
 import { canEnter, SHARED_HOME, serverUser, type ServerUser } from './server-user';
-import { embeddedSettingFlags } from './server-settings';
+import { embeddedSettingFlags, initdbFlags } from './server-settings';
 import { keeperPidIn, writeServerState, type KeeperOptions } from './server-state';
 import { rememberedPort, rememberPort } from './stable-port';
 import { checkStateDir } from './state-trust';
@@ -112,7 +112,15 @@ class Keeper {
     try {
       const result = spawnSync(
         binaries.initdb,
-        [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${SUPERUSER}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--locale=C'],
+        [
+          `--pgdata=${dataDir}`,
+          '--auth=scram-sha-256',
+          `--username=${SUPERUSER}`,
+          `--pwfile=${pwfile}`,
+          '--encoding=UTF8',
+          '--locale=C',
+          ...initdbFlags(spawnSync(binaries.initdb, ['--version'], { encoding: 'utf8' }).stdout ?? ''),
+        ],
         { uid: this.user?.uid, gid: this.user?.gid, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
       );
       if (result.status !== 0) {

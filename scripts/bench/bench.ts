@@ -33,6 +33,8 @@ import { generateLake } from '../../generator/generate-lake';
 import { benchGoals, formatGoals, type Goal } from './goals';
 import { HISTORY_STEPS, prepareHistory } from './history';
 import { describeMachine, type MachineInfo } from './machine';
+import { EntryError, prepareEltEntry, type EltEntry } from './elt-entry';
+import { PROJECT_ROOT } from './run';
 import { formatStorage } from './storage';
 import { localPostmaster, serverCpuMs } from './proc';
 import { STEP_IDS, STEP_LABELS, formatTable, withGoals, withRatios, withThroughput, type StepResult } from './report';
@@ -56,6 +58,10 @@ export interface BenchOptions {
   refreshEverySeconds: number;
   /** the history-scaling steps; undefined: skipped */
   history?: Omit<HistoryOptions, 'seed' | 'startDate'>;
+  /** run elt from the TypeScript sources when dist/ is stale, instead of building it first (scripts/bench/elt-entry.ts) */
+  fromSource: boolean;
+  /** the code elt runs, once prepareEltEntry has decided (main does, before runBench) */
+  eltEntry?: EltEntry;
 }
 
 export interface BenchReport {
@@ -141,6 +147,9 @@ temporary directory. The baseline needs psql on PATH (skipped otherwise).
                   for that step alone, a 3.8 GB lake and about 8 GB of database on disk)
   --history-events-per-day <n>   their day size (default 20000)
   --history-repeats <n>          +1 day runs on each, the median is reported (default 3)
+  --from-source   when dist/ is stale, run elt from the TypeScript sources (tsx compiles at
+                  every start) instead of building dist/ first (npm run build); the machine
+                  description says which code ran
   -h, --help      this help
 
 Example: npm run bench -- --events 200000 --days 4 --out /tmp/bench
@@ -190,7 +199,7 @@ async function runSteps(ctx: BenchContext, settle: () => Promise<void>): Promise
 
 export async function runBench(options: BenchOptions, log: Logger): Promise<BenchReport> {
   const started = performance.now();
-  const machine = describeMachine();
+  const machine = describeMachine(options.eltEntry);
   const root = await mkdtemp(join(tmpdir(), 'elt-bench-'));
   // as root, the embedded server runs as "postgres", which must reach its data dir below this one
   await chmod(root, 0o755);
@@ -390,6 +399,7 @@ function parseFlags(argv: string[]) {
         'history-events-per-day': { type: 'string' },
         'history-repeats': { type: 'string' },
         year: { type: 'boolean' },
+        'from-source': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -439,6 +449,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     streamSeconds: positiveInteger('stream-seconds', values['stream-seconds'], 20),
     refreshEverySeconds: positiveInteger('refresh-every-seconds', values['refresh-every-seconds'], 10),
     history: historyOptions(values['history-days'], values.year ?? false, values['history-events-per-day'], values['history-repeats']),
+    fromSource: values['from-source'] ?? false,
   };
   if (options.days > options.events) throw new UsageError(`--events (${options.events}) must be at least --days (${options.days})`);
   return options;
@@ -465,10 +476,18 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write('bench: error: stopped before the end (something never answered)\n');
     process.exitCode = 1;
   });
-  const machine = describeMachine();
+  try {
+    options.eltEntry = prepareEltEntry(PROJECT_ROOT, { fromSource: options.fromSource, log: (line) => log.info(line) });
+  } catch (err) {
+    if (!(err instanceof EntryError)) throw err;
+    process.stderr.write(`bench: error: ${err.message}\n`);
+    finished = true;
+    return 1;
+  }
+  const machine = describeMachine(options.eltEntry);
   options.psql = machine.psql ? 'psql' : null;
   log.info(
-    `${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.psql ?? 'no psql: the baseline is skipped'}`,
+    `${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.psql ?? 'no psql: the baseline is skipped'}; elt: ${machine.elt ?? '?'}`,
   );
   const report = await runBench(options, log);
   await mkdir(options.outDir, { recursive: true });

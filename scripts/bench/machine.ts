@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
+import { describeEntry, type EltEntry } from './elt-entry';
 
 export interface MachineInfo {
   cpuModel: string;
@@ -15,6 +16,8 @@ export interface MachineInfo {
   psql: string | null;
   /** 1, 5 and 15 minute load averages when described: other work on the machine skews the figures */
   loadAverage: number[];
+  /** the code `node bin/elt.js` ran (scripts/bench/elt-entry.ts): compiled dist/, or the sources through tsx; absent when not told */
+  elt?: string;
 }
 
 /** The CPU model from /proc/cpuinfo (os.cpus() elsewhere). */
@@ -34,7 +37,8 @@ export function psqlVersion(psql = 'psql'): string | null {
   return result.status === 0 ? result.stdout.trim() : null;
 }
 
-export function describeMachine(): MachineInfo {
+/** The machine, and the code elt runs on it when `entry` is given. */
+export function describeMachine(entry?: EltEntry): MachineInfo {
   const memoryBytes = os.totalmem();
   return {
     cpuModel: cpuModel(),
@@ -45,5 +49,6 @@ export function describeMachine(): MachineInfo {
     node: process.version,
     psql: psqlVersion(),
     loadAverage: os.loadavg().map((load) => Math.round(load * 100) / 100),
+    ...(entry === undefined ? {} : { elt: describeEntry(entry) }),
   };
 }

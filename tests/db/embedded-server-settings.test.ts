@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { silentLogger } from '../../core/log';
 import { startEmbeddedServer, type EmbeddedServer } from '../../db/embedded-server';
-import { EMBEDDED_SERVER_SETTINGS } from '../../db/embedded/server-settings';
+import { EMBEDDED_SERVER_SETTINGS, initdbFlags } from '../../db/embedded/server-settings';
 
 // The embedded server chooses settings for itself (db/embedded/server-settings.ts): a full
 // build's tables, created and filled in the build's one transaction, are written once at
@@ -67,6 +67,35 @@ test('the embedded server starts with the settings it chooses for itself, and a 
     await server.stop();
   }
 }, 120_000);
+
+test('the first read of rows written before a checkpoint writes almost no WAL (no data checksums: hint bits need no full-page image)', async () => {
+  const server = await startEmbeddedServer(cwd, silentLogger, { postgresFlags: FAST });
+  try {
+    await withClient(server, async (client) => {
+      expect((await client.query<{ data_checksums: string }>('show data_checksums')).rows[0]?.data_checksums).toBe('off');
+      // as the build reads raw.raw_events loaded before a checkpoint (at a year, the load writes gigabytes of WAL: many checkpoints)
+      await client.query(`create table loaded as ${ROWS} with no data`);
+      await client.query(`insert into loaded ${ROWS}`);
+      await client.query('checkpoint');
+      const firstRead = await walOf(client, 'select count(*) from loaded', 'loaded');
+      // as the data tests read a table the build made in its one transaction (written at commit, never through the WAL)
+      await client.query(`begin; create table built_and_read as ${ROWS} with no data; insert into built_and_read ${ROWS}; commit`);
+      await client.query('checkpoint');
+      const readAfterBuild = await walOf(client, 'select count(*) from built_and_read', 'built_and_read');
+      expect(firstRead.walBytes).toBeLessThan(firstRead.tableBytes * 0.05);
+      expect(readAfterBuild.walBytes).toBeLessThan(readAfterBuild.tableBytes * 0.05);
+    });
+  } finally {
+    await server.stop();
+  }
+}, 120_000);
+
+test('initdb is asked for no data checksums only where it knows the flag (18 on; before, none is the default)', () => {
+  expect(initdbFlags('initdb (PostgreSQL) 18.4')).toEqual(['--no-data-checksums']);
+  expect(initdbFlags('initdb (PostgreSQL) 19beta1')).toEqual(['--no-data-checksums']);
+  expect(initdbFlags('initdb (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)')).toEqual([]);
+  expect(initdbFlags('')).toEqual([]);
+});
 
 test("a caller's flags win over the settings the embedded server chooses (and with wal_level=replica the same transaction's rows do go through the WAL)", async () => {
   const server = await startEmbeddedServer(cwd, silentLogger, { postgresFlags: [...FAST, '-c', 'wal_level=replica', '-c', 'max_wal_senders=3'] });

@@ -31,7 +31,9 @@ describe('npm run bench', () => {
   beforeAll(async () => {
     // the benchmark makes (and drops) databases of its own on the test server
     const history = ['--history-days', '2,3,4', '--history-events-per-day', '300', '--history-repeats', '1'];
-    result = await runBench(['--events', '2000', '--days', '2', '--out', out, '--stream-seconds', '2', '--refresh-every-seconds', '1', ...history], {
+    // a stale dist/ is not built here (a test run stays short): the sources run, and the machine description says so
+    const args = ['--events', '2000', '--days', '2', '--out', out, '--stream-seconds', '2', '--refresh-every-seconds', '1', '--from-source'];
+    result = await runBench([...args, ...history], {
       ...process.env,
       DATABASE_URL: serverUrl(),
     });
@@ -148,6 +150,8 @@ describe('npm run bench', () => {
   test('the JSON describes the machine and the server', () => {
     expect(report.machine).toMatchObject({ cores: expect.any(Number), memoryBytes: expect.any(Number), node: process.version });
     expect(report.machine.cpuModel.length).toBeGreaterThan(0);
+    // the code elt ran: compiled dist/ where it is current (CI: npm ci builds it), else the sources, because of --from-source
+    expect(report.machine.elt).toMatch(/^(compiled dist\/cli\/main\.js|TypeScript sources through tsx, cli\/main\.ts \(--from-source; .+\))$/);
     expect(report.machine.postgres).toMatch(/^\d+/);
     expect(report.database.kind).toBe('DATABASE_URL');
     expect(Number.isNaN(Date.parse(report.date))).toBe(false);

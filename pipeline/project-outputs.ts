@@ -9,6 +9,9 @@ export const PROJECT_OUTPUTS = ['docs', 'category-ctr-chart'] as const;
 
 export type ProjectOutput = (typeof PROJECT_OUTPUTS)[number];
 
+/** Each output as the run's summary names it. */
+export const OUTPUT_NAMES: Readonly<Record<ProjectOutput, string>> = { docs: 'docs site', 'category-ctr-chart': 'chart' };
+
 /** What a project that declares no `outputs` gets: the docs site (the chart needs marts it may not have). */
 export const DEFAULT_OUTPUTS: readonly ProjectOutput[] = ['docs'];
 

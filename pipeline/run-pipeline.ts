@@ -130,18 +130,23 @@ export async function runPipeline(pool: Pool, config: PipelineConfig, log: Logge
   return report;
 }
 
-/** After a run: its summary, the outputs its project declares (docs site, chart) and the run artifact (when `meta` is given) in the output folder. */
+/**
+ * After a run: the outputs its project declares (docs site, chart), then its summary (with
+ * what became of each output, and a total counted from `startedAt`) and the run artifact
+ * (when `meta` is given) in the output folder.
+ */
 export function writeRunOutputs(
   pool: Pool,
   report: RunReport,
   config: PipelineConfig,
   log: Logger,
   meta?: Omit<RunMeta, 'finishedAt'>,
+  startedAt?: number,
 ): Promise<void> {
   return outputStep(
     pool,
     report,
-    { outputDir: config.outputDir ?? './out', outputs: config.project.outputs, modelsDir: config.project.modelsDir, meta },
+    { outputDir: config.outputDir ?? './out', outputs: config.project.outputs, modelsDir: config.project.modelsDir, meta, startedAt },
     log,
   );
 }

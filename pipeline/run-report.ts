@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { formatMs } from '../core/log';
 import { writeFileAtomic } from '../core/safe-write';
 import { ensureTrustedDir } from '../core/trusted-path';
-import type { ProjectOutput } from './project-outputs';
+import { OUTPUT_NAMES, type ProjectOutput } from './project-outputs';
 
 export interface RunReport {
   /** the project, when it is not the clickstream pipeline */
@@ -74,6 +74,10 @@ export function formatReport(report: RunReport): string {
     step('test', `${results.length - failed.length} of ${results.length} data tests passed (elt test also runs those reading raw)`, ms);
     for (const result of failed)
       lines.push(`    FAILED ${result.test.name} (${result.test.model}): ${result.error ?? `${result.failures} offending row(s)`}`);
+  }
+  if (report.outputs) {
+    const ms = report.outputs.reduce((sum, output) => sum + output.ms, 0);
+    step('outputs', report.outputs.map((output) => `${OUTPUT_NAMES[output.output]} ${output.status}`).join(', '), ms);
   }
   lines.push(`  ${'total'.padEnd(75)}${formatMs(report.totalMs).padStart(10)}`);
   return `${lines.join('\n')}\n`;

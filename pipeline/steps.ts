@@ -119,7 +119,14 @@ function describeTestScope(results: DataTestResult[], followsNewData: boolean): 
 export async function outputStep(
   pool: Pool,
   report: RunReport,
-  options: { outputDir: string; outputs: readonly ProjectOutput[]; modelsDir: string; meta?: Omit<RunMeta, 'finishedAt'> },
+  options: {
+    outputDir: string;
+    outputs: readonly ProjectOutput[];
+    modelsDir: string;
+    meta?: Omit<RunMeta, 'finishedAt'>;
+    /** when the command started (performance.now()): the summary's total then counts the outputs too */
+    startedAt?: number;
+  },
   runLog: Logger,
 ): Promise<void> {
   const summaryLog = forStep(runLog, 'summary');
@@ -160,6 +167,7 @@ export async function outputStep(
     outputs.push({ output: 'docs', status, ms: performance.now() - started });
   }
   if (outputs.length > 0) report.outputs = outputs;
+  if (options.startedAt !== undefined) report.totalMs = performance.now() - options.startedAt;
   try {
     summaryLog.info(`summary written to ${writeReport(report, options.outputDir).join(', ')}`);
   } catch (err) {

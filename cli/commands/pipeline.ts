@@ -93,14 +93,15 @@ async function runPipelineCommand(
     async ({ pool }) => {
       const report = await runPipeline(pool, config, io.log);
       report.totalMs = performance.now() - started;
-      io.stdout.write(formatReport(report));
       const failedLoad = (report.load?.summary.failed ?? 0) > 0;
       const failedTests = report.tests?.results.some((result) => result.failures > 0) === true;
       const code = failedLoad ? ExitCode.loadFailed : failedTests ? ExitCode.dataTestsFailed : ExitCode.ok;
       if (command === 'run') {
+        // the outputs first, so the summary (printed, and summary.txt) says what became of each
         const meta = { invocationId: io.invocationId ?? randomUUID(), version: packageVersion(), command, startedAt, exitCode: code };
-        await writeRunOutputs(pool, report, config, io.log, meta);
+        await writeRunOutputs(pool, report, config, io.log, meta, started);
       }
+      io.stdout.write(formatReport(report));
       // maxRSS is in kilobytes: the process's peak memory, the figure that must stay flat whatever the lake size
       io.log.info(
         `${command} finished in ${formatMs(performance.now() - started)}, peak memory ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`,

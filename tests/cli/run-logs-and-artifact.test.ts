@@ -146,6 +146,12 @@ test('a second run with nothing new says "nothing new" (not "3 of 3 marts refres
   expect((secondResults.steps[2] as { results: unknown[] }).results).toEqual(MODELS.map((model) => ({ model, status: 'unchanged' })));
 });
 
+test('the printed summary says what became of each output (drawn, then unchanged with nothing new), and summary.txt is what was printed', () => {
+  expect(first.stdout).toMatch(/\n {2}outputs +chart drawn, docs site drawn +\d/);
+  expect(second.stdout).toMatch(/\n {2}outputs +chart unchanged, docs site unchanged +\d/);
+  expect(readFileSync(join(out, 'summary.txt'), 'utf8')).toBe(second.stdout);
+});
+
 test('the run says which rows its data tests read: every row after it built the models, what changed on a later run (elt test tests everything)', () => {
   const messages = events(first.stderr).map((event) => event.message);
   expect(messages).toContainEqual(expect.stringMatching(/^tested every row: \d+ data test\(s\) \(a model was built or recomputed in this run/));

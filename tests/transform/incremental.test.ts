@@ -144,3 +144,54 @@ test("a refresh after one new load touches only that load's rows in the by-load 
     await db.drop();
   }
 }, 60_000);
+
+test("a replaced file with a late click on a day in the middle of an article's history: the marts equal a build from scratch, and article_performance rewrites each changed article's rows from its earliest changed day on, never a day before", async () => {
+  const db = await createTestDatabase({ migrated: true });
+  try {
+    const lake = mkdtempSync(join(tmpdir(), 'elt-incremental-middle-'));
+    const day = (n: number) => `2019-02-${15 + n}.tsv`;
+    for (const n of [0, 1, 2, 3, 4]) copyFileSync(join(generated, day(n)), join(lake, day(n)));
+    await load(db, lake);
+    await buildModels(db.pool, { dir: MODELS_DIR, log: silentLogger });
+    // an article with a row on every day: the late click lands in the middle of its history
+    const { rows: lasting } = await db.pool.query<{ article_id: string }>(
+      'select article_id from marts.article_performance group by article_id having count(*) = 5 order by article_id limit 1',
+    );
+    expect(lasting).toHaveLength(1);
+    const article = lasting[0]?.article_id as string;
+    const before = await db.pool.query<{ article_id: string; date: string; version: string; cumulative: string }>(
+      'select article_id, date, xmin::text as version, cumulative_article_views as cumulative from marts.article_performance order by article_id, date',
+    );
+
+    // the file of day 3 is replaced by a version that also carries a click of day 1 (a late event two days old)
+    appendFileSync(join(lake, day(3)), `2019-02-16 12:00:00.000 +0000\tlate-session\tarticle_viewed\tlate-user\t{"id": "${article}"}\n`);
+    await load(db, lake);
+    await refreshMarts(db.pool, { dir: MODELS_DIR, log: silentLogger });
+    expect(await marts(db)).toEqual(await fromScratch(lake));
+
+    // the earliest day each article's rows changed on: the days of the old and the new version of the file
+    const { rows: firstChanged } = await db.pool.query<{ article_id: string; since: string }>(
+      `select article_id, min(event_date)::text as since from intermediate.int_article_days_by_load
+        where load_id in (select load_id from raw.loads where source_uri like '%' || $1 and status = 'loaded')
+           or (article_id = $2 and event_date = '2019-02-16')
+        group by article_id`,
+      [day(3), article],
+    );
+    expect(firstChanged.find((row) => row.article_id === article)?.since).toBe('2019-02-16');
+    const since = new Map(firstChanged.map((row) => [row.article_id, row.since]));
+    const after = await db.pool.query<{ article_id: string; date: string; version: string; cumulative: string }>(
+      'select article_id, date, xmin::text as version, cumulative_article_views as cumulative from marts.article_performance order by article_id, date',
+    );
+    const versionAfter = new Map(after.rows.map((row) => [`${row.article_id} ${row.date}`, row.version]));
+    // a row of a day before its article's earliest changed day is the very same row version (not rewritten)
+    const kept = before.rows.filter((row) => row.date < (since.get(row.article_id) ?? '9999-12-31'));
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.filter((row) => versionAfter.get(`${row.article_id} ${row.date}`) !== row.version)).toEqual([]);
+    // the click moved the article's running sum from that day on, by one
+    const sums = (rows: { article_id: string; cumulative: string }[]) =>
+      rows.filter((row) => row.article_id === article).map((row) => Number(row.cumulative));
+    expect(sums(after.rows)).toEqual(sums(before.rows).map((sum, index) => (index >= 1 ? sum + 1 : sum)));
+  } finally {
+    await db.drop();
+  }
+}, 60_000);

@@ -124,15 +124,22 @@ declare
     input_predicates jsonb;
     rebuild boolean;
     drop_refresh_loads boolean := false;
+    inserted bigint;
+    deleted bigint;
+    counted bigint;
+    distributed boolean := false;
     started timestamptz := clock_timestamp();
 begin
-    select m.name, m.source_view as source, m.incremental_by, m.incremental_since, m.settings_fingerprint
+    select m.name, m.source_view as source, m.incremental_by, m.incremental_since, m.settings_fingerprint, m.row_count
     into model
     from elt.models as m
     where m.name = model_name and m.materialized = 'incremental';
     if not found then
         raise exception 'no incremental model named %', model_name;
     end if;
+    -- the rows this transaction has inserted into and deleted from the table so far (its row count moves by what this fold adds to them)
+    inserted := pg_stat_get_xact_tuples_inserted(model.name::regclass);
+    deleted := pg_stat_get_xact_tuples_deleted(model.name::regclass);
     rebuild := model.settings_fingerprint is distinct from fingerprint;
     if rebuild then
         -- every key changes: the by-key models built from this one are recomputed in full
@@ -266,7 +273,19 @@ begin
             execute format('drop table pg_temp.%I', changed_table);
         end if;
     end if;
-    update elt.models as m set settings_fingerprint = fingerprint where m.name = model.name;
+    -- its rows: counted when it was computed in full (that read them all anyway), on a table Citus
+    -- distributes (whose rows change on the workers) or when not known; else moved by this fold's inserts and deletes
+    if to_regclass('pg_catalog.pg_dist_partition') is not null then
+        execute 'select exists (select from pg_catalog.pg_dist_partition where logicalrelid = $1::regclass)' into distributed using model.name;
+    end if;
+    if rebuild or model.row_count is null or distributed then
+        execute format('select count(*) from %s', model.name) into counted;
+    else
+        counted := model.row_count
+            + (pg_stat_get_xact_tuples_inserted(model.name::regclass) - inserted)
+            - (pg_stat_get_xact_tuples_deleted(model.name::regclass) - deleted);
+    end if;
+    update elt.models as m set settings_fingerprint = fingerprint, row_count = counted where m.name = model.name;
     insert into elt.refresh_log (model, duration_ms, how)
     values (
         model.name,

@@ -52,12 +52,13 @@ const relationKind = (model: Model): string => MODEL_KINDS[model.materialized].r
  */
 async function recordModel(client: PoolClient, model: Model, order: number, unfilled = false): Promise<void> {
   await client.query(
-    `insert into elt.models (name, checksum, materialized, build_order, incremental_by, incremental_from, source_view)
-     values ($1, $2, $3, $4, $5, $6, $7)
+    `insert into elt.models (name, checksum, materialized, build_order, incremental_by, incremental_from, source_view, incremental_since)
+     values ($1, $2, $3, $4, $5, $6, $7, $9)
      on conflict (name) do update
         set checksum = excluded.checksum, materialized = excluded.materialized,
             build_order = excluded.build_order, incremental_by = excluded.incremental_by,
             incremental_from = excluded.incremental_from, source_view = excluded.source_view,
+            incremental_since = excluded.incremental_since,
             settings_fingerprint = case when $8 then null else elt.models.settings_fingerprint end,
             built_at = now()`,
     [
@@ -69,14 +70,16 @@ async function recordModel(client: PoolClient, model: Model, order: number, unfi
       model.incrementalFrom ?? null,
       model.sourceView ?? null,
       unfilled,
+      model.incrementalSince ?? null,
     ],
   );
   await client.query('delete from elt.model_inputs where model = $1', [model.name]);
   for (const input of model.inputs) {
-    await client.query('insert into elt.model_inputs (model, upstream, upstream_column) values ($1, $2, $3)', [
+    await client.query('insert into elt.model_inputs (model, upstream, upstream_column, upstream_since_column) values ($1, $2, $3, $4)', [
       model.name,
       input.upstream,
       input.column,
+      input.sinceColumn ?? null,
     ]);
   }
 }

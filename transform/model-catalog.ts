@@ -24,14 +24,22 @@ export interface Model {
   notNull: string[];
   /** incremental models: `load_id` (rows per load) or the one column whose changed values are recomputed */
   incrementalBy?: string;
+  /**
+   * incremental by key with a lower bound (`-- incremental_by: article_id, date`): the column
+   * from whose earliest changed value on a changed key's rows are recomputed (the rows
+   * before it are kept); undefined: a changed key's rows are recomputed whole
+   */
+  incrementalSince?: string;
   /** incremental by key: the header's `incremental_from` as written (see `inputs`) */
   incrementalFrom?: string;
   /**
    * incremental by key: the upstream incremental models whose changed rows name the keys
    * to recompute, each with the upstream column that holds the key (header
-   * `-- incremental_from: a.b (event_date), c.d`; a bare name: the column is incremental_by)
+   * `-- incremental_from: a.b (event_date), c.d`; a bare name: the column is incremental_by),
+   * and for a model with a lower bound the column holding it (`a.b (article_id, event_date)`;
+   * default: the bound's own name)
    */
-  inputs: { upstream: string; column: string }[];
+  inputs: { upstream: string; column: string; sinceColumn?: string }[];
   /** extra indexes (header lines `-- index: a, b`), each a list of columns */
   indexes: string[][];
   /** incremental models: the view holding the model's query, which its table is filled from */
@@ -71,19 +79,37 @@ const HELPER_SUFFIXES = [SWAP_SUFFIX, SOURCE_VIEW_SUFFIX];
 export const MAX_MODEL_NAME = 63 - `${SWAP_SUFFIX}_unique_key`.length;
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
-const INPUT = /^([a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*)(?:\s*\(\s*([a-z_][a-z0-9_]*)\s*\))?$/;
+const INPUT = /^([a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*)(?:\s*\(\s*([a-z_][a-z0-9_]*)\s*(?:,\s*([a-z_][a-z0-9_]*)\s*)?\))?$/;
 
-/** `a.b (col), c.d`: each upstream model, with the column of its rows that holds this model's key (default: the key's own name). */
-function parseInputs(name: string, text: string, incrementalBy: string): { upstream: string; column: string }[] {
-  return text.split(',').map((part) => {
+/**
+ * `a.b (col), c.d`: each upstream model, with the column of its rows that holds this model's
+ * key (default: the key's own name) and, for a model with a lower bound, the column holding
+ * the bound (`a.b (col, day)`; default: the bound's own name).
+ */
+function parseInputs(name: string, text: string, incrementalBy: string, since: string | undefined): Model['inputs'] {
+  // commas inside the parentheses separate an input's columns, the others the inputs
+  const parts: string[] = [''];
+  let depth = 0;
+  for (const char of text) {
+    if (char === ',' && depth === 0) parts.push('');
+    else parts[parts.length - 1] += char;
+    if (char === '(') depth += 1;
+    if (char === ')') depth -= 1;
+  }
+  return parts.map((part) => {
     const match = INPUT.exec(part.trim());
-    if (!match) {
+    if (!match || (match[3] !== undefined && since === undefined)) {
       throw new EltError(
-        `model ${name}: incremental_from "${part.trim()}" is not "<schema>.<model>" or "<schema>.<model> (<its key column>)"`,
+        `model ${name}: incremental_from "${part.trim()}" is not "<schema>.<model>" or "<schema>.<model> (<its key column>)"` +
+          (since === undefined ? '' : ` or "<schema>.<model> (<its key column>, <its ${since} column>)"`),
         ExitCode.modelFailed,
       );
     }
-    return { upstream: match[1] as string, column: match[2] ?? incrementalBy };
+    return {
+      upstream: match[1] as string,
+      column: match[2] ?? incrementalBy,
+      ...(since === undefined ? {} : { sinceColumn: match[3] ?? since }),
+    };
   });
 }
 
@@ -128,12 +154,23 @@ function readModel(schema: ModelSchema, path: string): Omit<Model, 'dependsOn'> 
       ExitCode.modelFailed,
     );
   }
-  const incrementalBy = kind.incrementalInputs ? (setting(header, 'incremental_by') ?? 'load_id') : undefined;
+  const byColumns = columnList(kind.incrementalInputs ? (setting(header, 'incremental_by') ?? 'load_id') : undefined);
+  const [incrementalBy, incrementalSince] = byColumns;
+  if (
+    byColumns.length > 2 ||
+    byColumns.some((column) => !IDENTIFIER.test(column)) ||
+    (incrementalBy === 'load_id' && incrementalSince !== undefined)
+  ) {
+    throw new EltError(
+      `model ${name}: incremental_by must be load_id, a key column, or a key column and the column bounding it ("article_id, date"), not "${byColumns.join(', ')}"`,
+      ExitCode.modelFailed,
+    );
+  }
   const incrementalFrom = kind.incrementalInputs ? setting(header, 'incremental_from') : undefined;
   if (incrementalBy !== undefined && incrementalBy !== 'load_id' && !incrementalFrom) {
     throw new EltError(`model ${name}: incremental_by ${incrementalBy} needs "-- incremental_from: <by-load model>"`, ExitCode.modelFailed);
   }
-  const inputs = incrementalFrom ? parseInputs(name, incrementalFrom, incrementalBy as string) : [];
+  const inputs = incrementalFrom ? parseInputs(name, incrementalFrom, incrementalBy as string, incrementalSince) : [];
   const indexes = settingsOf(header, 'index').map((line) => columnList(line.value));
   if (`${relation}${SWAP_SUFFIX}_index_${indexes.length}`.length > 63) {
     throw new EltError(`model ${name}: ${indexes.length} index lines make index names longer than Postgres' 63 bytes`, ExitCode.modelFailed);
@@ -153,6 +190,8 @@ function readModel(schema: ModelSchema, path: string): Omit<Model, 'dependsOn'> 
     uniqueKey,
     indexes,
     incrementalBy: incrementalBy ?? null,
+    // only when set, so that the checksum of a model without a bound is what it was
+    ...(incrementalSince === undefined ? {} : { incrementalSince }),
     incrementalFrom: incrementalFrom ?? null,
     sql: sqlCode(sql),
   };
@@ -170,6 +209,7 @@ function readModel(schema: ModelSchema, path: string): Omit<Model, 'dependsOn'> 
     uniqueKey,
     notNull,
     incrementalBy,
+    ...(incrementalSince === undefined ? {} : { incrementalSince }),
     incrementalFrom,
     inputs,
     indexes,

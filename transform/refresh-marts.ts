@@ -99,10 +99,19 @@ export async function refreshMarts(
       { model: entry.model, how: entry.how, ms: Math.round(Number(entry.duration_ms)) },
     );
   }
+  // an incremental mart's rows as the engine keeps them as it folds (a count(*) would read the whole mart: its cost grows with history)
+  const { rows: kept } = await pool.query<{ name: string; row_count: string | null }>(
+    'select name, row_count from elt_observe.models where name = any($1) and row_count is not null',
+    [selected.filter((mart) => !refreshedByRefresh(mart)).map((mart) => mart.name)],
+  );
   const results: RefreshedMart[] = [];
   for (const mart of selected) {
     const entry = logged.find((row) => row.model === mart.name);
-    const { rows: counted } = await pool.query<{ count: string }>(`select count(*) as count from ${mart.name}`);
+    const keptCount = kept.find((row) => row.name === mart.name)?.row_count;
+    const { rows: counted } =
+      keptCount === undefined || keptCount === null
+        ? await pool.query<{ count: string }>(`select count(*) as count from ${mart.name}`)
+        : { rows: [{ count: keptCount }] };
     results.push({ name: mart.name, rows: Number(counted[0]?.count ?? 0), ms: Number(entry?.duration_ms ?? 0), refreshed: entry !== undefined });
     if (entry && refreshedByRefresh(mart))
       options.log.info(

@@ -1,5 +1,6 @@
 -- elt.insert_from_source(target, source, predicate, keys, inputs): inserts into the
--- incremental table target the rows of its source view matching predicate ($1: keys),
+-- incremental table target the rows of its source view matching predicate ($1: keys;
+-- NULL: every row, for a view that reads what to compute itself, through elt.fold_keys()),
 -- what elt.apply_increment does for new loads or changed keys.
 --
 -- On one Postgres (and for a table that Citus distributes itself) that is one statement:
@@ -56,7 +57,7 @@ begin
                 );
             end loop;
             if cardinality(copied) > 0 then
-                execute format('insert into %s select * from (%s) as m where m.' || predicate, target, query) using keys;
+                execute format('insert into %s select * from (%s) as m where ' || coalesce('m.' || predicate, 'true'), target, query) using keys;
                 for i in 1 .. cardinality(copied) loop
                     execute format('drop table pg_temp.%I', copied[i]);
                 end loop;
@@ -64,7 +65,7 @@ begin
             end if;
         end if;
     end if;
-    execute format('insert into %s select * from %s as m where m.' || predicate, target, source) using keys;
+    execute format('insert into %s select * from %s as m where ' || coalesce('m.' || predicate, 'true'), target, source) using keys;
 end;
 $$;
 

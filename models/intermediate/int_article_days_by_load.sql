@@ -4,7 +4,7 @@
 -- grain: one row per load, article and day; key: (load_id, article_id, event_date).
 -- materialized: incremental
 -- incremental_by: load_id
--- index: article_id
+-- index: article_id, event_date
 -- unique_key: load_id, article_id, event_date
 -- column load_id: the load (raw.loads) whose events this row counts
 -- column article_id: the article id: ATTRIBUTES.id of the events (a non-empty string)

@@ -78,3 +78,20 @@ test('elt env drop dev drops its schemas and record; elt env list then says ther
   expect((await elt(['env', 'list'])).stdout).toBe('no environments (elt build --env <name> makes one)\n');
   expect((await elt(['status'])).stdout).not.toMatch(/^environments/m);
 });
+
+test('elt promote --env dev: production takes the edited mart, the environment is gone, a build then has nothing to do; without --env, exit 2', async () => {
+  const none = await elt(['promote', '--models', modelsDir]);
+  expect([none.code, errorLines(none.stderr)]).toEqual([
+    ExitCode.usage,
+    ['elt: error: elt promote needs --env <name>: the environment production takes the models of'],
+  ]);
+  expect((await elt(['build', '--env', 'dev', '--models', modelsDir])).code).toBe(ExitCode.ok);
+  const promoted = await elt(['promote', '--env', 'dev', '--models', modelsDir]);
+  expect([promoted.code, promoted.stdout]).toEqual([
+    ExitCode.ok,
+    'promoted environment dev: production took 1 model(s) (marts.category_ctr_daily); dropped marts__dev\n',
+  ]);
+  expect((await db.pool.query('select count(*)::int as n from marts.category_ctr_daily where card_views <= 1')).rows).toEqual([{ n: 0 }]);
+  expect((await elt(['diff', '--env', 'dev', '--models', modelsDir])).code).toBe(ExitCode.usage);
+  expect((await elt(['build', '--models', modelsDir])).stderr).not.toMatch(/START/);
+});

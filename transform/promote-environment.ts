@@ -11,6 +11,7 @@ import { checkEnvironmentName, environmentRelation, environmentSchema } from './
 import { dropEnvironmentSchemas, lockEnvironmentRecord, type Environment } from './environments';
 import { readModels, type Model } from './model-catalog';
 import { MODEL_KINDS } from './model-kinds';
+import { hasPendingChanges } from './pending-changes';
 import { productionMoves, readProductionState } from './production-state';
 import { sourceViewComment, storedSourceView } from './source-views';
 import { carryOverPrivileges, quoteQualified, swapRelations } from './swap-relations';
@@ -165,7 +166,12 @@ export async function promoteEnvironment(
         const loads = await loadsBuiltFrom(client, record);
         if (loads === undefined && !moves.includes('loads were loaded or replaced')) moves.unshift('loads were loaded or replaced');
         if (moves.length > 0) {
-          throw new EltError(`production moved since environment ${environment} was built (${moves.join('; ')}): ${bringUpToDate}`, ExitCode.usage);
+          // loads not yet folded into production: elt build --env would refuse until elt refresh folds them
+          const refreshFirst = (await hasPendingChanges(client)) ? 'elt refresh and ' : '';
+          throw new EltError(
+            `production moved since environment ${environment} was built (${moves.join('; ')}): run ${refreshFirst}${bringUpToDate.slice('run '.length)}`,
+            ExitCode.usage,
+          );
         }
         const promotedSet = new Set(Object.keys(record.models));
         const promoted = models.filter((model) => promotedSet.has(model.name));

@@ -1,4 +1,7 @@
-import { environmentRelation } from './environment-name';
+import type { Pool } from 'pg';
+import { EltError, ExitCode } from '../core/errors';
+import { checkEnvironmentName, environmentRelation } from './environment-name';
+import { readEnvironments } from './environments';
 import { rewriteModelReferences } from './relation-references';
 
 /**
@@ -10,5 +13,23 @@ import { rewriteModelReferences } from './relation-references';
 export function environmentSql(model: string, sql: string, inEnvironment: ReadonlySet<string>, environment: string): string {
   return rewriteModelReferences(model, sql, (reference) =>
     inEnvironment.has(reference.name) ? environmentRelation(reference.name, environment) : reference.name,
+  );
+}
+
+/**
+ * An ad-hoc query (`elt query --env <name>`) reading the environment: each reference to a
+ * model the environment holds (`marts.x`) reads its relation (`marts__dev.x`), the others
+ * production's. A name never built is one line, exit 2.
+ */
+export async function environmentQuery(pool: Pool, sql: string, environment: string): Promise<string> {
+  checkEnvironmentName(environment);
+  const [found] = await readEnvironments(pool, environment);
+  if (found === undefined) throw new EltError(`no environment named ${environment} (elt env list shows them)`, ExitCode.usage);
+  const held = new Set(Object.keys(found.models));
+  return rewriteModelReferences(
+    'query',
+    sql,
+    (reference) => (held.has(reference.name) ? environmentRelation(reference.name, environment) : reference.name),
+    'the query',
   );
 }

@@ -24,9 +24,9 @@ export interface ModelReference {
   next: string;
 }
 
-const hidden = (model: string, detail = ''): EltError =>
+const hidden = (what: string, detail = ''): EltError =>
   new EltError(
-    `model ${model}: write each model it reads as schema.relation, unquoted and without spaces${detail} (elt rewrites those only when it builds beside production or in an environment)`,
+    `${what}: write each model it reads as schema.relation, unquoted and without spaces${detail} (elt rewrites those only when it builds beside production or in an environment)`,
     ExitCode.modelFailed,
   );
 
@@ -53,20 +53,20 @@ function nextWord(tokens: SqlToken[], at: number, rest: string): string {
  * literals (E'' ones too), quoted identifiers and dollar-quoted text are kept as written, a
  * comment becomes one space. A layer named in a spelling the dependency graph does not see
  * (`"marts".x`, `marts . x`, `MARTS.x`, `marts/**\/.x`, `U&"..."`) is refused, naming the
- * model: it would read production's relation where the build or environment has its own.
+ * model (`what`): it would read production's relation where the build or environment has its own.
  */
-export function rewriteModelReferences(model: string, sql: string, rewrite: (reference: ModelReference) => string): string {
+export function rewriteModelReferences(model: string, sql: string, rewrite: (reference: ModelReference) => string, what = `model ${model}`): string {
   const tokens = sqlTokens(sql);
   // a comment between a layer and its dot hides the reference: the code read as one, comments as a space
   const codeOnly = tokens.map((token) => (token.kind === 'code' ? token.text : token.kind === 'comment' ? ' ' : '\u0000')).join('');
-  if ([...codeOnly.matchAll(LAYER_DOT)].some(([found]) => !PLAIN_LAYER_DOT.test(found))) throw hidden(model);
+  if ([...codeOnly.matchAll(LAYER_DOT)].some(([found]) => !PLAIN_LAYER_DOT.test(found))) throw hidden(what);
   return tokens
     .map((token, at) => {
       if (token.kind === 'comment') return ' ';
       if (token.kind === 'quoted') {
         const before = tokens[at - 1];
         if (QUOTED_LAYER.test(token.text) || (before?.kind === 'code' && /u&$/i.test(before.text.slice(-2)))) {
-          throw hidden(model, ` (${token.text.slice(0, 40)})`);
+          throw hidden(what, ` (${token.text.slice(0, 40)})`);
         }
       }
       if (token.kind !== 'code') return token.text;

@@ -1,10 +1,7 @@
-import { sqlCode } from './model-header';
-import { MODEL_SCHEMAS, type Model } from './model-catalog';
+import type { Model } from './model-catalog';
 import { SWAP_SUFFIX } from './model-kinds';
+import { rewriteModelReferences } from './relation-references';
 import { sourceViewOf } from './source-views';
-
-/** A schema-qualified reference to a model, as readModels finds them (transform/model-catalog.ts): `marts.article_performance`. */
-const REFERENCE = new RegExp(`\\b(${MODEL_SCHEMAS.join('|')})\\.([a-z_][a-z0-9_]*)\\b`, 'g');
 
 /**
  * The words (and the punctuation) that may follow a relation in a FROM list when it has
@@ -44,27 +41,19 @@ const AFTER_UNALIASED = new Set([
 export const besideName = (name: string): string => `${name}${SWAP_SUFFIX}`;
 
 /**
- * `sql` (a model's query) reading, for each model in `rebuilt`, the relation built beside
- * it (`<name>__new`) instead of production's. A reference with no alias keeps the name its
- * columns are qualified by (`from marts.a` becomes `from marts.a__new as a`); column
- * references (`marts.a.col`) follow. String literals are left as written; comments go.
+ * `sql` (model `model`'s query) reading, for each model in `rebuilt`, the relation built
+ * beside it (`<name>__new`) instead of production's. A reference with no alias keeps the
+ * name its columns are qualified by (`from marts.a` becomes `from marts.a__new as a`), and a
+ * column qualified by schema and relation (`marts.a.x`) becomes one qualified by that name
+ * (`a.x`). The rewriting, and the refusal of spellings the dependency graph does not see,
+ * are transform/relation-references.ts's.
  */
-export function readingBeside(sql: string, rebuilt: ReadonlySet<string>): string {
-  // single-quoted literals are the odd parts: as readModels, a reference is looked for outside them
-  return sqlCode(sql)
-    .split(/('(?:[^']|'')*')/)
-    .map((part, index) =>
-      index % 2 === 1
-        ? part
-        : part.replace(REFERENCE, (reference: string, schema: string, relation: string, offset: number) => {
-            if (!rebuilt.has(reference)) return reference;
-            const rest = part.slice(offset + reference.length);
-            if (rest.startsWith('.')) return `${schema}.${relation}${SWAP_SUFFIX}`;
-            const next = (/^\s*([a-z_][a-z0-9_$]*|[^\s])?/i.exec(rest)?.[1] ?? '').toLowerCase();
-            return AFTER_UNALIASED.has(next) ? `${schema}.${relation}${SWAP_SUFFIX} as ${relation}` : `${schema}.${relation}${SWAP_SUFFIX}`;
-          }),
-    )
-    .join('');
+export function readingBeside(sql: string, rebuilt: ReadonlySet<string>, model = 'being built'): string {
+  return rewriteModelReferences(model, sql, ({ name, schema, relation, qualifiesColumn, next }) => {
+    if (!rebuilt.has(name)) return name;
+    if (qualifiesColumn) return relation;
+    return AFTER_UNALIASED.has(next) ? `${schema}.${relation}${SWAP_SUFFIX} as ${relation}` : `${schema}.${relation}${SWAP_SUFFIX}`;
+  });
 }
 
 /**
@@ -80,7 +69,7 @@ export function besideModel(model: Model, rebuilt: ReadonlySet<string>): Model {
     ...model,
     name: besideName(model.name),
     relation: `${model.relation}${SWAP_SUFFIX}`,
-    sql: readingBeside(model.sql, rebuilt),
+    sql: readingBeside(model.sql, rebuilt, model.name),
     inputs: model.inputs.map((input) => ({ ...input, upstream: beside(input.upstream) })),
     dependsOn: model.dependsOn.map(beside),
     ...(model.sourceView === undefined ? {} : { sourceView: sourceViewOf(besideName(model.name)) }),

@@ -50,7 +50,7 @@ const relationKind = (model: Model): string => MODEL_KINDS[model.materialized].r
  * (settings_fingerprint NULL), so the engine computes it in full; otherwise what the
  * engine recorded is kept.
  */
-async function recordModel(client: PoolClient, model: Model, order: number, unfilled = false): Promise<void> {
+export async function recordModel(client: PoolClient, model: Model, order: number, unfilled = false): Promise<void> {
   await client.query(
     `insert into elt.models (name, checksum, materialized, build_order, incremental_by, incremental_from, source_view, incremental_since)
      values ($1, $2, $3, $4, $5, $6, $7, $9)
@@ -90,7 +90,7 @@ async function forgetModel(client: PoolClient, name: string): Promise<void> {
 }
 
 /** The names of a model's indexes on `relation` (its own, or the one it is built as): its unique key's, if its kind indexes it, and each `-- index:` line's. */
-function indexNames(model: Model, relation: string): { unique?: string; plain: string[] } {
+export function indexNames(model: Model, relation: string): { unique?: string; plain: string[] } {
   const plain = model.indexes.map((_, position) => `${relation}_index_${position + 1}`);
   return MODEL_KINDS[model.materialized].keyIndex && model.uniqueKey.length > 0 ? { unique: `${relation}_unique_key`, plain } : { plain };
 }
@@ -152,7 +152,7 @@ async function createModel(
 }
 
 /** What the swap (transform/swap-relations.ts) puts in place of a model's relation: the one built beside it, with its indexes and source view. */
-function swapOf(model: Model, beside: Model, oldSourceView: string | null | undefined): RelationSwap {
+export function swapOf(model: Model, beside: Model, oldSourceView: string | null | undefined): RelationSwap {
   const built = indexNames(model, beside.relation);
   const final = indexNames(model, model.relation);
   const pairs = (from: typeof built, to: typeof final) => [
@@ -177,7 +177,7 @@ function swapOf(model: Model, beside: Model, oldSourceView: string | null | unde
  * computed with) and its refresh log, recorded under `<name>__new`, now under its name;
  * production's rows of those models go. The inputs are those logMigration recorded.
  */
-async function swapEngineState(client: PoolClient, rebuilt: Model[]): Promise<void> {
+export async function swapEngineState(client: PoolClient, rebuilt: Model[]): Promise<void> {
   const names = rebuilt.map((model) => model.name);
   const incremental = rebuilt.filter((model) => model.sourceView !== undefined);
   const pairs = [
@@ -195,7 +195,7 @@ async function swapEngineState(client: PoolClient, rebuilt: Model[]): Promise<vo
 }
 
 /** What elt.models holds about one model. */
-interface StoredModel {
+export interface StoredModel {
   name: string;
   checksum: string;
   source_view: string | null;
@@ -203,7 +203,7 @@ interface StoredModel {
   exists: boolean;
 }
 
-async function readStoredModels(client: PoolClient): Promise<StoredModel[]> {
+export async function readStoredModels(client: PoolClient): Promise<StoredModel[]> {
   const { rows } = await client.query<StoredModel>(
     'select name, checksum, source_view, to_regclass(name) is not null as exists from elt.models order by build_order desc',
   );
@@ -248,7 +248,11 @@ function modelStorage(client: PoolClient, models: Model[], forced: Set<string>):
  * that differ are written; a column described in a header but missing from the relation
  * fails the build naming the model.
  */
-async function applyDescriptions(client: PoolClient, models: Model[], relationOf: (model: Model) => string = (model) => model.name): Promise<void> {
+export async function applyDescriptions(
+  client: PoolClient,
+  models: Model[],
+  relationOf: (model: Model) => string = (model) => model.name,
+): Promise<void> {
   const names = models.map(relationOf);
   const { rows: relations } = await client.query<{ name: string; description: string | null }>(
     "select name, obj_description(to_regclass(name), 'pg_class') as description from unnest($1::text[]) as name",

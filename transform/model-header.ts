@@ -1,3 +1,5 @@
+import { sqlTokens } from './sql-tokens';
+
 /**
  * The header of a model (or data test) file, the one place that reads it: the comment
  * lines at the top of the file, before the first line of SQL.
@@ -113,52 +115,18 @@ export function columnList(value: string | undefined): string[] {
  */
 export function sqlCode(sql: string): string {
   let out = '';
-  let index = 0;
   const space = () => {
     if (out.length > 0 && !out.endsWith(' ')) out += ' ';
   };
-  while (index < sql.length) {
-    const char = sql[index] as string;
-    const next = sql[index + 1];
-    if (char === '-' && next === '-') {
-      const end = sql.indexOf('\n', index);
-      index = end === -1 ? sql.length : end;
-      space();
-    } else if (char === '/' && next === '*') {
-      // block comments nest in Postgres
-      let depth = 1;
-      index += 2;
-      while (index < sql.length && depth > 0) {
-        if (sql.startsWith('/*', index)) {
-          depth += 1;
-          index += 2;
-        } else if (sql.startsWith('*/', index)) {
-          depth -= 1;
-          index += 2;
-        } else index += 1;
+  for (const token of sqlTokens(sql)) {
+    if (token.kind === 'comment') space();
+    else if (token.kind !== 'code') out += token.text;
+    else {
+      for (const part of token.text.split(/(\s+)/)) {
+        if (part === '') continue;
+        if (/^\s/.test(part)) space();
+        else out += part;
       }
-      space();
-    } else if (char === "'" || char === '"') {
-      let end = index + 1;
-      while (end < sql.length) {
-        if (sql[end] === char && sql[end + 1] === char) end += 2;
-        else if (sql[end] === char) break;
-        else end += 1;
-      }
-      out += sql.slice(index, end + 1);
-      index = end + 1;
-    } else if (char === '$' && /^\$[A-Za-z_]*\$/.test(sql.slice(index))) {
-      const tag = (/^\$[A-Za-z_]*\$/.exec(sql.slice(index)) as RegExpExecArray)[0];
-      const end = sql.indexOf(tag, index + tag.length);
-      const stop = end === -1 ? sql.length : end + tag.length;
-      out += sql.slice(index, stop);
-      index = stop;
-    } else if (/\s/.test(char)) {
-      space();
-      index += 1;
-    } else {
-      out += char;
-      index += 1;
     }
   }
   return out.trim();

@@ -9,6 +9,7 @@ import { freshnessCommand } from './freshness';
 import { generateCommand } from './generate';
 import { lineageCommand, statusCommand } from './inspect';
 import { lintCommand } from './lint';
+import { promoteCommand } from './promote';
 import { publishCommand } from './publish';
 import { queryCommand } from './query';
 import { buildCommand, loadCommand, migrateCommand, refreshCommand, runCommand, testCommand } from './pipeline';
@@ -24,6 +25,7 @@ export const COMMANDS: Command[] = [
   buildCommand,
   envCommand,
   diffCommand,
+  promoteCommand,
   refreshCommand,
   testCommand,
   lintCommand,

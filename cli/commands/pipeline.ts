@@ -174,7 +174,7 @@ function buildEnvironmentCommand(
 export const refreshCommand = defineCommand({
   name: 'refresh',
   summary: 'bring the marts up to date: only the articles and days that new loads touched (readers are not blocked)',
-  settings: ['project', ...MODEL_SETTINGS, ...SELECT_SETTINGS, 'lockWaitSeconds'],
+  settings: ['project', ...MODEL_SETTINGS, ...SELECT_SETTINGS, 'lockWaitSeconds', 'environment'],
   argument: {
     name: 'mart...',
     required: false,
@@ -183,6 +183,14 @@ export const refreshCommand = defineCommand({
   notes: ['Name marts or use --select / --exclude (only the marts selected), not both.'],
   example: 'npm run elt -- refresh article_performance',
   action: (input, io, marts) => {
+    const environment = input.settings.environment;
+    if (environment !== undefined) {
+      // an environment's incremental models are tables computed whole, without the engine's bookkeeping: not folded into
+      throw new EltError(
+        `elt refresh --env ${environment}: an environment's models are built whole, not folded into; run elt refresh (production), then elt build --env ${environment} to rebuild it on the new loads`,
+        ExitCode.usage,
+      );
+    }
     if (marts.length > 0 && (input.settings.select !== undefined || input.settings.exclude !== undefined)) {
       throw new EltError('elt refresh: name marts or use --select/--exclude, not both', ExitCode.usage);
     }

@@ -5,6 +5,7 @@ import { parseDuration } from '../../core/duration';
 import { csvFormat, jsonFormat, tableFormat, type RowFormat } from '../format-table';
 import { writeInTurn } from '../process-output';
 import { runReadOnlyQuery, type RowOutput } from '../../db/read-only-query';
+import { environmentQuery } from '../../transform/environment-sql';
 import { withDatabase } from '../with-database';
 
 /** The table must see every row it prints to align them: it prints at most this many (CSV and JSON print all). */
@@ -27,9 +28,12 @@ function printTo(io: Io, format: RowFormat): RowOutput {
 export const queryCommand = defineCommand({
   name: 'query',
   summary: 'run one read-only SQL query and print the rows (table, --csv or --json)',
-  settings: ['csv', 'queryJson', 'timeout', 'project'],
+  settings: ['csv', 'queryJson', 'timeout', 'project', 'environment'],
   argument: { name: 'sql...', required: false, help: 'the query; - reads it from standard input' },
-  notes: [`Without --csv or --json: a table of the first ${TABLE_MAX_ROWS} rows (its last line says when more were cut).`],
+  notes: [
+    `Without --csv or --json: a table of the first ${TABLE_MAX_ROWS} rows (its last line says when more were cut).`,
+    '--env <name>: marts.x and the other models the environment holds read its relations (marts__<name>.x), the rest production.',
+  ],
   example: `npm run elt -- query "select category, date, ctr from marts.category_ctr_daily order by date, category limit 5"`,
   action: async ({ settings, project }, io, positionals) => {
     // the declared range (above 0s, at most 7d: a timer holds at most 24.8 days) is checked already
@@ -41,7 +45,8 @@ export const queryCommand = defineCommand({
       io,
       async ({ pool, url }) => {
         const format = settings.queryJson ? jsonFormat() : settings.csv ? csvFormat() : tableFormat(TABLE_MAX_ROWS, TABLE_MAX_CHARS);
-        await runReadOnlyQuery(pool, url, sql, printTo(io, format), { timeoutMs, timeoutLabel, signal: io.signal });
+        const text = settings.environment === undefined ? sql : await environmentQuery(pool, sql, settings.environment);
+        await runReadOnlyQuery(pool, url, text, printTo(io, format), { timeoutMs, timeoutLabel, signal: io.signal });
         await writeInTurn(io.stdout, format.end(), io.signal);
         return ExitCode.ok;
       },

@@ -219,7 +219,7 @@ export const SETTINGS = {
     env: ['ELT_LOCK_WAIT_SECONDS'],
     value: decimal({ min: 0, max: 86_400, above: true }, 'seconds'),
     default: 300,
-    help: 'build, refresh, migrate, run: the most to wait for locks a reader holds, in 1 s tries (readers never queue longer); then exit 11',
+    help: 'build, promote, refresh, migrate, run: the most to wait for locks a reader holds, in 1 s tries (readers never queue longer); then exit 11',
   },
   outputDir: {
     flag: 'output-dir',

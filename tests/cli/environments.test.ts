@@ -64,6 +64,32 @@ test('elt diff --env dev: the rows the edit filtered out are only in production;
   ]);
 });
 
+test('elt query --env dev reads the models the environment holds from it, the others from production; an unknown environment is exit 2', async () => {
+  const counts = 'select (select count(*) from marts.category_ctr_daily) as mart, (select count(*) from marts.article_performance) as other';
+  const production = await db.pool.query<{ mart: string; other: string }>(counts);
+  const inDev = await db.pool.query<{ mart: string }>('select count(*) as mart from marts__dev.category_ctr_daily');
+  expect(inDev.rows[0]?.mart).not.toBe(production.rows[0]?.mart);
+  const queried = await elt(['query', '--env', 'dev', '--csv', counts]);
+  expect([queried.code, queried.stdout]).toEqual([ExitCode.ok, `mart,other\n${inDev.rows[0]?.mart},${production.rows[0]?.other}\n`]);
+  const unknown = await elt(['query', '--env', 'deb', counts]);
+  expect([unknown.code, errorLines(unknown.stderr)]).toEqual([ExitCode.usage, ['elt: error: no environment named deb (elt env list shows them)']]);
+  const hidden = await elt(['query', '--env', 'dev', 'select * from "marts".category_ctr_daily']);
+  expect([hidden.code, errorLines(hidden.stderr)]).toEqual([
+    ExitCode.modelFailed,
+    [expect.stringMatching(/^elt: error: the query: write each model it reads as schema.relation, unquoted/)],
+  ]);
+});
+
+test('elt refresh --env dev is refused with one line naming elt build --env dev; nothing changes', async () => {
+  const refused = await elt(['refresh', '--env', 'dev', '--models', modelsDir]);
+  expect([refused.code, errorLines(refused.stderr)]).toEqual([
+    ExitCode.usage,
+    [
+      "elt: error: elt refresh --env dev: an environment's models are built whole, not folded into; run elt refresh (production), then elt build --env dev to rebuild it on the new loads",
+    ],
+  ]);
+});
+
 test('a mistyped name drops nothing: one line, exit 2', async () => {
   const refused = await elt(['env', 'drop', 'deb']);
   expect(refused.code).toBe(ExitCode.usage);
@@ -77,4 +103,21 @@ test('elt env drop dev drops its schemas and record; elt env list then says ther
   expect(dropped.stdout).toBe('dropped environment dev (schemas marts__dev)\n');
   expect((await elt(['env', 'list'])).stdout).toBe('no environments (elt build --env <name> makes one)\n');
   expect((await elt(['status'])).stdout).not.toMatch(/^environments/m);
+});
+
+test('elt promote --env dev: production takes the edited mart, the environment is gone, a build then has nothing to do; without --env, exit 2', async () => {
+  const none = await elt(['promote', '--models', modelsDir]);
+  expect([none.code, errorLines(none.stderr)]).toEqual([
+    ExitCode.usage,
+    ['elt: error: elt promote needs --env <name>: the environment production takes the models of'],
+  ]);
+  expect((await elt(['build', '--env', 'dev', '--models', modelsDir])).code).toBe(ExitCode.ok);
+  const promoted = await elt(['promote', '--env', 'dev', '--models', modelsDir]);
+  expect([promoted.code, promoted.stdout]).toEqual([
+    ExitCode.ok,
+    'promoted environment dev: production took 1 model(s) (marts.category_ctr_daily); dropped marts__dev\n',
+  ]);
+  expect((await db.pool.query('select count(*)::int as n from marts.category_ctr_daily where card_views <= 1')).rows).toEqual([{ n: 0 }]);
+  expect((await elt(['diff', '--env', 'dev', '--models', modelsDir])).code).toBe(ExitCode.usage);
+  expect((await elt(['build', '--models', modelsDir])).stderr).not.toMatch(/START/);
 });

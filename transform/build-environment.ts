@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Pool, PoolClient, QueryConfig } from 'pg';
 import { EltError, ExitCode } from '../core/errors';
 import type { Logger } from '../core/log';
@@ -29,6 +30,30 @@ const quoted = (name: string): string =>
 const oneStatement = (client: PoolClient, text: string) => client.query({ text, queryMode: 'extended' } as QueryConfig);
 
 /**
+ * Before a model with a lower bound (`incremental_by: <key>, <bound>`) is computed whole in
+ * the environment: its query reads what to compute through elt.fold_keys(), so this session
+ * gets the working table the engine would make (pg_temp.changed_keys_<md5>: every key of its
+ * inputs, as the environment reads them, from its least bound) under the environment
+ * relation's name, which no engine row has: fold_keys() then gives every key with no row
+ * before it (db/procedures/apply_increments.sql). Returns the table's name.
+ */
+async function prepareWholeFold(client: PoolClient, model: Model, inEnvironment: ReadonlySet<string>, environment: string): Promise<string> {
+  const folding = environmentRelation(model.name, environment);
+  const table = `changed_keys_${createHash('md5').update(folding).digest('hex')}`;
+  for (const [position, input] of model.inputs.entries()) {
+    const from = quoted(inEnvironment.has(input.upstream) ? environmentRelation(input.upstream, environment) : input.upstream);
+    const since = `"${input.sinceColumn ?? (model.incrementalSince as string)}"`;
+    if (position === 0)
+      await client.query(
+        `create temp table pg_temp."${table}" on commit drop as select "${input.column}" as key, ${since} as since from ${from} where false`,
+      );
+    await client.query(`insert into pg_temp."${table}" (key, since) select "${input.column}", min(${since}) from ${from} group by 1`);
+  }
+  await client.query(`select set_config('elt.fold_model', $1, true)`, [folding]);
+  return table;
+}
+
+/**
  * Creates one model in the environment, with its SQL rewritten (transform/environment-sql.ts):
  * a view, materialized view or table as its kind makes it; an incremental model as a table
  * computed whole from its query (by load: of the loads loaded, as the engine folds them), never
@@ -36,12 +61,23 @@ const oneStatement = (client: PoolClient, text: string) => client.query({ text, 
  * rights of the login that builds it, nothing more). Its key and indexes have production's
  * names, in the environment's schema.
  */
-async function createInEnvironment(client: PoolClient, model: Model, sql: string, environment: string): Promise<void> {
+async function createInEnvironment(
+  client: PoolClient,
+  model: Model,
+  sql: string,
+  inEnvironment: ReadonlySet<string>,
+  environment: string,
+): Promise<void> {
   const kind = MODEL_KINDS[model.materialized];
   const target = quoted(environmentRelation(model.name, environment));
   if (kind.fill === 'by-engine') {
     const byLoad = model.incrementalBy === 'load_id' ? "\nwhere m.load_id in (select l.load_id from raw.loads as l where l.status = 'loaded')" : '';
+    const folding = model.incrementalSince === undefined ? undefined : await prepareWholeFold(client, model, inEnvironment, environment);
     await oneStatement(client, `create table ${target} as\nselect * from (\n${sql}\n) as m${byLoad}`);
+    if (folding !== undefined) {
+      await client.query(`select set_config('elt.fold_model', '', true)`);
+      await client.query(`drop table pg_temp."${folding}"`);
+    }
   } else {
     for (const statement of kind.create({ relation: target, sourceView: '' }, sql)) await oneStatement(client, statement);
   }
@@ -118,7 +154,7 @@ export async function buildEnvironment(pool: Pool, options: { dir: string; envir
       options.log.info(`${counted} START ${MODEL_KINDS[model.materialized].relation} ${where}`, { model: model.name, environment, status: 'start' });
       const started = performance.now();
       try {
-        await createInEnvironment(client, model, environmentSql(model.name, model.sql, inEnvironment, environment), environment);
+        await createInEnvironment(client, model, environmentSql(model.name, model.sql, inEnvironment, environment), inEnvironment, environment);
       } catch (err) {
         if (err instanceof EltError) throw err;
         const message = err instanceof Error ? err.message : String(err);

@@ -141,6 +141,7 @@ declare
     deleted bigint;
     counted bigint;
     distributed boolean := false;
+    seen_snapshot pg_snapshot;
     started timestamptz := clock_timestamp();
 begin
     select m.name, m.source_view as source, m.incremental_by, m.incremental_since, m.settings_fingerprint, m.row_count
@@ -167,10 +168,14 @@ begin
         end if;
         if not elt.engine_temp_table('refresh_loads') then
             -- a first fill by the build, outside a refresh: the loads loaded now
+            perform set_config('elt.loads_snapshot', elt.loads_snapshot()::text, true);
             create temp table refresh_loads on commit drop as
                 select l.load_id from raw.loads as l where l.status = 'loaded';
             drop_refresh_loads := true;
         end if;
+        -- what this fold could see (the snapshot set just before refresh_loads was made, in this
+        -- transaction), for "anything new?" (transform/pending-changes.ts, migration 0027)
+        seen_snapshot := nullif(current_setting('elt.loads_snapshot', true), '')::pg_snapshot;
         new_loads := array(
             select l.load_id::text from pg_temp.refresh_loads as l
             where not exists (select from elt.folded_loads as f where f.model = model.name and f.load_id = l.load_id)
@@ -298,7 +303,11 @@ begin
             + (pg_stat_get_xact_tuples_inserted(model.name::regclass) - inserted)
             - (pg_stat_get_xact_tuples_deleted(model.name::regclass) - deleted);
     end if;
-    update elt.models as m set settings_fingerprint = fingerprint, row_count = counted where m.name = model.name;
+    update elt.models as m
+       set settings_fingerprint = fingerprint, row_count = counted,
+           loads_snapshot = seen_snapshot,
+           loads_as_of = case when seen_snapshot is not null then transaction_timestamp() end
+     where m.name = model.name;
     insert into elt.refresh_log (model, duration_ms, how)
     values (
         model.name,
@@ -321,6 +330,9 @@ begin
     if elt.engine_temp_table('refresh_loads') then
         drop table pg_temp.refresh_loads;
     end if;
+    -- taken before the loads are read: whatever that read misses, this snapshot misses too
+    -- (transform/pending-changes.ts finds it from here: elt.models.loads_snapshot)
+    perform set_config('elt.loads_snapshot', elt.loads_snapshot()::text, true);
     create temp table refresh_loads on commit drop as
         select l.load_id from raw.loads as l where l.status = 'loaded';
     for model in

@@ -62,6 +62,7 @@ const STREAM_SETTINGS = [
   'streamSource',
   'streamFormat',
   'maxEvents',
+  'maxBatchBytes',
   'maxWaitMs',
   'refreshEverySeconds',
   'untilIdle',
@@ -79,7 +80,7 @@ const STREAM_SETTINGS = [
 async function stream({ settings: given, project, options }: CommandInput<(typeof STREAM_SETTINGS)[number]>, io: Io): Promise<ExitCodeValue> {
   const started = performance.now();
   const { uri, format } = streamOf(given, project, options.project !== undefined);
-  const { maxEvents, maxWaitMs, refreshEverySeconds, brokerWaitSeconds } = given;
+  const { maxEvents, maxBatchBytes, maxWaitMs, refreshEverySeconds, brokerWaitSeconds } = given;
   const settings = modelSettingsOf(given);
   readModels(project.modelsDir); // a missing models folder is a usage error before anything is touched
 
@@ -109,6 +110,7 @@ async function stream({ settings: given, project, options }: CommandInput<(typeo
       const report = await consumeStream(db.pool, source, {
         format,
         maxEvents,
+        maxBatchBytes,
         maxWaitMs,
         refreshEveryMs: refreshEverySeconds * 1000,
         untilIdle: given.untilIdle,

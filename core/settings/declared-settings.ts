@@ -251,8 +251,16 @@ export const SETTINGS = {
     placeholder: '<n>',
     env: ['ELT_STREAM_MAX_EVENTS'],
     value: wholeNumber(1, 100_000),
-    default: 5000,
-    help: 'most messages in one batch (one transaction)',
+    default: 50_000,
+    help: 'most messages in one batch (one transaction); --max-batch-bytes bounds it too',
+  },
+  maxBatchBytes: {
+    flag: 'max-batch-bytes',
+    placeholder: '<n>',
+    env: ['ELT_STREAM_MAX_BATCH_BYTES'],
+    value: wholeNumber(65_536, 67_108_864, 'bytes'),
+    default: 8_388_608,
+    help: "most bytes of messages in one batch (at least the broker's largest message); two batches are held at once",
   },
   maxWaitMs: {
     flag: 'max-wait-ms',

@@ -4,17 +4,17 @@ import {
   connect,
   DeliverPolicy,
   nanos,
-  type Consumer,
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
   type NatsConnection,
+  type QueuedIterator,
 } from 'nats';
 import { describeError, EltError, ExitCode } from '../../core/errors';
 import type { Logger } from '../../core/log';
 import { BrokerOutage } from './broker-outage';
 import { parseNatsUri, type NatsStreamAddress } from './nats-uri';
-import type { StreamBatch, StreamMessage, StreamSource } from './stream-source';
+import type { FetchLimits, StreamBatch, StreamMessage, StreamSource } from './stream-source';
 
 /** How long an unreachable broker is tried at start before giving up with exit 8. */
 const CONNECT_TIMEOUT_MS = 3000;
@@ -24,6 +24,14 @@ const CONSUMER_INACTIVE_MS = 10 * 60 * 1000;
 const ACK_WAIT_MS = 60 * 1000;
 /** The shortest pull request nats.js accepts. */
 const MIN_FETCH_MS = 1000;
+/**
+ * What a delivered message carries beside its body (subject, reply subject, headers such
+ * as the message id), which the broker counts in a pull request's byte limit: the limit is
+ * at least the broker's largest body plus this, so that every stored message fits in a batch.
+ */
+const MESSAGE_OVERHEAD_BYTES = 64 * 1024;
+/** The broker's largest body (max_payload) when it does not say: NATS's default. */
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 
 /** JetStream's API error code for a stream that does not exist. */
 const STREAM_NOT_FOUND = 10059;
@@ -103,8 +111,9 @@ const toAcknowledge = new WeakMap<StreamBatch, JsMsg>();
 export class NatsSource implements StreamSource {
   readonly uri: string;
   readonly streamId: string;
-  private consumer: Consumer | undefined;
   private consumerName: string | undefined;
+  /** the pull request under way, ended at once when the connection is lost */
+  private pulling: QueuedIterator<JsMsg> | undefined;
   /** the highest sequence handed out (or the position sought) */
   private position = 0;
   /** the delivery sequence the consumer's next message must carry */
@@ -136,6 +145,8 @@ export class NatsSource implements StreamSource {
         this.disconnected = true;
         this.disconnects += 1;
         this.log.warn(`${this.uri}: lost the connection to the NATS server; reconnecting`);
+        // the pull request went with the connection: no wait for it to expire
+        this.pulling?.stop();
       } else if (status.type === 'reconnect') {
         this.disconnected = false;
         this.log.info(`${this.uri}: reconnected`);
@@ -170,20 +181,27 @@ export class NatsSource implements StreamSource {
       throw err;
     }
     this.consumerName = name;
-    this.consumer = await this.js.consumers.get(this.address.stream, name);
     this.expectedDelivery = 1;
     this.mustSeek = false;
   }
 
   private async dropConsumer(): Promise<void> {
     const name = this.consumerName;
-    this.consumer = undefined;
     this.consumerName = undefined;
     // unreachable, the broker removes it by itself (inactive_threshold)
     if (name && !this.disconnected) await this.jsm.consumers.delete(this.address.stream, name).catch(() => undefined);
   }
 
-  async fetch(max: number, maxWaitMs: number, signal?: AbortSignal): Promise<StreamBatch> {
+  /**
+   * The byte limit of a pull request: `bytes`, or the broker's largest message when that is
+   * larger (the broker never sends a message bigger than a request's limit, so a smaller
+   * limit would stall the stream on it).
+   */
+  private byteLimit(bytes: number): number {
+    return Math.max(bytes, (this.nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD) + MESSAGE_OVERHEAD_BYTES);
+  }
+
+  async fetch(limits: FetchLimits, signal?: AbortSignal): Promise<StreamBatch> {
     const after = this.position;
     for (;;) {
       const messages: StreamMessage[] = [];
@@ -191,15 +209,21 @@ export class NatsSource implements StreamSource {
       let last: JsMsg | undefined;
       const disconnects = this.disconnects;
       try {
-        if (this.mustSeek || !this.consumer) await this.reposition();
-        const consumer = this.consumer as Consumer;
+        if (this.mustSeek || !this.consumerName) await this.reposition();
         if (signal?.aborted) return { after, last: after, messages };
-        const batch = await consumer.fetch({ max_messages: max, expires: Math.max(MIN_FETCH_MS, maxWaitMs) });
-        const onAbort = () => void batch.close().catch(() => undefined);
+        // the pull request with both limits: nats.js 2 marks JetStreamClient.fetch deprecated, but its Consumer.fetch takes a message or a byte limit, not both
+        const batch = this.js.fetch(this.address.stream, this.consumerName as string, {
+          batch: limits.messages,
+          max_bytes: this.byteLimit(limits.bytes),
+          expires: Math.max(MIN_FETCH_MS, limits.waitMs),
+        });
+        this.pulling = batch;
+        const onAbort = () => batch.stop();
         signal?.addEventListener('abort', onAbort, { once: true });
         try {
           await this.read(batch, messages, (message) => (last = message));
         } finally {
+          this.pulling = undefined;
           signal?.removeEventListener('abort', onAbort);
         }
         // nothing came while the connection was down: the broker was silent, the stream not idle

@@ -7,7 +7,7 @@ import { streamLockName } from '../../db/lock-names';
 import { withLockedTransaction } from '../../db/locked-transaction';
 import { insertRejects } from '../ledger';
 import { COPY_RAW_EVENTS_SQL } from '../stages/to-copy-rows';
-import { parseMessages, type MessageParser } from './parse-messages';
+import { ParsedMessages, parseMessages, type MessageParser } from './parse-messages';
 import type { StreamBatch } from './stream-source';
 
 /** The stream's committed position: the last sequence of its last committed batch (0: none). */
@@ -35,17 +35,19 @@ export interface CommittedBatch {
 /**
  * Commits a batch exactly once: in one transaction under the stream's lock, re-reads the
  * committed position (another consumer may have moved it), keeps only the messages after
- * it, and writes their rows (COPY), their rejects and their ledger row (raw.loads,
+ * it, and writes their rows (one COPY), their rejects and their ledger row (raw.loads,
  * status 'loaded', with the first and last sequence) together. A crash anywhere leaves
- * either all of it or nothing, and the position says which.
+ * either all of it or nothing, and the position says which. `parsed`: the batch's
+ * messages parsed already (while the batch before committed), else the parser to parse them.
  */
 export async function commitBatch(
   pool: Pool,
   stream: { uri: string; streamId: string },
   batch: StreamBatch,
-  parser: MessageParser,
+  parsed: ParsedMessages | MessageParser,
 ): Promise<CommittedBatch> {
   const started = performance.now();
+  const messages = parsed instanceof ParsedMessages ? parsed : parseMessages(batch.messages, parsed);
   return withLockedTransaction(pool, streamLockName(stream.streamId), async (client) => {
     const position = await committedPosition(client, stream.streamId);
     if (position < batch.after) {
@@ -66,22 +68,22 @@ export async function commitBatch(
       [stream.uri, `${stream.streamId}:${first.seq}-${last.seq}`, stream.streamId, first.seq, last.seq],
     );
     const loadId = (inserted[0] as { load_id: string }).load_id;
-    const parsed = parseMessages(loadId, fresh, parser);
-    if (parsed.copyData.length > 0) await pipeline(Readable.from([parsed.copyData]), client.query(copyFrom(COPY_RAW_EVENTS_SQL)));
-    await insertRejects(client, loadId, stream.uri, parsed.rejects);
+    const rows = messages.after(position, loadId);
+    if (rows.copyData.length > 0) await pipeline(Readable.from([rows.copyData]), client.query(copyFrom(COPY_RAW_EVENTS_SQL)));
+    await insertRejects(client, loadId, stream.uri, rows.rejects);
     const bytes = fresh.reduce((sum, message) => sum + message.data.length, 0);
     await client.query(
       `update raw.loads set status = 'loaded', row_count = $2, reject_count = $3, size_bytes = $4,
               finished_at = clock_timestamp(), duration_ms = $5
         where load_id = $1`,
-      [loadId, parsed.rows, parsed.rejects.length, bytes, (performance.now() - started).toFixed(1)],
+      [loadId, rows.rows, rows.rejects.length, bytes, (performance.now() - started).toFixed(1)],
     );
     return {
       loadId,
       firstSeq: first.seq,
       lastSeq: last.seq,
-      rows: parsed.rows,
-      rejects: parsed.rejects.length,
+      rows: rows.rows,
+      rejects: rows.rejects.length,
       alreadyCommitted: skipped,
       position: last.seq,
     };

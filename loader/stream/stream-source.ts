@@ -21,6 +21,13 @@ export interface StreamBatch {
   messages: StreamMessage[];
 }
 
+/** How big a batch may be, and how long a fetch waits to fill it. */
+export interface FetchLimits {
+  messages: number;
+  bytes: number;
+  waitMs: number;
+}
+
 export interface StreamSource {
   /** the stream as a URI, for the ledger and messages: nats://host:port/STREAM */
   readonly uri: string;
@@ -32,12 +39,14 @@ export interface StreamSource {
   /** The next fetch returns the first message after `seq` (0: from the start). */
   seek(seq: number): Promise<void>;
   /**
-   * Up to `max` messages after the position, in order, waiting at most `maxWaitMs`
-   * for them; an empty batch when none came. Never leaves one out: when the broker
-   * may have lost some in flight, the source repositions itself. An abort of `signal`
-   * ends the wait at once, with what has come.
+   * The messages after the position, in order, up to `limits.messages` of them and
+   * `limits.bytes` of their bodies (at least one message, whatever its size), waiting at
+   * most `limits.waitMs` for them; an empty batch when none came. Never leaves one out:
+   * when the broker may have lost some in flight, the source repositions itself. An
+   * abort of `signal` ends the wait at once, with what has come. Not called again
+   * before the last call has settled.
    */
-  fetch(max: number, maxWaitMs: number, signal?: AbortSignal): Promise<StreamBatch>;
+  fetch(limits: FetchLimits, signal?: AbortSignal): Promise<StreamBatch>;
   /** Tells the broker the batch is committed (a lost acknowledgement is harmless). */
   ack(batch: StreamBatch): Promise<void>;
   /**

@@ -1,6 +1,7 @@
+import { join } from 'node:path';
 import { connect } from 'nats';
 import { generateLake } from '../../generator/generate-lake';
-import { runCli } from '../helpers/run-cli';
+import { runCli, runTypeScript } from '../helpers/run-cli';
 import { createTestDatabase } from '../helpers/test-database';
 import { withBroker } from './broker-fixture';
 import { batchCount, dataLines, expectExactlyTheLines, startCli, waitFor } from './stream-process';
@@ -52,6 +53,34 @@ test('SIGKILL of elt stream at random points of a 100,000-event stream, restarte
     await db.drop();
   }
 }, 120_000);
+
+test('SIGKILL between the commit of a batch and its ack, with the next batch fetched ahead in memory, loses nothing and loads nothing twice', async () => {
+  const lake = tempDir();
+  const files = await generateLake({ outDir: lake, days: 1, eventsPerDay: 5000, seed: 2626 });
+  const lines = dataLines(files.map((file) => file.path));
+  const db = await createTestDatabase({ migrated: true });
+  const env = { ...process.env, DATABASE_URL: db.url };
+  try {
+    expect((await runCli(['publish', '--source', lake, '--to', broker.nats.url('AHEAD'), '--create-stream'])).code).toBe(0);
+    const killed = await runTypeScript(join(__dirname, 'kill-after-commit.ts'), [broker.nats.url('AHEAD'), '1000'], { env });
+    expect(killed.stdout).toMatch(/^killed after committing up to 2000, holding 1000 messages fetched ahead up to 3000$/m);
+    expect(killed.code).not.toBe(0);
+    // the two committed batches are in the ledger, the one fetched ahead is not
+    const { rows: before } = await db.pool.query<{ last: string }>(
+      "select max(stream_last_seq) as last from raw.loads where stream_id is not null and status = 'loaded'",
+    );
+    expect(before[0]?.last).toBe('2000');
+
+    const again = await runCli(['stream', '--source', broker.nats.url('AHEAD'), '--until-idle', '--max-events', '1000'], { env });
+    expect(again.stderr).not.toMatch(/error/);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(new RegExp(`position ${lines.length}, lag 0`));
+    const [events, rejects] = await expectExactlyTheLines(db.pool, lines);
+    expect(events + rejects).toBe(lines.length);
+  } finally {
+    await db.drop();
+  }
+}, 90_000);
 
 test('a re-send with the same message ids stores nothing twice; two consumers at once load every message once; malformed messages are rejects at their sequence', async () => {
   const lake = tempDir();

@@ -69,7 +69,7 @@ const MISSING_GRANTS = `
   schema_table as (
     select c.oid as relation, n.nspname as schema_name
       from pg_class as c join pg_namespace as n on n.oid = c.relnamespace
-     where n.nspname in ('raw', 'marts', 'elt_observe') and c.relkind in ('r', 'p', 'v', 'm', 'f')
+     where n.nspname in ('raw', 'staging', 'intermediate', 'marts', 'elt_observe') and c.relkind in ('r', 'p', 'v', 'm', 'f')
   ),
   wanted_table (kind, relation, privilege) as (
     select 'loader', relation, privilege
@@ -77,15 +77,18 @@ const MISSING_GRANTS = `
     union all
     select kind, relation, 'select' from schema_table, unnest(array['reader', 'analyst']) as kind where schema_name in ('marts', 'elt_observe')
     union all
+    select 'analyst', relation, 'select' from schema_table where schema_name in ('staging', 'intermediate')
+    union all
     select kind, relation::regclass::oid, privilege from (values
         ('loader', 'elt.migrations', 'select'), ('loader', 'elt.project', 'select'), ('loader', 'elt.project', 'insert'),
         ('loader', 'elt.locks', 'select'), ('loader', 'elt.locks', 'insert'), ('loader', 'elt.locks', 'update'),
         ('analyst', 'elt.migrations', 'select'), ('analyst', 'elt.project', 'select'),
-        ('analyst', 'elt.settings', 'select'), ('analyst', 'elt.refresh_log', 'select')) as listed (kind, relation, privilege)
+        ('analyst', 'elt.settings', 'select'), ('analyst', 'elt.refresh_log', 'select'),
+        ('analyst', 'elt.environments', 'select')) as listed (kind, relation, privilege)
   ),
   wanted_schema (kind, schema_name) as (
     values ('loader', 'raw'), ('loader', 'elt'), ('reader', 'marts'), ('reader', 'elt_observe'),
-           ('analyst', 'marts'), ('analyst', 'elt_observe'), ('analyst', 'elt')
+           ('analyst', 'marts'), ('analyst', 'elt_observe'), ('analyst', 'elt'), ('analyst', 'staging'), ('analyst', 'intermediate')
   ),
   missing_grant as (
     select from project_role where oid is null or not has_database_privilege(oid, current_database(), 'connect')
@@ -97,6 +100,8 @@ const MISSING_GRANTS = `
     select from project_role
      where (kind <> 'loader' and not has_function_privilege(oid, 'elt_observe.newest_event_at(text, text)', 'execute'))
         or (kind = 'analyst' and not has_function_privilege(oid, 'elt.refresh_marts(text[])', 'execute'))
+        or (kind = 'analyst' and not has_function_privilege(oid, 'elt.create_environment(text, jsonb)', 'execute'))
+        or (kind = 'analyst' and not has_function_privilege(oid, 'elt.drop_environment(text)', 'execute'))
     union all
     -- 17 and later: the analyst may not MAINTAIN a mart (a REFRESH without CONCURRENTLY would lock readers out)
     select from schema_table join project_role on kind = 'analyst'

@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { EltError, ExitCode } from '../core/errors';
 import { checkEnvironmentName, environmentRelation } from '../transform/environment-name';
-import { readEnvironments } from '../transform/environments';
+import { checkMayRead, readEnvironments } from '../transform/environments';
 import { readModels } from '../transform/model-catalog';
 import { shown } from './terminal-safe';
 
@@ -123,6 +123,7 @@ export async function diffEnvironment(pool: Pool, options: { dir: string; enviro
     await client.query('begin isolation level repeatable read read only');
     const [record] = await readEnvironments(client, environment);
     if (record === undefined) throw new EltError(`no environment named ${environment} (elt env list shows them)`, ExitCode.usage);
+    await checkMayRead(client, record);
     const marts = Object.keys(record.models).filter((name) => name.startsWith('marts.'));
     const asked = (options.models ?? []).map((name) => (name.includes('.') ? name : `marts.${name}`));
     for (const name of asked) {

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { EltError, ExitCode } from '../core/errors';
 import { checkEnvironmentName, environmentRelation } from './environment-name';
-import { readEnvironments } from './environments';
+import { checkMayRead, readEnvironments } from './environments';
 import { rewriteModelReferences } from './relation-references';
 
 /**
@@ -25,6 +25,7 @@ export async function environmentQuery(pool: Pool, sql: string, environment: str
   checkEnvironmentName(environment);
   const [found] = await readEnvironments(pool, environment);
   if (found === undefined) throw new EltError(`no environment named ${environment} (elt env list shows them)`, ExitCode.usage);
+  await checkMayRead(pool, found);
   const held = new Set(Object.keys(found.models));
   return rewriteModelReferences(
     'query',

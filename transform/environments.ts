@@ -1,9 +1,8 @@
 import type { Pool, PoolClient } from 'pg';
 import { EltError, ExitCode } from '../core/errors';
-import { checkEnvironmentName, environmentSchemas } from './environment-name';
+import { checkEnvironmentName } from './environment-name';
 import { MODEL_SCHEMAS } from './model-layers';
 import type { ProductionState } from './production-state';
-import { readDependents } from './relation-dependents';
 
 /** One row of elt.environments, with what it takes on disk now. */
 export interface Environment {
@@ -44,72 +43,58 @@ export async function readEnvironments(db: Pool | PoolClient, name?: string, loc
   return rows;
 }
 
+/** The SQLSTATEs elt.create_environment() and elt.drop_environment() refuse with: each a one-line reason for the user. */
+const REFUSALS = new Set(['22023', '42501', '42710', '42704', '42P06', '2BP01', '55000']);
+
 /**
- * Refuses (exit 2, one line) to touch another login's environment: only the login that
- * built it (session_user, recorded as owner_login) or the project's owner (the owner of
- * schema elt) may rebuild or drop it.
+ * Calls one of the environments' definer functions (db/procedures/create_environment.sql,
+ * drop_environment.sql) on `client`, inside the caller's transaction: their refusals (a
+ * name, another login's environment, a schema taken, an object outside depending on it,
+ * production not up to date) become one line, exit 2; a login without EXECUTE is told so.
  */
-export async function checkMayChange(client: PoolClient, environment: Environment): Promise<void> {
-  const { rows } = await client.query<{ login: string; owner: boolean }>(
-    `select session_user::text as login,
-            pg_has_role(current_user, (select nspowner from pg_namespace where nspname = 'elt'), 'member') as owner`,
-  );
-  const me = rows[0] as { login: string; owner: boolean };
-  if (environment.ownerLogin !== me.login && !me.owner) {
+export async function callEnvironmentFunction(client: PoolClient, call: 'create' | 'drop', args: unknown[]): Promise<string[]> {
+  const text = call === 'create' ? 'select elt.create_environment($1, $2) as schemas' : 'select elt.drop_environment($1) as schemas';
+  const { rows: who } = await client.query<{ login: string }>('select session_user::text as login');
+  try {
+    const { rows } = await client.query<{ schemas: string[] }>(text, args);
+    return rows[0]?.schemas ?? [];
+  } catch (err) {
+    const { code, message } = err as { code?: string; message?: string };
+    if (code === '42501' && /^permission denied for (function|schema elt$)/.test(message ?? '')) {
+      throw new EltError(
+        `${(who[0] as { login: string }).login} may not ${call === 'create' ? 'build' : 'drop'} environments: only the project's owner and its analyst logins may (docs/analysts/roles.md)`,
+        ExitCode.usage,
+        { cause: err },
+      );
+    }
+    if (code !== undefined && REFUSALS.has(code)) throw new EltError(message ?? String(err), ExitCode.usage, { cause: err });
+    throw err;
+  }
+}
+
+/**
+ * Refuses (exit 2, one line) to read another login's environment (elt diff --env, elt
+ * query --env): its relations are that login's, and a view of theirs calling a function
+ * of theirs would run it with the reader's rights (the owner's, a Trojan horse).
+ */
+export async function checkMayRead(db: Pool | PoolClient, environment: Environment): Promise<void> {
+  const { rows } = await db.query<{ login: string }>('select session_user::text as login');
+  const login = (rows[0] as { login: string }).login;
+  if (environment.ownerLogin !== login) {
     throw new EltError(
-      `environment ${environment.name} belongs to ${environment.ownerLogin}: ${me.login} may not change or drop it; nothing was changed`,
+      `environment ${environment.name} was built by ${environment.ownerLogin}: only that login reads it (its relations are ${environment.ownerLogin}'s, and a view of theirs would run their functions with ${login}'s rights)`,
       ExitCode.usage,
     );
   }
 }
 
-/**
- * Drops the schemas of environment `name` (`<layer>__<name>`) with what they hold. Refused,
- * before anything is dropped, when an object outside them reads one of their relations
- * (a view of production or of another environment: the drop would take it along).
- */
-export async function dropEnvironmentSchemas(client: PoolClient, name: string): Promise<string[]> {
-  const schemas = environmentSchemas(name);
-  const { rows: present } = await client.query<{ schema: string }>(
-    'select nspname as schema from pg_namespace where nspname = any($1) order by nspname',
-    [schemas],
-  );
-  const { rows: relations } = await client.query<{ name: string }>(
-    `select quote_ident(n.nspname) || '.' || quote_ident(c.relname) as name
-       from pg_class as c join pg_namespace as n on n.oid = c.relnamespace
-      where n.nspname = any($1) and c.relkind in ('r', 'm', 'v')`,
-    [schemas],
-  );
-  const outside = (
-    await readDependents(
-      client,
-      relations.map((row) => row.name),
-    )
-  ).filter((row) => !schemas.includes(row.dependent.split('.')[0] as string));
-  if (outside.length > 0) {
-    const first = outside[0] as { relation: string; dependent: string };
-    throw new EltError(
-      `cannot drop environment ${name}: ${first.dependent} (outside it) reads ${first.relation}: drop it first; nothing was dropped`,
-      ExitCode.usage,
-    );
-  }
-  for (const { schema } of present) await client.query(`drop schema "${schema}" cascade`);
-  return present.map((row) => row.schema);
-}
-
-/** `elt env drop <name>`: the environment's schemas and its record, in one transaction; a name never built drops nothing. */
+/** `elt env drop <name>`: the environment's schemas and its record, in one transaction (elt.drop_environment()); a name never built drops nothing. */
 export async function dropEnvironment(pool: Pool, name: string): Promise<string[]> {
   checkEnvironmentName(name);
   const client = await pool.connect();
   try {
     await client.query('begin');
-    const environment = await lockEnvironmentRecord(client, name);
-    if (environment === undefined) {
-      throw new EltError(`no environment named ${name} (elt env list shows them); nothing was dropped`, ExitCode.usage);
-    }
-    await checkMayChange(client, environment);
-    const dropped = await dropEnvironmentSchemas(client, name);
-    await client.query('delete from elt.environments where name = $1', [name]);
+    const dropped = await callEnvironmentFunction(client, 'drop', [name]);
     await client.query('commit');
     return dropped;
   } catch (err) {

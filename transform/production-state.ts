@@ -5,8 +5,9 @@ import type { PoolClient } from 'pg';
  * load, or one replaced, changes it), the last refresh or build of a model (any fold,
  * promotion or build writes elt.refresh_log), every model's checksum, and the settings
  * the models are computed with. An environment records it when built (elt.environments
- * .built_from); `elt promote` refuses when production's is no longer that one. Each part
- * is a digest, so the record stays small whatever the number of loads.
+ * .built_from, as elt.create_environment() reads it); `elt promote` refuses when
+ * production's is no longer that one. Each part is a digest, so the record stays small
+ * whatever the number of loads.
  */
 export interface ProductionState {
   loads: string;
@@ -15,17 +16,10 @@ export interface ProductionState {
   settings: string | null;
 }
 
+/** Production's state now (elt.production_state(), db/procedures/production_state.sql: the owner's). */
 export async function readProductionState(client: PoolClient): Promise<ProductionState> {
-  const { rows } = await client.query<ProductionState>(
-    `select
-         (select md5(coalesce(string_agg(l.load_id::text, ',' order by l.load_id), ''))
-            from raw.loads as l where l.status = 'loaded') as loads,
-         (select max(r.refreshed_at)::text from elt.refresh_log as r) as "lastRefreshAt",
-         (select md5(coalesce(string_agg(m.name || '=' || m.checksum, ',' order by m.name), ''))
-            from elt.models as m) as models,
-         elt.settings_fingerprint() as settings`,
-  );
-  return rows[0] as ProductionState;
+  const { rows } = await client.query<{ state: ProductionState }>('select elt.production_state() as state');
+  return (rows[0] as { state: ProductionState }).state;
 }
 
 /** What differs between two states, in words (empty: none): the reason a promotion is refused. */

@@ -8,7 +8,7 @@ import type { RefreshHow } from '../db/refresh-how';
 import { besideModel, besideName } from './beside-models';
 import { applyDescriptions, indexNames, readStoredModels, recordModel, swapEngineState, swapOf } from './build-models';
 import { checkEnvironmentName, environmentRelation, environmentSchema } from './environment-name';
-import { dropEnvironmentSchemas, lockEnvironmentRecord, type Environment } from './environments';
+import { callEnvironmentFunction, lockEnvironmentRecord, type Environment } from './environments';
 import { readModels, type Model } from './model-catalog';
 import { MODEL_KINDS } from './model-kinds';
 import { hasPendingChanges } from './pending-changes';
@@ -211,8 +211,7 @@ export async function promoteEnvironment(
         await carryOverPrivileges(client, swaps);
         await swapEngineState(client, promoted);
         await swapRelations(pool, client, swaps, { what: 'elt promote', log: options.log, ...options.lockWait });
-        const dropped = await dropEnvironmentSchemas(client, environment);
-        await client.query('delete from elt.environments where name = $1', [environment]);
+        const dropped = await callEnvironmentFunction(client, 'drop', [environment]);
         return { environment, promoted: promoted.map((model) => model.name), dropped };
       }),
     { log: options.log, ...options.lockWait },

@@ -9,7 +9,10 @@
 --                 elt_observe.newest_event_at(): what elt status, freshness, docs and test read
 --   <db>_analyst  what a reader may, reads elt.settings and elt.refresh_log (what
 --                 `elt refresh` reads), and `call elt.refresh_marts()`; no MAINTAIN (a direct
---                 REFRESH without CONCURRENTLY would lock readers out of a mart)
+--                 REFRESH without CONCURRENTLY would lock readers out of a mart); its own
+--                 environments: elt.create_environment() and elt.drop_environment(), select on
+--                 elt.environments (elt env list), and select on staging and intermediate
+--                 (also built later), which the models it builds there read; not raw
 create or replace function elt.apply_grants() returns void
 language plpgsql
 set search_path = pg_catalog, pg_temp
@@ -67,6 +70,15 @@ begin
         -- elt refresh reads the stored settings and the refresh log it reports from
         execute format('grant select on elt.migrations, elt.project, elt.settings, elt.refresh_log to %I', analyst);
         execute format('grant execute on procedure elt.refresh_marts(text[]) to %I', analyst);
+        -- environments (elt build --env, elt env drop): the definer functions make and drop its
+        -- own; the models it builds there, with its own rights, read production's layers but raw
+        execute format('grant execute on function elt.create_environment(text, jsonb), elt.drop_environment(text) to %I', analyst);
+        execute format('grant select on elt.environments to %I', analyst);
+        foreach kind in array array['staging', 'intermediate'] loop
+            execute format('grant usage on schema %I to %I', kind, analyst);
+            execute format('grant select on all tables in schema %I to %I', kind, analyst);
+            execute format('alter default privileges in schema %I grant select on tables to %I', kind, analyst);
+        end loop;
         if current_setting('server_version_num')::int >= 170000 then
             execute format('revoke maintain on all tables in schema marts from %I', analyst);
             execute format('alter default privileges in schema marts revoke maintain on tables from %I', analyst);

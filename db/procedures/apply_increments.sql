@@ -77,11 +77,7 @@ $$;
 -- it, for this transaction): each key (as text), the bound's value from which its rows are
 -- computed (as text; in a full computation, its least value in the inputs), and the
 -- model's row of that key just before it (as jsonb; NULL when none), which a running sum
--- starts from. `elt build --env` computes such a model whole, with its builder's rights,
--- the same way: it names the environment's relation in elt.fold_model (no engine row has
--- that name), and fold_keys() then gives every key of its own pg_temp.changed_keys_* from
--- its least bound, with no row before. Any other time it is an error: the query computes
--- nothing outside the engine or an environment's build.
+-- starts from. Any other time it is an error: the query computes nothing outside the engine.
 create or replace function elt.fold_keys()
 returns table (key text, since text, previous jsonb)
 language plpgsql
@@ -92,22 +88,13 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
     model record;
-    folding text := coalesce(current_setting('elt.fold_model', true), '');
 begin
-    if folding = '' or not elt.engine_temp_table('changed_keys_' || md5(folding)) then
-        raise exception 'elt.fold_keys() is read by the query of a model with a lower bound (incremental_by: <key>, <bound>) while the engine brings it up to date, and at no other time';
-    end if;
     select m.name, m.incremental_by, m.incremental_since
     into model
     from elt.models as m
-    where m.name = folding and m.materialized = 'incremental' and m.incremental_since is not null;
-    if not found then
-        -- a whole computation outside the engine (an environment's build): every key, no row before
-        return query execute format(
-            'select k.key::text, min(k.since)::text, null::jsonb from pg_temp.%I as k where k.key is not null group by k.key',
-            'changed_keys_' || md5(folding)
-        );
-        return;
+    where m.name = current_setting('elt.fold_model', true) and m.materialized = 'incremental' and m.incremental_since is not null;
+    if not found or not elt.engine_temp_table('changed_keys_' || md5(model.name)) then
+        raise exception 'elt.fold_keys() is read by the query of a model with a lower bound (incremental_by: <key>, <bound>) while the engine brings it up to date, and at no other time';
     end if;
     return query execute format(
         'select c.key::text, c.since::text,

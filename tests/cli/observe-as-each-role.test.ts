@@ -97,7 +97,7 @@ test('elt test as a reader runs the tests of the marts, names each one it skippe
   expect(reader.stderr).toMatch(/skipped \d+ data tests? this login may not read/);
 });
 
-test('an analyst and a reader read the ledger, the refresh log and the models through elt_observe, and still nothing of raw or elt', async () => {
+test('an analyst and a reader read the ledger, the refresh log and the models through elt_observe, and still nothing of raw or elt; staging and intermediate the analyst only (what its environments read)', async () => {
   for (const role of ['analyst', 'reader'] as const) {
     const pool = logins.pool(urls.owner, new URL(urls[role]).username, 1);
     const { rows } = await pool.query<{ uri: string; error: string | null }>(
@@ -106,8 +106,13 @@ test('an analyst and a reader read the ledger, the refresh log and the models th
     expect(rows).toEqual([{ uri: 'file:///lake/gone.tsv', error: 'line 3: not JSON' }]);
     await expect(pool.query('select count(*) from elt_observe.refresh_log')).resolves.toBeTruthy();
     await expect(pool.query('select count(*) from elt_observe.models')).resolves.toBeTruthy();
-    for (const relation of ['raw.raw_events', 'raw.rejected_rows', 'raw.loads', 'staging.stg_events', 'intermediate.int_events']) {
+    for (const relation of ['raw.raw_events', 'raw.rejected_rows', 'raw.loads', 'elt.models', 'elt.folded_loads']) {
       await expect(pool.query(`select * from ${relation} limit 1`)).rejects.toThrow(/permission denied/);
+    }
+    for (const relation of ['staging.stg_events', 'intermediate.int_events']) {
+      const read = pool.query(`select * from ${relation} limit 1`);
+      if (role === 'analyst') await expect(read).resolves.toBeTruthy();
+      else await expect(read).rejects.toThrow(/permission denied/);
     }
     // the ledger's view has no column for content hashes or raw text
     const { rows: columns } = await pool.query<{ name: string }>(

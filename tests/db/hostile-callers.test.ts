@@ -128,14 +128,17 @@ test('no function that a reader, analyst, loader or elt query reader may execute
   expect(callers.find((caller) => caller.kind === 'analyst')).toBeDefined();
 });
 
-test('of the functions that run as another role (SECURITY DEFINER), those callers may execute the refresh and the newest event of a source only: the engine is reached through the refresh', async () => {
+test('of the functions that run as another role (SECURITY DEFINER), those callers may execute the refresh, the newest event of a source and (the analyst) the making and dropping of its environments only: the engine is reached through the refresh', async () => {
   const definers = await functionsRunningAsAnother(db.pool);
   expect(definers).toContain('elt.refresh_marts(text[])');
   const reachable = new Set<string>();
   for (const caller of callers) for (const fn of await executableFunctions(db.pool, caller.name)) reachable.add(fn.signature);
   // the engine's own steps are reached through elt.refresh_marts only: nobody else may call them
   // and elt freshness reads one timestamp of a model a reader may not read (db/procedures/newest_event_at.sql)
+  // and an analyst makes and drops its own environments (db/procedures/create_environment.sql, drop_environment.sql)
   expect(definers.filter((signature) => reachable.has(signature)).sort()).toEqual([
+    'elt.create_environment(text,jsonb)',
+    'elt.drop_environment(text)',
     'elt.refresh_marts(text[])',
     'elt_observe.newest_event_at(text,text)',
   ]);

@@ -215,7 +215,7 @@ test('dropping an environment drops its schemas and record only; a view outside 
   await build();
   await db.pool.query('create view public.reads_dev as select * from marts__dev.category_ctr_daily');
   await expect(dropEnvironment(db.pool, 'dev')).rejects.toThrow(
-    'cannot drop environment dev: public.reads_dev (outside it) reads marts__dev.category_ctr_daily: drop it first; nothing was dropped',
+    'cannot drop environment dev: view public.reads_dev (outside it) depends on table marts__dev.category_ctr_daily: drop it first; nothing was dropped',
   );
   await db.pool.query('drop view public.reads_dev');
   const before = await productionSnapshot();

@@ -42,9 +42,16 @@ const loadedVersion = (row: LoadedRow): LoadedVersion => ({
   version: row.source_version,
 });
 
-/** The ledger row of the content currently loaded for a URI, if any. */
+/**
+ * The ledger row of the content currently loaded for a URI, if any. A lake object's (a stream's loads
+ * have URIs of their own): one probe of the unique index loads_one_loaded_per_uri, whose predicate the
+ * statement repeats, where the planner would otherwise filter every loaded row of another index.
+ */
 export async function findLoaded(client: PoolClient, uri: string): Promise<LoadedVersion | undefined> {
-  const { rows } = await client.query<LoadedRow>(`select ${LOADED_COLUMNS} from raw.loads where source_uri = $1 and status = 'loaded'`, [uri]);
+  const { rows } = await client.query<LoadedRow>(
+    `select ${LOADED_COLUMNS} from raw.loads where source_uri = $1 and status = 'loaded' and stream_id is null`,
+    [uri],
+  );
   const row = rows[0];
   return row && loadedVersion(row);
 }
@@ -141,7 +148,7 @@ export async function findListedLoads(pool: Pool, uris: string[]): Promise<Liste
             coalesce(loaded.source_version, stood.source_version) as source_version,
             stood.original_id, stood.original_uri, stood.original_content_id
        from unnest($1::text[]) with ordinality as listed (uri, position)
-       left join raw.loads as loaded on loaded.source_uri = listed.uri and loaded.status = 'loaded'
+       left join raw.loads as loaded on loaded.source_uri = listed.uri and loaded.status = 'loaded' and loaded.stream_id is null
        left join lateral (
             select latest.load_id, latest.content_id, latest.size_bytes, latest.modified_at, latest.source_version,
                    original.load_id as original_id, original.source_uri as original_uri, original.content_id as original_content_id

@@ -42,19 +42,18 @@ const loadedVersion = (row: LoadedRow): LoadedVersion => ({
   version: row.source_version,
 });
 
-/** The ledger row of the content currently loaded for a URI, if any. */
+/**
+ * The ledger row of the content currently loaded for a URI, if any. A lake object's (a stream's loads
+ * have URIs of their own): one probe of the unique index loads_one_loaded_per_uri, whose predicate the
+ * statement repeats, where the planner would otherwise filter every loaded row of another index.
+ */
 export async function findLoaded(client: PoolClient, uri: string): Promise<LoadedVersion | undefined> {
-  const { rows } = await client.query<LoadedRow>(`select ${LOADED_COLUMNS} from raw.loads where source_uri = $1 and status = 'loaded'`, [uri]);
+  const { rows } = await client.query<LoadedRow>(
+    `select ${LOADED_COLUMNS} from raw.loads where source_uri = $1 and status = 'loaded' and stream_id is null`,
+    [uri],
+  );
   const row = rows[0];
   return row && loadedVersion(row);
-}
-
-/** The loaded versions of many URIs at once, by URI. */
-export async function findLoadedVersions(pool: Pool, uris: string[]): Promise<Map<string, LoadedVersion>> {
-  const { rows } = await pool.query<LoadedRow>(`select ${LOADED_COLUMNS} from raw.loads where source_uri = any($1::text[]) and status = 'loaded'`, [
-    uris,
-  ]);
-  return new Map(rows.map((row) => [row.source_uri, loadedVersion(row)]));
 }
 
 /**
@@ -118,6 +117,66 @@ export async function findStoodFor(client: PoolClient, uri: string): Promise<Sto
       duplicate: loadedVersion(row),
     }
   );
+}
+
+/** What the ledger holds for a listed URI: its loaded version, else the load it stands for (findStoodFor). */
+export interface ListedLoad {
+  loaded?: LoadedVersion;
+  stoodFor?: StoodFor;
+}
+
+/**
+ * For every listed URI at once, in one statement (each URI one probe of raw.loads' indexes):
+ * the version loaded (as findLoaded), else the load it stands for (as findStoodFor). The
+ * result is by position in `uris`; a URI the ledger holds nothing of has an empty entry. A run
+ * thus decides which listed objects it need not read in one round trip, however many it lists.
+ */
+export async function findListedLoads(pool: Pool, uris: string[]): Promise<ListedLoad[]> {
+  const { rows } = await pool.query<
+    { position: number; loaded_id: string | null; duplicate_id: string | null } & LoadedRow & {
+        original_id: string | null;
+        original_uri: string | null;
+        original_content_id: string | null;
+      }
+  >(
+    `select listed.position::int as position, loaded.load_id as loaded_id, stood.load_id as duplicate_id,
+            listed.uri as source_uri,
+            coalesce(loaded.load_id, stood.load_id) as load_id,
+            coalesce(loaded.content_id, stood.content_id) as content_id,
+            coalesce(loaded.size_bytes, stood.size_bytes) as size_bytes,
+            coalesce(loaded.modified_at, stood.modified_at) as modified_at,
+            coalesce(loaded.source_version, stood.source_version) as source_version,
+            stood.original_id, stood.original_uri, stood.original_content_id
+       from unnest($1::text[]) with ordinality as listed (uri, position)
+       left join raw.loads as loaded on loaded.source_uri = listed.uri and loaded.status = 'loaded' and loaded.stream_id is null
+       left join lateral (
+            select latest.load_id, latest.content_id, latest.size_bytes, latest.modified_at, latest.source_version,
+                   original.load_id as original_id, original.source_uri as original_uri, original.content_id as original_content_id
+              from (select load_id, content_id, size_bytes, modified_at, source_version, status, duplicate_of
+                      from raw.loads
+                     where source_uri = listed.uri and status in ('loaded', 'replaced', 'duplicate')
+                     order by load_id desc
+                     limit 1) as latest
+              join raw.loads as original on original.load_id = latest.duplicate_of
+             where loaded.load_id is null and latest.status = 'duplicate' and original.status = 'loaded'
+       ) as stood on true
+      where loaded.load_id is not null or stood.load_id is not null`,
+    [uris],
+  );
+  const listed: ListedLoad[] = uris.map(() => ({}));
+  for (const row of rows) {
+    const version = loadedVersion(row);
+    listed[row.position - 1] =
+      row.loaded_id !== null
+        ? { loaded: version }
+        : {
+            stoodFor: {
+              original: { loadId: row.original_id as string, uri: row.original_uri as string, contentId: row.original_content_id as string },
+              duplicate: version,
+            },
+          };
+  }
+  return listed;
 }
 
 /** Records a new version (size, modification time, source version) of a load's unchanged content: the next run skips it unread. */

@@ -9,6 +9,7 @@ import { reserveLoadIds } from './load-order';
 import { DEFAULT_MAX_GZIP_RATIO } from './stages/limit-bytes';
 import { SETTINGS } from '../core/settings/declared-settings';
 import { createProgress } from './progress';
+import { decideUnread } from './unread-objects';
 
 export interface LoadSummary {
   objects: ObjectResult[];
@@ -78,10 +79,17 @@ export async function loadLake(pool: Pool, objects: LakeObject[], log: Logger, o
   signal?.throwIfAborted();
   const abandoned = await abandonAllDeadAttempts(pool);
   if (abandoned > 0) log.warn(`${abandoned} earlier load attempt(s) whose process died are now marked abandoned`);
-  const progress = createProgress({ log, totalObjects: objects.length, totalBytes: objects.reduce((sum, o) => sum + o.size, 0) });
+  // the objects that need not be read (unchanged, or the same duplicate again), decided for all at once
+  const unread = await decideUnread(pool, objects, settings.allowDuplicates);
+  const toRead = objects.flatMap((object, index) => (unread[index] === undefined ? [object] : []));
+  const progress = createProgress({ log, totalObjects: toRead.length, totalBytes: toRead.reduce((sum, o) => sum + o.size, 0) });
   const results: ObjectResult[] = new Array(objects.length);
   // every attempt of both passes below (each with its retries) has an id reserved in listing order
-  const loadIds = await reserveLoadIds(pool, objects, 2 * (settings.retries + 1));
+  const loadIds = await reserveLoadIds(
+    pool,
+    unread.map((result) => result?.status !== 'skipped'),
+    2 * (settings.retries + 1),
+  );
 
   const loadWithRetries = async (index: number, position: string): Promise<ObjectResult> => {
     const object = objects[index] as LakeObject;
@@ -154,8 +162,21 @@ export async function loadLake(pool: Pool, objects: LakeObject[], log: Logger, o
   };
 
   try {
+    // the unchanged ones in one line (a line each would grow with the history); a duplicate again warns each time
+    const unchanged = unread.filter((result) => result?.status === 'skipped').length;
+    if (unchanged > 0) {
+      progress.log.info(`${unchanged} of ${objects.length} objects unchanged since their last load: skipped unread`, {
+        event: 'unchanged',
+        skipped: unchanged,
+      });
+    }
+    unread.forEach((result, index) => {
+      if (result === undefined) return;
+      results[index] = result;
+      if (result.status !== 'skipped') report(result, `[${index + 1}/${objects.length}]`);
+    });
     await loadAll(
-      objects.map((_, index) => index),
+      objects.flatMap((_, index) => (unread[index] === undefined ? [index] : [])),
       true,
     );
     signal?.throwIfAborted();

@@ -1,6 +1,5 @@
 import type { Pool } from 'pg';
-import { findLoadedVersions, isUnchanged, nextLoadIds } from './ledger';
-import type { LakeObject } from './sources/lake-object';
+import { nextLoadIds } from './ledger';
 
 /** Hands out the load ids reserved for one object, one per attempt; undefined once they run out. */
 export type LoadIdSupply = () => string | undefined;
@@ -11,19 +10,12 @@ const none: LoadIdSupply = () => undefined;
  * Reserves load ids in listing order, before any object loads: every attempt at an
  * earlier-listed object gets a smaller id than every attempt at a later one, however
  * long each takes to hash or load, whatever the concurrency ("the latest load wins"
- * then means "the last listed", every time). Each object that may need loading (not
- * unchanged by size and modification time) gets `perObject` ids; an object that needs
- * more (or none were reserved for) takes the identity's next id instead.
+ * then means "the last listed", every time). Each object that may need loading
+ * (`needed`, by listing position: not unchanged by size and modification time) gets
+ * `perObject` ids; an object that needs more (or none were reserved for) takes the
+ * identity's next id instead.
  */
-export async function reserveLoadIds(pool: Pool, objects: LakeObject[], perObject: number): Promise<LoadIdSupply[]> {
-  const loaded = await findLoadedVersions(
-    pool,
-    objects.map((object) => object.uri),
-  );
-  const needed = objects.map((object) => {
-    const version = loaded.get(object.uri);
-    return !(version && isUnchanged(version, object));
-  });
+export async function reserveLoadIds(pool: Pool, needed: boolean[], perObject: number): Promise<LoadIdSupply[]> {
   const ids = await nextLoadIds(pool, needed.filter(Boolean).length * perObject);
   let next = 0;
   return needed.map((need) => {

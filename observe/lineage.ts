@@ -37,15 +37,22 @@ export async function readLineage(pool: Pool): Promise<LineageEdge[]> {
   return rows;
 }
 
-/** The graph as text: one line per model, with what it reads; an orphan (`orphaned`: its file is gone) is marked. */
-export function formatLineageText(edges: LineageEdge[], orphaned: ReadonlySet<string> = new Set()): string {
+/**
+ * The graph as text: one line per model, with what it reads; an orphan (`orphaned`: its
+ * file is gone) is marked, and a model `marks` names gets its mark (an environment's: observe/environment-lineage.ts).
+ */
+export function formatLineageText(
+  edges: LineageEdge[],
+  orphaned: ReadonlySet<string> = new Set(),
+  marks: ReadonlyMap<string, string> = new Map(),
+): string {
   const models = [...new Set(edges.map((edge) => edge.model))];
   const layer = (name: string) => ['raw', 'elt', 'staging', 'intermediate', 'marts'].indexOf(name.split('.')[0] ?? '');
   models.sort((a, b) => layer(a) - layer(b) || a.localeCompare(b));
   return `${models
     .map(
       (model) =>
-        `${model}${orphaned.has(model) ? ' (orphaned: no model file)' : ''} <- ${edges
+        `${model}${marks.get(model) ?? ''}${orphaned.has(model) ? ' (orphaned: no model file)' : ''} <- ${edges
           .filter((edge) => edge.model === model)
           .map((edge) => edge.source)
           .join(', ')}`,
@@ -53,8 +60,12 @@ export function formatLineageText(edges: LineageEdge[], orphaned: ReadonlySet<st
     .join('\n')}\n`;
 }
 
-/** The graph as a Mermaid flowchart (paste into a README or any Mermaid viewer); an orphan's label says so. */
-export function formatLineageMermaid(edges: LineageEdge[], orphaned: ReadonlySet<string> = new Set()): string {
+/** The graph as a Mermaid flowchart (paste into a README or any Mermaid viewer); an orphan's label says so, a marked model's has its mark. */
+export function formatLineageMermaid(
+  edges: LineageEdge[],
+  orphaned: ReadonlySet<string> = new Set(),
+  marks: ReadonlyMap<string, string> = new Map(),
+): string {
   const nodes = [...new Set(edges.flatMap((edge) => [edge.source, edge.model]))].sort();
   const id = (name: string) => name.replace('.', '_');
   const schemas = [...new Set(nodes.map((name) => name.split('.')[0] as string))];
@@ -62,7 +73,7 @@ export function formatLineageMermaid(edges: LineageEdge[], orphaned: ReadonlySet
   for (const schema of ['raw', 'elt', 'staging', 'intermediate', 'marts'].filter((name) => schemas.includes(name))) {
     lines.push(`  subgraph ${schema}`);
     for (const node of nodes.filter((name) => name.startsWith(`${schema}.`)))
-      lines.push(`    ${id(node)}["${node}${orphaned.has(node) ? ' (orphaned)' : ''}"]`);
+      lines.push(`    ${id(node)}["${node}${marks.get(node) ?? ''}${orphaned.has(node) ? ' (orphaned)' : ''}"]`);
     lines.push('  end');
   }
   for (const edge of edges) lines.push(`  ${id(edge.source)} --> ${id(edge.model)}`);

@@ -5,6 +5,7 @@ import { changedKeys, loadsFinishedSince } from './changed-keys';
 import { MODEL_SCHEMAS, readModels, type Model } from './model-catalog';
 import { MODEL_KINDS } from './model-kinds';
 import { columnList, columnsOf, parseHeader, setting, sqlCode } from './model-header';
+import { readingEnvironment, type ReadEnvironment } from './environment-sql';
 
 /** A data test: a query returning the rows that break an invariant (none: the test passes). */
 export interface DataTest {
@@ -154,11 +155,14 @@ export function readDataTests(dir: string): DataTest[] {
  * key's index; `elt test` runs them all, on all rows.
  * `models` (`elt test --select`) keeps the tests that belong to one of them (dbt's eager
  * selection: a test reading a selected model and others runs too).
+ * `environment` (`elt test --env`): each test reads the relations the environment holds
+ * (`marts__dev.x`) and production's for the rest (transform/environment-sql.ts); a test
+ * spelling a reference the rewriter does not see fails, naming it.
  */
 export async function runDataTests(
   pool: Pool,
   dir: string,
-  options: { skipRawScans?: boolean; loadsSince?: Date; models?: ReadonlySet<string> } = {},
+  options: { skipRawScans?: boolean; loadsSince?: Date; models?: ReadonlySet<string>; environment?: ReadEnvironment } = {},
 ): Promise<DataTestResult[]> {
   const results: DataTestResult[] = [];
   const byName = new Map(readModels(dir).map((model) => [model.name, model]));
@@ -170,22 +174,23 @@ export async function runDataTests(
   const keysOf = new Map<string, Awaited<ReturnType<typeof changedKeys>>>();
   for (const test of chosen) {
     const started = performance.now();
-    let sql = test.sql;
     let params: unknown[] = [];
     let scope: DataTestScope = 'all rows';
     try {
+      const base = options.environment === undefined ? test.sql : readingEnvironment(test.sql, `data test ${test.name}`, options.environment);
+      let sql = base;
       if (newLoads !== undefined) {
         const only = test.reads.length === 1 ? byName.get(test.reads[0] ?? '') : undefined;
         if (test.byLoad === true) {
           // a by-load table's rows change only with new loads: test those (the filter reaches its key index)
-          sql = `select * from (${test.sql}\n) as checked where checked.load_id = any($1::bigint[])`;
+          sql = `select * from (${base}\n) as checked where checked.load_id = any($1::bigint[])`;
           params = [newLoads];
           scope = 'new loads';
         } else if (only !== undefined) {
           if (!keysOf.has(only.name)) keysOf.set(only.name, await changedKeys(pool, only, byName, newLoads));
           const changed = keysOf.get(only.name);
-          if (changed !== undefined && (await resultColumns(pool, test.sql)).includes(changed.column)) {
-            sql = `select * from (${test.sql}\n) as checked where checked."${changed.column}" = any($1::${changed.type}[])`;
+          if (changed !== undefined && (await resultColumns(pool, base)).includes(changed.column)) {
+            sql = `select * from (${base}\n) as checked where checked."${changed.column}" = any($1::${changed.type}[])`;
             params = [changed.keys];
             scope = 'changed keys';
           }

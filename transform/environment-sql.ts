@@ -16,21 +16,38 @@ export function environmentSql(model: string, sql: string, inEnvironment: Readon
   );
 }
 
+/** An environment a command reads (elt query, test, lineage, docs --env): its name and the models it holds (production's names). */
+export interface ReadEnvironment {
+  name: string;
+  held: ReadonlySet<string>;
+}
+
 /**
- * An ad-hoc query (`elt query --env <name>`) reading the environment: each reference to a
- * model the environment holds (`marts.x`) reads its relation (`marts__dev.x`), the others
- * production's. A name never built is one line, exit 2.
+ * The environment `environment`, to be read by this login: a bad name, a name never built
+ * and another login's environment (checkMayRead) are each one line, exit 2.
  */
-export async function environmentQuery(pool: Pool, sql: string, environment: string): Promise<string> {
+export async function environmentToRead(pool: Pool, environment: string): Promise<ReadEnvironment> {
   checkEnvironmentName(environment);
   const [found] = await readEnvironments(pool, environment);
   if (found === undefined) throw new EltError(`no environment named ${environment} (elt env list shows them)`, ExitCode.usage);
   await checkMayRead(pool, found);
-  const held = new Set(Object.keys(found.models));
+  return { name: environment, held: new Set(Object.keys(found.models)) };
+}
+
+/**
+ * SQL (`what` names it in a refusal) reading the environment: each reference to a model it
+ * holds (`marts.x`) reads its relation (`marts__dev.x`), the others production's.
+ */
+export function readingEnvironment(sql: string, what: string, environment: ReadEnvironment): string {
   return rewriteModelReferences(
-    'query',
+    what,
     sql,
-    (reference) => (held.has(reference.name) ? environmentRelation(reference.name, environment) : reference.name),
-    'the query',
+    (reference) => (environment.held.has(reference.name) ? environmentRelation(reference.name, environment.name) : reference.name),
+    what,
   );
+}
+
+/** An ad-hoc query (`elt query --env <name>`) reading the environment (readingEnvironment). */
+export async function environmentQuery(pool: Pool, sql: string, environment: string): Promise<string> {
+  return readingEnvironment(sql, 'the query', await environmentToRead(pool, environment));
 }

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { loadChartModule } from '../../chart/load-chart';
 import { readModels } from '../../transform/model-catalog';
+import { checkEnvironmentName } from '../../transform/environment-name';
+import { environmentToRead } from '../../transform/environment-sql';
 import { describeError, ExitCode, type ExitCodeValue } from '../../core/errors';
 import { timed } from '../../core/log';
 import { checkTrustedDir } from '../../core/trusted-path';
@@ -35,13 +37,26 @@ async function drawChart(pool: Pool, modelsDir: string, io: Io): Promise<Uint8Ar
 }
 
 /** The site judges the sources' freshness as elt freshness does: flags, else the project file's thresholds, else the defaults. */
-const DOCS_SETTINGS = ['docsOut', 'docsChart', 'noTests', ...SELECT_SETTINGS, 'project', 'models', 'warnAfter', 'errorAfter', 'freshnessBy'] as const;
+const DOCS_SETTINGS = [
+  'docsOut',
+  'docsChart',
+  'noTests',
+  ...SELECT_SETTINGS,
+  'project',
+  'models',
+  'warnAfter',
+  'errorAfter',
+  'freshnessBy',
+  'environment',
+] as const;
 
 /** `elt docs`: the static docs site (models, columns, lineage, tests, sources, chart) in one folder. */
 async function docs({ settings, project, options }: CommandInput<(typeof DOCS_SETTINGS)[number]>, io: Io): Promise<ExitCodeValue> {
-  // the site goes where the run's outputs go (ELT_OUTPUT_DIR, else <home>/out) unless --out says otherwise
+  // the site goes where the run's outputs go (ELT_OUTPUT_DIR, else <home>/out) unless --out says otherwise;
+  // an environment's site beside it (docs__<name>: never production's), its name checked before it makes a path
+  const environmentName = settings.environment === undefined ? undefined : checkEnvironmentName(settings.environment);
   const outputDir = resolveSetting('outputDir', { env: io.env }) ?? join(io.home ?? '.', 'out');
-  const outDir = settings.docsOut ?? join(outputDir, 'docs');
+  const outDir = settings.docsOut ?? join(outputDir, environmentName === undefined ? 'docs' : `docs__${environmentName}`);
   const chartPng = settings.docsChart;
   const thresholds = freshnessThresholds({ warnAfter: settings.warnAfter, errorAfter: settings.errorAfter, by: settings.freshnessBy });
   checkTrustedDir(outDir); // before the database is opened
@@ -49,12 +64,18 @@ async function docs({ settings, project, options }: CommandInput<(typeof DOCS_SE
   return withDatabase(
     io,
     async ({ pool }) => {
+      const environment = environmentName === undefined ? undefined : await environmentToRead(pool, environmentName);
       const { result: all } = await timed(io.log, 'docs', () =>
-        readDocs(pool, { modelsDir: project.modelsDir, thresholds, runTests: !settings.noTests }),
+        readDocs(pool, { modelsDir: project.modelsDir, thresholds, runTests: !settings.noTests, environment }),
       );
       const data = selected === undefined ? all : selectDocs(all, selected);
-      const chart = chartPng === undefined ? await drawChart(pool, project.modelsDir, io) : undefined;
-      const site = writeDocsSite(data, { outDir, chart, chartPng, title: `${project.name} docs` });
+      // the chart is drawn from production's mart: not for an environment holding its own
+      const ownChartMart = environment?.held.has(CHART_MART) === true;
+      if (ownChartMart && chartPng === undefined)
+        io.log.warn(`no chart: environment ${environment?.name} holds its own ${CHART_MART} (the chart draws production's)`);
+      const chart = chartPng === undefined && !ownChartMart ? await drawChart(pool, project.modelsDir, io) : undefined;
+      const title = `${project.name} docs${environment === undefined ? '' : ` (environment ${environment.name})`}`;
+      const site = writeDocsSite(data, { outDir, chart, chartPng, title });
       const failed = (data.tests ?? []).filter((test) => !test.passed).length;
       io.log.info(
         `documented ${data.models.length} models${data.tests ? `, ${data.tests.length} data tests (${failed} failed)` : ''}, ${data.freshness.sources.length} sources${site.chart ? ', the CTR chart' : ''}`,
@@ -72,7 +93,10 @@ export const docsCommand = defineCommand({
   name: 'docs',
   summary: 'write a static docs site (models, columns, lineage graph, data tests, source freshness, the chart): open index.html from disk',
   settings: DOCS_SETTINGS,
-  notes: ['--select / --exclude: document only the models selected (their lineage, their tests), e.g. +marts.x, path:marts.'],
+  notes: [
+    '--select / --exclude: document only the models selected (their lineage, their tests), e.g. +marts.x, path:marts.',
+    "--env <name>: the models as the environment holds them (its relations' columns, its SQL's lineage, the tests on it), each it holds marked, in <out>/docs__<name>.",
+  ],
   example: 'npm run elt -- docs',
   action: docs,
 });

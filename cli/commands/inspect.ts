@@ -1,5 +1,7 @@
 import { formatLineageMermaid, formatLineageText, readLineage } from '../../observe/lineage';
 import { readModels } from '../../transform/model-catalog';
+import { environmentToRead } from '../../transform/environment-sql';
+import { environmentLineage, environmentMark } from '../../observe/environment-lineage';
 import { readOrphans } from '../../transform/orphaned-models';
 import { formatStatus, readStatus } from '../../observe/status';
 import { acknowledgeFailure } from '../../loader/acknowledge-failure';
@@ -54,18 +56,27 @@ export const statusCommand = defineCommand({
 export const lineageCommand = defineCommand({
   name: 'lineage',
   summary: "print the graph raw -> staging -> marts, read from the database's own dependency catalog",
-  settings: ['mermaid', ...SELECT_SETTINGS, 'project', 'models'],
-  notes: ['--select / --exclude: only the models selected (with what they read), e.g. +marts.x, path:marts.'],
+  settings: ['mermaid', ...SELECT_SETTINGS, 'project', 'models', 'environment'],
+  notes: [
+    '--select / --exclude: only the models selected (with what they read), e.g. +marts.x, path:marts.',
+    '--env <name>: the graph as the environment holds the models (their SQL), each it holds marked with its relation (marts__<name>.x).',
+  ],
   example: 'npm run elt -- lineage --mermaid',
   action: ({ settings, project, options }, io) => {
     const selected = selectionOf(options, project.modelsDir);
     return withDatabase(
       io,
       async ({ pool }) => {
-        const edges = (await readLineage(pool)).filter((edge) => selected === undefined || selected.has(edge.model));
+        const models = readModels(project.modelsDir);
+        const environment = settings.environment === undefined ? undefined : await environmentToRead(pool, settings.environment);
+        const production = await readLineage(pool);
+        const { edges: all, held } =
+          environment === undefined ? { edges: production, held: new Map<string, string>() } : environmentLineage(production, models, environment);
+        const edges = all.filter((edge) => selected === undefined || selected.has(edge.model));
+        const marks = new Map([...held].map(([name, relation]) => [name, environmentMark(environment?.name ?? '', relation, settings.mermaid)]));
         // models whose files are gone are still in the graph: marked
-        const orphaned = new Set((await readOrphans(pool, readModels(project.modelsDir))).map((orphan) => orphan.name));
-        io.stdout.write(settings.mermaid ? formatLineageMermaid(edges, orphaned) : formatLineageText(edges, orphaned));
+        const orphaned = new Set((await readOrphans(pool, models)).map((orphan) => orphan.name));
+        io.stdout.write(settings.mermaid ? formatLineageMermaid(edges, orphaned, marks) : formatLineageText(edges, orphaned, marks));
         return ExitCode.ok;
       },
       project.database,

@@ -11,6 +11,7 @@ import { formatReport } from '../../pipeline/run-report';
 import { formatDataTestResults, runDataTests } from '../../transform/data-tests';
 import { buildEnvironment } from '../../transform/build-environment';
 import { environmentRelation } from '../../transform/environment-name';
+import { environmentToRead } from '../../transform/environment-sql';
 import { EltError, ExitCode, type ExitCodeValue } from '../../core/errors';
 import { formatMs, timed } from '../../core/log';
 import { defineCommand, type CommandInput, type Io } from '../command';
@@ -201,15 +202,19 @@ export const refreshCommand = defineCommand({
 export const testCommand = defineCommand({
   name: 'test',
   summary: 'run the data tests next to the models (keys, not-null, ctr, running sums, reconciliation)',
-  settings: ['project', 'models', ...SELECT_SETTINGS],
-  notes: ['--select / --exclude: only the tests of the models selected (a test belongs to each model it reads).'],
+  settings: ['project', 'models', ...SELECT_SETTINGS, 'environment'],
+  notes: [
+    '--select / --exclude: only the tests of the models selected (a test belongs to each model it reads).',
+    '--env <name>: the tests read the relations the environment holds (marts__<name>.x), production for the rest.',
+  ],
   example: 'npm run elt -- test',
-  action: ({ project, options }, io) => {
+  action: ({ settings, project, options }, io) => {
     const models = selectionOf(options, project.modelsDir);
     return withDatabase(
       io,
       async ({ pool }) => {
-        const results = await runDataTests(pool, project.modelsDir, { models });
+        const environment = settings.environment === undefined ? undefined : await environmentToRead(pool, settings.environment);
+        const results = await runDataTests(pool, project.modelsDir, { models, environment });
         io.stdout.write(formatDataTestResults(results));
         const failed = results.filter((result) => result.failures > 0);
         for (const result of failed)

@@ -4,6 +4,8 @@ import { readFreshness, type Freshness, type FreshnessThresholds } from '../fres
 import { readLineage, type LineageEdge } from '../lineage';
 import { readModels, type Model } from '../../transform/model-catalog';
 import { relationOidSql } from '../../db/relation-by-name';
+import type { ReadEnvironment } from '../../transform/environment-sql';
+import { environmentLineage } from '../environment-lineage';
 
 /** One column of a model as the database has it: its type, and its comment (else the header's description). */
 export interface DocsColumn {
@@ -28,6 +30,8 @@ export interface DocsModel {
   path: string;
   upstream: string[];
   downstream: string[];
+  /** elt docs --env: the environment's relation of a model it holds (marts__dev.x), whose columns are shown */
+  environmentRelation?: string;
 }
 
 /** A data test and how it went when the site was written. */
@@ -52,6 +56,8 @@ export interface DocsData {
   /** null: the tests were not run (--no-tests) */
   tests: DocsTest[] | null;
   freshness: Freshness;
+  /** elt docs --env: the environment the site shows the models of */
+  environment?: string;
 }
 
 /** The `grain:` of a model's description (`grain: one row per ...; key: (...)`), else empty. */
@@ -64,10 +70,14 @@ export function grainOf(description: string): string {
 }
 
 /** The columns of a relation in order, with their type and comment, read from pg_attribute. */
-async function readColumns(pool: Pool, model: Model): Promise<{ built: boolean; relationComment: string | null; columns: DocsColumn[] }> {
+async function readColumns(
+  pool: Pool,
+  model: Model,
+  relationName = model.name,
+): Promise<{ built: boolean; relationComment: string | null; columns: DocsColumn[] }> {
   const { rows: relation } = await pool.query<{ oid: number | null; comment: string | null }>(
     `select relation.oid, obj_description(relation.oid, 'pg_class') as comment from (select ${relationOidSql(1)} as oid) as relation`,
-    [model.name],
+    [relationName],
   );
   const oid = relation[0]?.oid ?? null;
   if (oid === null)
@@ -93,14 +103,26 @@ async function readColumns(pool: Pool, model: Model): Promise<{ built: boolean; 
  * Everything the site shows, read from the models folder and the database's own
  * catalog (types, comments, pg_depend lineage), the ledger (freshness) and, unless
  * `runTests` is false, the data tests, run now: their result and time are this run's.
+ * `environment` (elt docs --env): the models as it holds them: the columns of its
+ * relations, its models' lineage from their SQL (observe/environment-lineage.ts), the
+ * tests run on its relations, production's for the rest.
  */
-export async function readDocs(pool: Pool, options: { modelsDir: string; thresholds: FreshnessThresholds; runTests: boolean }): Promise<DocsData> {
+export async function readDocs(
+  pool: Pool,
+  options: { modelsDir: string; thresholds: FreshnessThresholds; runTests: boolean; environment?: ReadEnvironment },
+): Promise<DocsData> {
   const models = readModels(options.modelsDir);
-  const edges = await readLineage(pool);
+  const production = await readLineage(pool);
+  const { edges, held } =
+    options.environment === undefined
+      ? { edges: production, held: new Map<string, string>() }
+      : environmentLineage(production, models, options.environment);
   const docsModels: DocsModel[] = [];
   for (const model of models) {
-    const { built, relationComment, columns } = await readColumns(pool, model);
+    const inEnvironment = held.get(model.name);
+    const { built, relationComment, columns } = await readColumns(pool, model, inEnvironment);
     docsModels.push({
+      ...(inEnvironment === undefined ? {} : { environmentRelation: inEnvironment }),
       name: model.name,
       layer: model.schema,
       materialized: model.materialized,
@@ -118,7 +140,7 @@ export async function readDocs(pool: Pool, options: { modelsDir: string; thresho
   let tests: DocsTest[] | null = null;
   if (options.runTests) {
     tests = [];
-    for (const result of await runDataTests(pool, options.modelsDir)) {
+    for (const result of await runDataTests(pool, options.modelsDir, { environment: options.environment })) {
       tests.push({
         name: result.test.name,
         model: result.test.model,
@@ -133,5 +155,12 @@ export async function readDocs(pool: Pool, options: { modelsDir: string; thresho
     }
   }
   const freshness = await readFreshness(pool, options.modelsDir, options.thresholds);
-  return { generatedAt: new Date().toISOString(), models: docsModels, edges, tests, freshness };
+  return {
+    generatedAt: new Date().toISOString(),
+    models: docsModels,
+    edges,
+    tests,
+    freshness,
+    ...(options.environment === undefined ? {} : { environment: options.environment.name }),
+  };
 }

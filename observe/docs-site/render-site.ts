@@ -64,6 +64,7 @@ function modelSection(model: DocsModel, data: DocsData, modelNames: Set<string>)
   return `<section data-view="model/${h(model.name)}" hidden>
 <h2>${h(model.name)}</h2>
 ${model.built ? '' : '<p>' + badge('error', 'not in the database') + " run <code>elt build</code>; the columns below are the header's</p>"}
+${model.environmentRelation === undefined ? '' : `<p>${badge('warn', 'environment')} environment ${h(data.environment ?? '')}: <code>${h(model.environmentRelation)}</code>, built from this SQL; production's is unchanged</p>`}
 <p class="description">${h(model.description)}</p>
 <dl class="facts">
 <dt>layer</dt><dd>${h(model.layer)}</dd>
@@ -140,7 +141,7 @@ Sources: ${freshness.sources.length === 0 ? 'nothing loaded yet' : `${freshness.
 <div class="graph">${lineageSvg(data.edges, { id: 'graph-all', nodes: [...modelNames], href: (name) => (modelNames.has(name) ? modelHref(name) : undefined) })}</div>
 <h3>Models</h3>
 <table><thead><tr><th>model</th><th>materialized</th><th>grain</th></tr></thead><tbody>
-${data.models.map((model) => `<tr><td><a href="${modelHref(model.name)}">${h(model.name)}</a></td><td>${h(model.materialized)}</td><td>${h(model.grain)}</td></tr>`).join('')}
+${data.models.map((model) => `<tr><td><a href="${modelHref(model.name)}">${h(model.name)}</a>${model.environmentRelation === undefined ? '' : ` ${badge('warn', `environment ${data.environment ?? ''}`)}`}</td><td>${h(model.materialized)}</td><td>${h(model.grain)}</td></tr>`).join('')}
 </tbody></table>
 </section>
 <section data-view="sources" hidden>

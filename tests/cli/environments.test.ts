@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExitCode } from '../../core/errors';
 import { runInProcess } from '../helpers/run-in-process';
@@ -88,6 +89,102 @@ test('elt refresh --env dev is refused with one line naming elt build --env dev;
       "elt: error: elt refresh --env dev: an environment's models are built whole, not folded into; run elt refresh (production), then elt build --env dev to rebuild it on the new loads",
     ],
   ]);
+});
+
+test('elt test --env dev runs the data tests on the relations the environment holds, production for the rest: a test the edit breaks fails only in dev (exit 7), the reverse only in production', async () => {
+  const testFile = join(modelsDir, 'tests', 'single_view_days.sql');
+  const reconcile = join(modelsDir, 'tests', 'marts_reconcile_with_staging.sql');
+  const run = (env: string[]) => elt(['test', ...env, '--models', modelsDir, '--select', 'marts.category_ctr_daily']);
+  try {
+    // passes in production (it keeps the category-days of one view), fails in dev (the edit drops them)
+    writeFileSync(
+      testFile,
+      '-- test: the category-days of a single view are kept\n-- model: marts.category_ctr_daily\nselect 1 as missing where not exists (select 1 from marts.category_ctr_daily where card_views <= 1)\n',
+    );
+    const production = await run([]);
+    expect([production.code, production.stdout]).toEqual([ExitCode.ok, expect.stringMatching(/^PASS {2}single_view_days /m)]);
+    const inDev = await run(['--env', 'dev']);
+    expect([inDev.code, inDev.stdout]).toEqual([ExitCode.dataTestsFailed, expect.stringMatching(/^FAIL {2}single_view_days /m)]);
+    expect(production.stdout).toMatch(/^PASS {2}marts_reconcile_with_staging /m);
+    // the project's own reconciliation sees the rows the edit dropped, in dev only
+    expect(inDev.stdout).toMatch(/^FAIL {2}marts_reconcile_with_staging /m);
+    expect(errorLines(inDev.stderr)).toEqual([
+      'elt: error: data test marts_reconcile_with_staging failed on marts.article_performance, marts.user_performance, marts.category_ctr_daily: 1 offending row(s)',
+      'elt: error: data test single_view_days failed on marts.category_ctr_daily: 1 offending row(s)',
+    ]);
+    // the reverse: fails in production, passes in dev (the reconciliation, which the edit breaks, set aside)
+    renameSync(reconcile, `${reconcile}.aside`);
+    writeFileSync(
+      testFile,
+      '-- test: every category-day had more than one view\n-- model: marts.category_ctr_daily\nselect * from marts.category_ctr_daily where card_views <= 1\n',
+    );
+    const reversed = await run([]);
+    expect([reversed.code, reversed.stdout]).toEqual([ExitCode.dataTestsFailed, expect.stringMatching(/^FAIL {2}single_view_days /m)]);
+    const reversedInDev = await run(['--env', 'dev']);
+    expect([reversedInDev.code, reversedInDev.stdout]).toEqual([ExitCode.ok, expect.stringMatching(/^PASS {2}single_view_days /m)]);
+    expect(reversedInDev.stdout).not.toMatch(/^FAIL/m);
+    // a test hiding a reference from the rewriter would read production: it fails, naming the test
+    writeFileSync(testFile, '-- test: hidden\n-- model: marts.category_ctr_daily\nselect * from "marts".category_ctr_daily where card_views <= 1\n');
+    const hidden = await run(['--env', 'dev']);
+    expect([hidden.code, hidden.stdout]).toEqual([
+      ExitCode.dataTestsFailed,
+      expect.stringMatching(/^ {6}the test query failed: data test single_view_days: write each model it reads as schema.relation, unquoted/m),
+    ]);
+  } finally {
+    rmSync(testFile, { force: true });
+    if (existsSync(`${reconcile}.aside`)) renameSync(`${reconcile}.aside`, reconcile);
+  }
+});
+
+test('elt lineage --env dev and elt docs --env dev show the models as dev holds them, marked, the site in its own folder', async () => {
+  const lineage = await elt(['lineage', '--env', 'dev', '--models', modelsDir]);
+  expect(lineage.code).toBe(ExitCode.ok);
+  expect(lineage.stdout).toMatch(/^marts\.category_ctr_daily \(environment dev: marts__dev\.category_ctr_daily\) <- \S/m);
+  expect(lineage.stdout).toMatch(/^marts\.article_performance <- /m);
+  expect(lineage.stdout.match(/\(environment dev/g)).toHaveLength(1);
+  const mermaid = await elt(['lineage', '--env', 'dev', '--mermaid', '--models', modelsDir]);
+  expect(mermaid.stdout).toMatch(/marts_category_ctr_daily\["marts\.category_ctr_daily \(environment dev\)"\]/);
+  const out = mkdtempSync(join(tmpdir(), 'elt-env-docs-'));
+  try {
+    const docs = await runInProcess(['docs', '--env', 'dev', '--models', modelsDir, '--no-tests'], {
+      ...process.env,
+      DATABASE_URL: db.url,
+      ELT_DEBUG: '',
+      ELT_OUTPUT_DIR: out,
+    });
+    expect([docs.code, docs.stdout]).toEqual([ExitCode.ok, `${join(out, 'docs__dev', 'index.html')}\n`]);
+    expect(existsSync(join(out, 'docs'))).toBe(false);
+    const html = readFileSync(join(out, 'docs__dev', 'index.html'), 'utf8');
+    expect(html).toContain('environment dev: <code>marts__dev.category_ctr_daily</code>');
+    expect(html.match(/environment dev: <code>/g)).toHaveLength(1);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test.each([
+  ['test', []],
+  ['lineage', []],
+  ['docs', ['--no-tests']],
+])("elt %s --env: a name never built, a bad name and another login's environment are refused with one line, exit 2", async (command, extra) => {
+  const run = (env: string) => elt([command, '--env', env, '--models', modelsDir, ...extra]);
+  const unknown = await run('deb');
+  expect([unknown.code, errorLines(unknown.stderr)]).toEqual([ExitCode.usage, ['elt: error: no environment named deb (elt env list shows them)']]);
+  const bad = await run('Dev;drop');
+  expect([bad.code, errorLines(bad.stderr)]).toEqual([
+    ExitCode.usage,
+    [expect.stringMatching(/^elt: error: environment name "Dev;drop" is not lower-case/)],
+  ]);
+  await db.pool.query("update elt.environments set owner_login = 'someone_else' where name = 'dev'");
+  try {
+    const other = await run('dev');
+    expect([other.code, errorLines(other.stderr)]).toEqual([
+      ExitCode.usage,
+      [expect.stringMatching(/^elt: error: environment dev was built by someone_else: only that login reads it/)],
+    ]);
+  } finally {
+    await db.pool.query("update elt.environments set owner_login = session_user where name = 'dev'");
+  }
 });
 
 test('a mistyped name drops nothing: one line, exit 2', async () => {

@@ -172,6 +172,36 @@ function buildEnvironmentCommand(
   );
 }
 
+/**
+ * `elt refresh --env <name>`: the environment brought up to date with the loads production
+ * has folded since it was built. Its incremental models are tables computed whole, with the
+ * rights of the login that builds them and without the engine's record of the loads they
+ * hold (the engine runs as the owner: transform/build-environment.ts), so they are computed
+ * whole again, as `elt build --env` does; an environment that was never built is refused,
+ * never made here.
+ */
+function refreshEnvironmentCommand(
+  { project }: CommandInput<(typeof MODEL_SETTINGS)[number] | (typeof SELECT_SETTINGS)[number] | 'project' | 'lockWaitSeconds' | 'environment'>,
+  io: Io,
+  environment: string,
+): Promise<ExitCodeValue> {
+  return withDatabase(
+    io,
+    async ({ pool }) => {
+      await environmentToRead(pool, environment);
+      const result = await buildEnvironment(pool, { dir: project.modelsDir, environment, log: io.log });
+      if (result.built.length === 0) {
+        io.stdout.write(`environment ${environment}: no model differs from production any more; nothing to refresh\n`);
+        return ExitCode.ok;
+      }
+      io.stdout.write(`environment ${environment}: recomputed ${result.built.length} model(s) on the loads production has folded\n`);
+      for (const name of result.built) io.stdout.write(`  ${environmentRelation(name, environment)}\n`);
+      return ExitCode.ok;
+    },
+    project.database,
+  );
+}
+
 export const refreshCommand = defineCommand({
   name: 'refresh',
   summary: 'bring the marts up to date: only the articles and days that new loads touched (readers are not blocked)',
@@ -186,11 +216,13 @@ export const refreshCommand = defineCommand({
   action: (input, io, marts) => {
     const environment = input.settings.environment;
     if (environment !== undefined) {
-      // an environment's incremental models are tables computed whole, without the engine's bookkeeping: not folded into
-      throw new EltError(
-        `elt refresh --env ${environment}: an environment's models are built whole, not folded into; run elt refresh (production), then elt build --env ${environment} to rebuild it on the new loads`,
-        ExitCode.usage,
-      );
+      if (marts.length > 0 || input.settings.select !== undefined || input.settings.exclude !== undefined) {
+        throw new EltError(
+          `elt refresh --env ${environment} recomputes the whole environment: no marts, --select or --exclude with it`,
+          ExitCode.usage,
+        );
+      }
+      return refreshEnvironmentCommand(input, io, environment);
     }
     if (marts.length > 0 && (input.settings.select !== undefined || input.settings.exclude !== undefined)) {
       throw new EltError('elt refresh: name marts or use --select/--exclude, not both', ExitCode.usage);

@@ -81,14 +81,35 @@ test('elt query --env dev reads the models the environment holds from it, the ot
   ]);
 });
 
-test('elt refresh --env dev is refused with one line naming elt build --env dev; nothing changes', async () => {
-  const refused = await elt(['refresh', '--env', 'dev', '--models', modelsDir]);
-  expect([refused.code, errorLines(refused.stderr)]).toEqual([
-    ExitCode.usage,
-    [
-      "elt: error: elt refresh --env dev: an environment's models are built whole, not folded into; run elt refresh (production), then elt build --env dev to rebuild it on the new loads",
-    ],
-  ]);
+test('elt refresh --env dev recomputes dev on the loads production folded since it was built (a new day reaches marts__dev); refused while production has loads not folded, and for an environment never built', async () => {
+  const dayRows = "select count(*)::int as n from marts__dev.category_ctr_daily where date = '2019-02-16'";
+  expect((await db.pool.query(dayRows)).rows).toEqual([{ n: 0 }]);
+  // one more day in production: the sample's events a day later, as a file of their own
+  const lake = mkdtempSync(join(tmpdir(), 'elt-env-refresh-'));
+  writeFileSync(join(lake, '2019-02-16.tsv'), readFileSync(join(SAMPLE, '2019-02-15.tsv'), 'utf8').replaceAll('2019-02-15 ', '2019-02-16 '));
+  try {
+    expect((await elt(['load', '--source', lake])).code).toBe(ExitCode.ok);
+    const early = await elt(['refresh', '--env', 'dev', '--models', modelsDir]);
+    expect([early.code, errorLines(early.stderr)]).toEqual([
+      ExitCode.usage,
+      [expect.stringMatching(/^elt: error: production has loads not yet folded into its models: run elt refresh/)],
+    ]);
+    expect((await elt(['refresh', '--models', modelsDir])).code).toBe(ExitCode.ok);
+    const refreshed = await elt(['refresh', '--env', 'dev', '--models', modelsDir]);
+    expect([refreshed.code, refreshed.stdout]).toEqual([
+      ExitCode.ok,
+      'environment dev: recomputed 1 model(s) on the loads production has folded\n  marts__dev.category_ctr_daily\n',
+    ]);
+    // dev holds the new day as its edit computes it: production's rows of that day with more than one display
+    const expected = await db.pool.query("select count(*)::int as n from marts.category_ctr_daily where date = '2019-02-16' and card_views > 1");
+    expect((await db.pool.query(dayRows)).rows).toEqual(expected.rows);
+    expect((expected.rows[0] as { n: number }).n).toBeGreaterThan(0);
+  } finally {
+    rmSync(lake, { recursive: true, force: true });
+  }
+  const never = await elt(['refresh', '--env', 'deb', '--models', modelsDir]);
+  expect([never.code, errorLines(never.stderr)]).toEqual([ExitCode.usage, ['elt: error: no environment named deb (elt env list shows them)']]);
+  expect((await db.pool.query("select count(*)::int as n from pg_namespace where nspname like '%\\_\\_deb'")).rows).toEqual([{ n: 0 }]);
 });
 
 test('elt test --env dev runs the data tests on the relations the environment holds, production for the rest: a test the edit breaks fails only in dev (exit 7), the reverse only in production', async () => {

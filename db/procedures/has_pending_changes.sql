@@ -12,8 +12,8 @@
 -- committed after that snapshot: in a transaction that was in progress at it (its xip
 -- list), or in one that wrote after it, which stamped finished_at after loads_as_of. So
 -- while none of the snapshot's in-progress transactions has committed, only the loads
--- finished since loads_as_of (by index) can be unfolded; a load replaced by new content
--- is replaced in the transaction that loads the new one (loader/ledger.ts), one of those.
+-- finished since loads_as_of (by index) can be unfolded. A folded load that is no longer
+-- loaded is a replaced one, looked up among the replaced loads by index.
 -- Otherwise (one of them committed, or a fold from before the migration) every load is
 -- compared.
 create or replace function elt.has_pending_changes() returns boolean
@@ -62,17 +62,22 @@ begin
     ) then
         return true;
     end if;
+    -- a folded load no longer loaded: only a replaced one can be (migration 0029 indexes them),
+    -- also when nothing new was loaded with the replacement (the object became a duplicate)
+    if exists (
+        select from raw.loads as l
+        cross join unnest(by_load) as m (name)
+         where l.status = 'replaced'
+           and exists (select from elt.folded_loads as f where f.model = m.name and f.load_id = l.load_id)
+    ) then
+        return true;
+    end if;
     if compare_all then
         return exists (
-                   select from unnest(by_load) as m (name)
-                     join raw.loads as l on l.status = 'loaded'
-                    where not exists (select from elt.folded_loads as f where f.model = m.name and f.load_id = l.load_id)
-               )
-            or exists (
-                   select from elt.folded_loads as f
-                    where f.model = any(by_load)
-                      and not exists (select from raw.loads as l where l.load_id = f.load_id and l.status = 'loaded')
-               );
+            select from unnest(by_load) as m (name)
+              join raw.loads as l on l.status = 'loaded'
+             where not exists (select from elt.folded_loads as f where f.model = m.name and f.load_id = l.load_id)
+        );
     end if;
     return exists (
         with candidates as materialized (

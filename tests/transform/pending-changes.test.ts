@@ -107,6 +107,29 @@ test('a load replaced by new content of its object is news; a load failed or rol
   }
 });
 
+test('a load replaced with no new load loaded (its object now a duplicate of another) is news until a refresh folds it out', async () => {
+  const old = await addLoad(db.pool);
+  await refresh();
+  expect(await hasPendingChanges(db.pool)).toBe(false);
+  const client = await db.pool.connect();
+  try {
+    // the loader's duplicate path: the object's new content is another object's, so its old load is
+    // replaced and its attempt marked a duplicate: no load is loaded by that transaction
+    await client.query('begin');
+    await client.query("update raw.loads set status = 'replaced' where load_id = $1", [old]);
+    await client.query(
+      "insert into raw.loads (source_uri, content_id, status, duplicate_of, row_count, reject_count, finished_at) values ('test://pending/dup', 'c-dup', 'duplicate', $1, 0, 0, clock_timestamp())",
+      [old],
+    );
+    await client.query('commit');
+  } finally {
+    client.release();
+  }
+  expect(await hasPendingChanges(db.pool)).toBe(true);
+  await refresh();
+  expect(await hasPendingChanges(db.pool)).toBe(false);
+});
+
 test('other settings than the models were computed with are news', async () => {
   await refresh();
   expect(await hasPendingChanges(db.pool)).toBe(false);

@@ -211,7 +211,10 @@ export const refreshCommand = defineCommand({
     required: false,
     help: "only these of a project's materialized-view marts, e.g. article_performance (default: all; the incremental marts are always brought up to date together)",
   },
-  notes: ['Name marts or use --select / --exclude (only the marts selected), not both.'],
+  notes: [
+    'Name marts or use --select / --exclude (only the marts selected), not both.',
+    "--env <name>: recomputes the environment's models whole on the loads production has folded (production refreshes first).",
+  ],
   example: 'npm run elt -- refresh article_performance',
   action: (input, io, marts) => {
     const environment = input.settings.environment;

@@ -25,7 +25,7 @@ declare
     layers text[];
     schemas text[] := '{}';
 begin
-    if name is null or octet_length(name) > 20 or name !~ '^[a-z][a-z0-9]*(_[a-z0-9]+)*$' then
+    if not elt.is_environment_name(name) then
         raise exception 'environment name % is not lower-case letters and digits in words joined by single underscores, starting with a letter, at most 20 characters (e.g. dev, anna_2)',
             coalesce(pg_catalog.to_json(pg_catalog.left(name, 40))::text, 'NULL')
             using errcode = 'invalid_parameter_value';

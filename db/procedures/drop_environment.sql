@@ -26,7 +26,7 @@ declare
     dependent record;
     schema_name text;
 begin
-    if name is null or octet_length(name) > 20 or name !~ '^[a-z][a-z0-9]*(_[a-z0-9]+)*$' then
+    if not elt.is_environment_name(name) then
         raise exception 'no environment named % (elt env list shows them); nothing was dropped',
             coalesce(pg_catalog.to_json(pg_catalog.left(name, 40))::text, 'NULL')
             using errcode = 'undefined_object';

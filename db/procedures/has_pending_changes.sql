@@ -62,7 +62,7 @@ begin
     ) then
         return true;
     end if;
-    -- a folded load no longer loaded: only a replaced one can be (migration 0029 indexes them),
+    -- a folded load no longer loaded: only a replaced one can be (migration 0028 indexes them),
     -- also when nothing new was loaded with the replacement (the object became a duplicate)
     if exists (
         select from raw.loads as l

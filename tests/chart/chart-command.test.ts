@@ -14,7 +14,7 @@ import { generateLake } from '../../generator/generate-lake';
 import { buildModels } from '../../transform/build-models';
 import { insertRawEvents } from '../helpers/raw-events';
 import { createTestDatabase, MODELS_DIR, type TestDatabase } from '../helpers/test-database';
-import { categoryDay, CHART_FIXTURE } from './chart-fixture';
+import { categoryDay, CHART_FIXTURE, chartFixtureDatabase } from './chart-fixture';
 import { PNG_SIGNATURE } from './png-image';
 
 interface Run {
@@ -48,9 +48,7 @@ const tempDir = () => mkdtempSync(join(tmpdir(), 'elt-chart-command-'));
 describe('on the small fixture', () => {
   let db: TestDatabase;
   beforeAll(async () => {
-    db = await createTestDatabase({ migrated: true });
-    await insertRawEvents(db.pool, CHART_FIXTURE);
-    await buildModels(db.pool, { dir: MODELS_DIR, log: silentLogger });
+    db = await chartFixtureDatabase();
   });
   afterAll(() => db.drop());
 

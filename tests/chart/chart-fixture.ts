@@ -1,4 +1,7 @@
-import type { LakeRow } from '../helpers/raw-events';
+import { silentLogger } from '../../core/log';
+import { buildModels } from '../../transform/build-models';
+import { insertRawEvents, type LakeRow } from '../helpers/raw-events';
+import { createTestDatabase, MODELS_DIR, type TestDatabase } from '../helpers/test-database';
 
 let sequence = 0;
 
@@ -36,3 +39,11 @@ export const CHART_FIXTURE: LakeRow[] = [
   ...categoryDay('tech', '2019-02-17', 1, 1),
   ...categoryDay('weather', '2019-02-16', 1, 0),
 ];
+
+/** A migrated test database holding CHART_FIXTURE's events, with the clickstream models built on them. */
+export async function chartFixtureDatabase(): Promise<TestDatabase> {
+  const db = await createTestDatabase({ migrated: true });
+  await insertRawEvents(db.pool, CHART_FIXTURE);
+  await buildModels(db.pool, { dir: MODELS_DIR, log: silentLogger });
+  return db;
+}

@@ -7,16 +7,13 @@ import { renderCategoryCtrChart } from '../../chart/render-category-ctr-chart';
 import { EltError, ExitCode } from '../../core/errors';
 import { silentLogger } from '../../core/log';
 import { buildModels } from '../../transform/build-models';
-import { insertRawEvents } from '../helpers/raw-events';
 import { createTestDatabase, MODELS_DIR, type TestDatabase } from '../helpers/test-database';
-import { CHART_FIXTURE } from './chart-fixture';
+import { chartFixtureDatabase } from './chart-fixture';
 import { decodePng, PNG_SIGNATURE, pngSize } from './png-image';
 
 let db: TestDatabase;
 beforeAll(async () => {
-  db = await createTestDatabase({ migrated: true });
-  await insertRawEvents(db.pool, CHART_FIXTURE);
-  await buildModels(db.pool, { dir: MODELS_DIR, log: silentLogger });
+  db = await chartFixtureDatabase();
 });
 afterAll(() => db.drop());
 

@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 import { ExitCode } from '../../core/errors';
 import { silentLogger } from '../../core/log';
 import { buildEnvironment } from '../../transform/build-environment';
+import { checkEnvironmentName } from '../../transform/environment-name';
 import { environmentQuery } from '../../transform/environment-sql';
 import { dropEnvironment, readEnvironments } from '../../transform/environments';
 import { promoteEnvironment } from '../../transform/promote-environment';
@@ -218,6 +219,24 @@ test.each(HOSTILE_NAMES)(
     expect(await environmentRows()).toEqual(records);
   },
 );
+
+test('the definer functions’ name rule (elt.is_environment_name) and the CLI’s (checkEnvironmentName) give the same answer for valid names and each hostile one', async () => {
+  const names = [...HOSTILE_NAMES.map(([, name]) => name), 'dev', 'anna_2', 'a'.repeat(20), 'x1_y2_z3'];
+  for (const name of names) {
+    const { rows } = await db.pool.query<{ ok: boolean }>('select elt.is_environment_name($1) as ok', [name]);
+    const cli =
+      name !== null &&
+      (() => {
+        try {
+          checkEnvironmentName(name);
+          return true;
+        } catch {
+          return false;
+        }
+      })();
+    expect([name, rows[0]?.ok]).toEqual([name, cli]);
+  }
+});
 
 test('the models an environment is created with must be models of production’s layers: raw, another schema, SQL or a flood of names is refused', async () => {
   const before = await production();

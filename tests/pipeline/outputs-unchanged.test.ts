@@ -20,13 +20,12 @@ import { renderCategoryCtrChart } from '../../chart/render-category-ctr-chart';
 import { silentLogger } from '../../core/log';
 import { outputStep } from '../../pipeline/steps';
 import { CLICKSTREAM_OUTPUTS } from '../../pipeline/project-outputs';
-import { buildModels } from '../../transform/build-models';
 import { refreshMarts } from '../../transform/refresh-marts';
-import { categoryDay, CHART_FIXTURE } from '../chart/chart-fixture';
+import { categoryDay, chartFixtureDatabase } from '../chart/chart-fixture';
 import { isRoot, NOBODY } from '../helpers/planted-files';
 import { insertRawEvents } from '../helpers/raw-events';
 import { recorder } from '../helpers/recording-log';
-import { createTestDatabase, MODELS_DIR, type TestDatabase } from '../helpers/test-database';
+import { MODELS_DIR, type TestDatabase } from '../helpers/test-database';
 
 // A run redraws an output (the chart, the docs site) only when what it shows changed:
 // a run with nothing new leaves the files as they are (same inode: writeFileAtomic
@@ -35,9 +34,7 @@ import { createTestDatabase, MODELS_DIR, type TestDatabase } from '../helpers/te
 
 let db: TestDatabase;
 beforeAll(async () => {
-  db = await createTestDatabase({ migrated: true });
-  await insertRawEvents(db.pool, CHART_FIXTURE);
-  await buildModels(db.pool, { dir: MODELS_DIR, log: silentLogger });
+  db = await chartFixtureDatabase();
 });
 afterAll(() => db.drop());
 

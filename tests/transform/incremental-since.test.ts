@@ -1,10 +1,11 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EltError, ExitCode } from '../../core/errors';
+import { ExitCode } from '../../core/errors';
 import { silentLogger } from '../../core/log';
 import { buildModels } from '../../transform/build-models';
 import { readModels } from '../../transform/model-catalog';
+import { modelsFolderError } from '../helpers/models-folder-error';
 import { createTestDatabase, MODELS_DIR } from '../helpers/test-database';
 
 // A model by key with a lower bound (`-- incremental_by: article_id, date`): the header's
@@ -19,16 +20,6 @@ function folderWith(header: string): string {
   writeFileSync(join(dir, 'intermediate', 'days.sql'), BY_LOAD);
   writeFileSync(join(dir, 'marts', 'm.sql'), `-- materialized: incremental\n${header}\n-- unique_key: k, d\nselect k, d from intermediate.days`);
   return dir;
-}
-
-function readError(dir: string): EltError {
-  try {
-    readModels(dir);
-  } catch (err) {
-    if (err instanceof EltError) return err;
-    throw err;
-  }
-  throw new Error('readModels accepted the folder');
 }
 
 test('incremental_by "<key>, <bound>" reads as a key and its lower bound; each input gives the columns holding them, or their own names', () => {
@@ -83,7 +74,7 @@ test.each([
     'incremental_from "intermediate.days (k, d)), x" is not "<schema>.<model>" or "<schema>.<model> (<its key column>)" or "<schema>.<model> (<its key column>, <its d column>)"',
   ],
 ])('a header %j is refused with one line (exit 5), not read as something else', (header, message) => {
-  const err = readError(folderWith(header));
+  const err = modelsFolderError(folderWith(header));
   expect(err.message).toBe(`model marts.m: ${message}`);
   expect(err.exitCode).toBe(ExitCode.modelFailed);
 });

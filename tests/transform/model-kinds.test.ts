@@ -1,9 +1,10 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EltError, ExitCode } from '../../core/errors';
+import { ExitCode } from '../../core/errors';
 import { isRefreshTarget, MODEL_SCHEMAS, readModels } from '../../transform/model-catalog';
 import { defaultKindOf, isModelKind, MODEL_KINDS, type ModelKindName } from '../../transform/model-kinds';
+import { modelsFolderError } from '../helpers/models-folder-error';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 
 // Each model kind is defined once (transform/model-kinds.ts); these tests pin what each
@@ -17,16 +18,6 @@ function folderWith(schema: string, relation: string, text: string): string {
   mkdirSync(join(dir, schema));
   writeFileSync(join(dir, schema, `${relation}.sql`), text);
   return dir;
-}
-
-function readError(dir: string): EltError {
-  try {
-    readModels(dir);
-  } catch (err) {
-    if (err instanceof EltError) return err;
-    throw err;
-  }
-  throw new Error('readModels accepted the folder');
 }
 
 test('the kinds are view, materialized_view, incremental and table', () => {
@@ -95,30 +86,30 @@ describe('a model header is read through the kinds', () => {
   test.each(['constructor', '__proto__', 'toString', 'TABLE', 'table; drop schema marts', 'ephemeral'])(
     'materialized: %s is refused naming the model and the four kinds (exit 5)',
     (hostile) => {
-      const err = readError(folderWith('marts', 'm', `-- materialized: ${hostile}\n-- unique_key: id\nselect 1 as id`));
+      const err = modelsFolderError(folderWith('marts', 'm', `-- materialized: ${hostile}\n-- unique_key: id\nselect 1 as id`));
       expect(err.exitCode).toBe(ExitCode.modelFailed);
       expect(err.message).toBe(`model marts.m: materialized must be view, materialized_view, incremental or table, not "${hostile}"`);
     },
   );
 
   test('a kind that needs a key refuses a model without one; a view and a table do not', () => {
-    expect(readError(folderWith('marts', 'm', '-- materialized: materialized_view\nselect 1 as id')).message).toBe(
+    expect(modelsFolderError(folderWith('marts', 'm', '-- materialized: materialized_view\nselect 1 as id')).message).toBe(
       'model marts.m: a materialized_view model needs a "-- unique_key: ..." header line',
     );
     expect(readModels(folderWith('marts', 'm', '-- materialized: view\nselect 1 as id'))).toHaveLength(1);
   });
 
   test('incremental_by or incremental_from on a kind that takes no incremental inputs is refused, not ignored', () => {
-    const err = readError(folderWith('marts', 'm', '-- materialized: table\n-- incremental_by: load_id\nselect 1 as load_id'));
+    const err = modelsFolderError(folderWith('marts', 'm', '-- materialized: table\n-- incremental_by: load_id\nselect 1 as load_id'));
     expect(err.exitCode).toBe(ExitCode.modelFailed);
     expect(err.message).toBe('model marts.m: a table model takes no incremental_by or incremental_from (only incremental models do)');
-    expect(readError(folderWith('marts', 'm', '-- incremental_from: marts.x\n-- unique_key: id\nselect 1 as id')).message).toBe(
+    expect(modelsFolderError(folderWith('marts', 'm', '-- incremental_from: marts.x\n-- unique_key: id\nselect 1 as id')).message).toBe(
       'model marts.m: a materialized_view model takes no incremental_by or incremental_from (only incremental models do)',
     );
   });
 
   test.each(['t__new', 't__source'])('a model named %s (a name the build gives a helper relation) is refused', (relation) => {
-    const err = readError(folderWith('marts', relation, '-- materialized: view\nselect 1 as id'));
+    const err = modelsFolderError(folderWith('marts', relation, '-- materialized: view\nselect 1 as id'));
     expect(err.exitCode).toBe(ExitCode.modelFailed);
     expect(err.message).toMatch(new RegExp(`^model .*${relation}\\.sql: a model name may not end in __new or __source`));
   });
@@ -126,7 +117,7 @@ describe('a model header is read through the kinds', () => {
   test('a model name too long for the names the build derives from it (Postgres cuts names at 63 bytes) is refused', () => {
     const longest = 'x'.repeat(47);
     expect(readModels(folderWith('marts', longest, '-- materialized: table\n-- unique_key: id\nselect 1 as id'))).toHaveLength(1);
-    const err = readError(folderWith('marts', `${longest}y`, '-- materialized: table\n-- unique_key: id\nselect 1 as id'));
+    const err = modelsFolderError(folderWith('marts', `${longest}y`, '-- materialized: table\n-- unique_key: id\nselect 1 as id'));
     expect(err.exitCode).toBe(ExitCode.modelFailed);
     expect(err.message).toMatch(/^model .*: a model name has at most 47 characters \(48 here\)/);
   });
